@@ -87,7 +87,8 @@ export function prefixContains(outer: Prefix, inner: Prefix): boolean {
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
     if (text.includes(":")) {
-        if (!ipaddr.IPv6.isValid(text)) {
+        // Zone indexes (fe80::1%eth0) mean nothing to Neutron.
+        if (text.includes("%") || !ipaddr.IPv6.isValid(text)) {
             throw new Error(`"${text}" is not an IPv6 address`);
         }
         const v6 = ipaddr.IPv6.parse(text);

@@ -1,0 +1,99 @@
+// From the config and what discovery measured to what the program declares: pure, no Pulumi.
+import { AllowEntry, deriveAllowSet, SourceInput } from "./allowset";
+import { retireSelectors, StackConfig } from "./config";
+import {
+    classifyRules,
+    ClassifiedRule,
+    describePorts,
+    NeutronRule,
+    ruleShape,
+    RuleShape,
+} from "./rules";
+
+/** What the live lookups found; everything the plan needs and nothing it does not. */
+export interface Discovered {
+    group: { id: string; name: string };
+    api: { address: string; port: number; provenance: string };
+    conductors: SourceInput[];
+    hairpin: SourceInput[];
+    rules: NeutronRule[];
+    warnings: string[];
+}
+
+export interface RetireTarget {
+    id: string;
+    shape: RuleShape;
+    /** What the rule admits, as a reviewer reads it. */
+    admits: string;
+}
+
+export interface Plan {
+    groupId: string;
+    allowSet: AllowEntry[];
+    /** Live rule id per allow entry that already exists (imported, never created twice). */
+    adoptions: Map<AllowEntry, NeutronRule>;
+    retireTargets: RetireTarget[];
+    drift: ClassifiedRule[];
+    classified: ClassifiedRule[];
+}
+
+export function planIngress(config: StackConfig, found: Discovered): Plan {
+    const allowSet = deriveAllowSet({
+        protectedPorts: config.protectedPorts,
+        apiPort: found.api.port,
+        minPrefixLength: { IPv4: config.minPrefixLength, IPv6: config.minPrefixLengthIpv6 },
+        waivers: config.waivers,
+        conductors: found.conductors,
+        operator: {
+            sources: config.operator.cidrs.map((source, i) => ({
+                source,
+                provenance: `config operator.cidrs[${i}]: ${config.operator.reason}`,
+            })),
+            ports: config.operator.ports,
+        },
+        hairpin: { sources: found.hairpin, ports: config.hairpin.ports },
+    });
+    const classified = classifyRules(
+        found.rules,
+        allowSet,
+        retireSelectors(config),
+        config.protectedPorts,
+    );
+    const adoptions = new Map<AllowEntry, NeutronRule>();
+    for (const c of classified) {
+        if ((c.class === "managed" || c.class === "adoptable") && c.entry) {
+            adoptions.set(c.entry, c.rule);
+        }
+    }
+    return {
+        groupId: found.group.id,
+        allowSet,
+        adoptions,
+        retireTargets: classified
+            .filter((c) => c.class === "retire")
+            .map((c) => ({
+                id: c.rule.id,
+                shape: ruleShape(c.rule),
+                admits: `${c.rule.remote_ip_prefix ?? "any address"} on ${describePorts(c.rule)}`,
+            })),
+        drift: classified.filter((c) => c.class === "drift"),
+        classified,
+    };
+}
+
+/** Static conductor addresses and the hairpin's configured CIDRs, with their provenance. */
+export function configuredSources(config: StackConfig): {
+    conductors: SourceInput[];
+    hairpin: SourceInput[];
+} {
+    return {
+        conductors: (config.conductors.static?.addresses ?? []).map((source, i) => ({
+            source,
+            provenance: `config conductors.static.addresses[${i}]: ${config.conductors.static?.reason}`,
+        })),
+        hairpin: config.hairpin.cidrs.map((c, i) => ({
+            source: c.cidr,
+            provenance: `config hairpin.cidrs[${i}]: ${c.reason}`,
+        })),
+    };
+}

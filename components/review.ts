@@ -1,0 +1,124 @@
+// The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
+import { StackConfig } from "./config";
+import { Plan } from "./plan";
+
+export interface ReviewInput {
+    stack: string;
+    config: StackConfig;
+    /** Present with --live: what discovery measured and the plan derived from it. */
+    live?: { plan: Plan; group: string; api: string; warnings: string[] };
+}
+
+/** One stack's review. */
+export function renderReview(input: ReviewInput): string {
+    const lines = [`## capi-mgmt-ingress: stack \`${input.stack}\``, "", "### Effective settings", ""];
+    lines.push(...table(["key", "value"], settingsRows(input.config)));
+    if (!input.live) {
+        lines.push("", "_Run with `--live` for the derived allow-set and the retire targets._");
+        return lines.join("\n") + "\n";
+    }
+    const { plan } = input.live;
+    lines.push("", `Security group: ${input.live.group}; API: ${input.live.api}`);
+    for (const warning of input.live.warnings) {
+        lines.push("", `> **Warning:** ${warning}`);
+    }
+    lines.push("", "### Sources admitted (derived live)", "");
+    lines.push(...allowRows(plan));
+    lines.push("", "### Already present (adopted, not created)", "");
+    const adopted = plan.allowSet.flatMap((e) => {
+        const rule = plan.adoptions.get(e);
+        return rule ? [[rule.id, e.role, `${e.port}/tcp`, e.remoteIpPrefix]] : [];
+    });
+    lines.push(...(adopted.length ? table(["rule id", "role", "port", "source"], adopted) : ["None."]));
+    lines.push("", "### Will be deleted (retire targets, by measured id)", "");
+    lines.push(
+        ...(plan.retireTargets.length
+            ? table(
+                  ["rule id", "admits"],
+                  plan.retireTargets.map((t) => [t.id, t.admits]),
+              )
+            : ["Nothing."]),
+    );
+    lines.push("", "### Drift (admits a source outside the allow-set; not touched)", "");
+    lines.push(
+        ...(plan.drift.length
+            ? table(
+                  ["rule id", "why"],
+                  plan.drift.map((c) => [c.rule.id, c.reason]),
+              )
+            : ["None."]),
+    );
+    return lines.join("\n") + "\n";
+}
+
+/** Two stacks side by side: every setting and admitted source that differs. */
+export function renderComparison(a: ReviewInput, b: ReviewInput): string {
+    const lines = [`## capi-mgmt-ingress: \`${a.stack}\` against \`${b.stack}\``, ""];
+    const left = new Map(settingsRows(a.config));
+    const right = new Map(settingsRows(b.config));
+    const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
+    const differing = keys
+        .filter((k) => left.get(k) !== right.get(k))
+        .map((k) => [k, left.get(k) ?? "(unset)", right.get(k) ?? "(unset)"]);
+    lines.push("### Settings that differ", "");
+    lines.push(...(differing.length ? table(["key", a.stack, b.stack], differing) : ["None."]));
+    if (a.live && b.live) {
+        const sources = (input: ReviewInput) =>
+            new Set(input.live!.plan.allowSet.map((e) => `${e.role} ${e.port}/tcp ${e.remoteIpPrefix}`));
+        const sa = sources(a);
+        const sb = sources(b);
+        const rows = [...new Set([...sa, ...sb])]
+            .sort()
+            .filter((s) => sa.has(s) !== sb.has(s))
+            .map((s) => [s, sa.has(s) ? "yes" : "no", sb.has(s) ? "yes" : "no"]);
+        lines.push("", "### Admitted sources that differ", "");
+        lines.push(...(rows.length ? table(["source", a.stack, b.stack], rows) : ["None."]));
+    }
+    return lines.join("\n") + "\n";
+}
+
+function allowRows(plan: Plan): string[] {
+    return table(
+        ["role", "port", "source", "provenance"],
+        plan.allowSet.map((e) => [e.role, `${e.port}/tcp`, e.remoteIpPrefix, e.provenance.join("; ")]),
+    );
+}
+
+/** Flattened `key.path = value` rows, with the defaults applied and secrets masked. */
+export function settingsRows(config: StackConfig): [string, string][] {
+    const rows: [string, string][] = [];
+    const walk = (value: unknown, path: string) => {
+        if (Array.isArray(value) && value.every((v) => typeof v !== "object")) {
+            rows.push([path, value.length ? value.join(", ") : "(none)"]);
+        } else if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, `${path}[${i}]`));
+            if (value.length === 0) {
+                rows.push([path, "(none)"]);
+            }
+        } else if (value !== null && typeof value === "object") {
+            for (const [key, child] of Object.entries(value)) {
+                walk(child, path ? `${path}.${key}` : key);
+            }
+        } else {
+            rows.push([path, maskSecrets(String(value === "" ? "(empty)" : value))]);
+        }
+    };
+    walk(config, "");
+    return rows;
+}
+
+/** Hides what looks like a credential in free text (custom check commands). */
+export function maskSecrets(text: string): string {
+    return text
+        .replace(/(bearer\s+)\S+/gi, "$1****")
+        .replace(/((?:password|secret|token|api[-_]?key)[=:\s]+)("[^"]*"|'[^']*'|\S+)/gi, "$1****");
+}
+
+function table(header: string[], rows: string[][]): string[] {
+    const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+    return [
+        `| ${header.join(" | ")} |`,
+        `| ${header.map(() => "---").join(" | ")} |`,
+        ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
+    ];
+}
