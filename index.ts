@@ -1,2 +1,3 @@
-// Placeholder until the program lands.
-export {};
+import { main } from "./components/program";
+
+export = main();

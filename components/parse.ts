@@ -1,3 +1,550 @@
 // Every parser of CLI and probe output lives here, each tested against recorded fixtures:
 // hand-written one-liner parsers broke four times during the ruling (ss columns, mapped IPv6,
 // greedy grep, wrong log location).
+
+// --- juju and ip
+
+import { z } from "zod";
+// Namespaced: the probe section below imports from ./cidr on its own.
+import * as cidr from "./cidr";
+
+/** A unit as `juju status --format=json` shows it. */
+export interface JujuUnitStatus {
+    unit: string;
+    /** "1", or "1/lxd/2" for a LXD container. */
+    machine?: string;
+    /** The machine's (or container's) own juju-status, when the status names it. */
+    machineStatus?: string;
+    publicAddress?: string;
+    leader: boolean;
+    workload: { current: string; message?: string };
+    agent: { current: string; message?: string };
+    subordinates: string[];
+}
+
+/** One unit's outcome of a command run through `juju exec` or `juju run`. */
+export interface JujuCommandResult {
+    unit: string;
+    /** Absent when Juju reported no code (the task failed or was never run). */
+    returnCode?: number;
+    stdout: string;
+    stderr: string;
+    /** The task status (Juju 3), e.g. "completed" or "failed". */
+    status?: string;
+    /** Juju's message about the task: why it failed, or the error instead of a result. */
+    message?: string;
+}
+
+export interface RouteSource {
+    /** The preferred source address, canonical (IPv4-mapped IPv6 becomes IPv4). */
+    source: string;
+    ethertype: cidr.Ethertype;
+    dst: string;
+    dev?: string;
+    gateway?: string;
+}
+
+export interface ServerEndpoint {
+    url: string;
+    address: string;
+    port: number;
+}
+
+const UNIT_NAME = /^[a-z][a-z0-9-]*\/\d+$/;
+
+const statusInfo = z.looseObject({
+    current: z.string().optional(),
+    message: z.string().optional(),
+    "status-error": z.string().optional(),
+});
+
+const unitStatusSchema = z.looseObject({
+    "workload-status": statusInfo.optional(),
+    "juju-status": statusInfo.optional(),
+    leader: z.boolean().optional(),
+    machine: z.string().optional(),
+    "public-address": z.string().optional(),
+    subordinates: z.record(z.string(), z.unknown()).optional(),
+    "status-error": z.string().optional(),
+});
+
+interface MachineEntry {
+    "juju-status"?: z.infer<typeof statusInfo>;
+    containers?: Record<string, MachineEntry>;
+}
+
+const machineSchema: z.ZodType<MachineEntry> = z.lazy(() =>
+    z.looseObject({
+        "juju-status": statusInfo.optional(),
+        containers: z.record(z.string(), machineSchema).optional(),
+    }),
+);
+
+const jujuStatusSchema = z.looseObject({
+    machines: z.record(z.string(), machineSchema).optional(),
+    applications: z.record(
+        z.string(),
+        z.looseObject({
+            units: z.record(z.string(), unitStatusSchema).optional(),
+            "subordinate-to": z.array(z.string()).optional(),
+            "status-error": z.string().optional(),
+        }),
+    ),
+});
+
+/** Parses `juju status <app> --format=json`: the application's units, at least one. */
+export function parseJujuStatus(json: string, application: string): JujuUnitStatus[] {
+    const status = parseWith(jujuStatusSchema, json, "juju status JSON");
+    const app = status.applications[application];
+    if (!app) {
+        const present = Object.keys(status.applications);
+        throw new Error(
+            `application "${application}" is not in the status ` +
+                `(applications: ${present.length > 0 ? present.join(", ") : "none"})`,
+        );
+    }
+    if (app["status-error"] !== undefined) {
+        throw new Error(`application "${application}" has a status error: ${app["status-error"]}`);
+    }
+    const units = Object.entries(app.units ?? {});
+    if (units.length === 0) {
+        const subordinate = app["subordinate-to"]?.length
+            ? `; it is subordinate to ${app["subordinate-to"].join(", ")}`
+            : "";
+        throw new Error(`application "${application}" has no units${subordinate}`);
+    }
+    return units
+        .map(([unit, entry]) => {
+            if (!UNIT_NAME.test(unit) || !unit.startsWith(`${application}/`)) {
+                throw new Error(`"${unit}" is not a unit name of application "${application}"`);
+            }
+            const machine = entry.machine;
+            return {
+                unit,
+                machine,
+                machineStatus: machine ? findMachine(status.machines, machine) : undefined,
+                publicAddress: entry["public-address"],
+                leader: entry.leader === true,
+                workload: statusOf(entry["workload-status"], entry["status-error"]),
+                agent: statusOf(entry["juju-status"], entry["status-error"]),
+                subordinates: Object.keys(entry.subordinates ?? {}).sort(compareUnits),
+            };
+        })
+        .sort((a, b) => compareUnits(a.unit, b.unit));
+}
+
+/**
+ * Parses Juju 3 `juju exec --format=json`: an object keyed by unit. Juju drops empty stdout and
+ * stderr, and the whole `results` when a task produced none.
+ */
+export function parseJujuExec3(json: string): JujuCommandResult[] {
+    // Built here, not at module level: runOnUnits runs inside serialized dynamic providers,
+    // which cannot capture a zod schema.
+    const { z } = require("zod") as typeof import("zod");
+    const execTaskSchema = z.looseObject({
+        id: z.string().optional(),
+        status: z.string().optional(),
+        unit: z.string().optional(),
+        message: z.string().optional(),
+        error: z.string().optional(),
+        results: z
+            .looseObject({
+                "return-code": z.number().int().optional(),
+                stdout: z.string().optional(),
+                stderr: z.string().optional(),
+                "stdout-encoding": z.string().optional(),
+                "stderr-encoding": z.string().optional(),
+            })
+            .optional(),
+    });
+    const tasks = parseWith(z.record(z.string(), execTaskSchema), json, "juju exec JSON");
+    return Object.entries(tasks).map(([unit, task]) => {
+        if (!UNIT_NAME.test(unit)) {
+            throw new Error(`"${unit}" is not a unit name`);
+        }
+        if (task.unit !== undefined && task.unit !== unit) {
+            throw new Error(`the result keyed "${unit}" names unit "${task.unit}"`);
+        }
+        const results = task.results;
+        return {
+            unit,
+            returnCode: results?.["return-code"],
+            stdout: decode(results?.stdout, results?.["stdout-encoding"], `${unit} stdout`),
+            stderr: decode(results?.stderr, results?.["stderr-encoding"], `${unit} stderr`),
+            status: task.status,
+            message: task.message ?? task.error,
+        };
+    });
+}
+
+/**
+ * Parses Juju 2.9 `juju run --format=json`: a list of results. Juju omits ReturnCode when it
+ * is 0 and Stderr when it is empty; an entry with Error has no result at all.
+ */
+export function parseJujuRun29(json: string): JujuCommandResult[] {
+    const { z } = require("zod") as typeof import("zod");
+    const runEntrySchema = z.looseObject({
+        UnitId: z.string().optional(),
+        MachineId: z.string().optional(),
+        Stdout: z.string().optional(),
+        "Stdout.encoding": z.string().optional(),
+        Stderr: z.string().optional(),
+        "Stderr.encoding": z.string().optional(),
+        ReturnCode: z.number().int().optional(),
+        Message: z.string().optional(),
+        Error: z.string().optional(),
+    });
+    const entries = parseWith(z.array(runEntrySchema), json, "juju run JSON");
+    return entries.map((entry, i) => {
+        const unit = entry.UnitId;
+        if (unit === undefined || !UNIT_NAME.test(unit)) {
+            throw new Error(
+                `entry ${i} has no unit name in UnitId (${JSON.stringify(unit ?? null)})`,
+            );
+        }
+        return {
+            unit,
+            returnCode: entry.Error !== undefined ? undefined : (entry.ReturnCode ?? 0),
+            stdout: decode(entry.Stdout, entry["Stdout.encoding"], `${unit} Stdout`),
+            stderr: decode(entry.Stderr, entry["Stderr.encoding"], `${unit} Stderr`),
+            message: entry.Error ?? entry.Message,
+        };
+    });
+}
+
+const routeSchema = z
+    .array(
+        z.looseObject({
+            type: z.string().optional(),
+            dst: z.string(),
+            gateway: z.string().optional(),
+            dev: z.string().optional(),
+            prefsrc: z.string().optional(),
+        }),
+    )
+    .length(1, { error: "expected exactly one route" });
+
+/**
+ * Parses `ip -j route get <dst>`: one route whose `prefsrc` is the source the host uses toward
+ * `dst`. When `expectedDst` is given, the route must be for it.
+ */
+export function parseRouteGet(stdout: string, expectedDst?: string): RouteSource {
+    const [route] = parseWith(routeSchema, stdout, "ip -j route get JSON");
+    if (route.type !== undefined && route.type !== "unicast" && route.type !== "local") {
+        throw new Error(`the route to ${route.dst} is of type "${route.type}"`);
+    }
+    if (expectedDst !== undefined) {
+        const dst = hostOrThrow(route.dst, "dst");
+        if (dst.address !== cidr.parseHostAddress(expectedDst).address) {
+            throw new Error(`the route is for ${route.dst}, not for ${expectedDst}`);
+        }
+    }
+    if (route.prefsrc === undefined) {
+        throw new Error(`the route to ${route.dst} has no prefsrc (no preferred source address)`);
+    }
+    const source = hostOrThrow(route.prefsrc, "prefsrc");
+    return {
+        source: source.address,
+        ethertype: source.ethertype,
+        dst: route.dst,
+        dev: route.dev,
+        gateway: route.gateway,
+    };
+}
+
+/**
+ * Parses the `server:` values printed from a kubeconfig, one a line, into distinct
+ * endpoints. Each must be an https URL whose host is an IP address.
+ */
+export function parseKubeconfigServers(stdout: string): ServerEndpoint[] {
+    const values = stdout
+        .split("\n")
+        .map((line) => unquote(line.replace(/\s+#.*$/, "").trim()))
+        .filter((value) => value !== "");
+    if (values.length === 0) {
+        throw new Error("no server: value");
+    }
+    const endpoints = new Map<string, ServerEndpoint>();
+    for (const value of values) {
+        let url: URL;
+        try {
+            url = new URL(value);
+        } catch {
+            throw new Error(`server ${JSON.stringify(value)} is not a URL`);
+        }
+        if (url.protocol !== "https:") {
+            throw new Error(`server ${value} is not an https URL`);
+        }
+        const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+        let address: string;
+        try {
+            address = cidr.parseHostAddress(host).address;
+        } catch {
+            throw new Error(
+                `server ${value} names host "${host}", not an IP address; ` +
+                    `set api.address in the stack config instead`,
+            );
+        }
+        const port = url.port === "" ? 443 : Number(url.port);
+        endpoints.set(`${address}|${port}`, { url: value, address, port });
+    }
+    return [...endpoints.values()];
+}
+
+/** Parses `juju version`, e.g. "3.4.2-genericlinux-amd64" or "2.9.46-ubuntu-amd64". */
+export function parseJujuVersion(stdout: string): { major: number; minor: number; text: string } {
+    const text = stdout.trim().split("\n")[0]?.trim() ?? "";
+    const match = /^(\d+)\.(\d+)(?:[.-][\w.-]*)?$/.exec(text);
+    if (!match) {
+        throw new Error(`${JSON.stringify(text)} is not a Juju version`);
+    }
+    return { major: Number(match[1]), minor: Number(match[2]), text };
+}
+
+/** Orders unit names by application, then by number (magnum/2 before magnum/10). */
+export function compareUnits(a: string, b: string): number {
+    return a.localeCompare(b, "en", { numeric: true });
+}
+
+function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {
+    if (text.trim() === "") {
+        throw new Error(`empty output where ${what} was expected`);
+    }
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (err) {
+        throw new Error(`not ${what}: ${(err as Error).message}`);
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) {
+        const issues = result.error.issues.map(
+            (issue) =>
+                `${issue.path.length > 0 ? issue.path.join(".") : "top level"}: ${issue.message}`,
+        );
+        throw new Error(`unexpected ${what}: ${issues.join("; ")}`);
+    }
+    return result.data;
+}
+
+function statusOf(
+    info: z.infer<typeof statusInfo> | undefined,
+    unitError: string | undefined,
+): { current: string; message?: string } {
+    if (unitError !== undefined || info?.["status-error"] !== undefined) {
+        return { current: "unknown", message: unitError ?? info?.["status-error"] };
+    }
+    return { current: info?.current ?? "unknown", message: info?.message };
+}
+
+function findMachine(
+    machines: Record<string, MachineEntry> | undefined,
+    id: string,
+): string | undefined {
+    // "1/lxd/2" is container "1/lxd/2" under machine "1".
+    const host = machines?.[id.split("/")[0]];
+    const entry = id.includes("/") ? host?.containers?.[id] : host;
+    return entry?.["juju-status"]?.current;
+}
+
+function decode(text: string | undefined, encoding: string | undefined, what: string): string {
+    if (text === undefined) {
+        return "";
+    }
+    if (encoding === undefined || encoding === "") {
+        return text;
+    }
+    if (encoding !== "base64") {
+        throw new Error(`${what} has an unknown encoding "${encoding}"`);
+    }
+    return Buffer.from(text, "base64").toString("utf8");
+}
+
+function hostOrThrow(text: string, field: string): { address: string; ethertype: cidr.Ethertype } {
+    try {
+        return cidr.parseHostAddress(text);
+    } catch (err) {
+        throw new Error(`${field} "${text}" is not a host address: ${(err as Error).message}`);
+    }
+}
+
+function unquote(text: string): string {
+    const match = /^(["'])(.*)\1$/.exec(text);
+    return match ? match[2] : text;
+}
+
+// --- probe output
+// The checks' probes print one marked line each; these parsers read nothing else. They run inside
+// serialized dynamic providers too, so they reach zod through require (a captured schema cannot be
+// serialized) and capture only free functions.
+
+export type TcpOutcome = "connected" | "refused" | "timeout" | "error";
+
+export interface TcpProbe {
+    outcome: TcpOutcome;
+    /** The connection's local address as the prober saw it, when connected and reported. */
+    source?: string;
+    ms: number;
+    /** What went wrong, for refused/timeout/error outcomes that said so. */
+    error?: string;
+}
+
+/** Reads the unit probe's single `{"probe":"tcp",...}` line (python3 on the conductor units). */
+export function parseTcpProbe(stdout: string): TcpProbe {
+    const { z } = require("zod") as typeof import("zod");
+    const schema = z.discriminatedUnion("outcome", [
+        z.object({
+            probe: z.literal("tcp"),
+            outcome: z.literal("connected"),
+            source: z.string().min(1),
+            ms: z.number().nonnegative(),
+        }),
+        z.object({
+            probe: z.literal("tcp"),
+            outcome: z.enum(["refused", "timeout", "error"]),
+            ms: z.number().nonnegative(),
+            error: z.string().optional(),
+        }),
+    ]);
+    const candidates = stdout
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith("{") && line.includes('"probe"'));
+    if (candidates.length !== 1) {
+        throw new Error(
+            `expected exactly one {"probe":"tcp",...} line, found ${candidates.length} in ` +
+                excerpt(stdout),
+        );
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(candidates[0]);
+    } catch (err) {
+        throw new Error(`the probe line is not JSON (${(err as Error).message}): ${candidates[0]}`);
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+        throw new Error(
+            `the probe line does not have the expected fields (${result.error.issues
+                .map((i) => `${i.path.join(".") || "line"}: ${i.message}`)
+                .join("; ")}): ${candidates[0]}`,
+        );
+    }
+    const probe = result.data;
+    if (probe.outcome === "connected") {
+        // Mapped IPv6 (::ffff:a.b.c.d) from a dual-stack socket becomes the IPv4 address.
+        return {
+            outcome: "connected",
+            source: cidr.parseHostAddress(probe.source).address,
+            ms: probe.ms,
+        };
+    }
+    return { outcome: probe.outcome, ms: probe.ms, error: probe.error };
+}
+
+/**
+ * Reads the pod probe's `tcp-probe state=... rc=... elapsed_cs=... timeout_s=... err=...` line.
+ * nc builds differ in what they print (busybox's small nc says "timed out", its bloaty one says
+ * nothing without -v), so a silent failure that lasted the whole timeout counts as a timeout.
+ */
+export function parseNcProbe(stdout: string): TcpProbe {
+    const lines = stdout.split("\n").filter((line) => line.startsWith("tcp-probe "));
+    if (lines.length !== 1) {
+        throw new Error(
+            `expected exactly one "tcp-probe state=..." line, found ${lines.length} in ${excerpt(stdout)}`,
+        );
+    }
+    const match =
+        /^tcp-probe state=(exited|missing) rc=(\d+) elapsed_cs=(\d+) timeout_s=(\d+) err=(.*)$/.exec(
+            lines[0].trimEnd(),
+        );
+    if (!match) {
+        throw new Error(`the probe line does not have the expected fields: ${lines[0]}`);
+    }
+    const [, state, rcText, elapsedText, timeoutText, err] = match;
+    const rc = Number(rcText);
+    const ms = Number(elapsedText) * 10;
+    const timeoutMs = Number(timeoutText) * 1000;
+    const error = err.trim();
+    if (state === "missing") {
+        return { outcome: "error", ms, error: error || "no nc in the pod" };
+    }
+    // 0: connected and closed; 128+: the watchdog killed an nc still holding a connection.
+    if (rc === 0 || rc >= 128) {
+        return { outcome: "connected", ms };
+    }
+    if (/refused/i.test(error)) {
+        return { outcome: "refused", ms, error };
+    }
+    if (/timed?[ -]?out/i.test(error) || (error === "" && ms >= timeoutMs - 500)) {
+        return { outcome: "timeout", ms, error: error || undefined };
+    }
+    return {
+        outcome: "error",
+        ms,
+        error: error || `nc exited ${rc} after ${ms} ms without a message`,
+    };
+}
+
+export interface Readyz {
+    ready: boolean;
+    /** The `[-]name failed: reason` lines, without the marker. */
+    failing: string[];
+}
+
+/** A `GET /readyz` answer: ready only on 200 with the body `ok`. */
+export function parseReadyz(status: number, body: string): Readyz {
+    const failing = body
+        .split("\n")
+        .map((line) => /^\[-\]\s*(.+?)\s*$/.exec(line)?.[1])
+        .filter((line): line is string => line !== undefined);
+    return { ready: status === 200 && body.trim() === "ok", failing };
+}
+
+export interface CustomVerdict {
+    name: string;
+    passed: boolean;
+    /** null when the command was killed (timeout) or could not start. */
+    exitCode: number | null;
+    ms: number;
+    detail: string;
+}
+
+/** Reads the `{"customCheck":...}` verdict line the custom check wrapper prints last. */
+export function parseCustomVerdict(stdout: string): CustomVerdict {
+    const { z } = require("zod") as typeof import("zod");
+    const schema = z.object({
+        customCheck: z.string().min(1),
+        passed: z.boolean(),
+        exitCode: z.number().int().nullable(),
+        ms: z.number().nonnegative(),
+        detail: z.string(),
+    });
+    const line = stdout
+        .split("\n")
+        .reverse()
+        .find((l) => l.startsWith('{"customCheck":'));
+    if (line === undefined) {
+        throw new Error(`expected a {"customCheck":...} verdict line in ${excerpt(stdout)}`);
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(line);
+    } catch (err) {
+        throw new Error(`the verdict line is not JSON (${(err as Error).message}): ${line}`);
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+        throw new Error(`the verdict line does not have the expected fields: ${line}`);
+    }
+    const { customCheck, ...rest } = result.data;
+    return { name: customCheck, ...rest };
+}
+
+function excerpt(text: string): string {
+    const trimmed = text.trim();
+    if (trimmed === "") {
+        return "empty output";
+    }
+    return `output "${trimmed.length > 300 ? `${trimmed.slice(0, 300)}...` : trimmed}"`;
+}

@@ -11,7 +11,12 @@ export interface ReviewInput {
 
 /** One stack's review. */
 export function renderReview(input: ReviewInput): string {
-    const lines = [`## capi-mgmt-ingress: stack \`${input.stack}\``, "", "### Effective settings", ""];
+    const lines = [
+        `## capi-mgmt-ingress: stack \`${input.stack}\``,
+        "",
+        "### Effective settings",
+        "",
+    ];
     lines.push(...table(["key", "value"], settingsRows(input.config)));
     if (!input.live) {
         lines.push("", "_Run with `--live` for the derived allow-set and the retire targets._");
@@ -29,7 +34,9 @@ export function renderReview(input: ReviewInput): string {
         const rule = plan.adoptions.get(e);
         return rule ? [[rule.id, e.role, `${e.port}/tcp`, e.remoteIpPrefix]] : [];
     });
-    lines.push(...(adopted.length ? table(["rule id", "role", "port", "source"], adopted) : ["None."]));
+    lines.push(
+        ...(adopted.length ? table(["rule id", "role", "port", "source"], adopted) : ["None."]),
+    );
     lines.push("", "### Will be deleted (retire targets, by measured id)", "");
     lines.push(
         ...(plan.retireTargets.length
@@ -64,7 +71,9 @@ export function renderComparison(a: ReviewInput, b: ReviewInput): string {
     lines.push(...(differing.length ? table(["key", a.stack, b.stack], differing) : ["None."]));
     if (a.live && b.live) {
         const sources = (input: ReviewInput) =>
-            new Set(input.live!.plan.allowSet.map((e) => `${e.role} ${e.port}/tcp ${e.remoteIpPrefix}`));
+            new Set(
+                input.live!.plan.allowSet.map((e) => `${e.role} ${e.port}/tcp ${e.remoteIpPrefix}`),
+            );
         const sa = sources(a);
         const sb = sources(b);
         const rows = [...new Set([...sa, ...sb])]
@@ -80,7 +89,12 @@ export function renderComparison(a: ReviewInput, b: ReviewInput): string {
 function allowRows(plan: Plan): string[] {
     return table(
         ["role", "port", "source", "provenance"],
-        plan.allowSet.map((e) => [e.role, `${e.port}/tcp`, e.remoteIpPrefix, e.provenance.join("; ")]),
+        plan.allowSet.map((e) => [
+            e.role,
+            `${e.port}/tcp`,
+            e.remoteIpPrefix,
+            e.provenance.join("; "),
+        ]),
     );
 }
 

@@ -41,7 +41,11 @@ describe("stack config", () => {
         assert.equal(found.length, 4);
         for (const key of ["securityGroup", "api", "conductors", "operator"]) {
             assert.ok(
-                found.some((p) => p.startsWith(`capi-mgmt-ingress:${key}: is required`) && p.includes("for example")),
+                found.some(
+                    (p) =>
+                        p.startsWith(`capi-mgmt-ingress:${key}: is required`) &&
+                        p.includes("for example"),
+                ),
                 `${key}: ${found.join("\n")}`,
             );
         }
@@ -52,7 +56,10 @@ describe("stack config", () => {
             ...valid(),
             securityGroup: { name: "a", id: "b" },
             api: { address: "10.12.7" },
-            conductors: { juju: { model: "openstack" }, static: { addresses: ["10.0.0.1"], reason: "both given by mistake" } },
+            conductors: {
+                juju: { model: "openstack" },
+                static: { addresses: ["10.0.0.1"], reason: "both given by mistake" },
+            },
             operator: { cidrs: ["10.12.4.1/24", "not-an-ip"], reason: "x" },
             waivers: [{ cidr: "10.0.0.0/8" }],
             typo: true,
@@ -69,7 +76,10 @@ describe("stack config", () => {
         ];
         assert.equal(found.length, expected.length, found.join("\n"));
         for (const pattern of expected) {
-            assert.ok(found.some((p) => pattern.test(p)), `${pattern} in\n${found.join("\n")}`);
+            assert.ok(
+                found.some((p) => pattern.test(p)),
+                `${pattern} in\n${found.join("\n")}`,
+            );
         }
     });
 

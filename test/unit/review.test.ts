@@ -33,14 +33,23 @@ function livePlan(stack: string): ReviewInput {
             rule("r-wide-22", 22, "0.0.0.0/0"),
             { ...rule("r-hand", 6443, "10.12.4.154/32"), description: "by hand (D-063)" },
             { ...rule("r-own", 22, "10.12.4.1/32"), description: roleDescription("operator") },
-            { ...rule("r-range", 6443, "192.0.2.0/24"), port_range_min: 6000, port_range_max: 7000 },
+            {
+                ...rule("r-range", 6443, "192.0.2.0/24"),
+                port_range_min: 6000,
+                port_range_max: 7000,
+            },
         ],
         warnings: [],
     };
     return {
         stack,
         config,
-        live: { plan: planIngress(config, found), group: "capi-mgmt-sg (6c1f…)", api: "10.12.7.222:6443", warnings: [] },
+        live: {
+            plan: planIngress(config, found),
+            group: "capi-mgmt-sg (6c1f…)",
+            api: "10.12.7.222:6443",
+            warnings: [],
+        },
     };
 }
 
@@ -74,11 +83,17 @@ describe("review", () => {
         const staging = parseStackConfig({
             ...JSON.parse(JSON.stringify(loadStackConfig("example"))),
             cloud: "staging",
-            operator: { cidrs: ["10.30.4.1/32"], ports: [6443, 22], reason: "staging operator NAT" },
+            operator: {
+                cidrs: ["10.30.4.1/32"],
+                ports: [6443, 22],
+                reason: "staging operator NAT",
+            },
         });
         const a = livePlan("example");
         const b: ReviewInput = { ...livePlan("example"), stack: "staging", config: staging };
-        b.live!.plan.allowSet = b.live!.plan.allowSet.filter((e) => !e.remoteIpPrefix.startsWith("10.12.4.156"));
+        b.live!.plan.allowSet = b.live!.plan.allowSet.filter(
+            (e) => !e.remoteIpPrefix.startsWith("10.12.4.156"),
+        );
         golden("example-against-staging.md", renderComparison(a, b));
     });
 

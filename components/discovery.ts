@@ -1,0 +1,108 @@
+// The live lookups: Juju for the conductors, OpenStack for the group, the hairpin and the API's
+// port. Everything fails closed: a lookup that cannot answer fails the preview.
+import { SourceInput } from "./allowset";
+import { parseHostAddress } from "./cidr";
+import { StackConfig } from "./config";
+import { measureConductorSources, readApiEndpointFromUnits } from "./juju";
+import { configuredSources, Discovered } from "./plan";
+import { NeutronRule } from "./rules";
+
+/** The OpenStack lookups discovery needs: Pulumi invokes in the program, REST in the tools. */
+export interface OpenStackLookups {
+    securityGroup(ref: { name?: string; id?: string }): Promise<{ id: string; name: string }>;
+    subnet(ref: string): Promise<{ id: string; name: string; cidr: string }>;
+    routerGatewayIps(ref: string): Promise<{ id: string; name: string; ips: string[] }>;
+    /** The port that holds the address (through its floating IP, or as a fixed IP). */
+    portForAddress(
+        address: string,
+    ): Promise<{ portId: string; securityGroupIds: string[]; via: string }>;
+    listRules(groupId: string): Promise<NeutronRule[]>;
+}
+
+const CAPO_GROUP = /^k8s-cluster-.+-secgroup-/;
+
+export async function discover(
+    config: StackConfig,
+    openstack: OpenStackLookups,
+): Promise<Discovered> {
+    const warnings: string[] = [];
+    const group = await openstack.securityGroup(config.securityGroup);
+    if (CAPO_GROUP.test(group.name)) {
+        warnings.push(
+            `security group ${group.name} looks managed by Cluster API Provider OpenStack, which deletes ` +
+                `rules it does not know and re-adds 6443 from anywhere: rules declared here will not last`,
+        );
+    }
+    const api = await apiEndpoint(config);
+    const port = await openstack.portForAddress(api.address);
+    if (!port.securityGroupIds.includes(group.id)) {
+        throw new Error(
+            `preflight: the API address ${api.address} (${port.via}) is guarded by ` +
+                `[${port.securityGroupIds.join(", ")}], not by ${group.name} (${group.id}); ` +
+                `refusing to tighten a group that does not guard the API`,
+        );
+    }
+    const [conductors, hairpin, rules] = await Promise.all([
+        conductorSources(config, api.address),
+        hairpinSources(config, openstack),
+        openstack.listRules(group.id),
+    ]);
+    return { group, api, conductors, hairpin, rules, warnings };
+}
+
+async function apiEndpoint(config: StackConfig): Promise<Discovered["api"]> {
+    if (config.api.address !== undefined) {
+        const { address } = parseHostAddress(config.api.address);
+        return { address, port: config.api.port, provenance: "config api.address" };
+    }
+    const juju = config.conductors.juju;
+    if (!juju || !config.api.fromKubeconfig) {
+        throw new Error(
+            "api.fromKubeconfig needs conductors.juju: the kubeconfig is read on the units",
+        );
+    }
+    return readApiEndpointFromUnits(juju, config.api.fromKubeconfig.path);
+}
+
+async function conductorSources(config: StackConfig, apiAddress: string): Promise<SourceInput[]> {
+    const juju = config.conductors.juju;
+    if (!juju) {
+        return configuredSources(config).conductors;
+    }
+    const measured = await measureConductorSources(juju, apiAddress);
+    return measured.map((m) => ({ source: m.address, provenance: m.provenance }));
+}
+
+async function hairpinSources(
+    config: StackConfig,
+    openstack: OpenStackLookups,
+): Promise<SourceInput[]> {
+    const [subnets, routers] = await Promise.all([
+        Promise.all(config.hairpin.subnets.map((ref) => openstack.subnet(ref))),
+        Promise.all(config.hairpin.routers.map((ref) => openstack.routerGatewayIps(ref))),
+    ]);
+    const sources = configuredSources(config).hairpin;
+    for (const subnet of subnets) {
+        sources.push({
+            source: subnet.cidr,
+            provenance: `subnet ${subnet.name} (${subnet.id}) cidr`,
+        });
+    }
+    for (const router of routers) {
+        if (router.ips.length === 0) {
+            throw new Error(`router ${router.name} (${router.id}) has no external gateway IP`);
+        }
+        for (const ip of router.ips) {
+            sources.push({
+                source: ip,
+                provenance: `router ${router.name} (${router.id}) external gateway`,
+            });
+        }
+    }
+    return sources;
+}
+
+/** Neutron ids are UUIDs; anything else in a reference is a name. */
+export function isUuid(ref: string): boolean {
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
+}

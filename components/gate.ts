@@ -1,0 +1,218 @@
+// The read-back gate: after every tight rule is created, list the group from the Networking API
+// and require each allow entry there (by Neutron key) and each declared rule (by id). The
+// retirement depends on it, so the wide rules never go unless the tight ones are measured.
+import * as pulumi from "@pulumi/pulumi";
+import { AllowEntry } from "./allowset";
+import { listRules, openSession, Session } from "./openstack";
+import { entryKey, NeutronRule, ruleKey } from "./rules";
+
+export interface GateInputs {
+    /** clouds.yaml entry ("" = OS_CLOUD or the OS_* variables of the provider's process). */
+    cloud: string;
+    groupId: string;
+    entries: AllowEntry[];
+    /** Ids of the rule resources the gate depends on. */
+    ruleIds: string[];
+}
+
+/** A measured rule: its id and the fields of Neutron's duplicate key. */
+export interface MeasuredRule {
+    id: string;
+    direction: string;
+    ethertype: string;
+    protocol: string | null;
+    portRangeMin: number | null;
+    portRangeMax: number | null;
+    remoteIpPrefix: string | null;
+    remoteGroupId: string | null;
+}
+
+/** One row of what the read-back did not find. */
+export interface MissingRow {
+    role: string;
+    port: string;
+    cidr: string;
+    id: string;
+}
+
+export interface GateOutputs extends GateInputs {
+    /** Every rule of the group as measured, sorted by id. */
+    rules: MeasuredRule[];
+    /** Empty after create/update (they fail otherwise); a refresh may find gaps. */
+    missing: MissingRow[];
+}
+
+export interface ReadbackGateArgs {
+    cloud: pulumi.Input<string>;
+    groupId: pulumi.Input<string>;
+    entries: pulumi.Input<AllowEntry[]>;
+    ruleIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** What the listed rules lack: entries absent by key, declared rules absent by id. Pure. */
+export function findMissing(
+    rules: NeutronRule[],
+    groupId: string,
+    entries: AllowEntry[],
+    ruleIds: string[],
+): MissingRow[] {
+    const keys = new Set(rules.map(ruleKey));
+    const ids = new Set(rules.map((r) => r.id));
+    const missing: MissingRow[] = [];
+    for (const entry of entries) {
+        if (!keys.has(entryKey(entry, groupId))) {
+            missing.push({
+                role: entry.role,
+                port: `${entry.port}/tcp`,
+                cidr: entry.remoteIpPrefix,
+                id: "-",
+            });
+        }
+    }
+    for (const id of ruleIds) {
+        if (!ids.has(id)) {
+            missing.push({ role: "-", port: "-", cidr: "-", id });
+        }
+    }
+    return missing;
+}
+
+/** A fixed-width table of the missing rows, for an error a reader can act on. */
+export function formatMissing(missing: MissingRow[]): string {
+    const header: MissingRow = { role: "ROLE", port: "PORT", cidr: "CIDR", id: "RULE ID" };
+    const rows = [header, ...missing];
+    const width = (key: keyof MissingRow) => Math.max(...rows.map((r) => r[key].length));
+    const widths = { role: width("role"), port: width("port"), cidr: width("cidr") };
+    return rows
+        .map((r) =>
+            [
+                r.role.padEnd(widths.role),
+                r.port.padEnd(widths.port),
+                r.cidr.padEnd(widths.cidr),
+                r.id,
+            ].join("  "),
+        )
+        .join("\n");
+}
+
+export function measureRules(rules: NeutronRule[]): MeasuredRule[] {
+    return rules
+        .map((r) => ({
+            id: r.id,
+            direction: r.direction,
+            ethertype: r.ethertype,
+            protocol: r.protocol,
+            portRangeMin: r.port_range_min,
+            portRangeMax: r.port_range_max,
+            remoteIpPrefix: r.remote_ip_prefix,
+            remoteGroupId: r.remote_group_id,
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Lists the group once and measures it against the inputs; `missing` says what is absent. */
+export async function measureReadback(s: Session, inputs: GateInputs): Promise<GateOutputs> {
+    const rules = await listRules(s, inputs.groupId);
+    return {
+        ...inputs,
+        rules: measureRules(rules),
+        missing: findMissing(rules, inputs.groupId, inputs.entries, inputs.ruleIds),
+    };
+}
+
+/** The gate proper: the measured state, or an error with a table of what is missing. */
+export async function readBack(s: Session, inputs: GateInputs): Promise<GateOutputs> {
+    const measured = await measureReadback(s, inputs);
+    if (measured.missing.length > 0) {
+        const absentIds = measured.missing.filter((m) => m.id !== "-").length;
+        const absentEntries = measured.missing.length - absentIds;
+        throw new Error(
+            `Read-back of security group ${inputs.groupId} failed: ${absentEntries} of ` +
+                `${inputs.entries.length} allow entries and ${absentIds} of ${inputs.ruleIds.length} ` +
+                `declared rule ids are not in GET /v2.0/security-group-rules ` +
+                `(${measured.rules.length} rules listed). The wide rules stay until this passes.\n` +
+                formatMissing(measured.missing),
+        );
+    }
+    return measured;
+}
+
+/** Picks and checks the gate's inputs from what the engine hands over (which holds more). */
+export function gateInputs(props: Record<string, unknown>): GateInputs {
+    const { z } = require("zod") as typeof import("zod");
+    const schema = z.object({
+        cloud: z.string(),
+        groupId: z.string().min(1),
+        entries: z.array(
+            z.object({
+                role: z.enum(["conductor", "operator", "hairpin"]),
+                ethertype: z.enum(["IPv4", "IPv6"]),
+                protocol: z.literal("tcp"),
+                port: z.number().int(),
+                remoteIpPrefix: z.string().min(1),
+                provenance: z.array(z.string()),
+            }),
+        ),
+        ruleIds: z.array(z.string().min(1)),
+    });
+    const result = schema.safeParse(props);
+    if (!result.success) {
+        throw new Error(
+            `ReadbackGate inputs are not what the program declares: ${z.prettifyError(result.error)}`,
+        );
+    }
+    return result.data;
+}
+
+/** What the gate's verdict depends on; at preview unknown values make it differ. */
+function signature(inputs: Partial<GateInputs>): string {
+    const entries = Array.isArray(inputs.entries)
+        ? inputs.entries.map((e) => `${e.role}|${e.ethertype}|${e.port}|${e.remoteIpPrefix}`).sort()
+        : inputs.entries;
+    const ids = Array.isArray(inputs.ruleIds) ? [...inputs.ruleIds].sort() : inputs.ruleIds;
+    return JSON.stringify([inputs.cloud, inputs.groupId, entries, ids]);
+}
+
+async function sessionFor(inputs: GateInputs): Promise<Session> {
+    return openSession({ cloud: inputs.cloud || undefined });
+}
+
+export const readbackGateProvider: pulumi.dynamic.ResourceProvider = {
+    async create(props: Record<string, unknown>) {
+        const inputs = gateInputs(props);
+        const outs = await readBack(await sessionFor(inputs), inputs);
+        return { id: `readback-${inputs.groupId}`, outs };
+    },
+
+    async diff(_id: string, olds: GateOutputs, news: GateInputs) {
+        const changes = signature(olds) !== signature(news) || (olds.missing ?? []).length > 0;
+        return { changes };
+    },
+
+    async update(_id: string, _olds: GateOutputs, news: Record<string, unknown>) {
+        const inputs = gateInputs(news);
+        return { outs: await readBack(await sessionFor(inputs), inputs) };
+    },
+
+    // A refresh records gaps instead of failing; the next diff then re-runs the gate.
+    async read(id: string, props: Record<string, unknown>) {
+        const inputs = gateInputs(props);
+        return { id, props: await measureReadback(await sessionFor(inputs), inputs) };
+    },
+};
+
+export class ReadbackGate extends pulumi.dynamic.Resource {
+    declare readonly rules: pulumi.Output<MeasuredRule[]>;
+    declare readonly groupId: pulumi.Output<string>;
+
+    constructor(name: string, args: ReadbackGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            readbackGateProvider,
+            name,
+            { ...args, rules: undefined, missing: undefined },
+            opts,
+            "gate",
+            "ReadbackGate",
+        );
+    }
+}

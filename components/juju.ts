@@ -1,0 +1,618 @@
+// Running commands on the Magnum conductor units through the Juju CLI (`juju exec` on Juju 3,
+// `juju run` on 2.9), and measuring on each unit the source address it really uses toward the
+// management cluster's API. Fails closed: one unit that cannot be measured fails the whole set.
+import { spawn } from "child_process";
+import { parseHostAddress } from "./cidr";
+import {
+    compareUnits,
+    JujuCommandResult,
+    JujuUnitStatus,
+    parseJujuExec3,
+    parseJujuRun29,
+    parseJujuStatus,
+    parseJujuVersion,
+    parseKubeconfigServers,
+    parseRouteGet,
+} from "./parse";
+
+/** "exec": Juju 3 `juju exec`; "run": Juju 2.9 `juju run` (in Juju 3 `run` runs actions). */
+export type Flavor = "exec" | "run";
+
+export interface JujuTarget {
+    model: string;
+    application: string;
+    /** The juju executable; "juju" on PATH by default. */
+    bin?: string;
+    /** Per juju call: a unit that has not answered by then is reported as timed out. */
+    timeoutSeconds: number;
+    /** The most juju processes running at once. */
+    concurrency: number;
+    env?: NodeJS.ProcessEnv;
+}
+
+export type UnitStatus = JujuUnitStatus;
+
+/** One unit's outcome of `runOnUnits`. */
+export interface UnitRun {
+    unit: string;
+    /** Exit code 0 and a completed task. */
+    ok: boolean;
+    /** null when Juju gave no code: timed out, not scheduled, or no result for the unit. */
+    returnCode: number | null;
+    stdout: string;
+    stderr: string;
+    timedOut: boolean;
+    /** Wall time of the juju call that produced this outcome. */
+    ms: number;
+    /** The juju command line that produced this outcome, as a shell would read it. */
+    commandLine: string;
+    /** What went wrong besides the return code: Juju's message or the CLI's own error. */
+    problem?: string;
+}
+
+export interface ConductorSource {
+    unit: string;
+    /** Canonical host address (IPv4-mapped IPv6 becomes IPv4). */
+    address: string;
+    machine: string;
+    publicAddress?: string;
+    /** e.g. "juju magnum/0 (machine 1/lxd/2): ip -j route get 10.12.7.222 → prefsrc 10.12.4.154" */
+    provenance: string;
+}
+
+export interface ApiEndpoint {
+    address: string;
+    port: number;
+    provenance: string;
+}
+
+export interface JujuFailure {
+    /** Absent when the failed call was not about one unit (juju version, juju status). */
+    unit?: string;
+    /** The unit's status when it is not healthy, e.g. 'workload error: hook failed: "install"'. */
+    status?: string;
+    command: string;
+    expected: string;
+    got: string;
+}
+
+export class JujuError extends Error {
+    constructor(
+        readonly summary: string,
+        readonly failures: JujuFailure[],
+    ) {
+        super(`${summary}:\n${failures.map(formatFailure).join("\n")}`);
+        this.name = "JujuError";
+    }
+}
+
+/** Bound on what any one juju call may print: a status of thousands of units fits well. */
+const OUTPUT_LIMIT = 32 * 1024 * 1024;
+/** How much of a unit's stdout/stderr an error message quotes. */
+const QUOTE_LIMIT = 500;
+
+interface Session {
+    flavor?: Promise<Flavor>;
+    units?: Promise<UnitStatus[]>;
+}
+
+// One run evaluates the stack config once, so its target object identifies the run: the flavor
+// is detected and the units are listed once, and every step sees the same unit set.
+const sessions = new WeakMap<JujuTarget, Session>();
+
+function session(t: JujuTarget): Session {
+    let s = sessions.get(t);
+    if (!s) {
+        s = {};
+        sessions.set(t, s);
+    }
+    return s;
+}
+
+/** `juju version` → "run" for 2.x, "exec" for 3.x and later; detected once per target. */
+export function detectFlavor(t: JujuTarget): Promise<Flavor> {
+    const s = session(t);
+    s.flavor ??= (async () => {
+        const args = ["version"];
+        const outcome = await runProcess(t, args);
+        const command = commandLine(t, args);
+        if (!succeeded(outcome)) {
+            throw new JujuError("cannot detect the Juju version", [
+                { command, expected: "exit 0 and a version", got: describeProcess(outcome) },
+            ]);
+        }
+        let major: number;
+        try {
+            major = parseJujuVersion(outcome.stdout).major;
+        } catch (err) {
+            throw new JujuError("cannot detect the Juju version", [
+                {
+                    command,
+                    expected: 'a version such as "3.4.2-genericlinux-amd64"',
+                    got: message(err),
+                },
+            ]);
+        }
+        if (major < 2) {
+            throw new JujuError("unsupported Juju version", [
+                { command, expected: "Juju 2.9 or 3.x", got: outcome.stdout.trim() },
+            ]);
+        }
+        return major === 2 ? "run" : "exec";
+    })();
+    return s.flavor;
+}
+
+/** The application's units from `juju status`, at least one; listed once per target. */
+export function listUnits(t: JujuTarget): Promise<UnitStatus[]> {
+    const s = session(t);
+    s.units ??= (async () => {
+        const args = ["status", "-m", t.model, t.application, "--format=json"];
+        const outcome = await runProcess(t, args);
+        const summary = `cannot list the units of ${t.application} in model ${t.model}`;
+        const command = commandLine(t, args);
+        if (!succeeded(outcome)) {
+            throw new JujuError(summary, [
+                {
+                    command,
+                    expected: "exit 0 and the status as JSON",
+                    got: describeProcess(outcome),
+                },
+            ]);
+        }
+        try {
+            return parseJujuStatus(outcome.stdout, t.application);
+        } catch (err) {
+            throw new JujuError(summary, [
+                {
+                    command,
+                    expected: `the status of application ${t.application} with at least one unit`,
+                    got: `${message(err)}; stdout ${quote(outcome.stdout)}`,
+                },
+            ]);
+        }
+    })();
+    return s.units;
+}
+
+/**
+ * Runs a read-only shell command on each unit; one outcome per unit, in the order given.
+ *
+ * Units are spread over at most `concurrency` juju calls, several units to a call: Juju runs
+ * a call's tasks on all its units in parallel and returns every result, so a call costs one
+ * controller round trip however many units it names, where one process per unit would cost
+ * one login each and queue behind the bound. A call can only fail as a whole, though (a hung
+ * unit keeps Juju 3 from printing any result, a timeout kills them all): every unit of a call
+ * that gave no result of its own is asked again in a call of its own, which yields its own
+ * outcome, timeout or error. That second try is why the command must be read-only.
+ */
+export async function runOnUnits(
+    t: JujuTarget,
+    units: string[],
+    command: string,
+    flavor?: Flavor,
+): Promise<UnitRun[]> {
+    if (units.length === 0) {
+        return [];
+    }
+    const how = flavor ?? (await detectFlavor(t));
+    const perCall = Math.ceil(units.length / Math.max(1, t.concurrency));
+    const calls: string[][] = [];
+    for (let i = 0; i < units.length; i += perCall) {
+        calls.push(units.slice(i, i + perCall));
+    }
+    const runs = new Map<string, UnitRun>();
+    const again: string[] = [];
+    for (const result of await mapBounded(calls, t.concurrency, (call) =>
+        runCall(t, how, call, command),
+    )) {
+        result.runs.forEach((run) => runs.set(run.unit, run));
+        again.push(...result.unattributed);
+    }
+    for (const result of await mapBounded(again, t.concurrency, (unit) =>
+        runCall(t, how, [unit], command),
+    )) {
+        result.runs.forEach((run) => runs.set(run.unit, run));
+    }
+    return units.map((unit) => runs.get(unit) as UnitRun);
+}
+
+/**
+ * Measures, on every unit of the application, the source address it uses toward the API
+ * (`ip -j route get <api>` → prefsrc). All or nothing: throws one JujuError naming every unit
+ * that could not be measured. A unit in error that can be measured is measured; its status
+ * goes into the provenance.
+ */
+export async function measureConductorSources(
+    t: JujuTarget,
+    apiAddress: string,
+): Promise<ConductorSource[]> {
+    let api: string;
+    try {
+        api = parseHostAddress(apiAddress).address;
+    } catch (err) {
+        throw new Error(`the API address "${apiAddress}" is not an IP address: ${message(err)}`);
+    }
+    // The canonical address: a mapped ::ffff:a.b.c.d would send `ip` to the IPv6 table.
+    const command = `ip -j route get ${api}`;
+    const units = await listUnits(t);
+    const runs = await runOnUnits(
+        t,
+        units.map((u) => u.unit),
+        command,
+    );
+    const expected = `exit 0 and one route to ${api} with a prefsrc host address`;
+    const failures: JujuFailure[] = [];
+    const sources: ConductorSource[] = [];
+    runs.forEach((run, i) => {
+        const unit = units[i];
+        if (!run.ok) {
+            failures.push(runFailure(run, unit, expected));
+            return;
+        }
+        try {
+            const route = parseRouteGet(run.stdout, api);
+            sources.push({
+                unit: run.unit,
+                address: route.source,
+                machine: unit.machine ?? "unknown",
+                publicAddress: unit.publicAddress,
+                provenance: `juju ${run.unit} (${placement(unit)}): ${command} → prefsrc ${route.source}`,
+            });
+        } catch (err) {
+            failures.push({
+                unit: run.unit,
+                status: unhealthy(unit),
+                command: run.commandLine,
+                expected,
+                got: `${message(err)}; stdout ${quote(run.stdout)}`,
+            });
+        }
+    });
+    if (failures.length > 0) {
+        throw new JujuError(
+            `cannot measure the conductor source of ${failures.length} of ${units.length} ` +
+                `unit(s) of ${t.application} in model ${t.model}; a partial set is never used`,
+            failures,
+        );
+    }
+    return sources.sort((a, b) => compareUnits(a.unit, b.unit));
+}
+
+/**
+ * Reads the API endpoint from the conductors' Magnum kubeconfig (`[capi_helm] kubeconfig_file`)
+ * on every unit. The command prints only the `server:` values: the file also holds the client
+ * key, which must never leave the unit. Every unit must name the same endpoint.
+ */
+export async function readApiEndpointFromUnits(
+    t: JujuTarget,
+    kubeconfigPath: string,
+): Promise<ApiEndpoint> {
+    if (!kubeconfigPath.startsWith("/") || /[\0\n]/.test(kubeconfigPath)) {
+        throw new Error(`the kubeconfig path "${kubeconfigPath}" is not an absolute path`);
+    }
+    const command = `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' ${shellQuote(kubeconfigPath)}`;
+    const units = await listUnits(t);
+    const runs = await runOnUnits(
+        t,
+        units.map((u) => u.unit),
+        command,
+    );
+    const expected = `exit 0 and one https server URL with an IP address in ${kubeconfigPath}`;
+    const failures: JujuFailure[] = [];
+    const found: { run: UnitRun; url: string; address: string; port: number }[] = [];
+    runs.forEach((run, i) => {
+        if (!run.ok) {
+            failures.push(runFailure(run, units[i], expected));
+            return;
+        }
+        try {
+            const servers = parseKubeconfigServers(run.stdout);
+            if (servers.length > 1) {
+                throw new Error(`several servers: ${servers.map((s) => s.url).join(", ")}`);
+            }
+            found.push({ run, ...servers[0] });
+        } catch (err) {
+            failures.push({
+                unit: run.unit,
+                status: unhealthy(units[i]),
+                command: run.commandLine,
+                expected,
+                got: `${message(err)}; stdout ${quote(run.stdout)}`,
+            });
+        }
+    });
+    const summary = `cannot read the API endpoint from ${kubeconfigPath} on the units of ${t.application} in model ${t.model}`;
+    if (failures.length > 0) {
+        throw new JujuError(summary, failures);
+    }
+    const distinct = new Set(found.map((f) => `${f.address}|${f.port}`));
+    if (distinct.size > 1) {
+        throw new JujuError(
+            `${summary}: the units disagree`,
+            found.map((f) => ({
+                unit: f.run.unit,
+                command: f.run.commandLine,
+                expected: "the same server as every other unit",
+                got: f.url,
+            })),
+        );
+    }
+    const { address, port, url } = found[0];
+    return {
+        address,
+        port,
+        provenance: `server ${url} in ${kubeconfigPath} on ${found.map((f) => f.run.unit).join(", ")}`,
+    };
+}
+
+interface ProcessOutcome {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    timedOut: boolean;
+    ms: number;
+    /** The process could not start, or printed more than OUTPUT_LIMIT. */
+    error?: string;
+}
+
+/** One juju call over some units; units it gave no result for come back as unattributed. */
+async function runCall(
+    t: JujuTarget,
+    flavor: Flavor,
+    units: string[],
+    command: string,
+): Promise<{ runs: UnitRun[]; unattributed: string[] }> {
+    const args =
+        flavor === "exec"
+            ? ["exec", "-m", t.model, "--unit", units.join(","), "--format=json", "--", command]
+            : ["run", "-m", t.model, "--unit", units.join(","), "--format=json", command];
+    const line = commandLine(t, args);
+    const outcome = await runProcess(t, args);
+    let results: JujuCommandResult[] = [];
+    let parseProblem: string | undefined;
+    if (!outcome.timedOut && outcome.error === undefined && outcome.stdout.trim() !== "") {
+        try {
+            results =
+                flavor === "exec" ? parseJujuExec3(outcome.stdout) : parseJujuRun29(outcome.stdout);
+        } catch (err) {
+            parseProblem = message(err);
+        }
+    }
+    const byUnit = new Map(results.map((r) => [r.unit, r]));
+    const runs: UnitRun[] = [];
+    const unattributed: string[] = [];
+    for (const unit of units) {
+        const result = byUnit.get(unit);
+        if (result) {
+            // Juju's own error text names task ids, not units: it only helps a one-unit call.
+            runs.push(fromResult(result, line, outcome, units.length === 1));
+        } else if (units.length > 1) {
+            unattributed.push(unit);
+        } else {
+            runs.push(withoutResult(unit, line, outcome, parseProblem));
+        }
+    }
+    return { runs, unattributed };
+}
+
+function fromResult(
+    result: JujuCommandResult,
+    line: string,
+    outcome: ProcessOutcome,
+    ownCall: boolean,
+): UnitRun {
+    // Juju 3 reports a task status; 2.9 reports a Message only when something went wrong.
+    const completed =
+        result.status === undefined ? result.message === undefined : result.status === "completed";
+    const ok = completed && result.returnCode === 0;
+    const problems = [
+        result.message,
+        result.status !== undefined && result.status !== "completed"
+            ? `task ${result.status}`
+            : undefined,
+        !ok && ownCall && outcome.stderr.trim() !== ""
+            ? `juju: ${quote(outcome.stderr)}`
+            : undefined,
+    ].filter((p) => p !== undefined);
+    return {
+        unit: result.unit,
+        ok,
+        returnCode: result.returnCode ?? null,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        timedOut: false,
+        ms: outcome.ms,
+        commandLine: line,
+        problem: problems.length > 0 ? problems.join("; ") : undefined,
+    };
+}
+
+function withoutResult(
+    unit: string,
+    line: string,
+    outcome: ProcessOutcome,
+    parseProblem: string | undefined,
+): UnitRun {
+    const why = outcome.timedOut
+        ? "the juju process group was killed"
+        : (outcome.error ??
+          (parseProblem !== undefined
+              ? `juju's output does not parse: ${parseProblem}`
+              : `juju gave no result for ${unit} (${outcome.code !== null ? `exit ${outcome.code}` : `killed by ${outcome.signal}`})`));
+    const said = outcome.stderr.trim() !== "" ? `; juju: ${quote(outcome.stderr)}` : "";
+    return {
+        unit,
+        ok: false,
+        returnCode: null,
+        stdout: outcome.stdout,
+        stderr: "",
+        timedOut: outcome.timedOut,
+        ms: outcome.ms,
+        commandLine: line,
+        problem: `${why}${said}`,
+    };
+}
+
+/** Spawns juju in its own process group, so a timeout kills it and everything it started. */
+function runProcess(t: JujuTarget, args: string[]): Promise<ProcessOutcome> {
+    const timeoutMs = t.timeoutSeconds * 1000;
+    return new Promise((resolve) => {
+        const started = performance.now();
+        const child = spawn(t.bin ?? "juju", args, {
+            // No terminal and no stdin: juju fails instead of prompting for a password.
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...(t.env ?? process.env), NO_COLOR: "1" },
+        });
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let size = 0;
+        let timedOut = false;
+        let error: string | undefined;
+        const killGroup = () => {
+            if (child.pid !== undefined) {
+                try {
+                    process.kill(-child.pid, "SIGKILL");
+                } catch {
+                    // Already gone.
+                }
+            }
+        };
+        const timer = setTimeout(() => {
+            timedOut = true;
+            killGroup();
+        }, timeoutMs);
+        const collect = (into: Buffer[]) => (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > OUTPUT_LIMIT) {
+                error ??= `juju printed more than ${OUTPUT_LIMIT} bytes`;
+                killGroup();
+                return;
+            }
+            into.push(chunk);
+        };
+        child.stdout.on("data", collect(stdout));
+        child.stderr.on("data", collect(stderr));
+        child.on("error", (err) => {
+            error ??= `cannot start ${t.bin ?? "juju"}: ${err.message}`;
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve({
+                code,
+                signal,
+                stdout: Buffer.concat(stdout).toString("utf8"),
+                stderr: Buffer.concat(stderr).toString("utf8"),
+                timedOut,
+                ms: Math.round(performance.now() - started),
+                error,
+            });
+        });
+    });
+}
+
+async function mapBounded<T, R>(
+    items: readonly T[],
+    limit: number,
+    fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+    return results;
+}
+
+function succeeded(outcome: ProcessOutcome): boolean {
+    return outcome.code === 0 && !outcome.timedOut && outcome.error === undefined;
+}
+
+function describeProcess(outcome: ProcessOutcome): string {
+    const how = outcome.timedOut
+        ? `timed out after ${outcome.ms} ms`
+        : (outcome.error ??
+          (outcome.code !== null ? `exit ${outcome.code}` : `killed by ${outcome.signal}`));
+    return `${how}; stderr ${quote(outcome.stderr)}`;
+}
+
+function runFailure(run: UnitRun, unit: UnitStatus, expected: string): JujuFailure {
+    const parts = [
+        run.timedOut
+            ? `timed out after ${run.ms} ms`
+            : run.returnCode !== null
+              ? `return code ${run.returnCode}`
+              : "no return code",
+    ];
+    if (run.problem !== undefined) {
+        parts.push(run.problem);
+    }
+    if (run.stderr !== "") {
+        parts.push(`stderr ${quote(run.stderr)}`);
+    }
+    if (run.stdout !== "") {
+        parts.push(`stdout ${quote(run.stdout)}`);
+    }
+    return {
+        unit: run.unit,
+        status: unhealthy(unit),
+        command: run.commandLine,
+        expected,
+        got: parts.join("; "),
+    };
+}
+
+/** The unit's status when it is not plainly healthy, for errors and provenance. */
+function unhealthy(unit: UnitStatus): string | undefined {
+    const notes: string[] = [];
+    if (unit.workload.current !== "active") {
+        notes.push(statusNote("workload", unit.workload));
+    }
+    if (unit.agent.current !== "idle" && unit.agent.current !== "executing") {
+        notes.push(statusNote("agent", unit.agent));
+    }
+    if (unit.machineStatus !== undefined && unit.machineStatus !== "started") {
+        notes.push(`machine ${unit.machine} ${unit.machineStatus}`);
+    }
+    return notes.length > 0 ? notes.join(", ") : undefined;
+}
+
+function statusNote(what: string, status: { current: string; message?: string }): string {
+    return `${what} ${status.current}${status.message ? `: ${status.message}` : ""}`;
+}
+
+function placement(unit: UnitStatus): string {
+    const status = unhealthy(unit);
+    return `machine ${unit.machine ?? "unknown"}${status ? `; ${status}` : ""}`;
+}
+
+function formatFailure(f: JujuFailure): string {
+    const who = f.unit === undefined ? "" : `${f.unit}${f.status ? ` [${f.status}]` : ""}: `;
+    return `  - ${who}ran ${f.command}; expected ${f.expected}; got ${f.got}`;
+}
+
+function commandLine(t: JujuTarget, args: string[]): string {
+    return [t.bin ?? "juju", ...args].map(shellQuote).join(" ");
+}
+
+function shellQuote(word: string): string {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** At most QUOTE_LIMIT characters of output, as a JSON string so newlines stay visible. */
+function quote(text: string): string {
+    if (text.length <= QUOTE_LIMIT) {
+        return JSON.stringify(text);
+    }
+    return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length - QUOTE_LIMIT} more characters)`;
+}
+
+function message(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,81 @@
+// Discovery through the Networking API instead of the engine's invokes: the same lookups for the
+// tools that run without the engine (audit, review, verify, rehearse).
+import { StackConfig } from "./config";
+import { discover, OpenStackLookups } from "./discovery";
+import {
+    findRouters,
+    findSecurityGroups,
+    findSubnets,
+    listRules,
+    openSession,
+    portsGuardingAddress,
+    Session,
+} from "./openstack";
+import { Discovered, Plan, planIngress } from "./plan";
+
+export interface LiveReview {
+    found: Discovered;
+    plan: Plan;
+    group: string;
+    api: string;
+    warnings: string[];
+}
+
+export async function liveReview(config: StackConfig, session?: Session): Promise<LiveReview> {
+    const s = session ?? (await openSession({ cloud: config.cloud || undefined }));
+    const found = await discover(config, restLookups(s));
+    return {
+        found,
+        plan: planIngress(config, found),
+        group: `${found.group.name} (${found.group.id})`,
+        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
+        warnings: found.warnings,
+    };
+}
+
+export function restLookups(s: Session): OpenStackLookups {
+    return {
+        securityGroup: async (ref) => {
+            const wanted = ref.name ?? ref.id ?? "";
+            const group = exactlyOne(
+                await findSecurityGroups(s, wanted),
+                `security group ${wanted}`,
+            );
+            return { id: group.id, name: group.name };
+        },
+        subnet: async (ref) => {
+            const subnet = exactlyOne(await findSubnets(s, ref), `subnet ${ref}`);
+            return { id: subnet.id, name: subnet.name, cidr: subnet.cidr };
+        },
+        routerGatewayIps: async (ref) => {
+            const router = exactlyOne(await findRouters(s, ref), `router ${ref}`);
+            return { id: router.id, name: router.name, ips: router.gatewayIps };
+        },
+        portForAddress: async (address) => {
+            const ports = await portsGuardingAddress(s, address);
+            if (ports.length === 0) {
+                throw new Error(`no port holds ${address}, as a floating IP or a fixed IP`);
+            }
+            // Every port that receives the address must be guarded; port security off guards nothing.
+            const guarded = ports.map((p) => (p.portSecurityEnabled ? p.securityGroups : []));
+            return {
+                portId: ports.map((p) => p.portId).join(", "),
+                securityGroupIds: guarded.reduce((all, groups) =>
+                    all.filter((g) => groups.includes(g)),
+                ),
+                via: ports.map((p) => `${p.via} on port ${p.portId}`).join(", "),
+            };
+        },
+        listRules: (groupId) => listRules(s, groupId),
+    };
+}
+
+function exactlyOne<T>(found: T[], what: string): T {
+    if (found.length !== 1) {
+        throw new Error(
+            `${what}: expected exactly one, found ${found.length}` +
+                (found.length > 1 ? " (use its id instead of its name)" : ""),
+        );
+    }
+    return found[0];
+}

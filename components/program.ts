@@ -1,0 +1,106 @@
+// The program: config → discovery → pure plan → declarations. index.ts only calls main().
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, NAMESPACE, parseStackConfig, StackConfig } from "./config";
+import { discover, OpenStackLookups } from "./discovery";
+import { ManagementIngress } from "./ingress";
+import { invokeLookups } from "./invokes";
+import { detectFlavor, listUnits } from "./juju";
+import { openSession, listRules } from "./openstack";
+import { Plan, planIngress } from "./plan";
+
+/** Reads this project's keys through pulumi.Config (objects arrive as JSON text). */
+export function readPulumiConfig(): Record<string, unknown> {
+    const cfg = new pulumi.Config(NAMESPACE);
+    const raw: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const text = cfg.get(key);
+        if (text !== undefined) {
+            raw[key] = key === "cloud" ? text : parseJsonOrText(text);
+        }
+    }
+    return raw;
+}
+
+export async function main(): Promise<Record<string, unknown>> {
+    const config = parseStackConfig(readPulumiConfig());
+    const provider = config.cloud
+        ? new openstack.Provider("openstack", { cloud: config.cloud })
+        : undefined;
+    const session = openSession({ cloud: config.cloud || undefined });
+    const lookups = invokeLookups(provider, async (groupId) => listRules(await session, groupId));
+    return runProgram("capi-mgmt", config, lookups, {
+        providers: provider ? [provider] : undefined,
+    });
+}
+
+export async function runProgram(
+    name: string,
+    config: StackConfig,
+    lookups: OpenStackLookups,
+    opts?: pulumi.ComponentResourceOptions,
+): Promise<Record<string, unknown>> {
+    const found = await discover(config, lookups);
+    for (const warning of found.warnings) {
+        pulumi.log.warn(warning);
+    }
+    const plan = planIngress(config, found);
+    const juju = config.conductors.juju;
+    const ingress = new ManagementIngress(
+        name,
+        {
+            plan,
+            cloud: config.cloud,
+            allowDestroy: config.allowDestroy,
+            checks: {
+                verify: config.verify,
+                api: { address: found.api.address, port: found.api.port },
+                // Listed and detected during discovery already: no second juju call.
+                conductors: juju && {
+                    juju,
+                    units: (await listUnits(juju)).map((u) => u.unit),
+                    flavor: await detectFlavor(juju),
+                },
+            },
+        },
+        opts,
+    );
+    return {
+        securityGroup: `${found.group.name} (${found.group.id})`,
+        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
+        ...planOutputs(plan),
+        ruleIds: ingress.rules.map((r) => r.id),
+        readBack: ingress.gate.rules.apply((rules) => rules.length),
+        retired: ingress.retirement.retired,
+        checks: ingress.checkResults,
+        warnings: found.warnings,
+    };
+}
+
+/** The rows a reviewer reads in the preview. */
+export function planOutputs(plan: Plan) {
+    return {
+        allowSet: plan.allowSet.map((e) => ({
+            role: e.role,
+            port: e.port,
+            source: e.remoteIpPrefix,
+            provenance: e.provenance.join("; "),
+        })),
+        adopted: plan.allowSet.flatMap((e) => {
+            const rule = plan.adoptions.get(e);
+            return rule
+                ? [{ id: rule.id, role: e.role, port: e.port, source: e.remoteIpPrefix }]
+                : [];
+        }),
+        retireTargets: plan.retireTargets.map((t) => ({ id: t.id, admits: t.admits })),
+        drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+    };
+}
+
+function parseJsonOrText(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}

@@ -1,0 +1,478 @@
+// The Juju layer against the fake `juju` (test/fixtures/fake-juju), which replays the output
+// formats of Juju 3 and 2.9. One test measures for real: `ip -j route get` inside a network
+// namespace the test creates.
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    detectFlavor,
+    JujuError,
+    JujuTarget,
+    listUnits,
+    measureConductorSources,
+    readApiEndpointFromUnits,
+    runOnUnits,
+} from "../../components/juju";
+
+const FAKE = path.join(__dirname, "..", "fixtures", "fake-juju");
+const BIN = path.join(FAKE, "juju");
+const API = "10.12.7.222";
+
+let tmp: string;
+
+before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "juju-test-"));
+});
+
+after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A target on a recorded scenario, or on a copy of one changed by `edit`. */
+function target(
+    scenario: string,
+    options: Partial<JujuTarget> & { edit?: (dir: string) => void } = {},
+): JujuTarget & { log: string } {
+    let dir = path.join(FAKE, "scenarios", scenario);
+    if (options.edit) {
+        const copy = fs.mkdtempSync(path.join(tmp, `${scenario}-`));
+        fs.cpSync(dir, copy, { recursive: true });
+        options.edit(copy);
+        dir = copy;
+    }
+    const log = path.join(fs.mkdtempSync(path.join(tmp, "log-")), "calls");
+    fs.writeFileSync(log, "");
+    return {
+        model: "openstack",
+        application: "magnum",
+        bin: BIN,
+        timeoutSeconds: 20,
+        concurrency: 16,
+        ...options,
+        env: { ...process.env, FAKE_JUJU_SCENARIO: dir, FAKE_JUJU_LOG: log, ...options.env },
+        log,
+    };
+}
+
+const calls = (t: { log: string }) => fs.readFileSync(t.log, "utf8").split("\n").filter(Boolean);
+
+function writeUnit(dir: string, unit: string, file: string, text: string): void {
+    const unitDir = path.join(dir, "units", unit.replace("/", "-"));
+    fs.mkdirSync(unitDir, { recursive: true });
+    fs.writeFileSync(path.join(unitDir, file), text);
+}
+
+function editStatus(dir: string, edit: (status: StatusJson) => void): void {
+    const file = path.join(dir, "status.json");
+    const status = JSON.parse(fs.readFileSync(file, "utf8")) as StatusJson;
+    edit(status);
+    fs.writeFileSync(file, JSON.stringify(status));
+}
+
+interface StatusJson {
+    applications: Record<string, { units?: Record<string, Record<string, unknown>> }>;
+}
+
+async function jujuError(promise: Promise<unknown>): Promise<JujuError> {
+    try {
+        await promise;
+    } catch (err) {
+        assert.ok(err instanceof JujuError, `expected a JujuError, got ${String(err)}`);
+        return err;
+    }
+    assert.fail("expected a JujuError");
+}
+
+/** Running, as opposed to gone or a zombie (PID 1 here may never reap orphans). */
+function alive(pid: number): boolean {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return !/^\d+ \(.*\) [ZX] /.test(stat);
+    } catch {
+        return false;
+    }
+}
+
+describe("juju: a three-unit deployment in LXD containers", () => {
+    it("measures each unit's source toward the API on Juju 3", async () => {
+        const t = target("juju3-lxd");
+        const sources = await measureConductorSources(t, API);
+        assert.deepStrictEqual(
+            sources.map((s) => [s.unit, s.address, s.machine, s.publicAddress]),
+            [
+                ["magnum/0", "10.12.4.154", "0/lxd/7", "10.12.0.41"],
+                ["magnum/1", "10.12.4.155", "1/lxd/8", "10.12.0.42"],
+                ["magnum/2", "10.12.4.156", "2/lxd/9", "10.12.0.43"],
+            ],
+        );
+        assert.strictEqual(
+            sources[0].provenance,
+            "juju magnum/0 (machine 0/lxd/7): ip -j route get 10.12.7.222 → prefsrc 10.12.4.154",
+        );
+        assert.deepStrictEqual(calls(t).sort(), [
+            "exec -m openstack --unit magnum/0 --format=json -- ip -j route get 10.12.7.222",
+            "exec -m openstack --unit magnum/1 --format=json -- ip -j route get 10.12.7.222",
+            "exec -m openstack --unit magnum/2 --format=json -- ip -j route get 10.12.7.222",
+            "status -m openstack magnum --format=json",
+            "version",
+        ]);
+    });
+
+    it("measures the same sources through juju run on Juju 2.9", async () => {
+        const t = target("juju29-lxd");
+        assert.strictEqual(await detectFlavor(t), "run");
+        const sources = await measureConductorSources(t, API);
+        assert.deepStrictEqual(
+            sources.map((s) => s.address),
+            ["10.12.4.154", "10.12.4.155", "10.12.4.156"],
+        );
+        assert.ok(
+            calls(t).includes(
+                "run -m openstack --unit magnum/1 --format=json ip -j route get 10.12.7.222",
+            ),
+        );
+    });
+
+    it("detects the flavor and lists the units once per target", async () => {
+        const t = target("juju3-lxd");
+        const endpoint = await readApiEndpointFromUnits(t, "/etc/magnum/kubeconfig");
+        await measureConductorSources(t, endpoint.address);
+        const log = calls(t);
+        assert.strictEqual(log.filter((c) => c === "version").length, 1);
+        assert.strictEqual(log.filter((c) => c.startsWith("status")).length, 1);
+        assert.strictEqual(log.length, 2 + 3 + 3);
+    });
+
+    it("reads the API endpoint from the units' kubeconfig", async () => {
+        const t = target("juju3-lxd");
+        assert.deepStrictEqual(await readApiEndpointFromUnits(t, "/etc/magnum/kubeconfig"), {
+            address: API,
+            port: 6443,
+            provenance:
+                "server https://10.12.7.222:6443 in /etc/magnum/kubeconfig on magnum/0, magnum/1, magnum/2",
+        });
+    });
+
+    it("fails when the units' kubeconfigs disagree, listing every unit's value", async () => {
+        const t = target("juju3-lxd", {
+            edit: (dir) => writeUnit(dir, "magnum/2", "sed.stdout", "https://10.12.7.9:6443\n"),
+        });
+        const err = await jujuError(readApiEndpointFromUnits(t, "/etc/magnum/kubeconfig"));
+        assert.match(err.message, /the units disagree/);
+        assert.deepStrictEqual(
+            err.failures.map((f) => [f.unit, f.got]),
+            [
+                ["magnum/0", "https://10.12.7.222:6443"],
+                ["magnum/1", "https://10.12.7.222:6443"],
+                ["magnum/2", "https://10.12.7.9:6443"],
+            ],
+        );
+    });
+});
+
+describe("juju: sources of every family", () => {
+    it("turns an IPv4-mapped IPv6 source into IPv4", async () => {
+        const sources = await measureConductorSources(target("mixed-sources"), API);
+        assert.deepStrictEqual(
+            sources.map((s) => s.address),
+            ["10.12.4.154", "10.12.4.155"],
+        );
+    });
+
+    it("measures IPv6 sources toward an IPv6 API read from the kubeconfig", async () => {
+        const t = target("ipv6");
+        const endpoint = await readApiEndpointFromUnits(t, "/etc/magnum/kubeconfig");
+        assert.deepStrictEqual([endpoint.address, endpoint.port], ["fd12:7::222", 6443]);
+        const sources = await measureConductorSources(t, endpoint.address);
+        assert.deepStrictEqual(
+            sources.map((s) => s.address),
+            ["fd12:4::154", "fd12:4::155"],
+        );
+    });
+
+    it("asks with the canonical API address, never a mapped one", async () => {
+        const t = target("juju3-lxd");
+        await measureConductorSources(t, "::ffff:10.12.7.222");
+        assert.ok(calls(t).every((c) => !c.includes("::ffff")));
+    });
+});
+
+describe("juju: units that cannot be measured", () => {
+    it("measures a unit in error that answers, and says so in the provenance", async () => {
+        const t = target("juju3-lxd", {
+            edit: (dir) =>
+                editStatus(dir, (s) => {
+                    s.applications.magnum.units!["magnum/1"]["workload-status"] = {
+                        current: "error",
+                        message: 'hook failed: "config-changed"',
+                    };
+                }),
+        });
+        const sources = await measureConductorSources(t, API);
+        assert.strictEqual(
+            sources[1].provenance,
+            'juju magnum/1 (machine 1/lxd/8; workload error: hook failed: "config-changed"): ' +
+                "ip -j route get 10.12.7.222 → prefsrc 10.12.4.155",
+        );
+    });
+
+    it("fails once, listing every unit that could not be measured and why", async () => {
+        const t = target("faults", { timeoutSeconds: 1 });
+        const err = await jujuError(measureConductorSources(t, API));
+        const byUnit = new Map(err.failures.map((f) => [f.unit, f]));
+        assert.deepStrictEqual(
+            [...byUnit.keys()],
+            ["magnum/2", "magnum/3", "magnum/4", "magnum/5", "magnum/6", "magnum/7", "magnum/8"],
+        );
+        assert.match(err.message, /7 of 9 unit\(s\) of magnum in model openstack/);
+        const expect = (unit: string, got: RegExp) => assert.match(byUnit.get(unit)!.got, got);
+        expect(
+            "magnum/2",
+            /^return code 2; .*stderr "RTNETLINK answers: Network is unreachable\\n"/,
+        );
+        expect("magnum/3", /^timed out after \d+ ms; the juju process group was killed/);
+        expect("magnum/4", /has no prefsrc/);
+        expect("magnum/5", /not ip -j route get JSON.*stdout "10\.12\.7\.222 dev eth1 src/);
+        expect("magnum/6", /expected exactly one route/);
+        expect("magnum/7", /juju gave no result for magnum\/7 .*not found/);
+        expect("magnum/8", /no return code; exec: .*task failed/);
+        const lost = byUnit.get("magnum/3")!;
+        assert.match(lost.status!, /agent lost/);
+        assert.strictEqual(
+            lost.command,
+            `${BIN} exec -m openstack --unit magnum/3 --format=json -- 'ip -j route get 10.12.7.222'`,
+        );
+        assert.match(lost.expected, /exit 0 and one route to 10\.12\.7\.222 with a prefsrc/);
+        assert.match(err.message, /magnum\/3 \[.*agent lost.*\]: ran .* expected .* got timed out/);
+    });
+
+    it("reports Juju's own error text for a command that fails", async () => {
+        const t = target("juju3-lxd", {
+            edit: (dir) => {
+                writeUnit(dir, "magnum/0", "ip.stdout", "");
+                writeUnit(
+                    dir,
+                    "magnum/0",
+                    "ip.stderr",
+                    "RTNETLINK answers: Network is unreachable\n",
+                );
+                writeUnit(dir, "magnum/0", "ip.rc", "2");
+            },
+        });
+        const [run] = await runOnUnits(t, ["magnum/0"], `ip -j route get ${API}`);
+        assert.strictEqual(run.ok, false);
+        assert.strictEqual(run.returnCode, 2);
+        assert.match(
+            run.problem!,
+            /juju: "ERROR the following task failed:\\n - id \\"\d+\\" with return code 2/,
+        );
+    });
+
+    it("fails through Juju 2.9, which reports failures differently", async () => {
+        const t = target("faults29", { timeoutSeconds: 1 });
+        const err = await jujuError(measureConductorSources(t, API));
+        assert.deepStrictEqual(
+            err.failures.map((f) => f.unit),
+            ["magnum/1", "magnum/2", "magnum/3"],
+        );
+        assert.match(err.failures[0].got, /^return code 2/);
+        assert.match(err.failures[1].got, /no actions were successfully enqueued/);
+        assert.match(err.failures[2].got, /^timed out/);
+    });
+
+    it("kills the process group of a call that hangs", async () => {
+        const t = target("juju3-lxd", {
+            timeoutSeconds: 1,
+            edit: (dir) => writeUnit(dir, "magnum/2", "hang", ""),
+        });
+        const runs = await runOnUnits(t, ["magnum/2"], `ip -j route get ${API}`);
+        assert.deepStrictEqual(
+            runs.map((r) => [r.unit, r.ok, r.timedOut, r.returnCode]),
+            [["magnum/2", false, true, null]],
+        );
+        assert.ok(runs[0].ms >= 1000, `ms ${runs[0].ms}`);
+        const hung = calls(t).filter((c) => c.startsWith("hang "));
+        assert.strictEqual(hung.length, 1);
+        assert.strictEqual(alive(Number(hung[0].split(" ")[1])), false);
+    });
+
+    it("fails on zero units", async () => {
+        const t = target("juju3-lxd", {
+            edit: (dir) => editStatus(dir, (s) => delete s.applications.magnum.units),
+        });
+        const err = await jujuError(measureConductorSources(t, API));
+        assert.match(err.message, /cannot list the units of magnum in model openstack/);
+        assert.match(err.failures[0].got, /application "magnum" has no units/);
+        assert.strictEqual(
+            err.failures[0].command,
+            `${BIN} status -m openstack magnum --format=json`,
+        );
+    });
+
+    it("fails when juju status fails, quoting juju", async () => {
+        const t = { ...target("juju3-lxd"), model: "elsewhere" };
+        const err = await jujuError(listUnits(t));
+        assert.match(
+            err.failures[0].got,
+            /exit 1; stderr "ERROR model \\"elsewhere\\" not found\\n"/,
+        );
+    });
+
+    it("refuses an API address that is not an IP before running anything", async () => {
+        const t = target("juju3-lxd");
+        await assert.rejects(
+            measureConductorSources(t, "10.12.7.222; cat /etc/magnum/kubeconfig"),
+            /the API address "10\.12\.7\.222; cat \/etc\/magnum\/kubeconfig" is not an IP address/,
+        );
+        assert.deepStrictEqual(calls(t), []);
+    });
+
+    it("fails on an unusable juju", async () => {
+        const missing = target("juju3-lxd", { bin: path.join(tmp, "no-such-juju") });
+        const err = await jujuError(detectFlavor(missing));
+        assert.match(err.failures[0].got, /cannot start .*no-such-juju: spawn .* ENOENT/);
+        const old = target("juju3-lxd", {
+            edit: (dir) => fs.writeFileSync(path.join(dir, "version"), "1.25.6-trusty-amd64\n"),
+        });
+        assert.match((await jujuError(detectFlavor(old))).message, /expected Juju 2\.9 or 3\.x/);
+    });
+});
+
+describe("juju: runOnUnits", () => {
+    it("puts several units in one call when there are more units than the bound", async () => {
+        const t = target("juju3-lxd", { concurrency: 2 });
+        const runs = await runOnUnits(
+            t,
+            ["magnum/0", "magnum/1", "magnum/2"],
+            "ip -j route get 10.12.7.222",
+        );
+        assert.deepStrictEqual(
+            runs.map((r) => [r.unit, r.ok, r.returnCode]),
+            [
+                ["magnum/0", true, 0],
+                ["magnum/1", true, 0],
+                ["magnum/2", true, 0],
+            ],
+        );
+        const execs = calls(t).filter((c) => c.startsWith("exec"));
+        assert.deepStrictEqual(execs.map((c) => c.split(" ")[4]).sort(), [
+            "magnum/0,magnum/1",
+            "magnum/2",
+        ]);
+        assert.match(runs[0].commandLine, /--unit magnum\/0,magnum\/1 /);
+    });
+
+    it("asks each unit of a call that hangs again on its own", async () => {
+        const t = target("juju3-lxd", {
+            concurrency: 1,
+            timeoutSeconds: 1,
+            edit: (dir) => writeUnit(dir, "magnum/1", "hang", ""),
+        });
+        const runs = await runOnUnits(
+            t,
+            ["magnum/0", "magnum/1", "magnum/2"],
+            "ip -j route get 10.12.7.222",
+        );
+        assert.deepStrictEqual(
+            runs.map((r) => [r.unit, r.ok, r.timedOut]),
+            [
+                ["magnum/0", true, false],
+                ["magnum/1", false, true],
+                ["magnum/2", true, false],
+            ],
+        );
+        assert.match(runs[1].commandLine, /--unit magnum\/1 /);
+        for (const line of calls(t).filter((c) => c.startsWith("hang "))) {
+            assert.strictEqual(alive(Number(line.split(" ")[1])), false);
+        }
+    });
+
+    it("returns nothing for no units", async () => {
+        const t = target("juju3-lxd");
+        assert.deepStrictEqual(await runOnUnits(t, [], "true"), []);
+        assert.deepStrictEqual(calls(t), []);
+    });
+
+    it("reads only the server values of a real kubeconfig, never its key", async () => {
+        const kubeconfig = path.join(tmp, "kubeconfig");
+        fs.writeFileSync(
+            kubeconfig,
+            [
+                "apiVersion: v1",
+                "clusters:",
+                "- cluster:",
+                "    certificate-authority-data: Q0EgZGF0YQ==",
+                "    server: https://10.12.7.222:6443",
+                "  name: mgmt",
+                "users:",
+                "- name: magnum",
+                "  user:",
+                "    client-key-data: U0VDUkVUIEtFWQ==",
+                "",
+            ].join("\n"),
+        );
+        const t = target("juju3-lxd", {
+            edit: (dir) =>
+                ["magnum/0", "magnum/1", "magnum/2"].forEach((u) => writeUnit(dir, u, "local", "")),
+        });
+        const endpoint = await readApiEndpointFromUnits(t, kubeconfig);
+        assert.deepStrictEqual([endpoint.address, endpoint.port], [API, 6443]);
+        const runs = await runOnUnits(
+            t,
+            ["magnum/0"],
+            `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' '${kubeconfig}'`,
+        );
+        assert.strictEqual(runs[0].stdout, "https://10.12.7.222:6443\n");
+    });
+});
+
+describe("juju: a real ip -j route get in a network namespace", function () {
+    const ns = `juju-test-${process.pid}`;
+    let created = false;
+
+    before(function () {
+        try {
+            const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+            ip("netns", "add", ns);
+            created = true;
+            ip("-n", ns, "link", "set", "lo", "up");
+            ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
+            ip("-n", ns, "link", "set", "eth0", "up");
+            ip("-n", ns, "link", "set", "peer0", "up");
+            ip("-n", ns, "addr", "add", "10.12.4.154/22", "dev", "eth0");
+            ip("-n", ns, "addr", "add", "10.20.0.9/24", "dev", "peer0");
+            ip("-n", ns, "route", "add", "default", "via", "10.12.4.1");
+        } catch {
+            this.skip();
+        }
+    });
+
+    after(() => {
+        if (created) {
+            execFileSync("ip", ["netns", "del", ns]);
+        }
+    });
+
+    it("measures the namespace's preferred source toward the API", async () => {
+        const inNamespace = (dir: string) =>
+            ["magnum/0", "magnum/1", "magnum/2"].forEach((u) => writeUnit(dir, u, "local", ns));
+        const routed = await measureConductorSources(
+            target("juju3-lxd", { edit: inNamespace }),
+            "203.0.113.10",
+        );
+        assert.deepStrictEqual(
+            routed.map((s) => s.address),
+            ["10.12.4.154", "10.12.4.154", "10.12.4.154"],
+        );
+        const onLink = await measureConductorSources(
+            target("juju3-lxd", { edit: inNamespace }),
+            "10.20.0.77",
+        );
+        assert.deepStrictEqual(
+            onLink.map((s) => s.address),
+            ["10.20.0.9", "10.20.0.9", "10.20.0.9"],
+        );
+    });
+});

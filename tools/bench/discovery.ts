@@ -1,0 +1,140 @@
+// Preview-time derivation (measure every conductor unit, then derive the allow-set) against the
+// fake juju with a fixed latency per juju call, at 3, 30 and 300 units. Compares the calls
+// runOnUnits makes (units spread over at most `concurrency` calls) with one call per unit under
+// the same bound.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { deriveAllowSet } from "../../components/allowset";
+import { JujuTarget, measureConductorSources, runOnUnits } from "../../components/juju";
+
+const FAKE = path.join(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");
+const LATENCY_MS = 500;
+const CONCURRENCY = 16;
+const SIZES = [3, 30, 300];
+const REPEATS = 3;
+const API = "10.12.7.222";
+
+interface Sample {
+    wallMs: number;
+    cpuMs: number;
+    jujuCalls: number;
+    entries: number;
+}
+
+export async function run(): Promise<object> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-discovery-"));
+    try {
+        await derive(dir, 3, "batched");
+        const sizes = [];
+        for (const units of SIZES) {
+            const batched: Sample[] = [];
+            for (let i = 0; i < REPEATS; i++) {
+                batched.push(await derive(dir, units, "batched"));
+            }
+            const perUnit = await derive(dir, units, "perUnit");
+            const median = batched.sort((a, b) => a.wallMs - b.wallMs)[Math.floor(REPEATS / 2)];
+            sizes.push({
+                units,
+                wallMs: median.wallMs,
+                ratioToLatency: round(median.wallMs / LATENCY_MS),
+                cpuMs: median.cpuMs,
+                cpuMsPerUnit: round(median.cpuMs / units),
+                jujuCalls: median.jujuCalls,
+                entries: median.entries,
+                oneCallPerUnit: {
+                    wallMs: perUnit.wallMs,
+                    ratioToLatency: round(perUnit.wallMs / LATENCY_MS),
+                    cpuMs: perUnit.cpuMs,
+                    jujuCalls: perUnit.jujuCalls,
+                },
+            });
+        }
+        const at30 = sizes.find((s) => s.units === 30)?.ratioToLatency ?? Infinity;
+        return {
+            latencyMsPerJujuCall: LATENCY_MS,
+            concurrency: CONCURRENCY,
+            repeats: REPEATS,
+            note:
+                "wallMs and cpuMs are medians of the repeats; cpuMs counts this process and the " +
+                "juju processes it waited for; a juju call's latency does not depend on how many " +
+                "units it names (Juju runs them in parallel), juju status and version answer at once",
+            sizes,
+            target: { ratioAt30Units: at30, limit: 1.5, met: at30 <= 1.5 },
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+async function derive(dir: string, units: number, how: "batched" | "perUnit"): Promise<Sample> {
+    const log = path.join(dir, `calls-${units}-${how}-${process.hrtime.bigint()}`);
+    fs.writeFileSync(log, "");
+    const t: JujuTarget = {
+        model: "openstack",
+        application: "magnum",
+        bin: FAKE,
+        timeoutSeconds: 30,
+        concurrency: CONCURRENCY,
+        env: {
+            ...process.env,
+            FAKE_JUJU_UNITS: String(units),
+            FAKE_JUJU_LATENCY_MS: String(LATENCY_MS),
+            FAKE_JUJU_LOG: log,
+        },
+    };
+    const cpuBefore = cpuMs();
+    const started = performance.now();
+    const conductors =
+        how === "batched" ? await measureConductorSources(t, API) : await measurePerUnit(t, units);
+    const entries = deriveAllowSet({
+        protectedPorts: [6443, 22],
+        apiPort: 6443,
+        minPrefixLength: { IPv4: 16, IPv6: 48 },
+        waivers: [],
+        conductors: conductors.map((c) => ({ source: c.address, provenance: c.provenance })),
+        operator: { sources: [{ source: "10.12.4.1/32", provenance: "bench" }], ports: [6443, 22] },
+        hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "bench" }], ports: [6443] },
+    });
+    const wallMs = Math.round(performance.now() - started);
+    const jujuCalls = fs
+        .readFileSync(log, "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("exec ")).length;
+    return { wallMs, cpuMs: Math.round(cpuMs() - cpuBefore), jujuCalls, entries: entries.length };
+}
+
+/** The alternative: one juju process per unit, at most CONCURRENCY at once. */
+async function measurePerUnit(
+    t: JujuTarget,
+    units: number,
+): Promise<{ address: string; provenance: string }[]> {
+    const names = Array.from({ length: units }, (_, i) => `magnum/${i}`);
+    const results = [];
+    for (let i = 0; i < names.length; i += CONCURRENCY) {
+        const wave = names.slice(i, i + CONCURRENCY);
+        results.push(
+            ...(
+                await Promise.all(wave.map((u) => runOnUnits(t, [u], `ip -j route get ${API}`)))
+            ).flat(),
+        );
+    }
+    return results.map((r) => {
+        const [route] = JSON.parse(r.stdout) as { prefsrc: string }[];
+        return { address: route.prefsrc, provenance: `bench ${r.unit}` };
+    });
+}
+
+/** CPU time of this process and of the child processes it has waited for (Linux). */
+function cpuMs(): number {
+    const own = process.cpuUsage();
+    // Fields after the command name; cutime and cstime are the 14th and 15th of them.
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return (own.user + own.system) / 1000 + (ticks * 1000) / 100;
+}
+
+function round(value: number): number {
+    return Math.round(value * 100) / 100;
+}
