@@ -22,6 +22,8 @@ export const SEED = {
     publicNetwork: "public",
     publicSubnet: "public-subnet",
     publicCidr: "192.0.2.0/24",
+    /** Fixed, so the rehearsal stack can name the API address as an operator's stack would. */
+    floatingIp: "192.0.2.222",
     wideCidr: "0.0.0.0/0",
     apiPort: 6443,
     sshPort: 22,
@@ -97,6 +99,7 @@ export async function seedBefore(cloud: LocalCloud): Promise<SeedResult> {
         api: await ensureWideRule(tenant, securityGroupId, SEED.apiPort),
         ssh: await ensureWideRule(tenant, securityGroupId, SEED.sshPort),
     };
+    await removeOtherIngress(tenant, securityGroupId, Object.values(wideRuleIds));
 
     const networkId = (await findOrCreate(tenant, "networks", { name: SEED.network }, Id, {})).id;
     const subnet = await findOrCreate(tenant, "subnets", { name: SEED.subnet }, Subnet, {
@@ -130,9 +133,15 @@ export async function seedBefore(cloud: LocalCloud): Promise<SeedResult> {
         throw new Error(`port ${SEED.port} (${port.id}): expected an address on ${SEED.subnet}`);
     }
 
-    const floating = await findOrCreate(tenant, "floatingips", { port_id: port.id }, FloatingIp, {
-        floating_network_id: publicNetworkId,
-    });
+    // Only an admin may choose the address; the floating IP still belongs to the tenant.
+    const floating = await findOrCreate(
+        admin,
+        "floatingips",
+        { port_id: port.id },
+        FloatingIp,
+        { floating_network_id: publicNetworkId, floating_ip_address: SEED.floatingIp },
+        tenant.projectId,
+    );
 
     return {
         projectId: tenant.projectId,
@@ -159,8 +168,9 @@ async function findOrCreate<T extends z.ZodType>(
     match: Record<string, string>,
     schema: T,
     attributes: Record<string, unknown>,
+    projectId = session.projectId,
 ): Promise<z.infer<T>> {
-    const query = new URLSearchParams({ ...match, project_id: session.projectId });
+    const query = new URLSearchParams({ ...match, project_id: projectId });
     const url = `/v2.0/${collection.replace("_", "-")}`;
     const found = await expectStatus(session, "GET", `${url}?${query}`, 200, undefined, {
         [collection]: z.array(schema),
@@ -181,10 +191,41 @@ async function findOrCreate<T extends z.ZodType>(
         "POST",
         url,
         201,
-        { [singular]: { ...match, ...attributes } },
+        {
+            [singular]: {
+                ...match,
+                ...attributes,
+                ...(projectId === session.projectId ? {} : { project_id: projectId }),
+            },
+        },
         { [singular]: schema },
     );
     return created[singular] as z.infer<T>;
+}
+
+/** A rehearsal always starts from the ruling's "before" state: what an earlier run added goes. */
+async function removeOtherIngress(
+    session: Session,
+    groupId: string,
+    keep: string[],
+): Promise<void> {
+    const url = "/v2.0/security-group-rules";
+    const listed = await expectStatus(
+        session,
+        "GET",
+        `${url}?security_group_id=${groupId}`,
+        200,
+        undefined,
+        { security_group_rules: z.array(Rule) },
+    );
+    for (const rule of listed.security_group_rules) {
+        if (rule.direction === "ingress" && !keep.includes(rule.id)) {
+            const response = await networkCall(session, "DELETE", `${url}/${rule.id}`);
+            if (response.status !== 204 && response.status !== 404) {
+                throw new Error(`DELETE ${url}/${rule.id}: expected 204, got ${response.status}`);
+            }
+        }
+    }
 }
 
 async function ensureWideRule(session: Session, groupId: string, port: number): Promise<string> {

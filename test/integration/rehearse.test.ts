@@ -1,0 +1,57 @@
+// `npm run rehearse` end to end in its engine-less mode, against the local OpenStack.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cloudAvailable } from "../support/cloud";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+describe("npm run rehearse (engine-less)", function () {
+    this.timeout(300000);
+
+    before(function () {
+        const available = cloudAvailable();
+        if (!available.ok) {
+            console.log(`skipped: ${available.reason}`);
+            this.skip();
+        }
+    });
+
+    it("ends tight and verified, with the wide rules gone and every check passed", () => {
+        const run = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/rehearse.ts"],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: withoutPulumi() } },
+        );
+        const output = `${run.stdout}\n${run.stderr}`;
+        assert.equal(run.status, 0, output.slice(-4000));
+        assert.match(output, /== engine-less: the Pulumi CLI is not installed/);
+        assert.match(
+            output,
+            /tenant probe to 192\.0\.2\.222:6443: connected \(expected: connected\)/,
+        );
+        for (const unit of [0, 1, 2]) {
+            assert.match(
+                output,
+                new RegExp(
+                    `conductor +magnum/${unit} +203\\.0\\.113\\.1${unit + 1} +connected .* pass`,
+                ),
+            );
+        }
+        assert.match(output, /operator .*200 ok/);
+        assert.match(output, /tenant +pod default\/beta-probe .* timeout .* pass/);
+        const table = output.slice(output.indexOf("before and after"));
+        assert.match(table, /tcp 6443 +0\.0\.0\.0\/0 +yes +-/);
+        assert.match(table, /tcp 22 +0\.0\.0\.0\/0 +yes +-/);
+        assert.match(output, /tight: all 7 allow entries present, no wide rule or drift/);
+    });
+});
+
+/** The engine-less path is the one under test, even where a Pulumi CLI is installed. */
+function withoutPulumi(): string {
+    return (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter((dir) => !fs.existsSync(path.join(dir, "pulumi")))
+        .join(path.delimiter);
+}
