@@ -7,8 +7,11 @@ import { NAMESPACE, parseStackConfig, StackConfig } from "./config";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
 
+/** A stack name (stacks/Pulumi.<name>.yaml), or a path to a stack file. */
 export function stackFilePath(stack: string): string {
-    return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
+    return stack.endsWith(".yaml")
+        ? path.resolve(stack)
+        : path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
 }
 
 /** The raw values of this project's keys (namespace removed); other namespaces are ignored. */

@@ -27,9 +27,17 @@ async function main(): Promise<number> {
         reason: c.reason,
     }));
     const failing = rows.filter((r) => r.class === "drift" || r.class === "retire").length;
+    // Allow entries with no live rule: normal before the first `up`, a lockout risk after it.
+    const missing = live.plan.allowSet
+        .filter((e) => !live.plan.adoptions.has(e))
+        .map((e) => ({ role: e.role, port: e.port, source: e.remoteIpPrefix }));
     if (values.json) {
         console.log(
-            JSON.stringify({ stack: values.stack, group: live.group, rules: rows }, null, 2),
+            JSON.stringify(
+                { stack: values.stack, group: live.group, rules: rows, missing },
+                null,
+                2,
+            ),
         );
     } else {
         console.log(`group ${live.group}`);
@@ -43,6 +51,10 @@ async function main(): Promise<number> {
                 reason,
             })),
         );
+        if (missing.length > 0) {
+            console.log("allow entries with no rule on the group:");
+            console.table(missing);
+        }
         console.log(
             failing
                 ? `${failing} rule(s) are drift or retire targets`

@@ -1,0 +1,210 @@
+// `npm run audit` against a group on the local OpenStack seeded with every kind of rule.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import {
+    createRule,
+    createSecurityGroup,
+    deleteRule,
+    deleteSecurityGroup,
+    networkRequest,
+    openSession,
+    RuleCreate,
+    Session,
+} from "../../components/openstack";
+import { roleDescription } from "../../components/rules";
+import { seedBefore } from "../../tools/seed";
+import { cloudAvailable, ensureCloud } from "../support/cloud";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const API = "10.20.0.50";
+
+describe("npm run audit (local OpenStack)", function () {
+    this.timeout(300000);
+    let s: Session;
+    let env: NodeJS.ProcessEnv;
+    let groupId: string;
+    let otherGroupId: string;
+    let portId: string;
+    let addressGroupId: string;
+    let stackFile: string;
+    const expected = new Map<string, string>();
+
+    before(async function () {
+        const available = cloudAvailable();
+        if (!available.ok) {
+            console.log(`skipped: ${available.reason}`);
+            this.skip();
+        }
+        const cloud = await ensureCloud();
+        env = { ...process.env, ...cloud.env };
+        const seed = await seedBefore(cloud);
+        s = await openSession({ cloud: cloud.cloudName, env });
+        const suffix = Date.now().toString(36);
+        groupId = (await createSecurityGroup(s, { name: `audit-${suffix}` })).id;
+        otherGroupId = (await createSecurityGroup(s, { name: `audit-other-${suffix}` })).id;
+        const port = (await networkRequest(
+            s,
+            "POST",
+            "/v2.0/ports",
+            {
+                port: {
+                    name: `audit-api-${suffix}`,
+                    network_id: seed.networkId,
+                    fixed_ips: [{ subnet_id: seed.subnetId, ip_address: API }],
+                    security_groups: [groupId],
+                },
+            },
+            [201],
+        )) as { port: { id: string } };
+        portId = port.port.id;
+        const addressGroup = (await networkRequest(
+            s,
+            "POST",
+            "/v2.0/address-groups",
+            { address_group: { name: `audit-ag-${suffix}`, addresses: ["192.0.2.0/28"] } },
+            [201],
+        )) as { address_group: { id: string } };
+        addressGroupId = addressGroup.address_group.id;
+
+        const tcp = (port: number, remote: string | null, extra: Partial<RuleCreate> = {}) => ({
+            security_group_id: groupId,
+            direction: "ingress" as const,
+            ethertype: remote?.includes(":") ? ("IPv6" as const) : ("IPv4" as const),
+            protocol: "tcp",
+            port_range_min: port,
+            port_range_max: port,
+            remote_ip_prefix: remote,
+            ...extra,
+        });
+        const seedRule = async (
+            cls: string,
+            body: RuleCreate & { remote_address_group_id?: string },
+        ) => {
+            const rule = await createRule(s, body);
+            expected.set(rule.id, cls);
+        };
+        await seedRule("managed", {
+            ...tcp(6443, "10.20.0.31/32"),
+            description: roleDescription("conductor"),
+        });
+        await seedRule("adoptable", {
+            ...tcp(6443, "10.20.0.32/32"),
+            description: "D-063, by hand",
+        });
+        await seedRule("retire", tcp(6443, "0.0.0.0/0"));
+        await seedRule("retire", tcp(22, "::/0"));
+        await seedRule("drift", tcp(1, "198.51.100.0/24", { port_range_max: 65535 }));
+        await seedRule("drift", {
+            ...tcp(0, "203.0.113.0/24"),
+            protocol: null,
+            port_range_min: null,
+            port_range_max: null,
+        });
+        await seedRule("drift", tcp(6443, "2001:db8::/64"));
+        await seedRule("drift", { ...tcp(6443, null), remote_group_id: otherGroupId });
+        await seedRule("drift", { ...tcp(22, null), remote_address_group_id: addressGroupId });
+        await seedRule("drift", tcp(22, "10.20.0.31/32"));
+        await seedRule("unrelated", tcp(80, "0.0.0.0/0"));
+
+        stackFile = path.join(
+            fs.mkdtempSync(path.join(os.tmpdir(), "audit-")),
+            "Pulumi.audit.yaml",
+        );
+        fs.writeFileSync(
+            stackFile,
+            stringify({
+                config: {
+                    "capi-mgmt-ingress:cloud": cloud.cloudName,
+                    "capi-mgmt-ingress:securityGroup": { id: groupId },
+                    "capi-mgmt-ingress:api": { address: API },
+                    "capi-mgmt-ingress:conductors": {
+                        static: {
+                            addresses: ["10.20.0.31", "10.20.0.32"],
+                            reason: "the audit test's units",
+                        },
+                    },
+                    "capi-mgmt-ingress:operator": {
+                        cidrs: ["203.0.113.1/32"],
+                        reason: "the audit test's operator",
+                    },
+                    "capi-mgmt-ingress:hairpin": { subnets: ["capi-mgmt-subnet"] },
+                    "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
+                },
+            }),
+        );
+    });
+
+    after(async () => {
+        if (!s) {
+            return;
+        }
+        await networkRequest(s, "DELETE", `/v2.0/ports/${portId}`, undefined, [204, 404]);
+        await deleteSecurityGroup(s, groupId);
+        await deleteSecurityGroup(s, otherGroupId);
+        await networkRequest(
+            s,
+            "DELETE",
+            `/v2.0/address-groups/${addressGroupId}`,
+            undefined,
+            [204, 404],
+        );
+        fs.rmSync(path.dirname(stackFile), { recursive: true, force: true });
+    });
+
+    interface AuditJson {
+        rules: { id: string; class: string }[];
+        missing: { role: string; port: number; source: string }[];
+    }
+
+    function audit(): { status: number | null; json: AuditJson } {
+        const run = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "tools/audit.ts",
+                "--stack",
+                stackFile,
+                "--json",
+            ],
+            { cwd: ROOT, encoding: "utf8", env },
+        );
+        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
+        return { status: run.status, json: JSON.parse(run.stdout) };
+    }
+
+    it("classifies every rule, and exits non-zero on drift and retire targets", () => {
+        const { status, json } = audit();
+        assert.equal(status, 1);
+        const classes = new Map(json.rules.map((r) => [r.id, r.class]));
+        for (const [id, cls] of expected) {
+            assert.equal(classes.get(id), cls, `rule ${id}`);
+        }
+        // The group's own egress rules are all that is left, and they are unrelated.
+        const others = json.rules.filter((r) => !expected.has(r.id));
+        assert.equal(others.length, 2);
+        assert.ok(others.every((r) => r.class === "unrelated"));
+        assert.deepEqual(
+            json.missing.map((m) => `${m.role} ${m.port} ${m.source}`),
+            [
+                "operator 22 203.0.113.1/32",
+                "operator 6443 203.0.113.1/32",
+                "hairpin 6443 10.20.0.0/24",
+            ],
+        );
+    });
+
+    it("exits 0 once only allowed and unrelated rules are left", async () => {
+        for (const [id, cls] of expected) {
+            if (cls === "drift" || cls === "retire") {
+                assert.equal(await deleteRule(s, id), "deleted");
+                expected.delete(id);
+            }
+        }
+        assert.equal(audit().status, 0);
+    });
+});
