@@ -17,6 +17,21 @@ export interface AllowEntry {
     provenance: string[];
 }
 
+/**
+ * An AllowEntry's schema, built on each call: dynamic providers check their inputs with it, and a
+ * serialized closure cannot capture a zod schema.
+ */
+export function allowEntrySchema(z: typeof import("zod").z) {
+    return z.object({
+        role: z.enum(["conductor", "operator", "hairpin"]),
+        ethertype: z.enum(["IPv4", "IPv6"]),
+        protocol: z.literal("tcp"),
+        port: z.number().int(),
+        remoteIpPrefix: z.string().min(1),
+        provenance: z.array(z.string()),
+    });
+}
+
 export interface Waiver {
     cidr: string;
     reason: string;

@@ -5,7 +5,7 @@
 // carry one short line per result. Nothing secret is an input: kubeconfigs by path only.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { AllowEntry } from "./allowset";
+import { allowEntrySchema, AllowEntry } from "./allowset";
 import {
     ApiEndpoint,
     assertPassed,
@@ -54,16 +54,7 @@ export function checkInputs<S>(props: Record<string, unknown>): CheckInputs<S> {
     const schema = z.object({
         mode: z.enum(["onChange", "always"]),
         api: z.object({ address: z.string().min(1), port: z.number().int() }),
-        allowSet: z.array(
-            z.object({
-                role: z.enum(["conductor", "operator", "hairpin"]),
-                ethertype: z.enum(["IPv4", "IPv6"]),
-                protocol: z.literal("tcp"),
-                port: z.number().int(),
-                remoteIpPrefix: z.string().min(1),
-                provenance: z.array(z.string()),
-            }),
-        ),
+        allowSet: z.array(allowEntrySchema(z)),
         retired: z.array(z.string()),
         settings: z.record(z.string(), z.unknown()),
     });

@@ -2,7 +2,7 @@
 // and require each allow entry there (by Neutron key) and each declared rule (by id). The
 // retirement depends on it, so the wide rules never go unless the tight ones are measured.
 import * as pulumi from "@pulumi/pulumi";
-import { AllowEntry } from "./allowset";
+import { AllowEntry, allowEntrySchema } from "./allowset";
 import { listRules, openSession, Session } from "./openstack";
 import { entryKey, NeutronRule, ruleKey } from "./rules";
 
@@ -143,16 +143,7 @@ export function gateInputs(props: Record<string, unknown>): GateInputs {
     const schema = z.object({
         cloud: z.string(),
         groupId: z.string().min(1),
-        entries: z.array(
-            z.object({
-                role: z.enum(["conductor", "operator", "hairpin"]),
-                ethertype: z.enum(["IPv4", "IPv6"]),
-                protocol: z.literal("tcp"),
-                port: z.number().int(),
-                remoteIpPrefix: z.string().min(1),
-                provenance: z.array(z.string()),
-            }),
-        ),
+        entries: z.array(allowEntrySchema(z)),
         ruleIds: z.array(z.string().min(1)),
     });
     const result = schema.safeParse(props);

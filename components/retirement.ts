@@ -2,7 +2,7 @@
 // by id, after re-reading each one's shape and re-checking that every allow entry is in the
 // group. It depends on the read-back gate, so it runs only after the tight rules are measured.
 import * as pulumi from "@pulumi/pulumi";
-import { AllowEntry } from "./allowset";
+import { AllowEntry, allowEntrySchema } from "./allowset";
 import { findMissing, formatMissing } from "./gate";
 import { deleteRule, getRule, listRules, openSession, Session } from "./openstack";
 import { entryKey, ruleKey, ruleShape, RuleShape, sameShape } from "./rules";
@@ -162,16 +162,7 @@ export function retirementInputs(props: Record<string, unknown>): RetirementInpu
     const schema = z.object({
         cloud: z.string(),
         groupId: z.string().min(1),
-        entries: z.array(
-            z.object({
-                role: z.enum(["conductor", "operator", "hairpin"]),
-                ethertype: z.enum(["IPv4", "IPv6"]),
-                protocol: z.literal("tcp"),
-                port: z.number().int(),
-                remoteIpPrefix: z.string().min(1),
-                provenance: z.array(z.string()),
-            }),
-        ),
+        entries: z.array(allowEntrySchema(z)),
         targets: z.array(
             z.object({
                 id: z.string().min(1),
