@@ -148,11 +148,14 @@ export function deriveAllowSet(input: DerivationInput): AllowEntry[] {
         .sort(compareEntries);
 }
 
-/** A stable, readable resource name: role, port and CIDR. */
+/**
+ * A stable resource name from what Neutron keys a rule by: port and CIDR. Not the role: the role
+ * of a CIDR several roles share can change, and a renamed resource would delete the live rule.
+ */
 export function entryName(entry: AllowEntry): string {
     // One-to-one on canonical CIDRs, and free of "::", which URNs reserve.
     const cidr = entry.remoteIpPrefix.replace(/:/g, ".").replace("/", "-");
-    return `${entry.role}-${entry.port}-${cidr}`;
+    return `${entry.port}-${cidr}`;
 }
 
 export function compareEntries(a: AllowEntry, b: AllowEntry): number {

@@ -111,18 +111,17 @@ export function anySourceViolation(
     );
 }
 
-/** True for rules the program declares for a conductor, adopted ones (foreign description) included. */
-export function isConductorRule(rule: NeutronRule, resourceName: string): boolean {
-    // entryName(): `<component>-conductor-<port>-<cidr with ':' as '.' and '/' as '-'>`.
-    return (
-        rule.description === roleDescription("conductor") ||
-        /(^|-)conductor-\d{1,5}-[0-9a-f.]+-\d{1,3}$/.test(resourceName)
-    );
+/**
+ * True for the conductor rules the program creates. An adopted rule keeps its own description
+ * and is not recognised here; the derivation already makes every conductor entry a host route.
+ */
+export function isConductorRule(rule: NeutronRule): boolean {
+    return rule.description === roleDescription("conductor");
 }
 
 /** Why a conductor rule is not a host route, or undefined when it is one (or no conductor rule). */
-export function conductorViolation(rule: NeutronRule, resourceName: string): string | undefined {
-    if (!isConductorRule(rule, resourceName)) {
+export function conductorViolation(rule: NeutronRule): string | undefined {
+    if (!isConductorRule(rule)) {
         return undefined;
     }
     if (rule.remote_group_id) {
@@ -208,7 +207,7 @@ export const conductorHostRoutePolicy = rulePolicy({
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps: "Measure each conductor unit's source address and declare its host route.",
-    check: (rule, _config, resourceName) => conductorViolation(rule, resourceName),
+    check: (rule) => conductorViolation(rule),
 });
 
 export const floorWaiverPolicy = rulePolicy({

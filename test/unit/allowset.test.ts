@@ -103,7 +103,7 @@ describe("deriveAllowSet", () => {
         assert.throws(() => deriveAllowSet(input), /admits every address/);
     });
 
-    it("names rules one-to-one from role, port and CIDR, without the URN separator", () => {
+    it("names rules one-to-one from port and CIDR, without the URN separator", () => {
         const names = new Set<string>();
         for (const cidr of ["2001:db8::1/128", "2001:db8:1::/128", "10.1.2.0/24"]) {
             const name = entryName({
@@ -118,7 +118,7 @@ describe("deriveAllowSet", () => {
             names.add(name);
         }
         assert.equal(names.size, 3);
-        assert.ok(names.has("hairpin-6443-10.1.2.0-24"));
+        assert.ok(names.has("6443-10.1.2.0-24"));
     });
 
     describe("properties", () => {

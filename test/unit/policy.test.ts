@@ -287,14 +287,12 @@ describe("conductor-rules-are-host-routes", () => {
         );
         assert.equal(byDescription.length, 1);
         assert.match(byDescription[0], /10\.12\.4\.0\/24; expected a \/32 or \/128/);
-        // An adopted rule keeps its own description; its resource name still says conductor.
-        const adopted = await violations(
+        // Another role's /24 is not a conductor rule.
+        const hairpin = await violations(
             conductorHostRoutePolicy,
-            rule({ remoteIpPrefix: "10.12.4.0/24", description: "magnum access" }),
-            {},
-            "mgmt-conductor-6443-10.12.4.0-24",
+            rule({ remoteIpPrefix: "10.20.0.0/24", description: "capi-mgmt-ingress: hairpin" }),
         );
-        assert.equal(adopted.length, 1);
+        assert.equal(hairpin.length, 0);
     });
 
     it("refuses a conductor rule from any address, a mapped prefix or a remote group", async () => {

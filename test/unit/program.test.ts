@@ -151,13 +151,13 @@ describe("program (mock runtime)", function () {
     it("declares the ruling's set for the example stack from a 3-unit Juju deployment", async () => {
         const { outputs, captured } = await run(exampleConfig());
         assert.deepEqual(ruleRows(), [
-            "capi-mgmt-conductor-6443-10.12.4.154-32 6443/tcp 10.12.4.154/32",
-            "capi-mgmt-conductor-6443-10.12.4.155-32 6443/tcp 10.12.4.155/32",
-            "capi-mgmt-conductor-6443-10.12.4.156-32 6443/tcp 10.12.4.156/32",
-            "capi-mgmt-hairpin-6443-10.12.4.37-32 6443/tcp 10.12.4.37/32",
-            "capi-mgmt-hairpin-6443-10.20.0.0-24 6443/tcp 10.20.0.0/24",
-            "capi-mgmt-operator-22-10.12.4.1-32 22/tcp 10.12.4.1/32",
-            "capi-mgmt-operator-6443-10.12.4.1-32 6443/tcp 10.12.4.1/32",
+            "capi-mgmt-22-10.12.4.1-32 22/tcp 10.12.4.1/32",
+            "capi-mgmt-6443-10.12.4.1-32 6443/tcp 10.12.4.1/32",
+            "capi-mgmt-6443-10.12.4.154-32 6443/tcp 10.12.4.154/32",
+            "capi-mgmt-6443-10.12.4.155-32 6443/tcp 10.12.4.155/32",
+            "capi-mgmt-6443-10.12.4.156-32 6443/tcp 10.12.4.156/32",
+            "capi-mgmt-6443-10.12.4.37-32 6443/tcp 10.12.4.37/32",
+            "capi-mgmt-6443-10.20.0.0-24 6443/tcp 10.20.0.0/24",
         ]);
         for (const r of registered.filter((x) => x.type === RULE)) {
             assert.equal(r.inputs.securityGroupId, GROUP);
@@ -276,9 +276,7 @@ describe("program (mock runtime)", function () {
             description: "D-063 by hand",
         });
         const { captured } = await run(exampleConfig());
-        const adopted = registered.find(
-            (r) => r.name === "capi-mgmt-conductor-6443-10.12.4.154-32",
-        )!;
+        const adopted = registered.find((r) => r.name === "capi-mgmt-6443-10.12.4.154-32")!;
         assert.equal(adopted.inputs.description, "D-063 by hand");
         assert.equal(captured.find((c) => c.name === adopted.name)!.opts.import, "by-hand");
     });
@@ -314,11 +312,46 @@ describe("program (mock runtime)", function () {
         const after = ruleRows();
         assert.deepEqual(
             after.filter((r) => !before.includes(r)),
-            ["capi-mgmt-conductor-6443-10.12.4.157-32 6443/tcp 10.12.4.157/32"],
+            ["capi-mgmt-6443-10.12.4.157-32 6443/tcp 10.12.4.157/32"],
         );
         assert.deepEqual(
             before.filter((r) => !after.includes(r)),
             [],
+        );
+    });
+
+    it("keeps a rule's name when the role that admits its CIDR changes", async () => {
+        await run(exampleConfig());
+        const before = registered.find(
+            (r) => r.inputs.remoteIpPrefix === "10.12.4.1/32" && r.inputs.portRangeMin === 6443,
+        )!;
+        // The group as the first update left it; then the operator moves, and the router's
+        // gateway now holds the operator's old address.
+        const first = registered.filter((r) => r.type === RULE);
+        cloud = rulingCloud();
+        cloud.rules = first.map((r, i) => ({
+            ...wide(
+                `tight-${i}`,
+                r.inputs.portRangeMin as number,
+                r.inputs.remoteIpPrefix as string,
+            ),
+            description: r.inputs.description as string,
+        }));
+        cloud.routers[0].ips = ["10.12.4.1"];
+        const config = exampleConfig();
+        config.operator = { ...config.operator, cidrs: ["10.12.4.2/32"] };
+        const { outputs, captured } = await run(config);
+        const after = registered.find(
+            (r) => r.inputs.remoteIpPrefix === "10.12.4.1/32" && r.inputs.portRangeMin === 6443,
+        )!;
+        // Same resource, same live rule, same description: no replacement, no delete.
+        assert.equal(after.name, before.name);
+        assert.deepEqual(after.inputs, before.inputs);
+        assert.match(String(captured.find((c) => c.name === after.name)!.opts.import), /^tight-/);
+        assert.ok(
+            (outputs.allowSet as { role: string; source: string; port: number }[]).some(
+                (e) => e.role === "hairpin" && e.source === "10.12.4.1/32" && e.port === 6443,
+            ),
         );
     });
 
