@@ -245,15 +245,16 @@ function customCommand(
         name,
         {
             create: 'node -e "$CAPI_CHECK_WRAPPER"',
-            environment: {
+            // The command line may carry a credential: it and the output stay encrypted in state.
+            environment: pulumi.secret({
                 ...customCheckEnvironment(check),
                 CAPI_CHECK_WRAPPER: customCheckScript(),
-            },
+            }),
             // "always" replaces it on every update: a trigger that is new each run.
             triggers: [trigger, context.mode === "always" ? new Date().toISOString() : "onChange"],
             addPreviousOutputInEnv: false,
         },
-        opts,
+        { ...opts, additionalSecretOutputs: ["stdout", "stderr"] },
     );
     const results = resource.stdout.apply((stdout) => {
         const verdict = parseCustomVerdict(stdout);

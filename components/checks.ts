@@ -128,7 +128,7 @@ export async function runChecks(plan: VerifyPlan): Promise<CheckResult[]> {
               ])
             : [],
         ...plan.custom.map((c) =>
-            guarded(`custom:${c.name}`, c.command, async () => [await checkCustom(c)]),
+            guarded(`custom:${c.name}`, c.name, async () => [await checkCustom(c)]),
         ),
     ]);
     return groups.flat();
@@ -655,7 +655,7 @@ function customCheckMain(): void {
         if (!passed) {
             const tail = (text: string) => text.trimEnd().split("\n").slice(-20).join("\n");
             process.stderr.write(
-                `custom check ${spec.name} (${spec.command}) failed: ${problems.join("; ")}\n` +
+                `custom check ${spec.name} failed: ${problems.join("; ")}\n` +
                     `--- last stdout lines\n${tail(stdout)}\n--- last stderr lines\n${tail(stderr)}\n`,
             );
         }
@@ -664,7 +664,8 @@ function customCheckMain(): void {
             passed,
             exitCode: timedOut || spawnError ? null : code,
             ms: Date.now() - started,
-            detail: passed ? `${spec.command}: as expected` : problems.join("; "),
+            // The name, never the command line: it may carry a credential.
+            detail: passed ? "as expected" : problems.join("; "),
         };
         process.stdout.write(`${JSON.stringify(verdict)}\n`);
         process.exitCode = passed ? 0 : 1;
@@ -694,7 +695,7 @@ export async function checkCustom(check: CustomCheck): Promise<CheckResult> {
         timeoutMs: (check.timeoutSeconds + 10) * 1000,
         env: { ...process.env, ...customCheckEnvironment(check) },
     });
-    const base = { check: `custom:${check.name}`, target: check.command, ms: run.ms };
+    const base = { check: `custom:${check.name}`, target: check.name, ms: run.ms };
     try {
         const verdict = parseCustomVerdict(run.stdout);
         return {
@@ -713,7 +714,7 @@ export async function checkCustom(check: CustomCheck): Promise<CheckResult> {
             ...base,
             outcome: "error",
             passed: false,
-            detail: `the wrapper for ${check.command} exited ${run.code ?? run.signal} without a verdict: ${errorText(err)}`,
+            detail: `the wrapper of custom check ${check.name} exited ${run.code ?? run.signal} without a verdict: ${errorText(err)}`,
         };
     }
 }

@@ -124,8 +124,11 @@ export function settingsRows(config: StackConfig): [string, string][] {
 /** Hides what looks like a credential in free text (custom check commands). */
 export function maskSecrets(text: string): string {
     return text
-        .replace(/(bearer\s+)\S+/gi, "$1****")
-        .replace(/((?:password|secret|token|api[-_]?key)[=:\s]+)("[^"]*"|'[^']*'|\S+)/gi, "$1****");
+        .replace(/(bearer\s+)[^\s"']+/gi, "$1****")
+        .replace(
+            /((?:password|secret|token|api[-_]?key)[=:\s]+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
+            "$1****",
+        );
 }
 
 function table(header: string[], rows: string[][]): string[] {

@@ -29,6 +29,7 @@ const FAKE_JUJU = path.resolve(__dirname, "..", "fixtures", "fake-juju", "juju")
 const SCENARIOS = path.resolve(__dirname, "..", "fixtures", "fake-juju", "scenarios");
 const GROUP = "0d5c6a52-2a39-4bb0-9f59-6a2e3b1d9c01";
 const RULE = "openstack:networking/secGroupRule:SecGroupRule";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 function wide(
     id: string,
@@ -194,7 +195,12 @@ describe("program (mock runtime)", function () {
     it("orders the change: rules, then the read-back gate, then the retirement, then the checks", async () => {
         // A credential in the environment must reach no input, serialized providers included.
         process.env.OS_PASSWORD = "hunter2-not-for-state";
-        const { captured, outputs } = await run(exampleConfig()).finally(
+        const config = exampleConfig();
+        // A command line with a credential in it, which fails.
+        config.verify.custom = [
+            { ...config.verify.custom[0], command: "echo token=s3cr3t-in-command; exit 3" },
+        ];
+        const { captured, outputs } = await run(config).finally(
             () => delete process.env.OS_PASSWORD,
         );
         const byType = (type: string) => captured.filter((c) => c.type === type);
@@ -230,7 +236,16 @@ describe("program (mock runtime)", function () {
         assert.equal(inputs.cloud, "production");
         assert.equal((inputs.entries as unknown[]).length, 7);
         assert.ok(!JSON.stringify(registered).includes("hunter2-not-for-state"));
-        assert.deepEqual(outputs.checks, ["pass custom:magnum-resize: pass (1 ms)"]);
+        // The custom check really ran and failed; its command line and output stay out of the
+        // outputs, and are encrypted in state.
+        const checkLines = outputs.checks as string[];
+        assert.equal(checkLines.length, 1);
+        assert.match(checkLines[0], /^FAIL custom:magnum-resize: expected exit status 0, got 3/);
+        assert.ok(!JSON.stringify(outputs).includes("s3cr3t-in-command"));
+        const resize = registered.find((r) => r.type === "command:local:Command")!;
+        assert.ok(SECRET_SIG in (resize.inputs.environment as object), "environment is a secret");
+        const resizeOpts = captured.find((c) => c.type === "command:local:Command")!.opts;
+        assert.deepEqual(resizeOpts.additionalSecretOutputs, ["stdout", "stderr"]);
     });
 
     it("declares no check with verify mode never", async () => {

@@ -100,7 +100,7 @@ describe("review", () => {
     it("masks what looks like a credential", () => {
         assert.equal(
             maskSecrets('curl -H "Authorization: Bearer abc.def" --password s3cret token=xyz'),
-            'curl -H "Authorization: Bearer **** --password **** token=****',
+            'curl -H "Authorization: Bearer ****" --password **** token=****',
         );
     });
 });
