@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseHostAddress, parsePrefix } from "./cidr";
 
 export const NAMESPACE = "capi-mgmt-ingress";
+export const DEFAULT_API_PORT = 6443;
 
 const port = z.number().int().min(1).max(65535);
 
@@ -24,13 +25,17 @@ const securityGroup = z
 const api = z
     .strictObject({
         address: hostAddress.optional(),
-        port: port.default(6443),
+        /** With an address; 6443 when absent. With fromKubeconfig the server URL says it. */
+        port: port.optional(),
         fromKubeconfig: z
             .strictObject({ path: z.string().min(1).default("/etc/magnum/kubeconfig") })
             .optional(),
     })
     .refine((a) => (a.address === undefined) !== (a.fromKubeconfig === undefined), {
         error: "give exactly one of address or fromKubeconfig",
+    })
+    .refine((a) => a.fromKubeconfig === undefined || a.port === undefined, {
+        error: "with fromKubeconfig the port comes from the kubeconfig's server URL; remove port",
     });
 
 const conductors = z
@@ -151,7 +156,7 @@ export const stackConfigSchema = z
                 }
             });
         };
-        outside([c.api.port], ["api", "port"]);
+        outside(c.api.port === undefined ? [] : [c.api.port], ["api", "port"]);
         outside(c.operator.ports, ["operator", "ports"]);
         outside(c.hairpin.ports, ["hairpin", "ports"]);
         c.retire?.forEach((s, i) => outside(s.ports ?? [], ["retire", i, "ports"]));
@@ -167,10 +172,6 @@ export const stackConfigSchema = z
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type VerifySettings = StackConfig["verify"];
-export type JujuSettings = NonNullable<StackConfig["conductors"]["juju"]>;
-
-/** The keys a stack file may set, without the namespace. */
-export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
 
 const EXAMPLES: [string, string][] = [
     ["securityGroup", "securityGroup: { name: capi-mgmt-sg }"],

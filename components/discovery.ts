@@ -2,7 +2,7 @@
 // port. Everything fails closed: a lookup that cannot answer fails the preview.
 import { SourceInput } from "./allowset";
 import { parseHostAddress } from "./cidr";
-import { StackConfig } from "./config";
+import { DEFAULT_API_PORT, StackConfig } from "./config";
 import { measureConductorSources, readApiEndpointFromUnits } from "./juju";
 import { configuredSources, Discovered } from "./plan";
 import { NeutronRule } from "./rules";
@@ -53,7 +53,11 @@ export async function discover(
 async function apiEndpoint(config: StackConfig): Promise<Discovered["api"]> {
     if (config.api.address !== undefined) {
         const { address } = parseHostAddress(config.api.address);
-        return { address, port: config.api.port, provenance: "config api.address" };
+        return {
+            address,
+            port: config.api.port ?? DEFAULT_API_PORT,
+            provenance: "config api.address",
+        };
     }
     const juju = config.conductors.juju;
     if (!juju || !config.api.fromKubeconfig) {

@@ -82,7 +82,8 @@ export function ruleArgs(entry: AllowEntry, plan: Plan): openstack.networking.Se
         securityGroupId: plan.groupId,
         direction: "ingress",
         ethertype: entry.ethertype,
-        protocol: entry.protocol,
+        // An adopted rule keeps how Neutron wrote its protocol ("tcp" or "6"): no diff on import.
+        protocol: adopted?.protocol ?? entry.protocol,
         portRangeMin: entry.port,
         portRangeMax: entry.port,
         remoteIpPrefix: entry.remoteIpPrefix,

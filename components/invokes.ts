@@ -43,9 +43,15 @@ export function invokeLookups(
             };
         },
         portForAddress: async (address) => {
+            // Only "no such floating IP" sends the lookup on to fixed IPs; any other failure fails.
             const floating = await openstack.networking
                 .getFloatingIp({ address }, opts)
-                .catch(() => undefined);
+                .catch((err: unknown) => {
+                    if (/no results|not found/i.test(String(err))) {
+                        return undefined;
+                    }
+                    throw new Error(`lookup of floating IP ${address} failed: ${String(err)}`);
+                });
             if (floating?.portId) {
                 const port = await lookup(`port ${floating.portId} of floating IP ${address}`, () =>
                     openstack.networking.getPort({ portId: floating.portId }, opts),

@@ -1166,37 +1166,6 @@ export async function findRouters(s: Session, nameOrId: string): Promise<Router[
     );
 }
 
-/** The routers with an interface on the subnet (its traffic to a floating IP leaves through them). */
-export async function routersOnSubnet(s: Session, subnetId: string): Promise<Router[]> {
-    const ports = (await listAll(s, "ports", [
-        `fixed_ips=${encodeURIComponent(`subnet_id=${subnetId}`)}`,
-        "fields=device_id",
-        "fields=device_owner",
-    ])) as { device_id: string; device_owner: string }[];
-    const routerIds = [
-        ...new Set(
-            ports
-                .filter(
-                    (p) =>
-                        p.device_owner.startsWith("network:") &&
-                        /router_interface|ha_router_replicated_interface/.test(p.device_owner),
-                )
-                .map((p) => p.device_id),
-        ),
-    ].sort();
-    if (routerIds.length === 0) {
-        return [];
-    }
-    return parseRouters(
-        await listAll(s, "routers", [
-            ...routerIds.map((id) => `id=${encodeURIComponent(id)}`),
-            "fields=id",
-            "fields=name",
-            "fields=external_gateway_info",
-        ]),
-    );
-}
-
 /**
  * The ports that receive traffic sent to `address`: the port behind a floating IP with that
  * address, and any port holding it as a fixed IP. Their security groups decide who reaches it.

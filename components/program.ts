@@ -1,7 +1,7 @@
 // The program: config → discovery → pure plan → declarations. index.ts only calls main().
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, NAMESPACE, parseStackConfig, StackConfig } from "./config";
+import { NAMESPACE, parseStackConfig, StackConfig } from "./config";
 import { discover, OpenStackLookups } from "./discovery";
 import { ManagementIngress } from "./ingress";
 import { invokeLookups } from "./invokes";
@@ -9,15 +9,28 @@ import { detectFlavor, listUnits } from "./juju";
 import { openSession, listRules } from "./openstack";
 import { Plan, planIngress } from "./plan";
 
-/** Reads this project's keys through pulumi.Config (objects arrive as JSON text). */
+/**
+ * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
+ * fails validation instead of being ignored. Secret keys are refused, as the tools refuse them.
+ */
 export function readPulumiConfig(): Record<string, unknown> {
-    const cfg = new pulumi.Config(NAMESPACE);
+    // The SDK's own test for secret keys (not in its typings; the SDK version is pinned).
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+        isConfigSecret(key: string): boolean;
+    };
     const raw: Record<string, unknown> = {};
-    for (const key of CONFIG_KEYS) {
-        const text = cfg.get(key);
-        if (text !== undefined) {
-            raw[key] = key === "cloud" ? text : parseJsonOrText(text);
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+        const [namespace, key] = fullKey.split(":", 2);
+        if (namespace !== NAMESPACE) {
+            continue;
         }
+        if (isConfigSecret(fullKey)) {
+            throw new Error(
+                `${fullKey} is a secret; this project takes no secrets from stack config ` +
+                    `(credentials come from clouds.yaml or OS_* variables)`,
+            );
+        }
+        raw[key] = key === "cloud" ? text : parseJsonOrText(text);
     }
     return raw;
 }

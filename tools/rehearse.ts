@@ -14,7 +14,12 @@ import {
     runChecks,
     verifyPlan,
 } from "../components/checks";
-import { parseStackConfig, retireSelectors, StackConfig } from "../components/config";
+import {
+    DEFAULT_API_PORT,
+    parseStackConfig,
+    retireSelectors,
+    StackConfig,
+} from "../components/config";
 import { findMissing, readBack } from "../components/gate";
 import { listUnits } from "../components/juju";
 import { liveReview } from "../components/live";
@@ -103,7 +108,7 @@ async function main(cleanups: Cleanup[]): Promise<number> {
     const juju = config.conductors.juju;
     const results = await runChecks(
         verifyPlan(config.verify, {
-            api: { address: config.api.address!, port: config.api.port },
+            api: { address: config.api.address!, port: config.api.port ?? DEFAULT_API_PORT },
             allowSet: live.plan.allowSet,
             conductors: juju
                 ? { juju, units: (await listUnits(juju)).map((u) => u.unit) }
@@ -129,7 +134,10 @@ async function controlCheck(standIns: StandIns): Promise<void> {
         return;
     }
     heading("control: before the change, the wide rule must let the tenant in");
-    const api = { address: standIns.config.api.address!, port: standIns.config.api.port };
+    const api = {
+        address: standIns.config.api.address!,
+        port: standIns.config.api.port ?? DEFAULT_API_PORT,
+    };
     const result = await checkTenantIsolation(tenant, api);
     log(`tenant probe to ${api.address}:${api.port}: ${result.outcome} (expected: connected)`);
     if (result.outcome !== "connected") {
@@ -199,10 +207,10 @@ async function startStandIns(
         namespace: topology.state.api.namespace,
         host: "0.0.0.0",
         pki,
-        apiPort: config.api.port,
+        apiPort: config.api.port ?? DEFAULT_API_PORT,
     });
     cleanups.push(server.stop);
-    writeKubeconfigs(config, `https://${apiAddress}:${config.api.port}`, pki);
+    writeKubeconfigs(config, `https://${apiAddress}:${config.api.port ?? DEFAULT_API_PORT}`, pki);
     cleanups.push(async () => removeCredentials(config, pki.dir));
     const sync = startFirewallSync({
         namespace: topology.state.api.namespace,
@@ -213,7 +221,9 @@ async function startStandIns(
     cleanups.push(sync.stop);
     await sync.syncNow();
     const state = topology.state;
-    log(`API ${apiAddress}:${config.api.port} and :22 in namespace ${state.api.namespace}`);
+    log(
+        `API ${apiAddress}:${config.api.port ?? DEFAULT_API_PORT} and :22 in namespace ${state.api.namespace}`,
+    );
     for (const unit of state.units) {
         log(`conductor ${unit.name} in ${unit.namespace}, sends from ${unit.source}`);
     }

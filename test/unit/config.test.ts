@@ -23,7 +23,7 @@ describe("stack config", () => {
     it("applies the defaults an operator expects", () => {
         const c = parseStackConfig(valid());
         assert.deepEqual(c.protectedPorts, [6443, 22]);
-        assert.equal(c.api.port, 6443);
+        assert.equal(c.api.port, undefined, "6443 is applied where the address is used");
         assert.deepEqual(c.operator.ports, [6443, 22]);
         assert.deepEqual(c.hairpin.ports, [6443]);
         assert.equal(c.minPrefixLength, 16);
@@ -81,6 +81,17 @@ describe("stack config", () => {
                 `${pattern} in\n${found.join("\n")}`,
             );
         }
+    });
+
+    it("takes the API port from the kubeconfig, not from a second setting", () => {
+        assert.deepEqual(
+            problems({ ...valid(), api: { fromKubeconfig: {}, port: 6443 } }).map(
+                (p) => p.split(" (for example")[0],
+            ),
+            [
+                "capi-mgmt-ingress:api: with fromKubeconfig the port comes from the kubeconfig's server URL; remove port",
+            ],
+        );
     });
 
     it("refuses ports outside the protected ones", () => {

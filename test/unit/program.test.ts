@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import {
     Captured,
     captureOptions,
@@ -24,6 +24,7 @@ installMocks(() => cloud);
 let program: typeof import("../../components/program");
 let stackfile: typeof import("../../components/stackfile");
 let rules: typeof import("../../components/rules");
+let parseStackConfig: typeof import("../../components/config").parseStackConfig;
 
 const FAKE_JUJU = path.resolve(__dirname, "..", "fixtures", "fake-juju", "juju");
 const SCENARIOS = path.resolve(__dirname, "..", "fixtures", "fake-juju", "scenarios");
@@ -143,6 +144,7 @@ describe("program (mock runtime)", function () {
         program = await import("../../components/program");
         stackfile = await import("../../components/stackfile");
         rules = await import("../../components/rules");
+        ({ parseStackConfig } = await import("../../components/config"));
     });
 
     beforeEach(() => {
@@ -424,6 +426,47 @@ describe("program (mock runtime)", function () {
             ["wide-6443", "wide-22"],
         );
         assert.equal(rules.roleDescription("conductor"), "capi-mgmt-ingress: conductor");
+    });
+
+    describe("reading the stack config through pulumi.Config", () => {
+        const config = (values: Record<string, string>, secretKeys: string[] = []) => {
+            pulumi.runtime.setAllConfig(values, secretKeys);
+            try {
+                return parseStackConfig(program.readPulumiConfig());
+            } finally {
+                pulumi.runtime.setAllConfig({}, []);
+            }
+        };
+        const valid = {
+            "capi-mgmt-ingress:cloud": "production",
+            "capi-mgmt-ingress:securityGroup": '{"name":"capi-mgmt-sg"}',
+            "capi-mgmt-ingress:api": '{"address":"10.12.7.222"}',
+            "capi-mgmt-ingress:conductors": '{"juju":{"model":"openstack"}}',
+            "capi-mgmt-ingress:operator": '{"cidrs":["10.12.4.1/32"],"reason":"operator NAT"}',
+            "capi-mgmt-ingress:minPrefixLength": "20",
+            "openstack:region": "RegionOne",
+        };
+
+        it("reads objects, numbers and strings, and ignores other namespaces", () => {
+            const c = config(valid);
+            assert.equal(c.cloud, "production");
+            assert.equal(c.minPrefixLength, 20);
+            assert.deepEqual(c.securityGroup, { name: "capi-mgmt-sg" });
+        });
+
+        it("fails on a misspelt key instead of ignoring it", () => {
+            assert.throws(
+                () => config({ ...valid, "capi-mgmt-ingress:hairpins": '{"subnets":["x"]}' }),
+                /capi-mgmt-ingress: unknown key hairpins/,
+            );
+        });
+
+        it("refuses a secret key", () => {
+            assert.throws(
+                () => config(valid, ["capi-mgmt-ingress:operator"]),
+                /capi-mgmt-ingress:operator is a secret; this project takes no secrets/,
+            );
+        });
     });
 
     it("throws on any invoke it was not given an answer for", async () => {
