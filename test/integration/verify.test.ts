@@ -1,0 +1,157 @@
+// `npm run verify` against a group on the local OpenStack: the same checks as the update, on demand.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { deriveAllowSet } from "../../components/allowset";
+import {
+    createRule,
+    createSecurityGroup,
+    deleteSecurityGroup,
+    entryRuleBody,
+    networkRequest,
+    openSession,
+    Session,
+} from "../../components/openstack";
+import { seedBefore } from "../../tools/seed";
+import { cloudAvailable, ensureCloud } from "../support/cloud";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const API = "10.20.0.60";
+const CONDUCTOR = "10.20.0.41";
+const OPERATOR = "203.0.113.1/32";
+
+interface VerifyJson {
+    passed: boolean;
+    results: { check: string; target: string; outcome: string; passed: boolean }[];
+}
+
+describe("npm run verify (local OpenStack)", function () {
+    this.timeout(300000);
+    let s: Session;
+    let env: NodeJS.ProcessEnv;
+    let groupId: string;
+    let portId: string;
+    let dir: string;
+
+    before(async function () {
+        const available = cloudAvailable();
+        if (!available.ok) {
+            console.log(`skipped: ${available.reason}`);
+            this.skip();
+        }
+        const cloud = await ensureCloud();
+        env = { ...process.env, ...cloud.env };
+        const seed = await seedBefore(cloud);
+        s = await openSession({ cloud: cloud.cloudName, env });
+        const suffix = Date.now().toString(36);
+        groupId = (await createSecurityGroup(s, { name: `verify-${suffix}` })).id;
+        const port = (await networkRequest(
+            s,
+            "POST",
+            "/v2.0/ports",
+            {
+                port: {
+                    name: `verify-api-${suffix}`,
+                    network_id: seed.networkId,
+                    fixed_ips: [{ subnet_id: seed.subnetId, ip_address: API }],
+                    security_groups: [groupId],
+                },
+            },
+            [201],
+        )) as { port: { id: string } };
+        portId = port.port.id;
+        // The group as a finished `pulumi up` leaves it: exactly the allow-set.
+        const allowSet = deriveAllowSet({
+            protectedPorts: [6443, 22],
+            apiPort: 6443,
+            minPrefixLength: { IPv4: 16, IPv6: 48 },
+            waivers: [],
+            conductors: [{ source: CONDUCTOR, provenance: "test" }],
+            operator: { sources: [{ source: OPERATOR, provenance: "test" }], ports: [6443, 22] },
+            hairpin: { sources: [], ports: [6443] },
+        });
+        for (const entry of allowSet) {
+            await createRule(s, entryRuleBody(entry, groupId));
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-"));
+    });
+
+    after(async () => {
+        if (!s) {
+            return;
+        }
+        await networkRequest(s, "DELETE", `/v2.0/ports/${portId}`, undefined, [204, 404]);
+        await deleteSecurityGroup(s, groupId);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    function verify(name: string, custom: object[]): { status: number | null; json: VerifyJson } {
+        const file = path.join(dir, `Pulumi.${name}.yaml`);
+        fs.writeFileSync(
+            file,
+            stringify({
+                config: {
+                    "capi-mgmt-ingress:cloud": env.OS_CLOUD,
+                    "capi-mgmt-ingress:securityGroup": { id: groupId },
+                    "capi-mgmt-ingress:api": { address: API },
+                    "capi-mgmt-ingress:conductors": {
+                        static: { addresses: [CONDUCTOR], reason: "the verify test's unit" },
+                    },
+                    "capi-mgmt-ingress:operator": {
+                        cidrs: [OPERATOR],
+                        reason: "the verify test's operator",
+                    },
+                    "capi-mgmt-ingress:verify": { conductors: { enabled: false }, custom },
+                },
+            }),
+        );
+        const run = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/verify.ts", "--stack", file, "--json"],
+            { cwd: ROOT, encoding: "utf8", env },
+        );
+        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
+        return { status: run.status, json: JSON.parse(run.stdout) };
+    }
+
+    it("passes a tight group whose checks pass", () => {
+        const { status, json } = verify("tight", [{ name: "api-reachable", command: "true" }]);
+        assert.equal(status, 0, JSON.stringify(json));
+        assert.equal(json.passed, true);
+        assert.deepEqual(
+            json.results.map((r) => [r.check, r.target, r.passed]),
+            [["custom:api-reachable", "api-reachable", true]],
+        );
+    });
+
+    it("fails on a failing check and on a wide rule that came back, naming both", async () => {
+        const wide = await createRule(s, {
+            security_group_id: groupId,
+            direction: "ingress",
+            ethertype: "IPv4",
+            protocol: "tcp",
+            port_range_min: 22,
+            port_range_max: 22,
+            remote_ip_prefix: "0.0.0.0/0",
+        });
+        const { status, json } = verify("wide", [
+            {
+                name: "resize",
+                command: "echo UPDATE_FAILED",
+                expect: { stdoutMatches: "^UPDATE_COMPLETE$" },
+            },
+        ]);
+        assert.equal(status, 1);
+        assert.equal(json.passed, false);
+        const failed = json.results
+            .filter((r) => !r.passed)
+            .map((r) => [r.check, r.target, r.outcome]);
+        assert.deepEqual(failed.sort(), [
+            ["custom:resize", "resize", "exit-0"],
+            ["group", wide.id, "wide"],
+        ]);
+    });
+});
