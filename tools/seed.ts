@@ -203,6 +203,14 @@ async function findOrCreate<T extends z.ZodType>(
     return created[singular] as z.infer<T>;
 }
 
+async function groupRules(session: Session, groupId: string): Promise<z.infer<typeof Rule>[]> {
+    const url = `/v2.0/security-group-rules?security_group_id=${groupId}`;
+    const listed = await expectStatus(session, "GET", url, 200, undefined, {
+        security_group_rules: z.array(Rule),
+    });
+    return listed.security_group_rules;
+}
+
 /** A rehearsal always starts from the ruling's "before" state: what an earlier run added goes. */
 async function removeOtherIngress(
     session: Session,
@@ -210,15 +218,7 @@ async function removeOtherIngress(
     keep: string[],
 ): Promise<void> {
     const url = "/v2.0/security-group-rules";
-    const listed = await expectStatus(
-        session,
-        "GET",
-        `${url}?security_group_id=${groupId}`,
-        200,
-        undefined,
-        { security_group_rules: z.array(Rule) },
-    );
-    for (const rule of listed.security_group_rules) {
+    for (const rule of await groupRules(session, groupId)) {
         if (rule.direction === "ingress" && !keep.includes(rule.id)) {
             const response = await networkCall(session, "DELETE", `${url}/${rule.id}`);
             if (response.status !== 204 && response.status !== 404) {
@@ -230,15 +230,7 @@ async function removeOtherIngress(
 
 async function ensureWideRule(session: Session, groupId: string, port: number): Promise<string> {
     const url = "/v2.0/security-group-rules";
-    const listed = await expectStatus(
-        session,
-        "GET",
-        `${url}?security_group_id=${groupId}`,
-        200,
-        undefined,
-        { security_group_rules: z.array(Rule) },
-    );
-    const wide = listed.security_group_rules.find(
+    const wide = (await groupRules(session, groupId)).find(
         (rule) =>
             rule.direction === "ingress" &&
             rule.ethertype === "IPv4" &&

@@ -18,6 +18,7 @@ import {
 import { roleDescription } from "../../components/rules";
 import { seedBefore } from "../../tools/seed";
 import { cloudAvailable, ensureCloud } from "../support/cloud";
+import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.50";
@@ -28,7 +29,7 @@ describe("npm run audit (local OpenStack)", function () {
     let env: NodeJS.ProcessEnv;
     let groupId: string;
     let otherGroupId: string;
-    let portId: string;
+    let guarded: GuardedGroup;
     let addressGroupId: string;
     let stackFile: string;
     const expected = new Map<string, string>();
@@ -44,23 +45,9 @@ describe("npm run audit (local OpenStack)", function () {
         const seed = await seedBefore(cloud);
         s = await openSession({ cloud: cloud.cloudName, env });
         const suffix = Date.now().toString(36);
-        groupId = (await createSecurityGroup(s, { name: `audit-${suffix}` })).id;
+        guarded = await createGuardedGroup(s, seed, `audit-${suffix}`, API);
+        groupId = guarded.groupId;
         otherGroupId = (await createSecurityGroup(s, { name: `audit-other-${suffix}` })).id;
-        const port = (await networkRequest(
-            s,
-            "POST",
-            "/v2.0/ports",
-            {
-                port: {
-                    name: `audit-api-${suffix}`,
-                    network_id: seed.networkId,
-                    fixed_ips: [{ subnet_id: seed.subnetId, ip_address: API }],
-                    security_groups: [groupId],
-                },
-            },
-            [201],
-        )) as { port: { id: string } };
-        portId = port.port.id;
         const addressGroup = (await networkRequest(
             s,
             "POST",
@@ -142,8 +129,7 @@ describe("npm run audit (local OpenStack)", function () {
         if (!s) {
             return;
         }
-        await networkRequest(s, "DELETE", `/v2.0/ports/${portId}`, undefined, [204, 404]);
-        await deleteSecurityGroup(s, groupId);
+        await guarded.remove();
         await deleteSecurityGroup(s, otherGroupId);
         await networkRequest(
             s,

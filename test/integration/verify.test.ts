@@ -6,17 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { deriveAllowSet } from "../../components/allowset";
-import {
-    createRule,
-    createSecurityGroup,
-    deleteSecurityGroup,
-    entryRuleBody,
-    networkRequest,
-    openSession,
-    Session,
-} from "../../components/openstack";
+import { createRule, entryRuleBody, openSession, Session } from "../../components/openstack";
 import { seedBefore } from "../../tools/seed";
 import { cloudAvailable, ensureCloud } from "../support/cloud";
+import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.60";
@@ -33,7 +26,7 @@ describe("npm run verify (local OpenStack)", function () {
     let s: Session;
     let env: NodeJS.ProcessEnv;
     let groupId: string;
-    let portId: string;
+    let guarded: GuardedGroup;
     let dir: string;
 
     before(async function () {
@@ -47,22 +40,8 @@ describe("npm run verify (local OpenStack)", function () {
         const seed = await seedBefore(cloud);
         s = await openSession({ cloud: cloud.cloudName, env });
         const suffix = Date.now().toString(36);
-        groupId = (await createSecurityGroup(s, { name: `verify-${suffix}` })).id;
-        const port = (await networkRequest(
-            s,
-            "POST",
-            "/v2.0/ports",
-            {
-                port: {
-                    name: `verify-api-${suffix}`,
-                    network_id: seed.networkId,
-                    fixed_ips: [{ subnet_id: seed.subnetId, ip_address: API }],
-                    security_groups: [groupId],
-                },
-            },
-            [201],
-        )) as { port: { id: string } };
-        portId = port.port.id;
+        guarded = await createGuardedGroup(s, seed, `verify-${suffix}`, API);
+        groupId = guarded.groupId;
         // The group as a finished `pulumi up` leaves it: exactly the allow-set.
         const allowSet = deriveAllowSet({
             protectedPorts: [6443, 22],
@@ -83,8 +62,7 @@ describe("npm run verify (local OpenStack)", function () {
         if (!s) {
             return;
         }
-        await networkRequest(s, "DELETE", `/v2.0/ports/${portId}`, undefined, [204, 404]);
-        await deleteSecurityGroup(s, groupId);
+        await guarded.remove();
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
