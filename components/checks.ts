@@ -4,13 +4,13 @@
 // built-ins and npm packages through require inside their bodies and capture only free functions
 // and plain values. No check throws: every failure becomes a failed result that says what ran and
 // what was expected.
-import type { ChildProcess } from "node:child_process";
 import type { RequestOptions } from "node:https";
 import type { AllowEntry } from "./allowset";
 import { hostRoute, parsePrefix, prefixContains } from "./cidr";
 import type { VerifySettings } from "./config";
 import { Flavor, JujuTarget, runOnUnits, UnitRun } from "./juju";
 import { parseCustomVerdict, parseNcProbe, parseReadyz, parseTcpProbe, TcpProbe } from "./parse";
+import { ProcessRun, runProcess } from "./process";
 
 export interface ApiEndpoint {
     address: string;
@@ -564,7 +564,8 @@ export async function checkTenantIsolation(
     } catch (err) {
         const state = run.timedOut
             ? `did not finish within ${budgetMs / 1000} s`
-            : `exited ${run.code ?? run.signal}${run.stderr ? ` (stderr: ${oneLine(run.stderr)})` : ""}`;
+            : (run.error ??
+              `exited ${run.code ?? run.signal}${run.stderr ? ` (stderr: ${oneLine(run.stderr)})` : ""}`);
         return {
             ...base,
             outcome: "error",
@@ -714,7 +715,7 @@ export async function checkCustom(check: CustomCheck): Promise<CheckResult> {
             ...base,
             outcome: "error",
             passed: false,
-            detail: `the wrapper of custom check ${check.name} exited ${run.code ?? run.signal} without a verdict: ${errorText(err)}`,
+            detail: `the wrapper of custom check ${check.name} ${run.error ?? `exited ${run.code ?? run.signal}`} without a verdict: ${errorText(err)}`,
         };
     }
 }
@@ -763,70 +764,6 @@ export function assertPassed(title: string, results: CheckResult[]): void {
 }
 
 // --- helpers
-
-export interface ProcessRun {
-    code: number | null;
-    signal: string | null;
-    stdout: string;
-    stderr: string;
-    timedOut: boolean;
-    ms: number;
-}
-
-/** Runs a program without a shell; on timeout kills its whole process group. Never rejects. */
-export function runProcess(
-    file: string,
-    args: string[],
-    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv },
-): Promise<ProcessRun> {
-    const { spawn } = require("node:child_process") as typeof import("node:child_process");
-    const started = Date.now();
-    return new Promise((resolve) => {
-        let stdout = "";
-        let stderr = "";
-        let timedOut = false;
-        let settled = false;
-        let timer: NodeJS.Timeout | undefined = undefined;
-        const finish = (code: number | null, signal: string | null, problem = "") => {
-            if (settled) {
-                return;
-            }
-            settled = true;
-            clearTimeout(timer);
-            resolve({
-                code,
-                signal,
-                stdout,
-                stderr: stderr + problem,
-                timedOut,
-                ms: Date.now() - started,
-            });
-        };
-        let child: ChildProcess;
-        try {
-            child = spawn(file, args, {
-                stdio: ["ignore", "pipe", "pipe"],
-                detached: true,
-                env: opts.env ?? process.env,
-            });
-        } catch (err) {
-            finish(null, null, `cannot start ${file}: ${errorText(err)}`);
-            return;
-        }
-        timer = setTimeout(() => {
-            timedOut = true;
-            try {
-                process.kill(-child.pid!, "SIGKILL");
-            } catch {
-                // Already gone.
-            }
-        }, opts.timeoutMs);
-        child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", (err) => finish(null, null, `cannot start ${file}: ${err.message}`));
-        child.on("close", (code, signal) => finish(code, signal));
-    });
-}
 
 async function guarded(
     check: string,

@@ -1,8 +1,8 @@
 // Running commands on the Magnum conductor units through the Juju CLI (`juju exec` on Juju 3,
 // `juju run` on 2.9), and measuring on each unit the source address it really uses toward the
 // management cluster's API. Fails closed: one unit that cannot be measured fails the whole set.
-import { spawn } from "child_process";
 import { parseHostAddress } from "./cidr";
+import { ProcessRun, runProcess } from "./process";
 import {
     compareUnits,
     JujuCommandResult,
@@ -87,7 +87,6 @@ export class JujuError extends Error {
 }
 
 /** Bound on what any one juju call may print: a status of thousands of units fits well. */
-const OUTPUT_LIMIT = 32 * 1024 * 1024;
 /** How much of a unit's stdout/stderr an error message quotes. */
 const QUOTE_LIMIT = 500;
 
@@ -114,7 +113,7 @@ export function detectFlavor(t: JujuTarget): Promise<Flavor> {
     const s = session(t);
     s.flavor ??= (async () => {
         const args = ["version"];
-        const outcome = await runProcess(t, args);
+        const outcome = await runJuju(t, args);
         const command = commandLine(t, args);
         if (!succeeded(outcome)) {
             throw new JujuError("cannot detect the Juju version", [
@@ -148,7 +147,7 @@ export function listUnits(t: JujuTarget): Promise<UnitStatus[]> {
     const s = session(t);
     s.units ??= (async () => {
         const args = ["status", "-m", t.model, t.application, "--format=json"];
-        const outcome = await runProcess(t, args);
+        const outcome = await runJuju(t, args);
         const summary = `cannot list the units of ${t.application} in model ${t.model}`;
         const command = commandLine(t, args);
         if (!succeeded(outcome)) {
@@ -346,17 +345,6 @@ export async function readApiEndpointFromUnits(
     };
 }
 
-interface ProcessOutcome {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-    timedOut: boolean;
-    ms: number;
-    /** The process could not start, or printed more than OUTPUT_LIMIT. */
-    error?: string;
-}
-
 /** One juju call over some units; units it gave no result for come back as unattributed. */
 async function runCall(
     t: JujuTarget,
@@ -369,7 +357,7 @@ async function runCall(
             ? ["exec", "-m", t.model, "--unit", units.join(","), "--format=json", "--", command]
             : ["run", "-m", t.model, "--unit", units.join(","), "--format=json", command];
     const line = commandLine(t, args);
-    const outcome = await runProcess(t, args);
+    const outcome = await runJuju(t, args);
     let results: JujuCommandResult[] = [];
     let parseProblem: string | undefined;
     if (!outcome.timedOut && outcome.error === undefined && outcome.stdout.trim() !== "") {
@@ -400,7 +388,7 @@ async function runCall(
 function fromResult(
     result: JujuCommandResult,
     line: string,
-    outcome: ProcessOutcome,
+    outcome: ProcessRun,
     ownCall: boolean,
 ): UnitRun {
     // Juju 3 reports a task status; 2.9 reports a Message only when something went wrong.
@@ -432,7 +420,7 @@ function fromResult(
 function withoutResult(
     unit: string,
     line: string,
-    outcome: ProcessOutcome,
+    outcome: ProcessRun,
     parseProblem: string | undefined,
 ): UnitRun {
     const why = outcome.timedOut
@@ -455,61 +443,10 @@ function withoutResult(
     };
 }
 
-/** Spawns juju in its own process group, so a timeout kills it and everything it started. */
-function runProcess(t: JujuTarget, args: string[]): Promise<ProcessOutcome> {
-    const timeoutMs = t.timeoutSeconds * 1000;
-    return new Promise((resolve) => {
-        const started = performance.now();
-        const child = spawn(t.bin ?? "juju", args, {
-            // No terminal and no stdin: juju fails instead of prompting for a password.
-            detached: true,
-            stdio: ["ignore", "pipe", "pipe"],
-            env: { ...(t.env ?? process.env), NO_COLOR: "1" },
-        });
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        let size = 0;
-        let timedOut = false;
-        let error: string | undefined;
-        const killGroup = () => {
-            if (child.pid !== undefined) {
-                try {
-                    process.kill(-child.pid, "SIGKILL");
-                } catch {
-                    // Already gone.
-                }
-            }
-        };
-        const timer = setTimeout(() => {
-            timedOut = true;
-            killGroup();
-        }, timeoutMs);
-        const collect = (into: Buffer[]) => (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > OUTPUT_LIMIT) {
-                error ??= `juju printed more than ${OUTPUT_LIMIT} bytes`;
-                killGroup();
-                return;
-            }
-            into.push(chunk);
-        };
-        child.stdout.on("data", collect(stdout));
-        child.stderr.on("data", collect(stderr));
-        child.on("error", (err) => {
-            error ??= `cannot start ${t.bin ?? "juju"}: ${err.message}`;
-        });
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            resolve({
-                code,
-                signal,
-                stdout: Buffer.concat(stdout).toString("utf8"),
-                stderr: Buffer.concat(stderr).toString("utf8"),
-                timedOut,
-                ms: Math.round(performance.now() - started),
-                error,
-            });
-        });
+function runJuju(t: JujuTarget, args: string[]): Promise<ProcessRun> {
+    return runProcess(t.bin ?? "juju", args, {
+        timeoutMs: t.timeoutSeconds * 1000,
+        env: { ...(t.env ?? process.env), NO_COLOR: "1" },
     });
 }
 
@@ -530,11 +467,11 @@ async function mapBounded<T, R>(
     return results;
 }
 
-function succeeded(outcome: ProcessOutcome): boolean {
+function succeeded(outcome: ProcessRun): boolean {
     return outcome.code === 0 && !outcome.timedOut && outcome.error === undefined;
 }
 
-function describeProcess(outcome: ProcessOutcome): string {
+function describeProcess(outcome: ProcessRun): string {
     const how = outcome.timedOut
         ? `timed out after ${outcome.ms} ms`
         : (outcome.error ??

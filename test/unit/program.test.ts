@@ -469,6 +469,22 @@ describe("program (mock runtime)", function () {
         });
     });
 
+    it("serializes every dynamic provider (a failure here would otherwise hang the program)", async () => {
+        const providers = [
+            (await import("../../components/gate")).readbackGateProvider,
+            (await import("../../components/retirement")).wideRuleRetirementProvider,
+            (await import("../../components/checks-resources")).conductorHandshakeProvider,
+            (await import("../../components/checks-resources")).operatorReadyzProvider,
+            (await import("../../components/checks-resources")).tenantIsolationProvider,
+        ];
+        for (const provider of providers) {
+            const serialized = await pulumi.runtime.serializeFunction(() => provider, {
+                allowSecrets: true,
+            });
+            assert.match(serialized.text, /exports\.handler = /);
+        }
+    });
+
     it("throws on any invoke it was not given an answer for", async () => {
         const openstack = await import("@pulumi/openstack");
         await assert.rejects(openstack.networking.getNetwork({ name: "x" }));
