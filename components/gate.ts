@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "./allowset";
 import { listRules, openSession, Session } from "./openstack";
-import { entryKey, NeutronRule, ruleKey } from "./rules";
+import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "./rules";
 
 export interface GateInputs {
     /** clouds.yaml entry ("" = OS_CLOUD or the OS_* variables of the provider's process). */
@@ -16,16 +16,7 @@ export interface GateInputs {
 }
 
 /** A measured rule: its id and the fields of Neutron's duplicate key. */
-export interface MeasuredRule {
-    id: string;
-    direction: string;
-    ethertype: string;
-    protocol: string | null;
-    portRangeMin: number | null;
-    portRangeMax: number | null;
-    remoteIpPrefix: string | null;
-    remoteGroupId: string | null;
-}
+export type MeasuredRule = RuleShape & { id: string };
 
 /** One row of what the read-back did not find. */
 export interface MissingRow {
@@ -97,16 +88,7 @@ export function formatMissing(missing: MissingRow[]): string {
 
 export function measureRules(rules: NeutronRule[]): MeasuredRule[] {
     return rules
-        .map((r) => ({
-            id: r.id,
-            direction: r.direction,
-            ethertype: r.ethertype,
-            protocol: r.protocol,
-            portRangeMin: r.port_range_min,
-            portRangeMax: r.port_range_max,
-            remoteIpPrefix: r.remote_ip_prefix,
-            remoteGroupId: r.remote_group_id,
-        }))
+        .map((r) => ({ id: r.id, ...ruleShape(r) }))
         .sort((a, b) => a.id.localeCompare(b.id));
 }
 

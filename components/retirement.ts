@@ -5,13 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "./allowset";
 import { findMissing, formatMissing } from "./gate";
 import { deleteRule, getRule, listRules, openSession, Session } from "./openstack";
+import type { RetireTarget as PlannedTarget } from "./plan";
 import { entryKey, ruleKey, ruleShape, RuleShape, sameShape } from "./rules";
 
-export interface RetireTarget {
-    id: string;
-    /** The rule as the preview showed it. */
-    shape: RuleShape;
-}
+/** A target as the preview showed it: its id and shape (what it admits is for reviewers). */
+export type RetireTarget = Pick<PlannedTarget, "id" | "shape">;
 
 export interface RetiredRule extends RetireTarget {
     outcome: "deleted" | "already-gone";

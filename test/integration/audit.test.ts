@@ -17,7 +17,7 @@ import {
 } from "../../components/openstack";
 import { roleDescription } from "../../components/rules";
 import { seedBefore } from "../../tools/seed";
-import { cloudAvailable, ensureCloud } from "../support/cloud";
+import { cloudOrSkip } from "../support/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -35,12 +35,7 @@ describe("npm run audit (local OpenStack)", function () {
     const expected = new Map<string, string>();
 
     before(async function () {
-        const available = cloudAvailable();
-        if (!available.ok) {
-            console.log(`skipped: ${available.reason}`);
-            this.skip();
-        }
-        const cloud = await ensureCloud();
+        const cloud = await cloudOrSkip(this);
         env = { ...process.env, ...cloud.env };
         const seed = await seedBefore(cloud);
         s = await openSession({ cloud: cloud.cloudName, env });

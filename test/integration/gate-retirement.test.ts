@@ -39,13 +39,7 @@ import {
     RetireSelector,
     ruleShape,
 } from "../../components/rules";
-import {
-    cloudAvailable,
-    ensureCloud,
-    killNetworking,
-    LocalCloud,
-    startNetworking,
-} from "../support/cloud";
+import { cloudOrSkip, killNetworking, LocalCloud, startNetworking } from "../support/cloud";
 import { CallResult, ProviderProcess, serializeProvider } from "../support/serialize";
 
 const PROTECTED = [22, 6443];
@@ -218,12 +212,7 @@ describe("read-back gate and retirement against the local cloud", function () {
     const groups: string[] = [];
 
     before(async function () {
-        const available = cloudAvailable();
-        if (!available.ok) {
-            console.log(`      skipped: ${available.reason}`);
-            this.skip();
-        }
-        cloud = await ensureCloud();
+        cloud = await cloudOrSkip(this);
         s = await openSession({ env: cloud.env });
         gateFile = await serializeProvider("gate", readbackGateProvider);
         retirementFile = await serializeProvider("retirement", wideRuleRetirementProvider);

@@ -22,13 +22,7 @@ import {
     Session,
     setSecurityGroupQuota,
 } from "../../components/openstack";
-import {
-    cloudAvailable,
-    ensureCloud,
-    killNetworking,
-    LocalCloud,
-    startNetworking,
-} from "../support/cloud";
+import { cloudOrSkip, killNetworking, LocalCloud, startNetworking } from "../support/cloud";
 import { SEED, seedBefore } from "../../tools/seed";
 
 function wideRule(groupId: string, port: number, extra: Partial<RuleCreate> = {}): RuleCreate {
@@ -72,12 +66,7 @@ describe("openstack client against the local cloud", function () {
     const cleanups: (() => Promise<unknown>)[] = [];
 
     before(async function () {
-        const available = cloudAvailable();
-        if (!available.ok) {
-            console.log(`      skipped: ${available.reason}`);
-            this.skip();
-        }
-        cloud = await ensureCloud();
+        cloud = await cloudOrSkip(this);
         s = await openSession({ env: cloud.env });
         admin = await openSession({ cloud: cloud.adminCloudName, env: cloud.env });
     });

@@ -3,19 +3,15 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cloudAvailable } from "../support/cloud";
+import { cloudOrSkip } from "../support/cloud";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("npm run rehearse (engine-less)", function () {
     this.timeout(300000);
 
-    before(function () {
-        const available = cloudAvailable();
-        if (!available.ok) {
-            console.log(`skipped: ${available.reason}`);
-            this.skip();
-        }
+    before(async function () {
+        await cloudOrSkip(this);
     });
 
     it("ends tight and verified, with the wide rules gone and every check passed", () => {

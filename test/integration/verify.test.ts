@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { deriveAllowSet } from "../../components/allowset";
 import { createRule, entryRuleBody, openSession, Session } from "../../components/openstack";
 import { seedBefore } from "../../tools/seed";
-import { cloudAvailable, ensureCloud } from "../support/cloud";
+import { cloudOrSkip } from "../support/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -30,12 +30,7 @@ describe("npm run verify (local OpenStack)", function () {
     let dir: string;
 
     before(async function () {
-        const available = cloudAvailable();
-        if (!available.ok) {
-            console.log(`skipped: ${available.reason}`);
-            this.skip();
-        }
-        const cloud = await ensureCloud();
+        const cloud = await cloudOrSkip(this);
         env = { ...process.env, ...cloud.env };
         const seed = await seedBefore(cloud);
         s = await openSession({ cloud: cloud.cloudName, env });

@@ -86,6 +86,20 @@ export function cloudAvailable(): { ok: true } | { ok: false; reason: string } {
     return { ok: false, reason };
 }
 
+/** The local cloud for an integration suite's `before`, or the suite skipped with the reason. */
+export async function cloudOrSkip(suite: Mocha.Context): Promise<LocalCloud> {
+    const available = cloudAvailable();
+    if (!available.ok) {
+        // CI installs the packages: there, their absence is a failure, not a skip.
+        if (process.env.CI) {
+            throw new Error(available.reason);
+        }
+        console.log(`      skipped: ${available.reason}`);
+        suite.skip();
+    }
+    return ensureCloud();
+}
+
 let inflight: Promise<LocalCloud> | undefined;
 
 /**
