@@ -1,13 +1,13 @@
 // The program: config → discovery → pure plan → declarations. index.ts only calls main().
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, parseStackConfig, StackConfig } from "./config";
-import { discover, OpenStackLookups } from "./discovery";
-import { ManagementIngress } from "./ingress";
-import { invokeLookups } from "./invokes";
-import { detectFlavor, listUnits } from "./juju";
-import { openSession, listRules } from "./openstack";
-import { Plan, planIngress } from "./plan";
+import { NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
+import { discover, OpenStackLookups } from "./discover/discovery";
+import { ManagementIngress } from "./apply/ingress";
+import { invokeLookups } from "./discover/invoke-lookups";
+import { detectFlavor, listUnits } from "./juju/units";
+import { openSession, listRules } from "./openstack/client";
+import { Plan, planIngress } from "./plan/plan";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key

@@ -1,6 +1,6 @@
 // The pack's policies and the pure predicates behind them. They check every security-group rule
 // the stack declares, on its inputs and before the engine creates it, with the same rule model
-// the program derives its rules with (components/rules.ts, components/cidr.ts).
+// the program derives its rules with (components/model/rules.ts, components/model/cidr.ts).
 import * as openstack from "@pulumi/openstack";
 import {
     PolicyConfigSchema,
@@ -9,8 +9,8 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { isAnyAddress, isHostRoute, parsePrefix } from "../components/cidr";
-import { stackConfigSchema } from "../components/config";
+import { isAnyAddress, isHostRoute, parsePrefix } from "../components/model/cidr";
+import { stackConfigSchema } from "../components/config/schema";
 import {
     coversPort,
     describePorts,
@@ -18,7 +18,7 @@ import {
     NeutronRule,
     remotePrefix,
     roleDescription,
-} from "../components/rules";
+} from "../components/model/rules";
 
 /** The dynamic resource that deletes the wide rules measured at preview. */
 export const RETIREMENT_TYPE = "pulumi-nodejs:dynamic/retirement:WideRuleRetirement";

@@ -1,9 +1,9 @@
 // `npm run audit -- --stack <env> [--json]`: classifies every live rule of the group without the
 // engine. Exits 1 when a rule is drift or a retire target, 2 when the audit itself fails.
 import { parseArgs } from "node:util";
-import { liveReview } from "../components/live";
-import { describePorts } from "../components/rules";
-import { loadStackConfig } from "../components/stackfile";
+import { liveReview } from "../components/discover/rest-lookups";
+import { describePorts } from "../components/model/rules";
+import { loadStackConfig } from "../components/config/stackfile";
 
 async function main(): Promise<number> {
     const { values } = parseArgs({

@@ -1,6 +1,6 @@
 // `npm run cloud:up` / `npm run cloud:down`: the local Keystone + neutron-server on loopback.
 // `ts-node --transpile-only tools/cloud.ts status` prints whether it runs and its memory.
-import { cloudMemory, ensureCloud, stopCloud } from "../test/support/cloud";
+import { cloudMemory, ensureCloud, stopCloud } from "./localcloud/cloud";
 
 const commands: Record<string, () => Promise<unknown>> = {
     up: async () => {

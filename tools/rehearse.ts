@@ -13,29 +13,29 @@ import {
     formatResults,
     runChecks,
     verifyPlan,
-} from "../components/checks";
+} from "../components/verify/checks";
 import {
     DEFAULT_API_PORT,
     parseStackConfig,
     retireSelectors,
     StackConfig,
-} from "../components/config";
-import { findMissing, readBack } from "../components/gate";
-import { listUnits } from "../components/juju";
-import { liveReview } from "../components/live";
+} from "../components/config/schema";
+import { findMissing, readBack } from "../components/apply/gate";
+import { listUnits } from "../components/juju/units";
+import { liveReview } from "../components/discover/rest-lookups";
 import {
     createRule,
     entryRuleBody,
     listRules,
     openSession,
     Session,
-} from "../components/openstack";
-import { Plan } from "../components/plan";
-import { retireRules } from "../components/retirement";
-import { renderReview } from "../components/review";
-import { classifyRules, describePorts, NeutronRule } from "../components/rules";
-import { readStackFile } from "../components/stackfile";
-import { ensureCloud, LocalCloud } from "../test/support/cloud";
+} from "../components/openstack/client";
+import { Plan } from "../components/plan/plan";
+import { retireRules } from "../components/apply/retirement";
+import { renderReview } from "../components/review/markdown";
+import { classifyRules, describePorts, NeutronRule } from "../components/model/rules";
+import { readStackFile } from "../components/config/stackfile";
+import { ensureCloud, LocalCloud } from "./localcloud/cloud";
 import { generatePki, startApiServer, writeOperatorKubeconfig } from "./rehearsal/api-server";
 import { startFirewallSync } from "./rehearsal/firewall";
 import { engineSettings, findPulumiCli, previewAndUp } from "./rehearsal/engine";
@@ -46,7 +46,7 @@ import {
     namespaceSupport,
     nftablesSupport,
 } from "./rehearsal/topology";
-import { seedBefore, SeedResult } from "./seed";
+import { seedBefore, SeedResult } from "./localcloud/seed";
 
 const ROOT = path.resolve(__dirname, "..");
 const STATE_DIR = path.join(ROOT, ".rehearsal");
@@ -168,12 +168,12 @@ async function rehearsalSession(cloud: LocalCloud): Promise<Session> {
         env: { ...process.env, ...cloud.env },
     });
     const local = (url: string) =>
-        ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+        /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(url).hostname);
     if (!local(session.settings.authUrl) || !local(session.networkUrl)) {
         throw new Error(
             `the rehearsal changes only the local rehearsal cloud; cloud "${cloud.cloudName}" ` +
                 `authenticates at ${session.settings.authUrl} and serves networking at ` +
-                `${session.networkUrl}, expected 127.0.0.1`,
+                `${session.networkUrl}, expected a loopback address`,
         );
     }
     return session;

@@ -1,8 +1,8 @@
 // `npm run review -- --stack <env> [--live] [--against <env>]`: Markdown for a pull request.
 import { parseArgs } from "node:util";
-import { liveReview } from "../components/live";
-import { renderComparison, renderReview, ReviewInput } from "../components/review";
-import { loadStackConfig } from "../components/stackfile";
+import { liveReview } from "../components/discover/rest-lookups";
+import { renderComparison, renderReview, ReviewInput } from "../components/review/markdown";
+import { loadStackConfig } from "../components/config/stackfile";
 
 async function reviewInput(stack: string, live: boolean): Promise<ReviewInput> {
     const config = loadStackConfig(stack);

@@ -5,12 +5,12 @@
 // fails too. Exits 0 when everything passed, 1 when a check failed, 2 when verification could not
 // run (bad arguments or config, a lookup that failed, no check configured).
 import { parseArgs } from "node:util";
-import type { AllowEntry } from "../components/allowset";
-import { CheckResult, formatResults, runChecks, verifyPlan } from "../components/checks";
-import { listUnits } from "../components/juju";
-import { liveReview } from "../components/live";
-import type { Plan } from "../components/plan";
-import { loadStackConfig } from "../components/stackfile";
+import type { AllowEntry } from "../components/model/allowset";
+import { CheckResult, formatResults, runChecks, verifyPlan } from "../components/verify/checks";
+import { listUnits } from "../components/juju/units";
+import { liveReview } from "../components/discover/rest-lookups";
+import type { Plan } from "../components/plan/plan";
+import { loadStackConfig } from "../components/config/stackfile";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {

@@ -14,10 +14,10 @@ import {
     openSession,
     RuleCreate,
     Session,
-} from "../../components/openstack";
-import { roleDescription } from "../../components/rules";
-import { seedBefore } from "../../tools/seed";
-import { cloudOrSkip } from "../support/cloud";
+} from "../../components/openstack/client";
+import { roleDescription } from "../../components/model/rules";
+import { seedBefore } from "../../tools/localcloud/seed";
+import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");

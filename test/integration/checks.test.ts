@@ -11,19 +11,19 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import type { AllowEntry } from "../../components/allowset";
+import type { AllowEntry } from "../../components/model/allowset";
 import {
     checkConductors,
     checkOperatorReadyz,
     checkTenantIsolation,
     TenantCheck,
-} from "../../components/checks";
+} from "../../components/verify/checks";
 import {
     conductorHandshakeProvider,
     operatorReadyzProvider,
     tenantIsolationProvider,
-} from "../../components/checks-resources";
-import type { JujuTarget } from "../../components/juju";
+} from "../../components/verify/resources";
+import type { JujuTarget } from "../../components/juju/units";
 import { ProviderProcess, serializeProvider } from "../support/serialize";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");

@@ -10,8 +10,8 @@ import {
     startNetworking,
     type LocalCloud,
     type Session,
-} from "../support/cloud";
-import { SEED, seedBefore, type SeedResult } from "../../tools/seed";
+} from "../../tools/localcloud/cloud";
+import { SEED, seedBefore, type SeedResult } from "../../tools/localcloud/seed";
 
 function inRange(address: string, cidr: string): boolean {
     return ipaddr.parse(address).match(ipaddr.parseCIDR(cidr));

@@ -2,15 +2,15 @@
 // provider serialized as the SDK does and run in a plain `node` process, in the engine's order,
 // with an observer that checks every allow-set source is admitted at every instant it samples.
 import { strict as assert } from "node:assert";
-import { AllowEntry, deriveAllowSet } from "../../components/allowset";
-import { parsePrefix, prefixContains } from "../../components/cidr";
+import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
+import { parsePrefix, prefixContains } from "../../components/model/cidr";
 import {
     findMissing,
     formatMissing,
     GateInputs,
     GateOutputs,
     readbackGateProvider,
-} from "../../components/gate";
+} from "../../components/apply/gate";
 import {
     createRule,
     createSecurityGroup,
@@ -22,7 +22,7 @@ import {
     openSession,
     RuleCreate,
     Session,
-} from "../../components/openstack";
+} from "../../components/openstack/client";
 import {
     destroyRefusal,
     retireRules,
@@ -30,7 +30,7 @@ import {
     RetirementOutputs,
     RetireTarget,
     wideRuleRetirementProvider,
-} from "../../components/retirement";
+} from "../../components/apply/retirement";
 import {
     classifyRules,
     coversPort,
@@ -38,8 +38,13 @@ import {
     remotePrefix,
     RetireSelector,
     ruleShape,
-} from "../../components/rules";
-import { cloudOrSkip, killNetworking, LocalCloud, startNetworking } from "../support/cloud";
+} from "../../components/model/rules";
+import {
+    cloudOrSkip,
+    killNetworking,
+    LocalCloud,
+    startNetworking,
+} from "../../tools/localcloud/cloud";
 import { CallResult, ProviderProcess, serializeProvider } from "../support/serialize";
 
 const PROTECTED = [22, 6443];

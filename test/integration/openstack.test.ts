@@ -21,9 +21,14 @@ import {
     RuleCreate,
     Session,
     setSecurityGroupQuota,
-} from "../../components/openstack";
-import { cloudOrSkip, killNetworking, LocalCloud, startNetworking } from "../support/cloud";
-import { SEED, seedBefore } from "../../tools/seed";
+} from "../../components/openstack/client";
+import {
+    cloudOrSkip,
+    killNetworking,
+    LocalCloud,
+    startNetworking,
+} from "../../tools/localcloud/cloud";
+import { SEED, seedBefore } from "../../tools/localcloud/seed";
 
 function wideRule(groupId: string, port: number, extra: Partial<RuleCreate> = {}): RuleCreate {
     return {

@@ -8,14 +8,14 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AllowEntry } from "../../components/allowset";
+import { AllowEntry } from "../../components/model/allowset";
 import {
     CheckResult,
     checkConductors,
     checkOperatorReadyz,
     checkTenantIsolation,
-} from "../../components/checks";
-import { NeutronRule } from "../../components/rules";
+} from "../../components/verify/checks";
+import { NeutronRule } from "../../components/model/rules";
 import {
     ApiServer,
     generatePki,

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cloudOrSkip } from "../support/cloud";
+import { cloudOrSkip } from "../../tools/localcloud/cloud";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

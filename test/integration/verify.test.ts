@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { deriveAllowSet } from "../../components/allowset";
-import { createRule, entryRuleBody, openSession, Session } from "../../components/openstack";
-import { seedBefore } from "../../tools/seed";
-import { cloudOrSkip } from "../support/cloud";
+import { deriveAllowSet } from "../../components/model/allowset";
+import { createRule, entryRuleBody, openSession, Session } from "../../components/openstack/client";
+import { seedBefore } from "../../tools/localcloud/seed";
+import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");

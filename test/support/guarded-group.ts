@@ -5,8 +5,8 @@ import {
     deleteSecurityGroup,
     networkRequest,
     Session,
-} from "../../components/openstack";
-import { SeedResult } from "../../tools/seed";
+} from "../../components/openstack/client";
+import { SeedResult } from "../../tools/localcloud/seed";
 
 export interface GuardedGroup {
     groupId: string;

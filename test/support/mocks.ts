@@ -2,7 +2,7 @@
 // every other invoke token throws, and resource options are captured with `transformations`.
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { NeutronRule } from "../../components/rules";
+import { NeutronRule } from "../../components/model/rules";
 
 export interface FakeCloud {
     groups: { id: string; name: string }[];

@@ -6,8 +6,8 @@ import {
     DerivationInput,
     deriveAllowSet,
     entryName,
-} from "../../components/allowset";
-import { isAnyAddress, isHostRoute, parsePrefix } from "../../components/cidr";
+} from "../../components/model/allowset";
+import { isAnyAddress, isHostRoute, parsePrefix } from "../../components/model/cidr";
 
 const ruling = (): DerivationInput => ({
     protectedPorts: [6443, 22],

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import type { AllowEntry } from "../../components/allowset";
+import type { AllowEntry } from "../../components/model/allowset";
 import {
     admittingEntry,
     assertPassed,
@@ -15,15 +15,15 @@ import {
     TenantCheck,
     tenantProbeScript,
     verifyPlan,
-} from "../../components/checks";
+} from "../../components/verify/checks";
 import {
     checkInputs,
     checkSignature,
     operatorReadyzProvider,
-} from "../../components/checks-resources";
-import type { VerifySettings } from "../../components/config";
-import type { JujuTarget, UnitRun } from "../../components/juju";
-import type { Plan } from "../../components/plan";
+} from "../../components/verify/resources";
+import type { VerifySettings } from "../../components/config/schema";
+import type { JujuTarget, UnitRun } from "../../components/juju/units";
+import type { Plan } from "../../components/plan/plan";
 import { groupResults } from "../../tools/verify";
 
 const api = { address: "10.12.7.222", port: 6443 };

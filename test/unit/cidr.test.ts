@@ -6,7 +6,7 @@ import {
     parseHostAddress,
     parsePrefix,
     prefixContains,
-} from "../../components/cidr";
+} from "../../components/model/cidr";
 
 describe("cidr", () => {
     it("gives a bare address its host length, as Neutron does", () => {

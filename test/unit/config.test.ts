@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig, retireSelectors } from "../../components/config";
-import { loadStackConfig, readStackFile } from "../../components/stackfile";
+import { ConfigError, parseStackConfig, retireSelectors } from "../../components/config/schema";
+import { loadStackConfig, readStackFile } from "../../components/config/stackfile";
 
 const valid = () => ({
     securityGroup: { name: "capi-mgmt-sg" },

@@ -14,7 +14,7 @@ import {
     measureConductorSources,
     readApiEndpointFromUnits,
     runOnUnits,
-} from "../../components/juju";
+} from "../../components/juju/units";
 
 const FAKE = path.join(__dirname, "..", "fixtures", "fake-juju");
 const BIN = path.join(FAKE, "juju");

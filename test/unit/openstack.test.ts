@@ -17,8 +17,8 @@ import {
     openSession,
     resolveAuth,
     Session,
-} from "../../components/openstack";
-import { NeutronRule } from "../../components/rules";
+} from "../../components/openstack/client";
+import { NeutronRule } from "../../components/model/rules";
 import { ProviderProcess, serializeProvider } from "../support/serialize";
 
 const PASSWORD = "pw-Sup3r-s3cret";

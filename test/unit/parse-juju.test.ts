@@ -8,7 +8,7 @@ import {
     parseJujuVersion,
     parseKubeconfigServers,
     parseRouteGet,
-} from "../../components/parse";
+} from "../../components/juju/parse";
 
 const SCENARIOS = path.join(__dirname, "..", "fixtures", "fake-juju", "scenarios");
 const fixture = (...parts: string[]) => fs.readFileSync(path.join(SCENARIOS, ...parts), "utf8");

@@ -14,17 +14,17 @@ import {
     registered,
     reset,
 } from "../support/mocks";
-import type { StackConfig } from "../../components/config";
-import type { NeutronRule } from "../../components/rules";
+import type { StackConfig } from "../../components/config/schema";
+import type { NeutronRule } from "../../components/model/rules";
 
 let cloud: FakeCloud;
 installMocks(() => cloud);
 
 // Imported after setMocks, as the runtime requires.
 let program: typeof import("../../components/program");
-let stackfile: typeof import("../../components/stackfile");
-let rules: typeof import("../../components/rules");
-let parseStackConfig: typeof import("../../components/config").parseStackConfig;
+let stackfile: typeof import("../../components/config/stackfile");
+let rules: typeof import("../../components/model/rules");
+let parseStackConfig: typeof import("../../components/config/schema").parseStackConfig;
 
 const FAKE_JUJU = path.resolve(__dirname, "..", "fixtures", "fake-juju", "juju");
 const SCENARIOS = path.resolve(__dirname, "..", "fixtures", "fake-juju", "scenarios");
@@ -114,7 +114,7 @@ async function run(config: StackConfig, scenario = "juju3-lxd") {
     process.env.FAKE_JUJU_SCENARIO = path.isAbsolute(scenario)
         ? scenario
         : path.join(SCENARIOS, scenario);
-    const lookups = (await import("../../components/invokes")).invokeLookups(
+    const lookups = (await import("../../components/discover/invoke-lookups")).invokeLookups(
         undefined,
         async (id) => cloud.rules.filter((r) => r.security_group_id === id),
     );
@@ -142,9 +142,9 @@ describe("program (mock runtime)", function () {
 
     before(async () => {
         program = await import("../../components/program");
-        stackfile = await import("../../components/stackfile");
-        rules = await import("../../components/rules");
-        ({ parseStackConfig } = await import("../../components/config"));
+        stackfile = await import("../../components/config/stackfile");
+        rules = await import("../../components/model/rules");
+        ({ parseStackConfig } = await import("../../components/config/schema"));
     });
 
     beforeEach(() => {
@@ -471,11 +471,11 @@ describe("program (mock runtime)", function () {
 
     it("serializes every dynamic provider (a failure here would otherwise hang the program)", async () => {
         const providers = [
-            (await import("../../components/gate")).readbackGateProvider,
-            (await import("../../components/retirement")).wideRuleRetirementProvider,
-            (await import("../../components/checks-resources")).conductorHandshakeProvider,
-            (await import("../../components/checks-resources")).operatorReadyzProvider,
-            (await import("../../components/checks-resources")).tenantIsolationProvider,
+            (await import("../../components/apply/gate")).readbackGateProvider,
+            (await import("../../components/apply/retirement")).wideRuleRetirementProvider,
+            (await import("../../components/verify/resources")).conductorHandshakeProvider,
+            (await import("../../components/verify/resources")).operatorReadyzProvider,
+            (await import("../../components/verify/resources")).tenantIsolationProvider,
         ];
         for (const provider of providers) {
             const serialized = await pulumi.runtime.serializeFunction(() => provider, {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { NeutronRule } from "../../components/rules";
+import { NeutronRule } from "../../components/model/rules";
 import { renderRuleset } from "../../tools/rehearsal/firewall";
 import { assertDocumentationAddress, planTopology } from "../../tools/rehearsal/topology";
 

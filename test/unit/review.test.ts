@@ -1,11 +1,16 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseStackConfig } from "../../components/config";
-import { Discovered, planIngress } from "../../components/plan";
-import { maskSecrets, renderComparison, renderReview, ReviewInput } from "../../components/review";
-import { roleDescription } from "../../components/rules";
-import { loadStackConfig } from "../../components/stackfile";
+import { parseStackConfig } from "../../components/config/schema";
+import { Discovered, planIngress } from "../../components/plan/plan";
+import {
+    maskSecrets,
+    renderComparison,
+    renderReview,
+    ReviewInput,
+} from "../../components/review/markdown";
+import { roleDescription } from "../../components/model/rules";
+import { loadStackConfig } from "../../components/config/stackfile";
 
 const GOLDEN = path.join(__dirname, "..", "fixtures", "review");
 

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { AllowEntry } from "../../components/allowset";
+import { AllowEntry } from "../../components/model/allowset";
 import {
     classifyRules,
     coversPort,
@@ -9,7 +9,7 @@ import {
     ruleKey,
     ruleShape,
     sameShape,
-} from "../../components/rules";
+} from "../../components/model/rules";
 
 const group = "sg-1";
 let next = 0;

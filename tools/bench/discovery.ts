@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deriveAllowSet } from "../../components/allowset";
-import { JujuTarget, measureConductorSources, runOnUnits } from "../../components/juju";
-import { loadStackConfig } from "../../components/stackfile";
+import { deriveAllowSet } from "../../components/model/allowset";
+import { JujuTarget, measureConductorSources, runOnUnits } from "../../components/juju/units";
+import { loadStackConfig } from "../../components/config/stackfile";
 import { FakeCloud, installMocks, outputValue, registered, reset } from "../../test/support/mocks";
 
 const FAKE = path.join(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");
@@ -136,7 +136,7 @@ async function evaluateProgram(
     installMocks(() => cloud);
     reset();
     const { runProgram } = await import("../../components/program");
-    const { invokeLookups } = await import("../../components/invokes");
+    const { invokeLookups } = await import("../../components/discover/invoke-lookups");
     const config = loadStackConfig("example");
     config.api = { address: API, port: 6443 };
     config.conductors.juju = { ...config.conductors.juju!, bin: FAKE };

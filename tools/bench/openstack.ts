@@ -3,8 +3,8 @@
 // against the local cloud. Expected: listing, audit and gate cost one list request whatever the
 // size (no pagination here); the retirement two lists plus one GET and one DELETE per target.
 // The filler rules are made with Neutron's bulk create, 100 per request.
-import { AllowEntry, deriveAllowSet } from "../../components/allowset";
-import { readBack } from "../../components/gate";
+import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
+import { readBack } from "../../components/apply/gate";
 import {
     createRule,
     createSecurityGroup,
@@ -17,10 +17,10 @@ import {
     RuleCreate,
     Session,
     setSecurityGroupQuota,
-} from "../../components/openstack";
-import { retireRules } from "../../components/retirement";
-import { classifyRules, ruleShape } from "../../components/rules";
-import { ensureCloud } from "../../test/support/cloud";
+} from "../../components/openstack/client";
+import { retireRules } from "../../components/apply/retirement";
+import { classifyRules, ruleShape } from "../../components/model/rules";
+import { ensureCloud } from "../localcloud/cloud";
 
 const SIZES = [10, 100, 1000];
 const REPEATS = 5;

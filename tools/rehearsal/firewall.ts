@@ -1,8 +1,8 @@
 // The security group, enforced: the group's live ingress rules rendered into an nftables
 // ruleset for the API namespace (default drop, as Neutron's own firewall), applied atomically,
 // and kept in sync from the Networking API by a bounded loop.
-import { parsePrefix } from "../../components/cidr";
-import { NeutronRule } from "../../components/rules";
+import { parsePrefix } from "../../components/model/cidr";
+import { NeutronRule } from "../../components/model/rules";
 import { inNamespace, run } from "./run";
 
 export const TABLE = "capi_rehearsal";

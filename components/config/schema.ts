@@ -1,7 +1,7 @@
 // The stack config schema. Every preview validates the whole config first; a bad config fails
 // with one message per problem (key path, what is wrong, an example) and nothing is declared.
 import { z } from "zod";
-import { parseHostAddress, parsePrefix } from "./cidr";
+import { parseHostAddress, parsePrefix } from "../model/cidr";
 
 export const NAMESPACE = "capi-mgmt-ingress";
 export const DEFAULT_API_PORT = 6443;

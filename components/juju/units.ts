@@ -1,8 +1,8 @@
 // Running commands on the Magnum conductor units through the Juju CLI (`juju exec` on Juju 3,
 // `juju run` on 2.9), and measuring on each unit the source address it really uses toward the
 // management cluster's API. Fails closed: one unit that cannot be measured fails the whole set.
-import { parseHostAddress } from "./cidr";
-import { ProcessRun, runProcess } from "./process";
+import { parseHostAddress } from "../model/cidr";
+import { ProcessRun, runProcess } from "../process/run";
 import {
     compareUnits,
     JujuCommandResult,

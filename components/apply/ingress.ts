@@ -2,12 +2,12 @@
 // the wide rules, then the checks. The engine's dependency order is the safety order.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { AllowEntry, entryName } from "./allowset";
-import { declareChecks, DeclareChecksArgs } from "./checks-resources";
+import { AllowEntry, entryName } from "../model/allowset";
+import { declareChecks, DeclareChecksArgs } from "../verify/resources";
 import { ReadbackGate } from "./gate";
-import { Plan } from "./plan";
+import { Plan } from "../plan/plan";
 import { WideRuleRetirement } from "./retirement";
-import { roleDescription } from "./rules";
+import { roleDescription } from "../model/rules";
 
 export interface ManagementIngressArgs {
     plan: Plan;

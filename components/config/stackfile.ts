@@ -3,9 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { NAMESPACE, parseStackConfig, StackConfig } from "./config";
+import { NAMESPACE, parseStackConfig, StackConfig } from "./schema";
 
-export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
+export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
 /** A stack name (stacks/Pulumi.<name>.yaml), or a path to a stack file. */
 export function stackFilePath(stack: string): string {

@@ -1,6 +1,6 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
-import { StackConfig } from "./config";
-import { Plan } from "./plan";
+import { StackConfig } from "../config/schema";
+import { Plan } from "../plan/plan";
 
 export interface ReviewInput {
     stack: string;

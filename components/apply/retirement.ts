@@ -2,11 +2,11 @@
 // by id, after re-reading each one's shape and re-checking that every allow entry is in the
 // group. It depends on the read-back gate, so it runs only after the tight rules are measured.
 import * as pulumi from "@pulumi/pulumi";
-import { AllowEntry, allowEntrySchema } from "./allowset";
+import { AllowEntry, allowEntrySchema } from "../model/allowset";
 import { findMissing, formatMissing } from "./gate";
-import { deleteRule, getRule, listRules, openSession, Session } from "./openstack";
-import type { RetireTarget as PlannedTarget } from "./plan";
-import { entryKey, ruleKey, ruleShape, RuleShape, sameShape } from "./rules";
+import { deleteRule, getRule, listRules, openSession, Session } from "../openstack/client";
+import type { RetireTarget as PlannedTarget } from "../plan/plan";
+import { entryKey, ruleKey, ruleShape, RuleShape, sameShape } from "../model/rules";
 
 /** A target as the preview showed it: its id and shape (what it admits is for reviewers). */
 export type RetireTarget = Pick<PlannedTarget, "id" | "shape">;

@@ -9,8 +9,8 @@
 // `node` process. So: free functions and plain data only; Node built-ins and npm packages are
 // required inside function bodies; no classes (the closure serializer rewrites `extends Error`,
 // which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
-import type { AllowEntry } from "./allowset";
-import { roleDescription, type NeutronRule } from "./rules";
+import type { AllowEntry } from "../model/allowset";
+import { roleDescription, type NeutronRule } from "../model/rules";
 
 export type EndpointInterface = "public" | "internal" | "admin";
 

@@ -5,7 +5,7 @@
 // carry one short line per result. Nothing secret is an input: kubeconfigs by path only.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { allowEntrySchema, AllowEntry } from "./allowset";
+import { allowEntrySchema, AllowEntry } from "../model/allowset";
 import {
     ApiEndpoint,
     assertPassed,
@@ -22,9 +22,9 @@ import {
     TenantCheck,
     verifyPlan,
 } from "./checks";
-import type { VerifySettings } from "./config";
-import type { Flavor, JujuTarget } from "./juju";
-import { parseCustomVerdict } from "./parse";
+import type { VerifySettings } from "../config/schema";
+import type { Flavor, JujuTarget } from "../juju/units";
+import { parseCustomVerdict } from "../juju/parse";
 
 /** What every check depends on besides its own settings. */
 export interface CheckContext {

@@ -3,7 +3,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { isUuid, OpenStackLookups } from "./discovery";
-import { NeutronRule } from "./rules";
+import { NeutronRule } from "../model/rules";
 
 export function invokeLookups(
     provider: pulumi.ProviderResource | undefined,

@@ -40,9 +40,12 @@ const STATE_FILE = "cloud.json";
 const CLOUDS_YAML = path.join(CLOUD_DIR, "clouds.yaml");
 const OPENRC = path.join(CLOUD_DIR, "openrc");
 
-const IDENTITY_URL = "http://127.0.0.1:5000";
+// LOCAL_CLOUD_HOST lets two checkouts run their clouds side by side, each on its own loopback
+// address; anything outside 127.0.0.0/8 is refused, so the cloud never listens off the machine.
+const HOST = loopbackHost(process.env.LOCAL_CLOUD_HOST);
+const IDENTITY_URL = `http://${HOST}:5000`;
 const AUTH_URL = `${IDENTITY_URL}/v3`;
-const NETWORK_URL = "http://127.0.0.1:9696";
+const NETWORK_URL = `http://${HOST}:9696`;
 const REGION = "RegionOne";
 const TENANT_CLOUD = "rehearsal";
 const ADMIN_CLOUD = "rehearsal-admin";
@@ -72,6 +75,16 @@ const CloudState = z.object({
     tenantProjectId: z.string().regex(/^[0-9a-f]{32}$/),
 });
 type CloudState = z.infer<typeof CloudState>;
+
+function loopbackHost(value: string | undefined): string {
+    if (value === undefined || value === "") {
+        return "127.0.0.1";
+    }
+    if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){2}$/.test(value)) {
+        throw new Error(`LOCAL_CLOUD_HOST=${value}: expected an IPv4 loopback address (127.x.y.z)`);
+    }
+    return value;
+}
 
 /** ok:false only when the Debian packages are absent; the reason says what to install. */
 export function cloudAvailable(): { ok: true } | { ok: false; reason: string } {
@@ -330,6 +343,7 @@ function writeConfigs(secrets: { neutronPassword: string }): void {
         fs
             .readFileSync(path.join(TEMPLATES, name), "utf8")
             .replaceAll("@DIR@", CLOUD_DIR)
+            .replaceAll("@HOST@", HOST)
             .replaceAll("@NEUTRON_PASSWORD@", secrets.neutronPassword);
     for (const name of CONFIGS) {
         fs.writeFileSync(etcFile(name), render(name), { mode: 0o600 });
@@ -338,7 +352,7 @@ function writeConfigs(secrets: { neutronPassword: string }): void {
 
 /** Changes to this file, the templates, the helper or the packages invalidate the snapshot. */
 async function computeFingerprint(): Promise<string> {
-    const hash = crypto.createHash("sha256").update(fs.readFileSync(__filename));
+    const hash = crypto.createHash("sha256").update(fs.readFileSync(__filename)).update(HOST);
     for (const name of [...CONFIGS, "dbtool.py"]) {
         hash.update(name).update(fs.readFileSync(path.join(TEMPLATES, name)));
     }
@@ -351,7 +365,7 @@ async function startKeystone(): Promise<void> {
         "--plugin",
         "python3",
         "--http-socket",
-        "127.0.0.1:5000",
+        `${HOST}:5000`,
         "--wsgi-file",
         "/usr/bin/keystone-wsgi-public",
         "--master",

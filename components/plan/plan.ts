@@ -1,6 +1,6 @@
 // From the config and what discovery measured to what the program declares: pure, no Pulumi.
-import { AllowEntry, deriveAllowSet, SourceInput } from "./allowset";
-import { retireSelectors, StackConfig } from "./config";
+import { AllowEntry, deriveAllowSet, SourceInput } from "../model/allowset";
+import { retireSelectors, StackConfig } from "../config/schema";
 import {
     classifyRules,
     ClassifiedRule,
@@ -8,7 +8,7 @@ import {
     NeutronRule,
     ruleShape,
     RuleShape,
-} from "./rules";
+} from "../model/rules";
 
 /** What the live lookups found; everything the plan needs and nothing it does not. */
 export interface Discovered {

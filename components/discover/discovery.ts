@@ -1,11 +1,11 @@
 // The live lookups: Juju for the conductors, OpenStack for the group, the hairpin and the API's
 // port. Everything fails closed: a lookup that cannot answer fails the preview.
-import { SourceInput } from "./allowset";
-import { parseHostAddress } from "./cidr";
-import { DEFAULT_API_PORT, StackConfig } from "./config";
-import { measureConductorSources, readApiEndpointFromUnits } from "./juju";
-import { configuredSources, Discovered } from "./plan";
-import { NeutronRule } from "./rules";
+import { SourceInput } from "../model/allowset";
+import { parseHostAddress } from "../model/cidr";
+import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
+import { measureConductorSources, readApiEndpointFromUnits } from "../juju/units";
+import { configuredSources, Discovered } from "../plan/plan";
+import { NeutronRule } from "../model/rules";
 
 /** The OpenStack lookups discovery needs: Pulumi invokes in the program, REST in the tools. */
 export interface OpenStackLookups {

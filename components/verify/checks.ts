@@ -5,12 +5,18 @@
 // and plain values. No check throws: every failure becomes a failed result that says what ran and
 // what was expected.
 import type { RequestOptions } from "node:https";
-import type { AllowEntry } from "./allowset";
-import { hostRoute, parsePrefix, prefixContains } from "./cidr";
-import type { VerifySettings } from "./config";
-import { Flavor, JujuTarget, runOnUnits, UnitRun } from "./juju";
-import { parseCustomVerdict, parseNcProbe, parseReadyz, parseTcpProbe, TcpProbe } from "./parse";
-import { ProcessRun, runProcess } from "./process";
+import type { AllowEntry } from "../model/allowset";
+import { hostRoute, parsePrefix, prefixContains } from "../model/cidr";
+import type { VerifySettings } from "../config/schema";
+import { Flavor, JujuTarget, runOnUnits, UnitRun } from "../juju/units";
+import {
+    parseCustomVerdict,
+    parseNcProbe,
+    parseReadyz,
+    parseTcpProbe,
+    TcpProbe,
+} from "../juju/parse";
+import { ProcessRun, runProcess } from "../process/run";
 
 export interface ApiEndpoint {
     address: string;

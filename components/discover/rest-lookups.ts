@@ -1,6 +1,6 @@
 // Discovery through the Networking API instead of the engine's invokes: the same lookups for the
 // tools that run without the engine (audit, review, verify, rehearse).
-import { StackConfig } from "./config";
+import { StackConfig } from "../config/schema";
 import { discover, OpenStackLookups } from "./discovery";
 import {
     findRouters,
@@ -10,8 +10,8 @@ import {
     openSession,
     portsGuardingAddress,
     Session,
-} from "./openstack";
-import { Discovered, Plan, planIngress } from "./plan";
+} from "../openstack/client";
+import { Discovered, Plan, planIngress } from "../plan/plan";
 
 export interface LiveReview {
     found: Discovered;

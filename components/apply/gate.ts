@@ -2,9 +2,9 @@
 // and require each allow entry there (by Neutron key) and each declared rule (by id). The
 // retirement depends on it, so the wide rules never go unless the tight ones are measured.
 import * as pulumi from "@pulumi/pulumi";
-import { AllowEntry, allowEntrySchema } from "./allowset";
-import { listRules, openSession, Session } from "./openstack";
-import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "./rules";
+import { AllowEntry, allowEntrySchema } from "../model/allowset";
+import { listRules, openSession, Session } from "../openstack/client";
+import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "../model/rules";
 
 export interface GateInputs {
     /** clouds.yaml entry ("" = OS_CLOUD or the OS_* variables of the provider's process). */

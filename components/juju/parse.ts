@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 // Namespaced: the probe section below imports from ./cidr on its own.
-import * as cidr from "./cidr";
+import * as cidr from "../model/cidr";
 
 /** A unit as `juju status --format=json` shows it. */
 export interface JujuUnitStatus {
