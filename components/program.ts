@@ -6,7 +6,8 @@ import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { invokeLookups } from "./discover/invoke-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
-import { openSession, listRules } from "./openstack/client";
+import { openSession } from "./openstack/keystone";
+import { listRules } from "./openstack/networking";
 import { Plan, planIngress } from "./plan/plan";
 
 /**

@@ -23,13 +23,8 @@ import {
 import { findMissing, readBack } from "../components/apply/gate";
 import { listUnits } from "../components/juju/units";
 import { liveReview } from "../components/discover/rest-lookups";
-import {
-    createRule,
-    entryRuleBody,
-    listRules,
-    openSession,
-    Session,
-} from "../components/openstack/client";
+import { openSession, Session } from "../components/openstack/keystone";
+import { createRule, entryRuleBody, listRules } from "../components/openstack/networking";
 import { Plan } from "../components/plan/plan";
 import { retireRules } from "../components/apply/retirement";
 import { renderReview } from "../components/review/markdown";

@@ -2,15 +2,14 @@
 // tools that run without the engine (audit, review, verify, rehearse).
 import { StackConfig } from "../config/schema";
 import { discover, OpenStackLookups } from "./discovery";
+import { openSession, Session } from "../openstack/keystone";
 import {
     findRouters,
     findSecurityGroups,
     findSubnets,
     listRules,
-    openSession,
     portsGuardingAddress,
-    Session,
-} from "../openstack/client";
+} from "../openstack/networking";
 import { Discovered, Plan, planIngress } from "../plan/plan";
 
 export interface LiveReview {

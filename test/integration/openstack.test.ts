@@ -5,23 +5,23 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as YAML from "yaml";
 import {
-    createRule,
     createSecurityGroup,
-    deleteRule,
     deleteSecurityGroup,
+    setSecurityGroupQuota,
+} from "../../tools/localcloud/admin";
+import { isOpenStackError } from "../../components/openstack/http";
+import { networkRequest, openSession, Session } from "../../components/openstack/keystone";
+import {
+    createRule,
+    deleteRule,
     findRouters,
     findSecurityGroups,
     findSubnets,
     getRule,
-    isOpenStackError,
     listRules,
-    networkRequest,
-    openSession,
     portsGuardingAddress,
     RuleCreate,
-    Session,
-    setSecurityGroupQuota,
-} from "../../components/openstack/client";
+} from "../../components/openstack/networking";
 import {
     cloudOrSkip,
     killNetworking,
