@@ -6,7 +6,9 @@ import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { invokeLookups } from "./discover/invoke-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
+import { resolveAuth } from "./openstack/credentials";
 import { openSession } from "./openstack/keystone";
+import { providerArgs, providerInputs } from "./openstack/provider";
 import { listRules } from "./openstack/networking";
 import { Plan, planIngress } from "./plan/plan";
 
@@ -38,13 +40,18 @@ export function readPulumiConfig(): Record<string, unknown> {
 
 export async function main(): Promise<Record<string, unknown>> {
     const config = parseStackConfig(readPulumiConfig());
-    const provider = config.cloud
-        ? new openstack.Provider("openstack", { cloud: config.cloud })
-        : undefined;
-    const session = openSession({ cloud: config.cloud || undefined });
+    // One identity for the provider and the program's own session (docs/credentials.md).
+    const identity = resolveAuth({ cloud: config.cloud || undefined });
+    const provider = new openstack.Provider(
+        "openstack",
+        providerArgs(
+            providerInputs(identity, process.env, process.cwd(), config.cloud || undefined),
+        ),
+    );
+    const session = openSession({ resolved: identity });
     const lookups = invokeLookups(provider, async (groupId) => listRules(await session, groupId));
     return runProgram("capi-mgmt", config, lookups, {
-        providers: provider ? [provider] : undefined,
+        providers: [provider],
     });
 }
 

@@ -1,11 +1,13 @@
-// Reading the credentials: clouds.yaml, secure.yaml and the OS_* variables, into settings that
-// are safe to show and secrets that are not.
+// Reading the credentials as openstacksdk's config loader reads them (openstack/config/loader.py:
+// _get_os_environ, get_one, magic_fixes, _validate_auth; keystoneauth1's plugin options), into
+// settings that are safe to show and secrets that are not. What the loader would half-read or
+// what this program cannot use is refused by name; docs/credentials.md lists every case.
 //
 // Dynamic providers capture this module by value into serialized closures that run in a plain
 // `node` process. So: free functions and plain data only; Node built-ins and npm packages are
-// required inside function bodies; no classes (the closure serializer rewrites `extends Error`,
-// which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
-import { errorMessage } from "./http";
+// required inside function bodies; no classes, no module-level Maps, Sets or zod schemas.
+import { cloudConfig, environmentCloud, scalarText } from "./cloud-entry";
+import { isRecord, readCloudsFiles } from "./clouds-files";
 
 export type EndpointInterface = "public" | "internal" | "admin";
 
@@ -13,6 +15,10 @@ export type EndpointInterface = "public" | "internal" | "admin";
 export interface AuthSettings {
     /** Where the settings came from (a clouds.yaml entry or the OS_* variables). */
     source: string;
+    /** The cloud's name: a clouds.yaml entry, or "envvars" for the OS_* variables. */
+    cloud: string;
+    /** The clouds.yaml and secure.yaml read, when the cloud came from files. */
+    files: { config?: string; secure?: string };
     authUrl: string;
     method: "password" | "application_credential";
     username?: string;
@@ -26,274 +32,237 @@ export interface AuthSettings {
     applicationCredentialId?: string;
     applicationCredentialName?: string;
     regionName?: string;
+    /** The network service's interface (network_interface, else interface). */
     interface: EndpointInterface;
     cacert?: string;
     insecure: boolean;
+    /** Where the password or application credential secret came from. */
+    secretFrom: "file" | "environment";
 }
 
 export interface AuthSecrets {
     password?: string;
     applicationCredentialSecret?: string;
 }
+
 /** Where the credentials are read from. */
 export interface ResolveOptions {
-    /** A clouds.yaml entry; else OS_CLOUD; else the OS_* variables. */
+    /** A clouds.yaml entry; else OS_CLOUD; else the OS_* variables; else the only cloud. */
     cloud?: string;
     env?: NodeJS.ProcessEnv;
-    /** Where ./clouds.yaml is looked for (default: the process's working directory). */
+    /** The working directory searched first (default: the process's). */
     cwd?: string;
 }
 
-/**
- * Resolves the auth settings the way the openstack provider does: a named cloud (the option,
- * else OS_CLOUD) comes from the first clouds.yaml found (OS_CLIENT_CONFIG_FILE, ./clouds.yaml,
- * ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml), merged with secure.yaml; without
- * a cloud, from the OS_* variables.
- */
-export function resolveAuth(opts: ResolveOptions = {}): {
+export interface ResolvedAuth {
     settings: AuthSettings;
     secrets: AuthSecrets;
-} {
+}
+
+/**
+ * Resolves the identity as openstacksdk's `OpenStackConfig().get_one(cloud)` does, then checks it
+ * is complete for Keystone v3. Throws an error naming the key and file or variable; never
+ * quoting a value of a file or a secret.
+ */
+export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     const env = opts.env ?? process.env;
-    const cloud = opts.cloud || env.OS_CLOUD || "";
-    return cloud ? authFromCloudsYaml(cloud, env, opts.cwd ?? process.cwd()) : authFromEnv(env);
-}
-
-function authFromEnv(env: NodeJS.ProcessEnv): { settings: AuthSettings; secrets: AuthSecrets } {
-    const get = (...names: string[]): string | undefined => {
-        for (const name of names) {
-            const value = env[name];
-            if (value !== undefined && value !== "") {
-                return value;
-            }
-        }
-        return undefined;
-    };
-    const source = "the OS_* environment variables";
-    const authUrl = get("OS_AUTH_URL");
-    if (!authUrl) {
+    const cwd = opts.cwd ?? process.cwd();
+    if (env.OS_CLOUD_NAME) {
         throw new Error(
-            "No OpenStack credentials: OS_CLOUD (a clouds.yaml entry) and OS_AUTH_URL are both unset; " +
-                "expected one of them in the environment",
+            "OS_CLOUD_NAME is set; this program reads the OS_* variables only as the " +
+                'cloud "envvars": unset OS_CLOUD_NAME',
         );
     }
-    const raw = {
-        auth_url: authUrl,
-        username: get("OS_USERNAME"),
-        user_id: get("OS_USER_ID"),
-        password: get("OS_PASSWORD"),
-        project_name: get("OS_PROJECT_NAME", "OS_TENANT_NAME"),
-        project_id: get("OS_PROJECT_ID", "OS_TENANT_ID"),
-        user_domain_name: get("OS_USER_DOMAIN_NAME"),
-        user_domain_id: get("OS_USER_DOMAIN_ID"),
-        project_domain_name: get("OS_PROJECT_DOMAIN_NAME"),
-        project_domain_id: get("OS_PROJECT_DOMAIN_ID"),
-        domain_name: get("OS_DOMAIN_NAME", "OS_DEFAULT_DOMAIN_NAME"),
-        domain_id: get("OS_DOMAIN_ID", "OS_DEFAULT_DOMAIN_ID"),
-        application_credential_id: get("OS_APPLICATION_CREDENTIAL_ID"),
-        application_credential_name: get("OS_APPLICATION_CREDENTIAL_NAME"),
-        application_credential_secret: get("OS_APPLICATION_CREDENTIAL_SECRET"),
-    };
-    return buildAuth(source, raw, {
-        authType: get("OS_AUTH_TYPE"),
-        regionName: get("OS_REGION_NAME"),
-        interface: get("OS_INTERFACE", "OS_ENDPOINT_TYPE"),
-        cacert: get("OS_CACERT"),
-        insecure: parseBool(get("OS_INSECURE"), "OS_INSECURE"),
-    });
-}
-
-function authFromCloudsYaml(
-    cloud: string,
-    env: NodeJS.ProcessEnv,
-    cwd: string,
-): { settings: AuthSettings; secrets: AuthSecrets } {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const path = require("node:path") as typeof import("node:path");
-    const os = require("node:os") as typeof import("node:os");
-    const YAML = require("yaml") as typeof import("yaml");
-    const { z } = require("zod") as typeof import("zod");
-
-    const home = env.HOME || os.homedir();
-    const candidates = (name: string, override: string | undefined): string[] =>
-        override
-            ? [override]
-            : [
-                  path.join(cwd, name),
-                  path.join(home, ".config", "openstack", name),
-                  path.join("/etc/openstack", name),
-              ];
-    const configOverride = env.OS_CLIENT_CONFIG_FILE || undefined;
-    const configFile = candidates("clouds.yaml", configOverride).find((f) => fs.existsSync(f));
-    if (!configFile) {
+    const files = readCloudsFiles(env, cwd);
+    const fromEnv = environmentCloud(env);
+    const clouds: Record<string, unknown> = { ...files.clouds };
+    if (fromEnv) {
+        clouds.envvars = fromEnv;
+    }
+    const fileNames = Object.keys(files.clouds);
+    let name = opts.cloud || env.OS_CLOUD || (fromEnv ? "envvars" : "");
+    if (!name && fileNames.length === 1) {
+        name = fileNames[0];
+    }
+    if (!name) {
         throw new Error(
-            configOverride
-                ? `OS_CLIENT_CONFIG_FILE names ${configOverride}, which does not exist; expected the clouds.yaml holding cloud "${cloud}"`
-                : `Cloud "${cloud}" was asked for, but no clouds.yaml exists in ${candidates("clouds.yaml", undefined).join(", ")}`,
+            "No OpenStack credentials: no cloud named (config `cloud` or OS_CLOUD), no OS_* " +
+                `variables, and ${files.configFile ? `${files.configFile} holds ${fileNames.length} clouds` : "no clouds.yaml"}; expected one of them`,
         );
     }
-    const secureFile = candidates("secure.yaml", env.OS_CLIENT_SECURE_FILE || undefined).find((f) =>
-        fs.existsSync(f),
-    );
-
-    const text = z.union([z.string(), z.number()]).transform(String);
-    const entrySchema = z.looseObject({
-        auth_type: z.string().optional(),
-        auth: z.record(z.string(), text.nullish()).optional(),
-        region_name: z.string().optional(),
-        interface: z.string().optional(),
-        endpoint_type: z.string().optional(),
-        cacert: z.string().optional(),
-        verify: z.union([z.boolean(), z.string()]).optional(),
-    });
-    const fileSchema = z.object({
-        clouds: z.record(z.string(), entrySchema.nullish()).nullish(),
-    });
-    type Entry = import("zod").infer<typeof entrySchema>;
-    const readClouds = (file: string): Record<string, Entry | null | undefined> => {
-        let parsed: unknown;
-        try {
-            parsed = YAML.parse(fs.readFileSync(file, "utf8"));
-        } catch (err) {
-            throw new Error(
-                `${file} cannot be read as YAML: ${errorMessage(err)}; expected a clouds.yaml`,
-            );
-        }
-        const result = fileSchema.safeParse(parsed ?? {});
-        if (!result.success) {
-            throw new Error(
-                `${file} does not have the clouds.yaml shape (clouds.<name>.auth...): ${z.prettifyError(result.error)}`,
-            );
-        }
-        return result.data.clouds ?? {};
-    };
-
-    const clouds = readClouds(configFile);
-    const entry = clouds[cloud];
-    if (!entry) {
-        const known = Object.keys(clouds);
+    const entry = clouds[name];
+    const where = files.configFile ?? "any clouds.yaml";
+    if (entry === undefined) {
         throw new Error(
-            `Cloud "${cloud}" is not in ${configFile}; expected one of: ${known.length ? known.join(", ") : "(no clouds defined)"}`,
+            `Cloud "${name}" is not in ${where}; expected one of: ${fileNames.join(", ") || "(none)"}`,
         );
     }
-    const secureEntry = secureFile ? readClouds(secureFile)[cloud] : undefined;
-    const auth: Record<string, string | undefined> = {};
-    for (const [key, value] of Object.entries({ ...entry.auth, ...secureEntry?.auth })) {
-        auth[key] = value ?? undefined;
+    if (!isRecord(entry)) {
+        throw new Error(`Cloud "${name}" of ${where} is not a mapping; expected auth: and keys`);
     }
-    const merged = { ...entry, ...secureEntry };
-    const source = `cloud "${cloud}" of ${configFile}${secureEntry ? ` (and ${secureFile})` : ""}`;
-    let insecure = false;
-    if (merged.verify !== undefined) {
-        insecure = !parseBool(String(merged.verify), `verify of ${source}`);
+    const source =
+        name === "envvars" && fromEnv
+            ? "the OS_* environment variables"
+            : `cloud "${name}" of ${files.configFile}${files.secureFile ? ` (and ${files.secureFile})` : ""}`;
+    const config = cloudConfig(entry, source);
+    // A Horizon clouds.yaml leaves the password out: the CLI and the provider take OS_PASSWORD.
+    let secretFrom: AuthSettings["secretFrom"] = name === "envvars" ? "environment" : "file";
+    const auth = config.auth as Record<string, unknown>;
+    for (const [key, variable] of [
+        ["password", "OS_PASSWORD"],
+        ["application_credential_secret", "OS_APPLICATION_CREDENTIAL_SECRET"],
+    ]) {
+        if (!auth[key] && env[variable] && name !== "envvars") {
+            auth[key] = env[variable];
+            secretFrom = "environment";
+        }
     }
-    return buildAuth(
+    return build(
         source,
-        {
-            auth_url: auth.auth_url,
-            username: auth.username,
-            user_id: auth.user_id,
-            password: auth.password,
-            project_name: auth.project_name ?? auth.tenant_name,
-            project_id: auth.project_id ?? auth.tenant_id,
-            user_domain_name: auth.user_domain_name,
-            user_domain_id: auth.user_domain_id,
-            project_domain_name: auth.project_domain_name,
-            project_domain_id: auth.project_domain_id,
-            domain_name: auth.domain_name ?? auth.default_domain_name,
-            domain_id: auth.domain_id ?? auth.default_domain_id,
-            application_credential_id: auth.application_credential_id,
-            application_credential_name: auth.application_credential_name,
-            application_credential_secret: auth.application_credential_secret,
-        },
-        {
-            authType: merged.auth_type,
-            regionName: merged.region_name,
-            interface: merged.interface ?? merged.endpoint_type,
-            cacert: merged.cacert,
-            insecure,
-        },
+        name,
+        { config: files.configFile, secure: files.secureFile },
+        config,
+        secretFrom,
+        env.HOME ?? "",
     );
 }
 
-interface RawAuth {
-    auth_url?: string;
-    username?: string;
-    user_id?: string;
-    password?: string;
-    project_name?: string;
-    project_id?: string;
-    user_domain_name?: string;
-    user_domain_id?: string;
-    project_domain_name?: string;
-    project_domain_id?: string;
-    domain_name?: string;
-    domain_id?: string;
-    application_credential_id?: string;
-    application_credential_name?: string;
-    application_credential_secret?: string;
+/** The plugin's options (keystoneauth1 loading), with their deprecated names. */
+function pluginOptions(method: AuthSettings["method"]): [string, string[]][] {
+    const common: [string, string[]][] = [
+        ["auth_url", []],
+        ["user_id", []],
+        ["username", ["user_name"]],
+        ["user_domain_id", []],
+        ["user_domain_name", []],
+    ];
+    return method === "password"
+        ? [
+              ...common,
+              ["project_id", ["tenant_id"]],
+              ["project_name", ["tenant_name"]],
+              ["project_domain_id", []],
+              ["project_domain_name", []],
+              ["password", []],
+          ]
+        : [
+              ...common,
+              ["application_credential_id", []],
+              ["application_credential_name", []],
+              ["application_credential_secret", []],
+          ];
 }
 
-function buildAuth(
+/** keystoneauth's plugin loading (_validate_auth), the interface, TLS, and completeness. */
+function build(
     source: string,
-    raw: RawAuth,
-    extra: {
-        authType?: string;
-        regionName?: string;
-        interface?: string;
-        cacert?: string;
-        insecure: boolean;
-    },
-): { settings: AuthSettings; secrets: AuthSecrets } {
-    if (!raw.auth_url) {
-        throw new Error(`${source} has no auth_url; expected the Keystone URL`);
-    }
-    const authType = (extra.authType ?? "").replace(/^v3/, "");
-    const looksLikeAppCredential =
-        raw.application_credential_id !== undefined ||
-        raw.application_credential_name !== undefined ||
-        raw.application_credential_secret !== undefined;
+    cloud: string,
+    files: AuthSettings["files"],
+    raw: Record<string, unknown>,
+    secretFrom: AuthSettings["secretFrom"],
+    home: string,
+): ResolvedAuth {
+    // normalize_keys: dashes become underscores (collisions were refused above).
+    const dashless = (o: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/-/g, "_"), v]));
+    const config = dashless(raw);
+    const auth = dashless(config.auth as Record<string, unknown>);
+    const authType = String(config.auth_type ?? "");
     let method: AuthSettings["method"];
-    if (authType === "applicationcredential" || authType === "application_credential") {
+    if (authType === "password" || authType === "v3password") {
+        method = "password";
+    } else if (authType === "v3applicationcredential") {
         method = "application_credential";
-    } else if (authType === "" || authType === "password") {
-        method = looksLikeAppCredential && authType === "" ? "application_credential" : "password";
     } else {
         throw new Error(
-            `${source} asks for auth type "${extra.authType}"; expected password or v3applicationcredential`,
+            `${source} asks for auth_type "${authType}", which this program does not support; ` +
+                "expected password, v3password or v3applicationcredential",
         );
     }
-    // A domain given without saying whose is the default for both, as gophercloud reads it.
+    for (const key of ["domain_id", "domain_name"]) {
+        if (auth[key] !== undefined) {
+            throw new Error(
+                `${source} sets ${key} without a project: a domain-scoped token cannot manage ` +
+                    "a project's rules; expected project_name or project_id (OS_PROJECT_NAME/ID)" +
+                    (method === "application_credential" ? ", or user_domain_* for the user" : ""),
+            );
+        }
+    }
+    const options = pluginOptions(method);
+    const known = options.flatMap(([name, old]) => [name, ...old]);
+    const stray = Object.keys(auth).filter((k) => !known.includes(k));
+    if (stray.length > 0) {
+        // The loader fails on them (password) or drops them: either way not what was meant.
+        throw new Error(
+            `${source} sets auth.${stray.join(", auth.")}, which ${authType} auth does not read; ` +
+                "expected them removed or auth_type set to the method they belong to",
+        );
+    }
+    const value: Record<string, string | undefined> = {};
+    for (const [name, old] of options) {
+        const found = [
+            auth[name],
+            ...old.map((o) => auth[o]),
+            config[name],
+            ...old.map((o) => config[o]),
+        ].find((v) => v !== undefined && v !== null && v !== "");
+        value[name] =
+            name === "password" || name === "application_credential_secret"
+                ? found === undefined
+                    ? undefined
+                    : String(found)
+                : scalarText(found, name, source);
+    }
+    const region = config.region_name;
+    if (Array.isArray(region) || (typeof region === "string" && region.includes(","))) {
+        throw new Error(`${source} lists several regions in region_name; expected one region`);
+    }
+    const verify = config.verify;
+    if (typeof verify !== "boolean") {
+        throw new Error(
+            `${source} sets verify to a ${typeof verify}; expected true or false (a CA bundle goes in cacert)`,
+        );
+    }
+    const cacert = scalarText(config.cacert, "cacert", source);
     const settings: AuthSettings = {
         source,
-        authUrl: raw.auth_url,
+        cloud,
+        files,
+        authUrl: value.auth_url ?? "",
         method,
-        username: raw.username,
-        userId: raw.user_id,
-        userDomainName: raw.user_domain_name ?? (raw.user_domain_id ? undefined : raw.domain_name),
-        userDomainId: raw.user_domain_id ?? (raw.user_domain_name ? undefined : raw.domain_id),
-        projectName: raw.project_name,
-        projectId: raw.project_id,
-        projectDomainName:
-            raw.project_domain_name ?? (raw.project_domain_id ? undefined : raw.domain_name),
-        projectDomainId:
-            raw.project_domain_id ?? (raw.project_domain_name ? undefined : raw.domain_id),
-        applicationCredentialId: raw.application_credential_id,
-        applicationCredentialName: raw.application_credential_name,
-        regionName: extra.regionName,
-        interface: parseInterface(extra.interface, source),
-        cacert: extra.cacert,
-        insecure: extra.insecure,
+        username: value.username,
+        userId: value.user_id,
+        userDomainName: value.user_domain_name,
+        userDomainId: value.user_domain_id,
+        projectName: value.project_name,
+        projectId: value.project_id,
+        projectDomainName: value.project_domain_name,
+        projectDomainId: value.project_domain_id,
+        applicationCredentialId: value.application_credential_id,
+        applicationCredentialName: value.application_credential_name,
+        regionName: scalarText(region, "region_name", source),
+        interface: parseInterface(config.network_interface ?? config.interface, source),
+        cacert: cacert && cacert.startsWith("~") ? home + cacert.slice(1) : cacert,
+        insecure: config.insecure === true || verify === false,
+        secretFrom,
     };
     const secrets: AuthSecrets = {
-        password: raw.password,
-        applicationCredentialSecret: raw.application_credential_secret,
+        password: value.password,
+        applicationCredentialSecret: value.application_credential_secret,
     };
+    if (!settings.authUrl) {
+        throw new Error(`${source} has no auth_url; expected the Keystone URL (OS_AUTH_URL)`);
+    }
     const missing = missingAuthFields(settings, secrets);
     if (missing.length > 0) {
         throw new Error(
             `${source} is incomplete for ${method} auth: expected ${missing.join(", ")}`,
         );
+    }
+    for (const key of Object.keys(settings) as (keyof AuthSettings)[]) {
+        if (settings[key] === undefined) {
+            delete settings[key];
+        }
     }
     return { settings, secrets };
 }
@@ -334,24 +303,13 @@ function missingAuthFields(s: AuthSettings, secrets: AuthSecrets): string[] {
     return missing;
 }
 
-function parseInterface(value: string | undefined, source: string): EndpointInterface {
-    const normalized = (value ?? "public").replace(/URL$/, "");
+function parseInterface(value: unknown, source: string): EndpointInterface {
+    // keystoneauth accepts the v2 spellings (publicURL) for the same interface.
+    const normalized = String(value ?? "public").replace(/URL$/, "");
     if (normalized === "public" || normalized === "internal" || normalized === "admin") {
         return normalized;
     }
-    throw new Error(`${source} names interface "${value}"; expected public, internal or admin`);
-}
-
-function parseBool(value: string | undefined, what: string): boolean {
-    if (value === undefined) {
-        return false;
-    }
-    const lower = value.toLowerCase();
-    if (["1", "true", "yes", "on"].includes(lower)) {
-        return true;
-    }
-    if (["0", "false", "no", "off", ""].includes(lower)) {
-        return false;
-    }
-    throw new Error(`${what} is "${value}"; expected true or false`);
+    throw new Error(
+        `${source} names interface "${String(value)}"; expected public, internal or admin`,
+    );
 }

@@ -8,7 +8,13 @@
 // `node` process. So: free functions and plain data only; Node built-ins and npm packages are
 // required inside function bodies; no classes (the closure serializer rewrites `extends Error`,
 // which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
-import { AuthSecrets, AuthSettings, resolveAuth, ResolveOptions } from "./credentials";
+import {
+    AuthSecrets,
+    AuthSettings,
+    resolveAuth,
+    ResolvedAuth,
+    ResolveOptions,
+} from "./credentials";
 import { errorMessage, httpError, HttpResponse, originOf, parseJson, sendWithRetry } from "./http";
 
 export interface RequestCounts {
@@ -50,6 +56,8 @@ export interface Session {
 
 export interface OpenSessionOptions extends ResolveOptions {
     retry?: Partial<RetryPolicy>;
+    /** An identity resolved already (the one the provider was built from); else resolved here. */
+    resolved?: ResolvedAuth;
 }
 
 const DEFAULT_RETRY: RetryPolicy = {
@@ -64,7 +72,7 @@ const TOKEN_MARGIN_MS = 60000;
 
 /** Authenticates and finds the network endpoint; one Keystone request. */
 export async function openSession(opts: OpenSessionOptions = {}): Promise<Session> {
-    const { settings, secrets } = resolveAuth(opts);
+    const { settings, secrets } = opts.resolved ?? resolveAuth(opts);
     const session = {
         settings,
         networkUrl: "",

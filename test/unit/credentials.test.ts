@@ -39,12 +39,13 @@ clouds:
       application_credential_secret: ${APP_SECRET}
     verify: false
   appcred-by-name:
+    auth_type: v3applicationcredential
     auth:
       auth_url: https://keystone.example:5000
       application_credential_name: deployer
       application_credential_secret: ${APP_SECRET}
       username: operator
-      domain_name: Default
+      user_domain_name: Default
 `;
 
     it("selects the cloud named by OS_CLOUD from OS_CLIENT_CONFIG_FILE, ignoring OS_*", () => {
@@ -122,6 +123,19 @@ clouds:
         assert.equal(settings.applicationCredentialName, "deployer");
         assert.equal(settings.userDomainName, "Default");
         assert.equal(secrets.applicationCredentialSecret, APP_SECRET);
+        // Without auth_type the loader reads password auth, which has no such keys.
+        writeYaml(
+            dir,
+            "clouds.yaml",
+            cloudsYaml.replace(
+                "appcred-by-name:\n    auth_type: v3applicationcredential\n",
+                "appcred-by-name:\n",
+            ),
+        );
+        assert.throws(
+            () => resolveAuth({ cloud: "appcred-by-name", env: { HOME: dir }, cwd: dir }),
+            /sets auth\.application_credential_name, auth\.application_credential_secret, which password auth does not read/,
+        );
     });
 
     it("names the file and the known clouds when the cloud is not there", () => {
@@ -145,8 +159,12 @@ clouds:
     });
 
     it("reads OS_* variables when no cloud is named, application credentials included", () => {
+        const dir = tempDir();
         const { settings, secrets } = resolveAuth({
+            cwd: dir,
             env: {
+                HOME: dir,
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: "http://127.0.0.1:5000/v3",
                 OS_APPLICATION_CREDENTIAL_ID: "cred-1",
                 OS_APPLICATION_CREDENTIAL_SECRET: APP_SECRET,
@@ -165,12 +183,40 @@ clouds:
         assert.equal(settings.source, "the OS_* environment variables");
     });
 
+    it("uses the password of an openrc whose application credential variables are stale", () => {
+        const dir = tempDir();
+        const { settings, secrets } = resolveAuth({
+            cwd: dir,
+            env: {
+                HOME: dir,
+                OS_AUTH_URL: "http://127.0.0.1:5000/v3",
+                OS_USERNAME: "operator",
+                OS_PASSWORD: PASSWORD,
+                OS_PROJECT_NAME: "tenant",
+                OS_USER_DOMAIN_NAME: "Default",
+                OS_PROJECT_DOMAIN_NAME: "Default",
+                OS_APPLICATION_CREDENTIAL_ID: "stale",
+                OS_APPLICATION_CREDENTIAL_SECRET: APP_SECRET,
+            },
+        });
+        assert.equal(settings.method, "password");
+        assert.equal(settings.applicationCredentialId, undefined);
+        assert.equal(secrets.password, PASSWORD);
+        assert.equal(secrets.applicationCredentialSecret, undefined);
+    });
+
     it("says what is missing, without echoing secrets", () => {
-        assert.throws(() => resolveAuth({ env: {} }), /OS_CLOUD .* and OS_AUTH_URL are both unset/);
+        const dir = tempDir();
+        assert.throws(
+            () => resolveAuth({ env: { HOME: dir }, cwd: dir }),
+            /No OpenStack credentials: no cloud named .*, no OS_\* variables, and no clouds\.yaml/,
+        );
         assert.throws(
             () =>
                 resolveAuth({
+                    cwd: dir,
                     env: {
+                        HOME: dir,
                         OS_AUTH_URL: "http://127.0.0.1:5000/v3",
                         OS_USERNAME: "operator",
                         OS_PASSWORD: PASSWORD,
@@ -183,7 +229,16 @@ clouds:
                 !err.message.includes(PASSWORD),
         );
         assert.throws(
-            () => resolveAuth({ env: { OS_AUTH_URL: "http://x/v3", OS_INTERFACE: "private" } }),
+            () =>
+                resolveAuth({
+                    cwd: dir,
+                    env: {
+                        HOME: dir,
+                        OS_AUTH_URL: "http://x/v3",
+                        OS_PROJECT_ID: "p",
+                        OS_INTERFACE: "private",
+                    },
+                }),
             /interface "private"; expected public, internal or admin/,
         );
     });
