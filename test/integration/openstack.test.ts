@@ -131,6 +131,7 @@ describe("openstack client against the local cloud", function () {
         );
         const byId = await openSession({
             env: {
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: cloud.authUrl,
                 OS_APPLICATION_CREDENTIAL_ID: created.id,
                 OS_APPLICATION_CREDENTIAL_SECRET: created.secret,
@@ -138,6 +139,7 @@ describe("openstack client against the local cloud", function () {
         });
         const byName = await openSession({
             env: {
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: cloud.authUrl,
                 OS_APPLICATION_CREDENTIAL_NAME: created.name,
                 OS_APPLICATION_CREDENTIAL_SECRET: created.secret,
