@@ -55,6 +55,7 @@ describe("openstack: sessions", () => {
         cloud = await fakeCloud(() => ({ status: 200, body: { security_group_rules: [] } }));
         await openSession({
             env: {
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: cloud.base,
                 OS_APPLICATION_CREDENTIAL_ID: "cred-1",
                 OS_APPLICATION_CREDENTIAL_SECRET: APP_SECRET,
