@@ -243,3 +243,69 @@ clouds:
         );
     });
 });
+
+describe("openstack: clouds files that do not parse", () => {
+    const kinds: [string, string, RegExp][] = [
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth:\n      password: @${PASSWORD}\n`,
+            /line 4, column 17 \(BAD_SCALAR_START\)/,
+        ],
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth:\n      password: ${PASSWORD}\n      password: ${PASSWORD}x\n`,
+            /line 5, column 7 \(DUPLICATE_KEY\)/,
+        ],
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth:\n\tpassword: ${PASSWORD}\n`,
+            /line 4, column 1 \(TAB_AS_INDENT\)/,
+        ],
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth: {password: "${PASSWORD}\n`,
+            /line \d+, column \d+ \(/,
+        ],
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth:\n      password: ${PASSWORD}: x\n`,
+            /line 4, column \d+ \(/,
+        ],
+        [
+            "clouds.json",
+            `{"clouds": {"prod": {"auth": {"password": "${PASSWORD}" "x"}}}}`,
+            /clouds\.json: not valid JSON at line 1, column 74/,
+        ],
+        [
+            "secure.yaml",
+            `clouds:\n  prod:\n    auth:\n      password: ${PASSWORD}\n      password: ${PASSWORD}\n`,
+            /secure\.yaml: not valid YAML at line 5, column 7 \(DUPLICATE_KEY\)/,
+        ],
+        ["clouds.yaml", `${PASSWORD}\n`, /clouds\.yaml: the top level is not a mapping/],
+    ];
+    for (const [name, text, expected] of kinds) {
+        it(`${name}: ${expected.source}, and no secret`, () => {
+            const dir = tempDir();
+            if (name === "secure.yaml") {
+                writeYaml(
+                    dir,
+                    "clouds.yaml",
+                    "clouds:\n  prod:\n    auth:\n      auth_url: http://x/v3\n",
+                );
+            }
+            writeYaml(dir, name, text);
+            assert.throws(
+                () => resolveAuth({ cloud: "prod", env: { HOME: dir }, cwd: dir }),
+                (err: Error) => {
+                    assert.match(err.message, expected);
+                    assert.ok(
+                        !err.message.includes("s3cr3t-sentinel-"),
+                        err.message.length.toString(),
+                    );
+                    assert.ok(!err.message.includes("password"), "the key is not quoted either");
+                    return true;
+                },
+            );
+        });
+    }
+});
