@@ -308,6 +308,16 @@ export const SCENARIOS: Scenario[] = [
         files: inCwd(prod({}, { ...pwAuth, password: undefined })),
         env: { ...withCloud, OS_PASSWORD: SENTINEL },
     },
+    {
+        name: "OS_CLOUD with OS_REGION_NAME elsewhere keeps the cloud's region",
+        files: inCwd(prod({ region_name: "RegionTwo" })),
+        env: { ...withCloud, OS_REGION_NAME: "RegionOne" },
+    },
+    {
+        name: "OS_CLOUD with stale OS_* identity variables reads the cloud alone",
+        files: inCwd(prod()),
+        env: { ...withCloud, OS_USERNAME: "someone-else", OS_APPLICATION_CREDENTIAL_ID: "stale" },
+    },
     { name: "the only cloud, none named", files: inCwd(prod()) },
     {
         name: "an explicit cloud wins over OS_CLOUD",
