@@ -24,13 +24,14 @@ def resolve(scenario):
     os.environ.update(scenario["env"])
     os.chdir(scenario["cwd"])
     module = importlib.reload(loader)
+    # Deprecation and "cacert but insecure" warnings are not answers: keep stderr quiet.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         config = module.OpenStackConfig()
         region = config.get_one(scenario.get("cloud") or None)
-    auth = region.config.get("auth") or {}
-    plugin = region.get_auth()
-    verify, _cert = region.get_requests_verify_args()
+        auth = region.config.get("auth") or {}
+        plugin = region.get_auth()
+        verify, _cert = region.get_requests_verify_args()
 
     def text(key):
         value = auth.get(key)
