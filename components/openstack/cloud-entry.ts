@@ -54,7 +54,6 @@ export function cloudConfig(
         "auth-token",
         "default_domain_id",
         "default_domain_name",
-        "default_domain",
         "verify_ssl",
     ]) {
         if (entry[key] !== undefined || (isRecord(entry.auth) && entry.auth[key] !== undefined)) {

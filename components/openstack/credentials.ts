@@ -117,7 +117,7 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
             secretFrom = "environment";
         }
     }
-    return build(
+    const resolved = build(
         source,
         name,
         { config: files.configFile, secure: files.secureFile },
@@ -125,6 +125,17 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
         secretFrom,
         env.HOME ?? "",
     );
+    // The loader keeps the cloud's region; the CLI and the provider take OS_REGION_NAME.
+    const region = env.OS_REGION_NAME;
+    if (region && name !== "envvars" && region !== resolved.settings.regionName) {
+        throw new Error(
+            `OS_REGION_NAME and ${source} disagree: openstacksdk's loader reads region ` +
+                `"${resolved.settings.regionName ?? "(none)"}" from the cloud, the openstack ` +
+                `provider (and the openstack CLI) take "${region}" from OS_REGION_NAME; expected ` +
+                "OS_REGION_NAME unset or equal to the cloud's region_name",
+        );
+    }
+    return resolved;
 }
 
 /** The plugin's options (keystoneauth1 loading), with their deprecated names. */

@@ -137,14 +137,6 @@ function refuseEnvironmentFallbacks(s: AuthSettings, env: NodeJS.ProcessEnv): vo
             );
         }
     }
-    if (env.OS_REGION_NAME && s.cloud !== "envvars" && env.OS_REGION_NAME !== s.regionName) {
-        throw new Error(
-            `OS_REGION_NAME and ${s.source} disagree: openstacksdk reads region ` +
-                `"${s.regionName ?? "(none)"}" from the cloud, the openstack provider would take ` +
-                `"${env.OS_REGION_NAME}" from OS_REGION_NAME; expected OS_REGION_NAME unset or equal ` +
-                "to the cloud's region_name",
-        );
-    }
 }
 
 /** With OS_CLOUD set, the provider reads clouds.yaml itself; it must find and read the same. */

@@ -141,4 +141,14 @@ export const REFUSALS: Scenario[] = [
         env: withCloud,
         refuse: { row: "auth_url braces", message: /auth_url: it holds \{ or \}/ },
     },
+    {
+        name: "OS_CLOUD with OS_REGION_NAME naming another region",
+        files: inCwd(prod({ region_name: "RegionTwo" })),
+        env: { ...withCloud, OS_REGION_NAME: "RegionOne" },
+        refuse: {
+            row: "OS_REGION_NAME",
+            message:
+                /reads region "RegionTwo" from the cloud, the openstack provider \(and the openstack CLI\) take "RegionOne"/,
+        },
+    },
 ];

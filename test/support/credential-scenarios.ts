@@ -309,11 +309,6 @@ export const SCENARIOS: Scenario[] = [
         env: { ...withCloud, OS_PASSWORD: SENTINEL },
     },
     {
-        name: "OS_CLOUD with OS_REGION_NAME elsewhere keeps the cloud's region",
-        files: inCwd(prod({ region_name: "RegionTwo" })),
-        env: { ...withCloud, OS_REGION_NAME: "RegionOne" },
-    },
-    {
         name: "OS_CLOUD with stale OS_* identity variables reads the cloud alone",
         files: inCwd(prod()),
         env: { ...withCloud, OS_USERNAME: "someone-else", OS_APPLICATION_CREDENTIAL_ID: "stale" },

@@ -100,15 +100,6 @@ describe("openstack provider inputs", () => {
         assert.match(err.message, /the openstack provider would take OS_APPLICATION_CREDENTIAL_ID/);
     });
 
-    it("refuses OS_REGION_NAME naming another region than the cloud's, with both", () => {
-        const err = refusal(inputsFor(prodEntry, { OS_REGION_NAME: "RegionOne" }));
-        assert.match(
-            err.message,
-            /openstacksdk reads region "RegionTwo" from the cloud, the openstack provider would take "RegionOne"/,
-        );
-        assert.doesNotThrow(inputsFor(prodEntry, { OS_REGION_NAME: "RegionTwo" }));
-    });
-
     it("refuses OS_CLOUD naming another cloud than the stack config", () => {
         const err = refusal(inputsFor(prodEntry, { OS_CLOUD: "staging" }));
         assert.match(err.message, /OS_CLOUD is "staging", but the program uses cloud "prod"/);
