@@ -6,7 +6,9 @@ import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { restLookups } from "./discover/rest-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
-import { openSession } from "./openstack/client";
+import { resolveAuth } from "./openstack/credentials";
+import { openSession } from "./openstack/keystone";
+import { providerArgs, providerInputs } from "./openstack/provider";
 import { Plan, planIngress } from "./plan/plan";
 
 /**
@@ -37,13 +39,18 @@ export function readPulumiConfig(): Record<string, unknown> {
 
 export async function main(): Promise<Record<string, unknown>> {
     const config = parseStackConfig(readPulumiConfig());
-    const provider = config.cloud
-        ? new openstack.Provider("openstack", { cloud: config.cloud })
-        : undefined;
+    // One identity for the provider and the program's own session (docs/credentials.md).
+    const identity = resolveAuth({ cloud: config.cloud || undefined });
+    const provider = new openstack.Provider(
+        "openstack",
+        providerArgs(
+            providerInputs(identity, process.env, process.cwd(), config.cloud || undefined),
+        ),
+    );
     // Lookups through the Networking API, as every tool makes them; the provider only writes.
-    const session = await openSession({ cloud: config.cloud || undefined });
+    const session = await openSession({ resolved: identity });
     return runProgram("capi-mgmt", config, restLookups(session), {
-        providers: provider ? [provider] : undefined,
+        providers: [provider],
     });
 }
 

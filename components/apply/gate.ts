@@ -3,7 +3,8 @@
 // retirement depends on it, so the wide rules never go unless the tight ones are measured.
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
-import { listRules, openSession, Session } from "../openstack/client";
+import { openSession, Session } from "../openstack/keystone";
+import { listRules } from "../openstack/networking";
 import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "../model/rules";
 
 export interface GateInputs {

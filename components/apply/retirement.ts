@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
 import { findMissing, formatMissing } from "./gate";
-import { deleteRule, getRule, listRules, openSession, Session } from "../openstack/client";
+import { openSession, Session } from "../openstack/keystone";
+import { deleteRule, getRule, listRules } from "../openstack/networking";
 import type { RetireTarget as PlannedTarget } from "../plan/plan";
 import { entryKey, ruleKey, ruleShape, RuleShape, sameShape } from "../model/rules";
 

@@ -2,15 +2,14 @@
 // verify and the rehearsal share (docs/architecture.md says why not the provider's invokes).
 import { StackConfig } from "../config/schema";
 import { discover, OpenStackLookups } from "./discovery";
+import { openSession, Session } from "../openstack/keystone";
 import {
     findRouters,
     findSecurityGroups,
     findSubnets,
     listRules,
-    openSession,
     portsGuardingAddress,
-    Session,
-} from "../openstack/client";
+} from "../openstack/networking";
 import { Discovered, Plan, planIngress } from "../plan/plan";
 
 export interface LiveReview {

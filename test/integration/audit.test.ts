@@ -5,16 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import {
-    createRule,
-    createSecurityGroup,
-    deleteRule,
-    deleteSecurityGroup,
-    networkRequest,
-    openSession,
-    RuleCreate,
-    Session,
-} from "../../components/openstack/client";
+import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
+import { networkRequest, openSession, Session } from "../../components/openstack/keystone";
+import { createRule, deleteRule, RuleCreate } from "../../components/openstack/networking";
 import { roleDescription } from "../../components/model/rules";
 import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";

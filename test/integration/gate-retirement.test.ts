@@ -11,18 +11,16 @@ import {
     GateOutputs,
     readbackGateProvider,
 } from "../../components/apply/gate";
+import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
+import { isOpenStackError } from "../../components/openstack/http";
+import { openSession, Session } from "../../components/openstack/keystone";
 import {
     createRule,
-    createSecurityGroup,
     deleteRule,
-    deleteSecurityGroup,
     entryRuleBody,
-    isOpenStackError,
     listRules,
-    openSession,
     RuleCreate,
-    Session,
-} from "../../components/openstack/client";
+} from "../../components/openstack/networking";
 import {
     destroyRefusal,
     retireRules,

@@ -5,23 +5,23 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as YAML from "yaml";
 import {
-    createRule,
     createSecurityGroup,
-    deleteRule,
     deleteSecurityGroup,
+    setSecurityGroupQuota,
+} from "../../tools/localcloud/admin";
+import { isOpenStackError } from "../../components/openstack/http";
+import { networkRequest, openSession, Session } from "../../components/openstack/keystone";
+import {
+    createRule,
+    deleteRule,
     findRouters,
     findSecurityGroups,
     findSubnets,
     getRule,
-    isOpenStackError,
     listRules,
-    networkRequest,
-    openSession,
     portsGuardingAddress,
     RuleCreate,
-    Session,
-    setSecurityGroupQuota,
-} from "../../components/openstack/client";
+} from "../../components/openstack/networking";
 import {
     cloudOrSkip,
     killNetworking,
@@ -131,6 +131,7 @@ describe("openstack client against the local cloud", function () {
         );
         const byId = await openSession({
             env: {
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: cloud.authUrl,
                 OS_APPLICATION_CREDENTIAL_ID: created.id,
                 OS_APPLICATION_CREDENTIAL_SECRET: created.secret,
@@ -138,6 +139,7 @@ describe("openstack client against the local cloud", function () {
         });
         const byName = await openSession({
             env: {
+                OS_AUTH_TYPE: "v3applicationcredential",
                 OS_AUTH_URL: cloud.authUrl,
                 OS_APPLICATION_CREDENTIAL_NAME: created.name,
                 OS_APPLICATION_CREDENTIAL_SECRET: created.secret,
@@ -260,7 +262,9 @@ describe("openstack client against the local cloud", function () {
             await killNetworking();
             await assert.rejects(
                 createRule(patient, wideRule(groupId, 22)),
-                /POST \/v2.0\/security-group-rules on http:\/\/127\.0\.0\.1:9696: expected an HTTP response, got ECONNREFUSED/,
+                new RegExp(
+                    `POST /v2.0/security-group-rules on ${cloud.networkUrl.replace(/\./g, "\\.")}: expected an HTTP response, got ECONNREFUSED`,
+                ),
             );
             assert.equal(patient.requests.POST, 1);
             const listing = listRules(patient, groupId);

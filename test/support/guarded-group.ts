@@ -1,11 +1,7 @@
 // A throwaway security group on the local OpenStack, guarding a port that holds a chosen address
 // on the seeded network: what the program's preflight requires of the API address.
-import {
-    createSecurityGroup,
-    deleteSecurityGroup,
-    networkRequest,
-    Session,
-} from "../../components/openstack/client";
+import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
+import { networkRequest, Session } from "../../components/openstack/keystone";
 import { SeedResult } from "../../tools/localcloud/seed";
 
 export interface GuardedGroup {

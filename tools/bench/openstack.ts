@@ -6,18 +6,22 @@
 import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
 import { readBack } from "../../components/apply/gate";
 import {
-    createRule,
     createSecurityGroup,
     deleteSecurityGroup,
-    entryRuleBody,
-    listRules,
+    setSecurityGroupQuota,
+} from "../localcloud/admin";
+import {
     networkRequest,
     openSession,
     RequestCounts,
-    RuleCreate,
     Session,
-    setSecurityGroupQuota,
-} from "../../components/openstack/client";
+} from "../../components/openstack/keystone";
+import {
+    createRule,
+    entryRuleBody,
+    listRules,
+    RuleCreate,
+} from "../../components/openstack/networking";
 import { retireRules } from "../../components/apply/retirement";
 import { classifyRules, ruleShape } from "../../components/model/rules";
 import { ensureCloud } from "../localcloud/cloud";

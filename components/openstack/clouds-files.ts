@@ -1,0 +1,149 @@
+// Finding and parsing clouds.yaml and secure.yaml the way openstacksdk's config loader does
+// (openstack/config/loader.py: CONFIG_SEARCH_PATH, _load_yaml_json_file, _util.merge_clouds).
+// A parse error names the file, line and column and never the text: a password may be on it.
+//
+// Free functions only, with their modules required inside: dynamic providers capture this file.
+
+/** What the files hold for every cloud, secure.yaml merged in. */
+export interface CloudsFiles {
+    /** The clouds.yaml (or .yml, .json) read, if any. */
+    configFile?: string;
+    /** The secure.yaml (or .yml, .json) merged in, if any. */
+    secureFile?: string;
+    clouds: Record<string, unknown>;
+}
+
+/**
+ * The directories openstacksdk searches, in order: the working directory, appdirs' user config
+ * directory ($XDG_CONFIG_HOME/openstack, else ~/.config/openstack), ~/.config/openstack, appdirs'
+ * site config directory ($XDG_CONFIG_DIRS, else /etc/xdg, each + /openstack, joined by ":" as
+ * appdirs' multipath does), then /etc/openstack.
+ */
+export function searchDirectories(env: NodeJS.ProcessEnv, cwd: string): string[] {
+    const path = require("node:path") as typeof import("node:path");
+    const os = require("node:os") as typeof import("node:os");
+    const home = env.HOME || os.homedir();
+    const expand = (p: string): string => (p.startsWith("~") ? home + p.slice(1) : p);
+    // appdirs takes $XDG_CONFIG_HOME as it is, even empty (then relative to the cwd).
+    const userConfig =
+        env.XDG_CONFIG_HOME !== undefined
+            ? path.join(env.XDG_CONFIG_HOME, "openstack")
+            : path.join(home, ".config", "openstack");
+    const unixConfig = path.join(env.SNAP_REAL_HOME || home, ".config", "openstack");
+    const site = (env.XDG_CONFIG_DIRS || "/etc/xdg")
+        .split(path.delimiter)
+        .map((d) => path.join(expand(d.replace(/\/+$/, "")), "openstack"))
+        .join(path.delimiter);
+    return [cwd, userConfig, unixConfig, site, "/etc/openstack"].map((d) => path.resolve(cwd, d));
+}
+
+/** Candidate files for `base` ("clouds" or "secure"): an override first, then the search path. */
+export function candidateFiles(
+    base: "clouds" | "secure",
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+): string[] {
+    const path = require("node:path") as typeof import("node:path");
+    const override = base === "clouds" ? env.OS_CLIENT_CONFIG_FILE : env.OS_CLIENT_SECURE_FILE;
+    const files = searchDirectories(env, cwd).flatMap((dir) =>
+        [".yaml", ".yml", ".json"].map((suffix) => path.join(dir, base + suffix)),
+    );
+    return override ? [path.resolve(cwd, override), ...files] : files;
+}
+
+/** Reads the first clouds file and the first secure file found and merges them per cloud. */
+export function readCloudsFiles(env: NodeJS.ProcessEnv, cwd: string): CloudsFiles {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const override = env.OS_CLIENT_CONFIG_FILE;
+    if (override && !fs.existsSync(path.resolve(cwd, override))) {
+        // openstacksdk would silently read another file; that is how identities diverge.
+        throw new Error(
+            `OS_CLIENT_CONFIG_FILE names ${override}, which does not exist; expected a clouds.yaml`,
+        );
+    }
+    const first = (files: string[]) => files.find((f) => fs.existsSync(f));
+    const configFile = first(candidateFiles("clouds", env, cwd));
+    const secureFile = first(candidateFiles("secure", env, cwd));
+    const config = configFile ? parseCloudsFile(configFile) : {};
+    const secure = secureFile ? parseCloudsFile(secureFile) : {};
+    const merged = mergeClouds(config, secure);
+    const clouds = merged.clouds ?? {};
+    if (!isRecord(clouds)) {
+        throw new Error(`${configFile}: "clouds" is not a mapping; expected clouds.<name>.auth`);
+    }
+    return { configFile, secureFile: secure.clouds ? secureFile : undefined, clouds };
+}
+
+/**
+ * Parses a clouds or secure file: JSON for `.json`, else YAML 1.1 as PyYAML reads it (so `yes`
+ * is a boolean). Duplicate keys are refused (PyYAML keeps the last one silently). Errors give
+ * file, line and column only.
+ */
+export function parseCloudsFile(file: string): Record<string, unknown> {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const YAML = require("yaml") as typeof import("yaml");
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    }
+    let data: unknown;
+    if (file.endsWith(".json")) {
+        try {
+            data = JSON.parse(text);
+        } catch (err) {
+            // JSON.parse quotes the text around the error: keep only the position.
+            const at = /position (\d+)/.exec((err as Error).message);
+            const offset = at ? Number(at[1]) : text.length;
+            const before = text.slice(0, offset).split("\n");
+            throw new Error(
+                `${file}: not valid JSON at line ${before.length}, column ${before[before.length - 1].length + 1}`,
+            );
+        }
+    } else {
+        const doc = YAML.parseDocument(text, {
+            version: "1.1",
+            uniqueKeys: true,
+            prettyErrors: true,
+        });
+        const problem = doc.errors[0] ?? doc.warnings[0];
+        if (problem) {
+            const pos = problem.linePos?.[0];
+            const where = pos ? `line ${pos.line}, column ${pos.col}` : "an unknown position";
+            throw new Error(
+                `${file}: not valid YAML at ${where} (${problem.code}); expected a clouds.yaml`,
+            );
+        }
+        data = doc.toJS();
+    }
+    if (data === null || data === undefined) {
+        return {};
+    }
+    if (!isRecord(data)) {
+        throw new Error(`${file}: the top level is not a mapping; expected "clouds:"`);
+    }
+    return data;
+}
+
+/** openstacksdk's _util.merge_clouds: nested mappings merge, anything else is replaced. */
+export function mergeClouds(
+    base: Record<string, unknown>,
+    over: Record<string, unknown>,
+): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(over)) {
+        out[key] =
+            isRecord(value) && isRecord(out[key])
+                ? mergeClouds(out[key] as Record<string, unknown>, value)
+                : isRecord(value)
+                  ? { ...value }
+                  : value;
+    }
+    return out;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,373 @@
+// The Networking API's resources: security group rules and groups, subnets, routers, ports;
+// pagination by next links.
+//
+// Dynamic providers capture this module by value into serialized closures that run in a plain
+// `node` process. So: free functions and plain data only; Node built-ins and npm packages are
+// required inside function bodies; no classes (the closure serializer rewrites `extends Error`,
+// which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
+import type { AllowEntry } from "../model/allowset";
+import { roleDescription, type NeutronRule } from "../model/rules";
+import { isOpenStackError } from "./http";
+import { networkRequest, Session } from "./keystone";
+
+/** The fields a rule is created with; Neutron fills the rest. */
+export interface RuleCreate {
+    security_group_id: string;
+    direction: "ingress" | "egress";
+    ethertype: "IPv4" | "IPv6";
+    protocol: string | null;
+    port_range_min: number | null;
+    port_range_max: number | null;
+    remote_ip_prefix: string | null;
+    remote_group_id?: string | null;
+    description?: string;
+    /** Only an admin names it; otherwise the rule belongs to the caller's project. */
+    project_id?: string;
+}
+
+export interface SecurityGroup {
+    id: string;
+    name: string;
+    project_id: string;
+    description: string;
+}
+
+export interface Subnet {
+    id: string;
+    name: string;
+    cidr: string;
+    ip_version: number;
+    network_id: string;
+    project_id: string;
+}
+
+export interface Router {
+    id: string;
+    name: string;
+    /** The external gateway's fixed IPs: where the router SNATs its subnets' traffic from. */
+    gatewayIps: string[];
+}
+
+export interface GuardingPort {
+    portId: string;
+    name: string;
+    deviceOwner: string;
+    deviceId: string;
+    securityGroups: string[];
+    portSecurityEnabled: boolean;
+    /** How the address reaches the port: as its floating IP or as one of its fixed IPs. */
+    via: "floating-ip" | "fixed-ip";
+    floatingIpId?: string;
+    fixedIps: string[];
+}
+
+/** GETs a collection, following the `<collection>_links` next links. */
+export async function listAll(
+    s: Session,
+    resource: string,
+    query: string[],
+    pageSize?: number,
+): Promise<unknown[]> {
+    const key = resource.replace(/-/g, "_");
+    const params = pageSize ? [...query, `limit=${pageSize}`] : query;
+    let search = params.length > 0 ? `?${params.join("&")}` : "";
+    const visited: string[] = [];
+    const items: unknown[] = [];
+    for (;;) {
+        const path = `/v2.0/${resource}${search}`;
+        const data = (await networkRequest(s, "GET", path, undefined, [200])) as Record<
+            string,
+            unknown
+        > | null;
+        const page = data?.[key];
+        if (!Array.isArray(page)) {
+            throw new Error(
+                `GET ${path} on ${s.networkUrl}: expected a "${key}" list, got ${JSON.stringify(data).slice(0, 200)}`,
+            );
+        }
+        items.push(...page);
+        const links = data?.[`${key}_links`];
+        const next = Array.isArray(links)
+            ? (links as { rel?: string; href?: string }[]).find((l) => l.rel === "next")
+            : undefined;
+        if (!next?.href || page.length === 0) {
+            return items;
+        }
+        // Only the query of the link: the host in it is the one Neutron sees, not ours.
+        search = new URL(next.href, s.networkUrl).search;
+        if (visited.includes(search)) {
+            throw new Error(`GET ${path} on ${s.networkUrl}: the next link loops to ${search}`);
+        }
+        visited.push(search);
+    }
+}
+
+function parseRules(data: unknown, what: string): NeutronRule[] {
+    const { z } = require("zod") as typeof import("zod");
+    const rule = z.object({
+        id: z.string(),
+        security_group_id: z.string(),
+        direction: z.enum(["ingress", "egress"]),
+        ethertype: z.enum(["IPv4", "IPv6"]),
+        protocol: z.string().nullable(),
+        port_range_min: z.number().int().nullable(),
+        port_range_max: z.number().int().nullable(),
+        remote_ip_prefix: z.string().nullable(),
+        remote_group_id: z.string().nullable(),
+        remote_address_group_id: z.string().nullish(),
+        description: z.string().nullish(),
+    });
+    const result = z.array(rule).safeParse(data);
+    if (!result.success) {
+        throw new Error(
+            `${what}: expected security group rules, got ${z.prettifyError(result.error)}`,
+        );
+    }
+    return result.data;
+}
+
+/** Every rule of the group (all pages), each checked to belong to it. */
+export async function listRules(
+    s: Session,
+    groupId: string,
+    opts: { pageSize?: number } = {},
+): Promise<NeutronRule[]> {
+    const query = [`security_group_id=${encodeURIComponent(groupId)}`];
+    const what = `GET /v2.0/security-group-rules?${query[0]} on ${s.networkUrl}`;
+    const rules = parseRules(await listAll(s, "security-group-rules", query, opts.pageSize), what);
+    const stranger = rules.find((r) => r.security_group_id !== groupId);
+    if (stranger) {
+        // A server that ignored the filter would make every later decision wrong.
+        throw new Error(
+            `${what}: expected only rules of group ${groupId}, got rule ${stranger.id} of group ${stranger.security_group_id}`,
+        );
+    }
+    return rules;
+}
+
+/** The rule, or null when it does not exist. */
+export async function getRule(s: Session, id: string): Promise<NeutronRule | null> {
+    const path = `/v2.0/security-group-rules/${encodeURIComponent(id)}`;
+    try {
+        const data = (await networkRequest(s, "GET", path, undefined, [200])) as {
+            security_group_rule?: unknown;
+        };
+        return parseRules([data?.security_group_rule], `GET ${path} on ${s.networkUrl}`)[0];
+    } catch (err) {
+        if (isOpenStackError(err, "NotFoundError")) {
+            return null;
+        }
+        throw err;
+    }
+}
+
+/** Creates a rule; never retried. A 409 is a RuleExistsError or an OverQuotaError. */
+export async function createRule(s: Session, body: RuleCreate): Promise<NeutronRule> {
+    const path = "/v2.0/security-group-rules";
+    const data = (await networkRequest(s, "POST", path, { security_group_rule: body }, [201])) as {
+        security_group_rule?: unknown;
+    };
+    return parseRules([data?.security_group_rule], `POST ${path} on ${s.networkUrl}`)[0];
+}
+
+/** Deletes a rule; a rule that is not there (404) is already done. */
+export async function deleteRule(s: Session, id: string): Promise<"deleted" | "already-gone"> {
+    const path = `/v2.0/security-group-rules/${encodeURIComponent(id)}`;
+    try {
+        await networkRequest(s, "DELETE", path, undefined, [204]);
+        return "deleted";
+    } catch (err) {
+        if (isOpenStackError(err, "NotFoundError")) {
+            return "already-gone";
+        }
+        throw err;
+    }
+}
+
+/** The canonical create body for an allow entry, as the openstack provider sends it. */
+export function entryRuleBody(entry: AllowEntry, groupId: string): RuleCreate {
+    return {
+        security_group_id: groupId,
+        direction: "ingress",
+        ethertype: entry.ethertype,
+        protocol: entry.protocol,
+        port_range_min: entry.port,
+        port_range_max: entry.port,
+        remote_ip_prefix: entry.remoteIpPrefix,
+        description: roleDescription(entry.role),
+    };
+}
+
+/** Looks a resource up by id, else by name; several may share a name. */
+async function findByIdOrName(
+    s: Session,
+    resource: string,
+    nameOrId: string,
+    fields: string[],
+    extraQuery: string[] = [],
+): Promise<Record<string, unknown>[]> {
+    const key = resource.replace(/-/g, "_").replace(/s$/, "");
+    const fieldQuery = fields.map((f) => `fields=${f}`);
+    if (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(nameOrId)) {
+        const path = `/v2.0/${resource}/${encodeURIComponent(nameOrId)}?${fieldQuery.join("&")}`;
+        try {
+            const data = (await networkRequest(s, "GET", path, undefined, [200])) as Record<
+                string,
+                Record<string, unknown>
+            >;
+            return [data[key]];
+        } catch (err) {
+            if (!isOpenStackError(err, "NotFoundError")) {
+                throw err;
+            }
+        }
+    }
+    const query = [`name=${encodeURIComponent(nameOrId)}`, ...extraQuery, ...fieldQuery];
+    return (await listAll(s, resource, query)) as Record<string, unknown>[];
+}
+
+export async function findSecurityGroups(
+    s: Session,
+    nameOrId: string,
+    projectId?: string,
+): Promise<SecurityGroup[]> {
+    const { z } = require("zod") as typeof import("zod");
+    const found = await findByIdOrName(
+        s,
+        "security-groups",
+        nameOrId,
+        ["id", "name", "project_id", "description"],
+        projectId ? [`project_id=${encodeURIComponent(projectId)}`] : [],
+    );
+    const groups = z
+        .array(
+            z.object({
+                id: z.string(),
+                name: z.string(),
+                project_id: z.string(),
+                description: z
+                    .string()
+                    .nullish()
+                    .transform((d) => d ?? ""),
+            }),
+        )
+        .parse(found);
+    return projectId ? groups.filter((g) => g.project_id === projectId) : groups;
+}
+
+export async function findSubnets(s: Session, nameOrId: string): Promise<Subnet[]> {
+    const { z } = require("zod") as typeof import("zod");
+    const found = await findByIdOrName(s, "subnets", nameOrId, [
+        "id",
+        "name",
+        "cidr",
+        "ip_version",
+        "network_id",
+        "project_id",
+    ]);
+    return z
+        .array(
+            z.object({
+                id: z.string(),
+                name: z.string(),
+                cidr: z.string(),
+                ip_version: z.number(),
+                network_id: z.string(),
+                project_id: z.string(),
+            }),
+        )
+        .parse(found);
+}
+
+function parseRouters(data: unknown): Router[] {
+    const { z } = require("zod") as typeof import("zod");
+    return z
+        .array(
+            z.object({
+                id: z.string(),
+                name: z.string(),
+                external_gateway_info: z
+                    .object({
+                        external_fixed_ips: z.array(z.object({ ip_address: z.string() })).nullish(),
+                    })
+                    .nullish(),
+            }),
+        )
+        .parse(data)
+        .map((r) => ({
+            id: r.id,
+            name: r.name,
+            gatewayIps: (r.external_gateway_info?.external_fixed_ips ?? []).map(
+                (ip) => ip.ip_address,
+            ),
+        }));
+}
+
+export async function findRouters(s: Session, nameOrId: string): Promise<Router[]> {
+    return parseRouters(
+        await findByIdOrName(s, "routers", nameOrId, ["id", "name", "external_gateway_info"]),
+    );
+}
+
+/**
+ * The ports that receive traffic sent to `address`: the port behind a floating IP with that
+ * address, and any port holding it as a fixed IP. Their security groups decide who reaches it.
+ */
+export async function portsGuardingAddress(s: Session, address: string): Promise<GuardingPort[]> {
+    const { z } = require("zod") as typeof import("zod");
+    const portSchema = z.object({
+        id: z.string(),
+        name: z.string(),
+        device_owner: z.string(),
+        device_id: z.string(),
+        security_groups: z.array(z.string()),
+        port_security_enabled: z.boolean().optional(),
+        fixed_ips: z.array(z.object({ ip_address: z.string() })),
+    });
+    const toGuarding = (
+        port: import("zod").infer<typeof portSchema>,
+        via: GuardingPort["via"],
+        floatingIpId?: string,
+    ): GuardingPort => ({
+        portId: port.id,
+        name: port.name,
+        deviceOwner: port.device_owner,
+        deviceId: port.device_id,
+        securityGroups: [...port.security_groups].sort(),
+        portSecurityEnabled: port.port_security_enabled ?? true,
+        via,
+        ...(floatingIpId ? { floatingIpId } : {}),
+        fixedIps: port.fixed_ips.map((ip) => ip.ip_address),
+    });
+    const floatingIps = z
+        .array(z.object({ id: z.string(), port_id: z.string().nullable() }))
+        .parse(
+            await listAll(s, "floatingips", [
+                `floating_ip_address=${encodeURIComponent(address)}`,
+                "fields=id",
+                "fields=port_id",
+            ]),
+        );
+    const guarding: GuardingPort[] = [];
+    for (const fip of floatingIps) {
+        if (fip.port_id) {
+            const data = (await networkRequest(
+                s,
+                "GET",
+                `/v2.0/ports/${encodeURIComponent(fip.port_id)}`,
+                undefined,
+                [200],
+            )) as { port?: unknown };
+            guarding.push(toGuarding(portSchema.parse(data?.port), "floating-ip", fip.id));
+        }
+    }
+    const fixed = z
+        .array(portSchema)
+        .parse(
+            await listAll(s, "ports", [`fixed_ips=${encodeURIComponent(`ip_address=${address}`)}`]),
+        );
+    for (const port of fixed) {
+        guarding.push(toGuarding(port, "fixed-ip"));
+    }
+    return guarding;
+}
