@@ -11,7 +11,7 @@ import { colorEnabled, progressOn, silentProgress } from "../../tools/cli/output
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
-const SUBCOMMANDS = ["audit", "review", "verify", "rehearse", "cloud", "bench"];
+const SUBCOMMANDS = ["audit", "review", "verify", "rehearse", "cloud", "bench", "schema"];
 const HELP_ARGS = [
     ["--help"],
     ...SUBCOMMANDS.map((s) => [s, "--help"]),

@@ -245,6 +245,24 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
             }),
         );
 
+    program
+        .command("schema")
+        .description(
+            "write stacks/config.schema.json, Pulumi.yaml's config declarations and the stack " +
+                "files' schema reference from the zod schema; --check: exit 1 if any is stale",
+        )
+        .option("--check", "write nothing; list the stale files")
+        .action(
+            action("schema", async (opts: { check?: boolean }) => {
+                const { updateSchemaFiles } = await import("../config-schema");
+                const stale = await updateSchemaFiles(opts.check === true);
+                for (const file of stale) {
+                    io.stdout(`${opts.check ? "stale" : "wrote"} ${file}\n`);
+                }
+                return opts.check && stale.length > 0 ? EXIT.finding : EXIT.ok;
+            }),
+        );
+
     return program;
 }
 
