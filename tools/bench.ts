@@ -1,5 +1,6 @@
 // `capi-mgmt-ingress bench <suite...>`: one JSON document per suite on stdout.
 export const benchSuites: Record<string, () => Promise<object>> = {
+    cli: () => import("./bench/cli").then((m) => m.run()),
     discovery: () => import("./bench/discovery").then((m) => m.run()),
     openstack: () => import("./bench/openstack").then((m) => m.run()),
     verify: () => import("./bench/verify").then((m) => m.run()),

@@ -110,7 +110,7 @@ describe("capi-mgmt-ingress command line", () => {
             [["review", "--stack"], /option '--stack <env>' argument missing/],
             [
                 ["bench", "nosuch"],
-                /value 'nosuch' is invalid for argument 'suite'. Allowed choices are discovery/,
+                /value 'nosuch' is invalid for argument 'suite'. Allowed choices are cli, discovery/,
             ],
             [["frobnicate"], /unknown command 'frobnicate'/],
             [["cloud", "sideways"], /unknown command 'sideways'/],
@@ -146,7 +146,7 @@ describe("capi-mgmt-ingress command line", () => {
         });
     });
 
-    describe("could not run: exit 2, the error as text or JSON", () => {
+    describe("stack files: exit 0, or exit 2 with the error as text or JSON", () => {
         let dir: string;
         before(() => {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-config-"));
@@ -178,6 +178,31 @@ describe("capi-mgmt-ingress command line", () => {
                 }
             });
         }
+
+        it("review --json without --live: settings with secrets masked, the Markdown, exit 0", async () => {
+            const file = stackFile({
+                securityGroup: { name: "capi-mgmt-sg" },
+                api: { address: "10.20.0.70" },
+                conductors: { static: { addresses: ["10.20.0.71"], reason: "a test's unit" } },
+                operator: { cidrs: ["203.0.113.1/32"], reason: "a test's operator" },
+                verify: {
+                    conductors: { enabled: false },
+                    custom: [{ name: "api", command: "curl -H 'Authorization: Bearer s3cr3t'" }],
+                },
+            });
+            const r = await run("review", "--stack", file, "--json");
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.equal(r.stdout.includes("s3cr3t"), false);
+            const doc = JSON.parse(r.stdout);
+            assert.equal(doc.drift, 0);
+            assert.equal(doc.stacks[0].settings["securityGroup.name"], "capi-mgmt-sg");
+            assert.equal(
+                doc.stacks[0].settings["verify.custom[0].command"],
+                "curl -H 'Authorization: Bearer ****'",
+            );
+            assert.equal(doc.stacks[0].live, undefined);
+            assert.match(doc.markdown, /^## capi-mgmt-ingress: stack `.*Pulumi\.bad\.yaml`/);
+        });
 
         it("without --json the message goes to stderr, named by the subcommand", async () => {
             const r = await run("audit", "--stack", "no-such-env");
