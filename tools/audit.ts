@@ -3,7 +3,7 @@
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
-import { Paint, Progress } from "./cli/output";
+import { discoveryLabel, Paint, Progress } from "./cli/output";
 
 export interface AuditReport {
     stack: string;
@@ -26,9 +26,7 @@ export interface AuditReport {
 
 export async function runAudit(stack: string, progress: Progress): Promise<AuditReport> {
     const config = loadStackConfig(stack);
-    const live = await progress.step(`looking up the group and its rules (stack ${stack})`, () =>
-        liveReview(config),
-    );
+    const live = await progress.step(discoveryLabel(stack, config), () => liveReview(config));
     const rules = live.plan.classified.map((c) => ({
         id: c.rule.id,
         class: c.class,

@@ -9,7 +9,7 @@ import {
     settingsRows,
 } from "../components/review/markdown";
 import { loadStackConfig } from "../components/config/stackfile";
-import { Progress } from "./cli/output";
+import { discoveryLabel, Progress } from "./cli/output";
 
 export interface ReviewOptions {
     stack: string;
@@ -57,9 +57,7 @@ async function reviewInput(stack: string, live: boolean, progress: Progress): Pr
         stack,
         config,
         live: live
-            ? await progress.step(`deriving the allow-set live (stack ${stack})`, () =>
-                  liveReview(config),
-              )
+            ? await progress.step(discoveryLabel(stack, config), () => liveReview(config))
             : undefined,
     };
 }

@@ -10,7 +10,7 @@ import { listUnits } from "../components/juju/units";
 import { liveReview } from "../components/discover/rest-lookups";
 import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
-import { Paint, Progress } from "./cli/output";
+import { discoveryLabel, Paint, Progress } from "./cli/output";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {
@@ -49,9 +49,7 @@ export interface VerifyReport {
 
 export async function runVerify(stack: string, progress: Progress): Promise<VerifyReport> {
     const config = loadStackConfig(stack);
-    const live = await progress.step(`looking up the group and its rules (stack ${stack})`, () =>
-        liveReview(config),
-    );
+    const live = await progress.step(discoveryLabel(stack, config), () => liveReview(config));
     const juju = config.conductors.juju;
     const units =
         juju && config.verify.conductors.enabled

@@ -1,6 +1,6 @@
 // What the command line prints besides a tool's own result: exit codes, errors (as text or as
 // `{"error": {...}}`), colour, and progress lines for slow steps.
-import type { ConfigError } from "../../components/config/schema";
+import type { ConfigError, StackConfig } from "../../components/config/schema";
 
 /** The exit codes of every subcommand (README, "Command line"). */
 export const EXIT = {
@@ -123,4 +123,13 @@ export function progressOn(
             }
         },
     };
+}
+
+/** What the live discovery of a stack does, for its progress line (Juju first: it is the slow part). */
+export function discoveryLabel(stack: string, config: StackConfig): string {
+    const juju = config.conductors.juju;
+    const units = juju
+        ? `measuring the ${juju.application} units of model ${juju.model} through juju, `
+        : "";
+    return `${units}looking up the group, the API's port and the rules (stack ${stack})`;
 }
