@@ -131,6 +131,14 @@ describe("capi-mgmt-ingress command line", () => {
             assert.match(r.stderr, /^Usage: capi-mgmt-ingress/);
         });
 
+        it("with --json: the error names the subcommand, nested ones too", async () => {
+            const names = async (...argv: string[]) =>
+                JSON.parse((await run(...argv, "--json")).stdout).error.command;
+            assert.equal(await names("cloud", "up", "--bogus"), "cloud up");
+            assert.equal(await names("frobnicate"), "capi-mgmt-ingress");
+            assert.equal(await names("verify"), "verify");
+        });
+
         it("with --json: one error document on stdout, nothing on stderr", async () => {
             const r = await run("audit", "--stack", "x", "--json", "--bogus");
             assert.equal(r.code, 2);

@@ -71,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
             return EXIT.ok;
         }
         if (json) {
-            const command = argv.find((a) => !a.startsWith("-")) ?? program.name();
+            const command = commandPath(program, argv);
             const message = err.message.replace(/^error: /, "");
             io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
         }
@@ -264,6 +264,21 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         );
 
     return program;
+}
+
+/** The subcommand the arguments name, as far as they name one (`cloud up`), for error documents. */
+function commandPath(program: Command, argv: string[]): string {
+    const names: string[] = [];
+    let command = program;
+    for (const arg of argv) {
+        const sub = command.commands.find((c) => c.name() === arg);
+        if (!sub) {
+            break;
+        }
+        names.push(arg);
+        command = sub;
+    }
+    return names.length ? names.join(" ") : program.name();
 }
 
 function packageVersion(): string {
