@@ -1,4 +1,4 @@
-// `npm run rehearse`: the whole change on the local OpenStack. It starts Keystone and Neutron on
+// `capi-mgmt-ingress rehearse [--json]`: the whole change on the local OpenStack. It starts Keystone and Neutron on
 // 127.0.0.1, seeds the "before" state (the management group open to 0.0.0.0/0 on 6443 and 22),
 // stands in the management API, the conductor units and a tenant pod in network namespaces with
 // the group's live rules enforced on the API, then runs the program's update: through the Pulumi
@@ -11,14 +11,13 @@ import { formatResults, runChecks, verifyPlan } from "../components/verify/check
 import { DEFAULT_API_PORT, parseStackConfig, StackConfig } from "../components/config/schema";
 import { listUnits } from "../components/juju/units";
 import { liveReview } from "../components/discover/rest-lookups";
-import { openSession, Session } from "../components/openstack/keystone";
-import { listRules } from "../components/openstack/networking";
+import { listRules, openSession, Session } from "../components/openstack/client";
 import { renderReview } from "../components/review/markdown";
 import { readStackFile } from "../components/config/stackfile";
 import { ensureCloud, LocalCloud } from "./localcloud/cloud";
 import { engineSettings, findPulumiCli, previewAndUp } from "./rehearsal/engine";
 import { applyProgram } from "./rehearsal/apply";
-import { heading, log } from "./rehearsal/output";
+import { heading, io, log } from "./rehearsal/output";
 import {
     Cleanup,
     controlCheck,
@@ -28,13 +27,14 @@ import {
     startStandIns,
     STATE_DIR,
 } from "./rehearsal/standins";
-import { beforeAfterTable, verdict } from "./rehearsal/verdict";
+import { beforeAfterTable, RehearsalVerdict, verdict } from "./rehearsal/verdict";
 import { seedBefore, SeedResult } from "./localcloud/seed";
+import { Progress } from "./cli/output";
 
-async function main(cleanups: Cleanup[]): Promise<number> {
+async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
     heading("local OpenStack");
-    const cloud = await ensureCloud();
+    const cloud = await io.progress.step("starting the local Keystone and Neutron", ensureCloud);
     // clouds.yaml for every lookup of this process and of the programs it runs.
     Object.assign(process.env, cloud.env);
     log(`Keystone ${cloud.authUrl}, Neutron ${cloud.networkUrl}, cloud "${cloud.cloudName}"`);
@@ -122,7 +122,7 @@ async function runWithEngine(cli: string, cloud: LocalCloud, config: StackConfig
         values: { ...readStackFile(STACK), api: config.api },
         env: cloud.env,
     });
-    const outputs = await previewAndUp(settings, (text) => process.stdout.write(text));
+    const outputs = await previewAndUp(settings, io.write);
     log(stringify({ outputs }));
 }
 
@@ -184,21 +184,25 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
     cleanups.length = 0;
 }
 
-if (require.main === module) {
+/**
+ * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130). Throws
+ * when the rehearsal could not run; the verdict says whether it ended tight and verified.
+ */
+export async function rehearse(options: {
+    write: (text: string) => void;
+    progress: Progress;
+}): Promise<RehearsalVerdict> {
+    Object.assign(io, options);
     const cleanups: Cleanup[] = [];
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        process.once(signal, () => {
-            console.error(`${signal}: removing the stand-ins`);
-            void runCleanups(cleanups).then(() => process.exit(130));
-        });
+    const onSignal = (signal: NodeJS.Signals) => {
+        console.error(`${signal}: removing the stand-ins`);
+        void runCleanups(cleanups).then(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    try {
+        return await main(cleanups);
+    } finally {
+        await runCleanups(cleanups);
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     }
-    main(cleanups)
-        .catch((err: unknown) => {
-            console.error(`rehearsal failed: ${err instanceof Error ? err.message : String(err)}`);
-            return 2;
-        })
-        .then(async (code) => {
-            await runCleanups(cleanups);
-            process.exit(code);
-        });
 }

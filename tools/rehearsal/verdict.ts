@@ -35,12 +35,23 @@ export function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): s
         .join("\n");
 }
 
+/** What `--json` prints: tight and verified is success; `problems` name what is not. */
+export interface RehearsalVerdict {
+    tight: boolean;
+    verified: boolean;
+    /** Wide or drift rules and missing allow entries left on the group. */
+    problems: string[];
+    checks: CheckResult[];
+    /** What the stand-ins in use cannot show. */
+    unproven: string[];
+}
+
 export function verdict(
     plan: Plan,
     after: NeutronRule[],
     results: CheckResult[],
     standIns: StandIns,
-): number {
+): RehearsalVerdict {
     const config = standIns.config;
     const classified = classifyRules(
         after,
@@ -52,14 +63,14 @@ export function verdict(
     const missing = findMissing(after, plan.groupId, plan.allowSet, []);
     const failed = results.filter((r) => !r.passed);
     heading("verdict");
-    const tight = wide.length === 0 && missing.length === 0;
+    const problems = wide
+        .map((c) => `${c.rule.id} (${c.class}: ${c.reason})`)
+        .concat(missing.map((m) => `missing ${m.role} ${m.port} ${m.cidr}`));
+    const tight = problems.length === 0;
     log(
         tight
             ? `tight: all ${plan.allowSet.length} allow entries present, no wide rule or drift`
-            : `NOT tight: ${wide
-                  .map((c) => `${c.rule.id} (${c.class}: ${c.reason})`)
-                  .concat(missing.map((m) => `missing ${m.role} ${m.port} ${m.cidr}`))
-                  .join("; ")}`,
+            : `NOT tight: ${problems.join("; ")}`,
     );
     const verified = failed.length === 0 && results.length > 0;
     log(
@@ -70,5 +81,5 @@ export function verdict(
     for (const line of standIns.unproven) {
         log(`not proven with loopback stand-ins: ${line}`);
     }
-    return tight && verified ? 0 : 1;
+    return { tight, verified, problems, checks: results, unproven: standIns.unproven };
 }
