@@ -1,12 +1,8 @@
-// Every parser of CLI and probe output lives here, each tested against recorded fixtures:
-// hand-written one-liner parsers broke four times during the ruling (ss columns, mapped IPv6,
-// greedy grep, wrong log location).
-
-// --- juju and ip
-
+// The parsers of the Juju CLI's output (status, exec, run, version), each tested against
+// recorded fixtures: hand-written one-liner parsers broke four times during the ruling (ss
+// columns, mapped IPv6, greedy grep, wrong log location). What `ip` prints on a unit is parsed
+// with the measurement (measure.ts), what the probes print with the checks (verify/).
 import { z } from "zod";
-// Namespaced: the probe section below imports from ./cidr on its own.
-import * as cidr from "../model/cidr";
 
 /** A unit as `juju status --format=json` shows it. */
 export interface JujuUnitStatus {
@@ -33,21 +29,6 @@ export interface JujuCommandResult {
     status?: string;
     /** Juju's message about the task: why it failed, or the error instead of a result. */
     message?: string;
-}
-
-export interface RouteSource {
-    /** The preferred source address, canonical (IPv4-mapped IPv6 becomes IPv4). */
-    source: string;
-    ethertype: cidr.Ethertype;
-    dst: string;
-    dev?: string;
-    gateway?: string;
-}
-
-export interface ServerEndpoint {
-    url: string;
-    address: string;
-    port: number;
 }
 
 const UNIT_NAME = /^[a-z][a-z0-9-]*\/\d+$/;
@@ -178,8 +159,12 @@ export function parseJujuExec3(json: string): JujuCommandResult[] {
 }
 
 /**
- * Parses Juju 2.9 `juju run --format=json`: a list of results. Juju omits ReturnCode when it
- * is 0 and Stderr when it is empty; an entry with Error has no result at all.
+ * Parses Juju 2.9 `juju run --format=json`: a list of results. By `ConvertActionOutput`
+ * (cmd/juju/action/common.go, 2.9, compat mode), an action that ran always has `Stdout`, has
+ * `ReturnCode` only when it is not 0, `Stderr` only when not empty, and `Stdout-encoding` (older
+ * clients: `Stdout.encoding`) for base64. An action that never ran (cancelled, failed before
+ * running) has no output at all, only a Message; an entry with Error has no result either: those
+ * get no return code.
  */
 export function parseJujuRun29(json: string): JujuCommandResult[] {
     const { z } = require("zod") as typeof import("zod");
@@ -188,8 +173,10 @@ export function parseJujuRun29(json: string): JujuCommandResult[] {
         MachineId: z.string().optional(),
         Stdout: z.string().optional(),
         "Stdout.encoding": z.string().optional(),
+        "Stdout-encoding": z.string().optional(),
         Stderr: z.string().optional(),
         "Stderr.encoding": z.string().optional(),
+        "Stderr-encoding": z.string().optional(),
         ReturnCode: z.number().int().optional(),
         Message: z.string().optional(),
         Error: z.string().optional(),
@@ -202,93 +189,16 @@ export function parseJujuRun29(json: string): JujuCommandResult[] {
                 `entry ${i} has no unit name in UnitId (${JSON.stringify(unit ?? null)})`,
             );
         }
+        const ran = entry.Error === undefined && entry.Stdout !== undefined;
         return {
             unit,
-            returnCode: entry.Error !== undefined ? undefined : (entry.ReturnCode ?? 0),
-            stdout: decode(entry.Stdout, entry["Stdout.encoding"], `${unit} Stdout`),
-            stderr: decode(entry.Stderr, entry["Stderr.encoding"], `${unit} Stderr`),
+            returnCode:
+                entry.Error !== undefined ? undefined : (entry.ReturnCode ?? (ran ? 0 : undefined)),
+            stdout: decode(entry.Stdout, encoding29(entry, "Stdout", unit), `${unit} Stdout`),
+            stderr: decode(entry.Stderr, encoding29(entry, "Stderr", unit), `${unit} Stderr`),
             message: entry.Error ?? entry.Message,
         };
     });
-}
-
-const routeSchema = z
-    .array(
-        z.looseObject({
-            type: z.string().optional(),
-            dst: z.string(),
-            gateway: z.string().optional(),
-            dev: z.string().optional(),
-            prefsrc: z.string().optional(),
-        }),
-    )
-    .length(1, { error: "expected exactly one route" });
-
-/**
- * Parses `ip -j route get <dst>`: one route whose `prefsrc` is the source the host uses toward
- * `dst`. When `expectedDst` is given, the route must be for it.
- */
-export function parseRouteGet(stdout: string, expectedDst?: string): RouteSource {
-    const [route] = parseWith(routeSchema, stdout, "ip -j route get JSON");
-    if (route.type !== undefined && route.type !== "unicast" && route.type !== "local") {
-        throw new Error(`the route to ${route.dst} is of type "${route.type}"`);
-    }
-    if (expectedDst !== undefined) {
-        const dst = hostOrThrow(route.dst, "dst");
-        if (dst.address !== cidr.parseHostAddress(expectedDst).address) {
-            throw new Error(`the route is for ${route.dst}, not for ${expectedDst}`);
-        }
-    }
-    if (route.prefsrc === undefined) {
-        throw new Error(`the route to ${route.dst} has no prefsrc (no preferred source address)`);
-    }
-    const source = hostOrThrow(route.prefsrc, "prefsrc");
-    return {
-        source: source.address,
-        ethertype: source.ethertype,
-        dst: route.dst,
-        dev: route.dev,
-        gateway: route.gateway,
-    };
-}
-
-/**
- * Parses the `server:` values printed from a kubeconfig, one a line, into distinct
- * endpoints. Each must be an https URL whose host is an IP address.
- */
-export function parseKubeconfigServers(stdout: string): ServerEndpoint[] {
-    const values = stdout
-        .split("\n")
-        .map((line) => unquote(line.replace(/\s+#.*$/, "").trim()))
-        .filter((value) => value !== "");
-    if (values.length === 0) {
-        throw new Error("no server: value");
-    }
-    const endpoints = new Map<string, ServerEndpoint>();
-    for (const value of values) {
-        let url: URL;
-        try {
-            url = new URL(value);
-        } catch {
-            throw new Error(`server ${JSON.stringify(value)} is not a URL`);
-        }
-        if (url.protocol !== "https:") {
-            throw new Error(`server ${value} is not an https URL`);
-        }
-        const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-        let address: string;
-        try {
-            address = cidr.parseHostAddress(host).address;
-        } catch {
-            throw new Error(
-                `server ${value} names host "${host}", not an IP address; ` +
-                    `set api.address in the stack config instead`,
-            );
-        }
-        const port = url.port === "" ? 443 : Number(url.port);
-        endpoints.set(`${address}|${port}`, { url: value, address, port });
-    }
-    return [...endpoints.values()];
 }
 
 /** Parses `juju version`, e.g. "3.4.2-genericlinux-amd64" or "2.9.46-ubuntu-amd64". */
@@ -306,7 +216,7 @@ export function compareUnits(a: string, b: string): number {
     return a.localeCompare(b, "en", { numeric: true });
 }
 
-function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {
     if (text.trim() === "") {
         throw new Error(`empty output where ${what} was expected`);
     }
@@ -341,10 +251,33 @@ function findMachine(
     machines: Record<string, MachineEntry> | undefined,
     id: string,
 ): string | undefined {
-    // "1/lxd/2" is container "1/lxd/2" under machine "1".
-    const host = machines?.[id.split("/")[0]];
-    const entry = id.includes("/") ? host?.containers?.[id] : host;
+    // "4/lxd/1/lxd/0" is container "4/lxd/1/lxd/0" under container "4/lxd/1" under machine "4":
+    // Juju nests each container, keyed by its full id, in its parent's `containers`.
+    const parts = id.split("/");
+    if (parts.length % 2 === 0) {
+        return undefined;
+    }
+    let entry = machines?.[parts[0]];
+    for (let depth = 3; entry !== undefined && depth <= parts.length; depth += 2) {
+        entry = entry.containers?.[parts.slice(0, depth).join("/")];
+    }
     return entry?.["juju-status"]?.current;
+}
+
+/** `Stdout-encoding` (2.9's ConvertActionOutput) or `Stdout.encoding`; both must agree. */
+function encoding29(
+    entry: Record<string, unknown>,
+    stream: "Stdout" | "Stderr",
+    unit: string,
+): string | undefined {
+    const dash = entry[`${stream}-encoding`] as string | undefined;
+    const dot = entry[`${stream}.encoding`] as string | undefined;
+    if (dash !== undefined && dot !== undefined && dash !== dot) {
+        throw new Error(
+            `${unit} has both ${stream}-encoding "${dash}" and ${stream}.encoding "${dot}"`,
+        );
+    }
+    return dash ?? dot;
 }
 
 function decode(text: string | undefined, encoding: string | undefined, what: string): string {
@@ -358,17 +291,4 @@ function decode(text: string | undefined, encoding: string | undefined, what: st
         throw new Error(`${what} has an unknown encoding "${encoding}"`);
     }
     return Buffer.from(text, "base64").toString("utf8");
-}
-
-function hostOrThrow(text: string, field: string): { address: string; ethertype: cidr.Ethertype } {
-    try {
-        return cidr.parseHostAddress(text);
-    } catch (err) {
-        throw new Error(`${field} "${text}" is not a host address: ${(err as Error).message}`);
-    }
-}
-
-function unquote(text: string): string {
-    const match = /^(["'])(.*)\1$/.exec(text);
-    return match ? match[2] : text;
 }

@@ -1,18 +1,14 @@
 // Running commands on the Magnum conductor units through the Juju CLI (`juju exec` on Juju 3,
-// `juju run` on 2.9), and measuring on each unit the source address it really uses toward the
-// management cluster's API. Fails closed: one unit that cannot be measured fails the whole set.
-import { parseHostAddress } from "../model/cidr";
+// `juju run` on 2.9): the flavor, the units, and one outcome per unit, whatever Juju printed.
+// What is measured with it is in measure.ts.
 import { ProcessRun, runProcess } from "../process/run";
 import {
-    compareUnits,
     JujuCommandResult,
     JujuUnitStatus,
     parseJujuExec3,
     parseJujuRun29,
     parseJujuStatus,
     parseJujuVersion,
-    parseKubeconfigServers,
-    parseRouteGet,
 } from "./parse";
 
 /** "exec": Juju 3 `juju exec`; "run": Juju 2.9 `juju run` (in Juju 3 `run` runs actions). */
@@ -48,22 +44,6 @@ export interface UnitRun {
     commandLine: string;
     /** What went wrong besides the return code: Juju's message or the CLI's own error. */
     problem?: string;
-}
-
-export interface ConductorSource {
-    unit: string;
-    /** Canonical host address (IPv4-mapped IPv6 becomes IPv4). */
-    address: string;
-    machine: string;
-    publicAddress?: string;
-    /** e.g. "juju magnum/0 (machine 1/lxd/2): ip -j route get 10.12.7.222 → prefsrc 10.12.4.154" */
-    provenance: string;
-}
-
-export interface ApiEndpoint {
-    address: string;
-    port: number;
-    provenance: string;
 }
 
 export interface JujuFailure {
@@ -216,135 +196,6 @@ export async function runOnUnits(
     return units.map((unit) => runs.get(unit) as UnitRun);
 }
 
-/**
- * Measures, on every unit of the application, the source address it uses toward the API
- * (`ip -j route get <api>` → prefsrc). All or nothing: throws one JujuError naming every unit
- * that could not be measured. A unit in error that can be measured is measured; its status
- * goes into the provenance.
- */
-export async function measureConductorSources(
-    t: JujuTarget,
-    apiAddress: string,
-): Promise<ConductorSource[]> {
-    let api: string;
-    try {
-        api = parseHostAddress(apiAddress).address;
-    } catch (err) {
-        throw new Error(`the API address "${apiAddress}" is not an IP address: ${message(err)}`);
-    }
-    // The canonical address: a mapped ::ffff:a.b.c.d would send `ip` to the IPv6 table.
-    const command = `ip -j route get ${api}`;
-    const units = await listUnits(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-    );
-    const expected = `exit 0 and one route to ${api} with a prefsrc host address`;
-    const failures: JujuFailure[] = [];
-    const sources: ConductorSource[] = [];
-    runs.forEach((run, i) => {
-        const unit = units[i];
-        if (!run.ok) {
-            failures.push(runFailure(run, unit, expected));
-            return;
-        }
-        try {
-            const route = parseRouteGet(run.stdout, api);
-            sources.push({
-                unit: run.unit,
-                address: route.source,
-                machine: unit.machine ?? "unknown",
-                publicAddress: unit.publicAddress,
-                provenance: `juju ${run.unit} (${placement(unit)}): ${command} → prefsrc ${route.source}`,
-            });
-        } catch (err) {
-            failures.push({
-                unit: run.unit,
-                status: unhealthy(unit),
-                command: run.commandLine,
-                expected,
-                got: `${message(err)}; stdout ${quote(run.stdout)}`,
-            });
-        }
-    });
-    if (failures.length > 0) {
-        throw new JujuError(
-            `cannot measure the conductor source of ${failures.length} of ${units.length} ` +
-                `unit(s) of ${t.application} in model ${t.model}; a partial set is never used`,
-            failures,
-        );
-    }
-    return sources.sort((a, b) => compareUnits(a.unit, b.unit));
-}
-
-/**
- * Reads the API endpoint from the conductors' Magnum kubeconfig (`[capi_helm] kubeconfig_file`)
- * on every unit. The command prints only the `server:` values: the file also holds the client
- * key, which must never leave the unit. Every unit must name the same endpoint.
- */
-export async function readApiEndpointFromUnits(
-    t: JujuTarget,
-    kubeconfigPath: string,
-): Promise<ApiEndpoint> {
-    if (!kubeconfigPath.startsWith("/") || /[\0\n]/.test(kubeconfigPath)) {
-        throw new Error(`the kubeconfig path "${kubeconfigPath}" is not an absolute path`);
-    }
-    const command = `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' ${shellQuote(kubeconfigPath)}`;
-    const units = await listUnits(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-    );
-    const expected = `exit 0 and one https server URL with an IP address in ${kubeconfigPath}`;
-    const failures: JujuFailure[] = [];
-    const found: { run: UnitRun; url: string; address: string; port: number }[] = [];
-    runs.forEach((run, i) => {
-        if (!run.ok) {
-            failures.push(runFailure(run, units[i], expected));
-            return;
-        }
-        try {
-            const servers = parseKubeconfigServers(run.stdout);
-            if (servers.length > 1) {
-                throw new Error(`several servers: ${servers.map((s) => s.url).join(", ")}`);
-            }
-            found.push({ run, ...servers[0] });
-        } catch (err) {
-            failures.push({
-                unit: run.unit,
-                status: unhealthy(units[i]),
-                command: run.commandLine,
-                expected,
-                got: `${message(err)}; stdout ${quote(run.stdout)}`,
-            });
-        }
-    });
-    const summary = `cannot read the API endpoint from ${kubeconfigPath} on the units of ${t.application} in model ${t.model}`;
-    if (failures.length > 0) {
-        throw new JujuError(summary, failures);
-    }
-    const distinct = new Set(found.map((f) => `${f.address}|${f.port}`));
-    if (distinct.size > 1) {
-        throw new JujuError(
-            `${summary}: the units disagree`,
-            found.map((f) => ({
-                unit: f.run.unit,
-                command: f.run.commandLine,
-                expected: "the same server as every other unit",
-                got: f.url,
-            })),
-        );
-    }
-    const { address, port, url } = found[0];
-    return {
-        address,
-        port,
-        provenance: `server ${url} in ${kubeconfigPath} on ${found.map((f) => f.run.unit).join(", ")}`,
-    };
-}
-
 /** One juju call over some units; units it gave no result for come back as unattributed. */
 async function runCall(
     t: JujuTarget,
@@ -479,34 +330,8 @@ function describeProcess(outcome: ProcessRun): string {
     return `${how}; stderr ${quote(outcome.stderr)}`;
 }
 
-function runFailure(run: UnitRun, unit: UnitStatus, expected: string): JujuFailure {
-    const parts = [
-        run.timedOut
-            ? `timed out after ${run.ms} ms`
-            : run.returnCode !== null
-              ? `return code ${run.returnCode}`
-              : "no return code",
-    ];
-    if (run.problem !== undefined) {
-        parts.push(run.problem);
-    }
-    if (run.stderr !== "") {
-        parts.push(`stderr ${quote(run.stderr)}`);
-    }
-    if (run.stdout !== "") {
-        parts.push(`stdout ${quote(run.stdout)}`);
-    }
-    return {
-        unit: run.unit,
-        status: unhealthy(unit),
-        command: run.commandLine,
-        expected,
-        got: parts.join("; "),
-    };
-}
-
 /** The unit's status when it is not plainly healthy, for errors and provenance. */
-function unhealthy(unit: UnitStatus): string | undefined {
+export function unhealthy(unit: UnitStatus): string | undefined {
     const notes: string[] = [];
     if (unit.workload.current !== "active") {
         notes.push(statusNote("workload", unit.workload));
@@ -524,11 +349,6 @@ function statusNote(what: string, status: { current: string; message?: string })
     return `${what} ${status.current}${status.message ? `: ${status.message}` : ""}`;
 }
 
-function placement(unit: UnitStatus): string {
-    const status = unhealthy(unit);
-    return `machine ${unit.machine ?? "unknown"}${status ? `; ${status}` : ""}`;
-}
-
 function formatFailure(f: JujuFailure): string {
     const who = f.unit === undefined ? "" : `${f.unit}${f.status ? ` [${f.status}]` : ""}: `;
     return `  - ${who}ran ${f.command}; expected ${f.expected}; got ${f.got}`;
@@ -538,18 +358,18 @@ function commandLine(t: JujuTarget, args: string[]): string {
     return [t.bin ?? "juju", ...args].map(shellQuote).join(" ");
 }
 
-function shellQuote(word: string): string {
+export function shellQuote(word: string): string {
     return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** At most QUOTE_LIMIT characters of output, as a JSON string so newlines stay visible. */
-function quote(text: string): string {
+export function quote(text: string): string {
     if (text.length <= QUOTE_LIMIT) {
         return JSON.stringify(text);
     }
     return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length - QUOTE_LIMIT} more characters)`;
 }
 
-function message(err: unknown): string {
+export function message(err: unknown): string {
     return err instanceof Error ? err.message : String(err);
 }

@@ -6,13 +6,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { measureConductorSources, readApiEndpointFromUnits } from "../../components/juju/measure";
 import {
     detectFlavor,
     JujuError,
     JujuTarget,
     listUnits,
-    measureConductorSources,
-    readApiEndpointFromUnits,
     runOnUnits,
 } from "../../components/juju/units";
 

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { deriveAllowSet } from "../../components/model/allowset";
-import { JujuTarget, measureConductorSources, runOnUnits } from "../../components/juju/units";
+import { measureConductorSources } from "../../components/juju/measure";
+import { JujuTarget, runOnUnits } from "../../components/juju/units";
 import { loadStackConfig } from "../../components/config/stackfile";
 import { FakeCloud, installMocks, outputValue, registered, reset } from "../../test/support/mocks";
 
