@@ -119,26 +119,26 @@ export function parseJujuStatus(json: string, application: string): JujuUnitStat
  * stderr, and the whole `results` when a task produced none.
  */
 export function parseJujuExec3(json: string): JujuCommandResult[] {
-    // Built here, not at module level: runOnUnits runs inside serialized dynamic providers,
-    // which cannot capture a zod schema.
-    const { z } = require("zod") as typeof import("zod");
-    const execTaskSchema = z.looseObject({
-        id: z.string().optional(),
-        status: z.string().optional(),
-        unit: z.string().optional(),
-        message: z.string().optional(),
-        error: z.string().optional(),
-        results: z
-            .looseObject({
-                "return-code": z.number().int().optional(),
-                stdout: z.string().optional(),
-                stderr: z.string().optional(),
-                "stdout-encoding": z.string().optional(),
-                "stderr-encoding": z.string().optional(),
-            })
-            .optional(),
+    const schema = perProcess("juju exec", (z) => {
+        const execTaskSchema = z.looseObject({
+            id: z.string().optional(),
+            status: z.string().optional(),
+            unit: z.string().optional(),
+            message: z.string().optional(),
+            error: z.string().optional(),
+            results: z
+                .looseObject({
+                    "return-code": z.number().int().optional(),
+                    stdout: z.string().optional(),
+                    stderr: z.string().optional(),
+                    "stdout-encoding": z.string().optional(),
+                    "stderr-encoding": z.string().optional(),
+                })
+                .optional(),
+        });
+        return z.record(z.string(), execTaskSchema);
     });
-    const tasks = parseWith(z.record(z.string(), execTaskSchema), json, "juju exec JSON");
+    const tasks = parseWith(schema, json, "juju exec JSON");
     return Object.entries(tasks).map(([unit, task]) => {
         if (!UNIT_NAME.test(unit)) {
             throw new Error(`"${unit}" is not a unit name`);
@@ -167,21 +167,23 @@ export function parseJujuExec3(json: string): JujuCommandResult[] {
  * get no return code.
  */
 export function parseJujuRun29(json: string): JujuCommandResult[] {
-    const { z } = require("zod") as typeof import("zod");
-    const runEntrySchema = z.looseObject({
-        UnitId: z.string().optional(),
-        MachineId: z.string().optional(),
-        Stdout: z.string().optional(),
-        "Stdout.encoding": z.string().optional(),
-        "Stdout-encoding": z.string().optional(),
-        Stderr: z.string().optional(),
-        "Stderr.encoding": z.string().optional(),
-        "Stderr-encoding": z.string().optional(),
-        ReturnCode: z.number().int().optional(),
-        Message: z.string().optional(),
-        Error: z.string().optional(),
+    const schema = perProcess("juju run", (z) => {
+        const runEntrySchema = z.looseObject({
+            UnitId: z.string().optional(),
+            MachineId: z.string().optional(),
+            Stdout: z.string().optional(),
+            "Stdout.encoding": z.string().optional(),
+            "Stdout-encoding": z.string().optional(),
+            Stderr: z.string().optional(),
+            "Stderr.encoding": z.string().optional(),
+            "Stderr-encoding": z.string().optional(),
+            ReturnCode: z.number().int().optional(),
+            Message: z.string().optional(),
+            Error: z.string().optional(),
+        });
+        return z.array(runEntrySchema);
     });
-    const entries = parseWith(z.array(runEntrySchema), json, "juju run JSON");
+    const entries = parseWith(schema, json, "juju run JSON");
     return entries.map((entry, i) => {
         const unit = entry.UnitId;
         if (unit === undefined || !UNIT_NAME.test(unit)) {
@@ -214,6 +216,18 @@ export function parseJujuVersion(stdout: string): { major: number; minor: number
 /** Orders unit names by application, then by number (magnum/2 before magnum/10). */
 export function compareUnits(a: string, b: string): number {
     return a.localeCompare(b, "en", { numeric: true });
+}
+
+/**
+ * A schema built once per process. runOnUnits runs inside serialized dynamic providers, which
+ * cannot capture a zod schema held in module state; one built on every call costs ~10 ms, once
+ * per juju call. So it is kept on a global symbol, out of the closure serializer's sight.
+ */
+function perProcess<T>(name: string, build: (z: typeof import("zod").z) => T): T {
+    const { z } = require("zod") as typeof import("zod");
+    const key = Symbol.for(`capi-mgmt-ingress.schema.${name}`);
+    const cache = globalThis as unknown as Record<symbol, T | undefined>;
+    return (cache[key] ??= build(z));
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {

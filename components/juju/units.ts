@@ -67,6 +67,9 @@ export class JujuError extends Error {
 }
 
 /** Bound on what any one juju call may print: a status of thousands of units fits well. */
+/** Units a juju call names at least (when there are that many): fewer processes, same latency. */
+const MIN_UNITS_PER_CALL = 8;
+
 /** How much of a unit's stdout/stderr an error message quotes. */
 const QUOTE_LIMIT = 500;
 
@@ -155,15 +158,20 @@ export function listUnits(t: JujuTarget): Promise<UnitStatus[]> {
 }
 
 /**
- * Runs a read-only shell command on each unit; one outcome per unit, in the order given.
+ * Runs a read-only shell command on each unit; one outcome per unit, in the order given. Every
+ * unit has `timeoutSeconds` from the start to answer, once: a unit that hangs costs one timeout.
  *
  * Units are spread over at most `concurrency` juju calls, several units to a call: Juju runs
  * a call's tasks on all its units in parallel and returns every result, so a call costs one
  * controller round trip however many units it names, where one process per unit would cost
  * one login each and queue behind the bound. A call can only fail as a whole, though (a hung
- * unit keeps Juju 3 from printing any result, a timeout kills them all): every unit of a call
- * that gave no result of its own is asked again in a call of its own, which yields its own
- * outcome, timeout or error. That second try is why the command must be read-only.
+ * unit keeps Juju 3 from printing any result, a timeout kills them all). So a call still
+ * running at half the timeout is hedged: each of its units is also asked in a call of its own
+ * with the other half, which yields its own outcome, timeout or error; the first answer per
+ * unit wins and the other call is killed. A unit that shares a call with a hung one thus has
+ * half the timeout on its own. Units a finished call gave no result for (not scheduled) are
+ * asked alone too, within what is left of the timeout. Those second tries are why the command
+ * must be read-only.
  */
 export async function runOnUnits(
     t: JujuTarget,
@@ -175,24 +183,63 @@ export async function runOnUnits(
         return [];
     }
     const how = flavor ?? (await detectFlavor(t));
-    const perCall = Math.ceil(units.length / Math.max(1, t.concurrency));
+    const budgetMs = t.timeoutSeconds * 1000;
+    const deadline = Date.now() + budgetMs;
+    // Each juju process costs a login and a start on this host: a few units to a call at least.
+    const perCall = Math.max(
+        MIN_UNITS_PER_CALL,
+        Math.ceil(units.length / Math.max(1, t.concurrency)),
+    );
     const calls: string[][] = [];
     for (let i = 0; i < units.length; i += perCall) {
         calls.push(units.slice(i, i + perCall));
     }
     const runs = new Map<string, UnitRun>();
-    const again: string[] = [];
-    for (const result of await mapBounded(calls, t.concurrency, (call) =>
-        runCall(t, how, call, command),
-    )) {
-        result.runs.forEach((run) => runs.set(run.unit, run));
-        again.push(...result.unattributed);
-    }
-    for (const result of await mapBounded(again, t.concurrency, (unit) =>
-        runCall(t, how, [unit], command),
-    )) {
-        result.runs.forEach((run) => runs.set(run.unit, run));
-    }
+    // Calls of one unit have their own bound: they must not wait behind the calls they hedge.
+    // Each has its own timer from when it starts, so one queued behind a hung unit's call is
+    // not charged for that wait.
+    const alone = bounded(t.concurrency);
+    const askAlone = async (unit: string, timeoutMs: number, signal?: AbortSignal) => {
+        const result = await alone(() =>
+            signal?.aborted
+                ? Promise.resolve(undefined)
+                : runCall(t, how, [unit], command, timeoutMs, signal),
+        );
+        return result?.runs[0];
+    };
+    await mapBounded(calls, t.concurrency, async (call) => {
+        if (call.length === 1) {
+            (await runCall(t, how, call, command, budgetMs)).runs.forEach((r) =>
+                runs.set(r.unit, r),
+            );
+            return;
+        }
+        const abort = new AbortController();
+        let hedges: Promise<(UnitRun | undefined)[]> | undefined;
+        const timer = setTimeout(() => {
+            hedges = Promise.all(call.map((unit) => askAlone(unit, budgetMs / 2, abort.signal)));
+        }, budgetMs / 2);
+        const result = await runCall(t, how, call, command, budgetMs);
+        clearTimeout(timer);
+        result.runs.forEach((r) => runs.set(r.unit, r));
+        if (hedges === undefined) {
+            const left = Math.max(0, deadline - Date.now());
+            for (const run of await Promise.all(
+                result.unattributed.map((u) => askAlone(u, left)),
+            )) {
+                runs.set(run!.unit, run!);
+            }
+            return;
+        }
+        if (result.unattributed.length === 0) {
+            abort.abort();
+        }
+        for (const run of await hedges) {
+            if (run !== undefined && !runs.has(run.unit)) {
+                runs.set(run.unit, run);
+            }
+        }
+    });
     return units.map((unit) => runs.get(unit) as UnitRun);
 }
 
@@ -202,13 +249,15 @@ async function runCall(
     flavor: Flavor,
     units: string[],
     command: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
 ): Promise<{ runs: UnitRun[]; unattributed: string[] }> {
     const args =
         flavor === "exec"
             ? ["exec", "-m", t.model, "--unit", units.join(","), "--format=json", "--", command]
             : ["run", "-m", t.model, "--unit", units.join(","), "--format=json", command];
     const line = commandLine(t, args);
-    const outcome = await runJuju(t, args);
+    const outcome = await runJuju(t, args, timeoutMs, signal);
     let results: JujuCommandResult[] = [];
     let parseProblem: string | undefined;
     if (!outcome.timedOut && outcome.error === undefined && outcome.stdout.trim() !== "") {
@@ -294,11 +343,35 @@ function withoutResult(
     };
 }
 
-function runJuju(t: JujuTarget, args: string[]): Promise<ProcessRun> {
+function runJuju(
+    t: JujuTarget,
+    args: string[],
+    timeoutMs = t.timeoutSeconds * 1000,
+    signal?: AbortSignal,
+): Promise<ProcessRun> {
     return runProcess(t.bin ?? "juju", args, {
-        timeoutMs: t.timeoutSeconds * 1000,
+        timeoutMs,
         env: { ...(t.env ?? process.env), NO_COLOR: "1" },
+        signal,
     });
+}
+
+/** Runs at most `limit` of the functions given to it at once, in the order given. */
+function bounded(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    return async (fn) => {
+        while (running >= Math.max(1, limit)) {
+            await new Promise<void>((resolve) => waiting.push(resolve));
+        }
+        running++;
+        try {
+            return await fn();
+        } finally {
+            running--;
+            waiting.shift()?.();
+        }
+    };
 }
 
 async function mapBounded<T, R>(

@@ -16,13 +16,13 @@ const OUTPUT_LIMIT = 32 * 1024 * 1024;
 
 /**
  * No terminal, and no stdin but `input` when given (a CLI fails instead of prompting); on
- * timeout, or past the output limit, kills the whole process group (a hung command's children
- * too). Never rejects.
+ * timeout, on `signal`'s abort, or past the output limit, kills the whole process group (a hung
+ * command's children too). Never rejects.
  */
 export function runProcess(
     file: string,
     args: string[],
-    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; input?: string },
+    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; input?: string; signal?: AbortSignal },
 ): Promise<ProcessRun> {
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     const started = Date.now();
@@ -72,6 +72,8 @@ export function runProcess(
             timedOut = true;
             killGroup();
         }, opts.timeoutMs);
+        // Aborted: the answer came another way; the run ends as killed, not as timed out.
+        opts.signal?.addEventListener("abort", killGroup, { once: true });
         const collect = (into: Buffer[]) => (chunk: Buffer) => {
             size += chunk.length;
             if (size > OUTPUT_LIMIT) {

@@ -2,7 +2,7 @@
 // whose measured source address the allow-set must admit. The probe is
 // probes/conductor_probe.py, sent to python3 on the unit as its standard input.
 import type { AllowEntry } from "../model/allowset";
-import { hostRoute, parsePrefix, prefixContains } from "../model/cidr";
+import { hostRoute, isHostRoute, parsePrefix, Prefix, prefixContains } from "../model/cidr";
 import { Flavor, JujuTarget, runOnUnits, UnitRun } from "../juju/units";
 import { parseTcpProbe, TcpProbe } from "./probe-output";
 import { ApiEndpoint, CheckResult, errorText, oneLine, readProbe } from "./result";
@@ -37,27 +37,47 @@ export function conductorProbeCommand(api: ApiEndpoint, timeoutSeconds: number):
     );
 }
 
+/**
+ * A lookup of the allow entry for `port` that contains a source's host route: host entries by
+ * their address, the few wider ones (hairpin, operator) by containment. Each entry is parsed
+ * once, so judging hundreds of units against hundreds of entries stays linear.
+ */
+export function allowMatcher(
+    allowSet: AllowEntry[],
+    port: number,
+): (source: string) => AllowEntry | undefined {
+    const hosts = new Map<string, AllowEntry>();
+    const wider: { entry: AllowEntry; prefix: Prefix }[] = [];
+    for (const entry of allowSet.filter((e) => e.port === port)) {
+        const prefix = parsePrefix(entry.remoteIpPrefix);
+        if (!isHostRoute(prefix)) {
+            wider.push({ entry, prefix });
+        } else if (!hosts.has(prefix.cidr)) {
+            hosts.set(prefix.cidr, entry);
+        }
+    }
+    return (source) => {
+        const host = hostRoute(source);
+        return hosts.get(host.cidr) ?? wider.find((w) => prefixContains(w.prefix, host))?.entry;
+    };
+}
+
 /** The allow entry for the API port that contains the source's host route, if any. */
 export function admittingEntry(
     source: string,
     port: number,
     allowSet: AllowEntry[],
 ): AllowEntry | undefined {
-    const host = hostRoute(source);
-    return allowSet.find(
-        (e) =>
-            e.port === port &&
-            e.ethertype === host.ethertype &&
-            prefixContains(parsePrefix(e.remoteIpPrefix), host),
-    );
+    return allowMatcher(allowSet, port)(source);
 }
 
 /** One unit's verdict: connected, and from a source the allow-set admits on the API port. */
 export function judgeConductor(
     run: UnitRun,
     api: ApiEndpoint,
-    allowSet: AllowEntry[],
+    allowSet: AllowEntry[] | ((source: string) => AllowEntry | undefined),
 ): CheckResult {
+    const admits = typeof allowSet === "function" ? allowSet : allowMatcher(allowSet, api.port);
     const what = `the python3 tcp probe to ${api.address}:${api.port} through juju on ${run.unit}`;
     let probe: TcpProbe;
     try {
@@ -89,7 +109,7 @@ export function judgeConductor(
         };
     }
     const source = probe.source!;
-    const entry = admittingEntry(source, api.port, allowSet);
+    const entry = admits(source);
     if (!entry) {
         return {
             ...base,
@@ -133,6 +153,7 @@ export async function checkConductors(
         check.flavor,
     );
     const byUnit = new Map(runs.map((r) => [r.unit, r]));
+    const admits = allowMatcher(allowSet, api.port);
     return check.units.map((unit) => {
         const run = byUnit.get(unit);
         if (!run) {
@@ -145,6 +166,6 @@ export async function checkConductors(
                 detail: `juju returned no result for ${unit}; expected one per unit`,
             };
         }
-        return judgeConductor(run, api, allowSet);
+        return judgeConductor(run, api, admits);
     });
 }

@@ -89,6 +89,7 @@ function engineOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, un
         const environment = args.inputs.environment ?? {};
         const run = spawnSync("/bin/sh", ["-c", args.inputs.create], {
             encoding: "utf8",
+            input: args.inputs.stdin,
             env: { ...process.env, ...(environment[SECRET_SIG] ? environment.value : environment) },
         });
         return { stdout: run.stdout.trim(), stderr: run.stderr.trim() };
