@@ -6,7 +6,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(keystone neutron-server iproute2 nftables openssl busybox python3 python3-openstacksdk)
+packages=(keystone neutron-server iproute2 nftables openssl busybox python3 python3-openstacksdk shellcheck)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -119,6 +119,8 @@ const verify = z.strictObject({
                     .default({ exitCode: 0 }),
                 // A real Magnum operation (a resize) takes many minutes.
                 timeoutSeconds: timeoutSeconds(600, 7200),
+                // Values may be Pulumi secrets (components/verify/check-env.ts).
+                env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
             }),
         )
         .default([]),

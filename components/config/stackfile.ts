@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { NAMESPACE, parseStackConfig, StackConfig } from "./schema";
+import { checkEnvFromEnvironment } from "../verify/check-env";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
@@ -38,9 +39,20 @@ export function readStackFile(stack: string): Record<string, unknown> {
                     `(credentials come from clouds.yaml or OS_* variables)`,
             );
         }
-        raw[name] = value;
+        // Secret check env values come from the environment: only pulumi can decrypt them.
+        raw[name] = name === "verify" ? checkEnvFromEnvironment(value, process.env, file) : value;
     }
     return raw;
+}
+
+/** A key's value as the stack file writes it (`{ secure: ... }` leaves included), if readable. */
+export function stackFileValue(file: string, fullKey: string): unknown {
+    try {
+        const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+        return doc?.config?.[fullKey];
+    } catch {
+        return undefined;
+    }
 }
 
 export function loadStackConfig(stack: string): StackConfig {

@@ -3,7 +3,7 @@
 import { SourceInput } from "../model/allowset";
 import { parseHostAddress } from "../model/cidr";
 import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
-import { measureConductorSources, readApiEndpointFromUnits } from "../juju/units";
+import { measureConductorSources, readApiEndpointFromUnits } from "../juju/measure";
 import { ApiPort, configuredSources, Discovered } from "../plan/plan";
 import { NeutronRule } from "../model/rules";
 

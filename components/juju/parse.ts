@@ -1,12 +1,8 @@
-// Every parser of CLI and probe output lives here, each tested against recorded fixtures:
-// hand-written one-liner parsers broke four times during the ruling (ss columns, mapped IPv6,
-// greedy grep, wrong log location).
-
-// --- juju and ip
-
+// The parsers of the Juju CLI's output (status, exec, run, version), each tested against
+// recorded fixtures: hand-written one-liner parsers broke four times during the ruling (ss
+// columns, mapped IPv6, greedy grep, wrong log location). What `ip` prints on a unit is parsed
+// with the measurement (measure.ts), what the probes print with the checks (verify/).
 import { z } from "zod";
-// Namespaced: the probe section below imports from ./cidr on its own.
-import * as cidr from "../model/cidr";
 
 /** A unit as `juju status --format=json` shows it. */
 export interface JujuUnitStatus {
@@ -33,21 +29,6 @@ export interface JujuCommandResult {
     status?: string;
     /** Juju's message about the task: why it failed, or the error instead of a result. */
     message?: string;
-}
-
-export interface RouteSource {
-    /** The preferred source address, canonical (IPv4-mapped IPv6 becomes IPv4). */
-    source: string;
-    ethertype: cidr.Ethertype;
-    dst: string;
-    dev?: string;
-    gateway?: string;
-}
-
-export interface ServerEndpoint {
-    url: string;
-    address: string;
-    port: number;
 }
 
 const UNIT_NAME = /^[a-z][a-z0-9-]*\/\d+$/;
@@ -138,26 +119,26 @@ export function parseJujuStatus(json: string, application: string): JujuUnitStat
  * stderr, and the whole `results` when a task produced none.
  */
 export function parseJujuExec3(json: string): JujuCommandResult[] {
-    // Built here, not at module level: runOnUnits runs inside serialized dynamic providers,
-    // which cannot capture a zod schema.
-    const { z } = require("zod") as typeof import("zod");
-    const execTaskSchema = z.looseObject({
-        id: z.string().optional(),
-        status: z.string().optional(),
-        unit: z.string().optional(),
-        message: z.string().optional(),
-        error: z.string().optional(),
-        results: z
-            .looseObject({
-                "return-code": z.number().int().optional(),
-                stdout: z.string().optional(),
-                stderr: z.string().optional(),
-                "stdout-encoding": z.string().optional(),
-                "stderr-encoding": z.string().optional(),
-            })
-            .optional(),
+    const schema = perProcess("juju exec", (z) => {
+        const execTaskSchema = z.looseObject({
+            id: z.string().optional(),
+            status: z.string().optional(),
+            unit: z.string().optional(),
+            message: z.string().optional(),
+            error: z.string().optional(),
+            results: z
+                .looseObject({
+                    "return-code": z.number().int().optional(),
+                    stdout: z.string().optional(),
+                    stderr: z.string().optional(),
+                    "stdout-encoding": z.string().optional(),
+                    "stderr-encoding": z.string().optional(),
+                })
+                .optional(),
+        });
+        return z.record(z.string(), execTaskSchema);
     });
-    const tasks = parseWith(z.record(z.string(), execTaskSchema), json, "juju exec JSON");
+    const tasks = parseWith(schema, json, "juju exec JSON");
     return Object.entries(tasks).map(([unit, task]) => {
         if (!UNIT_NAME.test(unit)) {
             throw new Error(`"${unit}" is not a unit name`);
@@ -178,23 +159,31 @@ export function parseJujuExec3(json: string): JujuCommandResult[] {
 }
 
 /**
- * Parses Juju 2.9 `juju run --format=json`: a list of results. Juju omits ReturnCode when it
- * is 0 and Stderr when it is empty; an entry with Error has no result at all.
+ * Parses Juju 2.9 `juju run --format=json`: a list of results. By `ConvertActionOutput`
+ * (cmd/juju/action/common.go, 2.9, compat mode), an action that ran always has `Stdout`, has
+ * `ReturnCode` only when it is not 0, `Stderr` only when not empty, and `Stdout-encoding` (older
+ * clients: `Stdout.encoding`) for base64. An action that never ran (cancelled, failed before
+ * running) has no output at all, only a Message; an entry with Error has no result either: those
+ * get no return code.
  */
 export function parseJujuRun29(json: string): JujuCommandResult[] {
-    const { z } = require("zod") as typeof import("zod");
-    const runEntrySchema = z.looseObject({
-        UnitId: z.string().optional(),
-        MachineId: z.string().optional(),
-        Stdout: z.string().optional(),
-        "Stdout.encoding": z.string().optional(),
-        Stderr: z.string().optional(),
-        "Stderr.encoding": z.string().optional(),
-        ReturnCode: z.number().int().optional(),
-        Message: z.string().optional(),
-        Error: z.string().optional(),
+    const schema = perProcess("juju run", (z) => {
+        const runEntrySchema = z.looseObject({
+            UnitId: z.string().optional(),
+            MachineId: z.string().optional(),
+            Stdout: z.string().optional(),
+            "Stdout.encoding": z.string().optional(),
+            "Stdout-encoding": z.string().optional(),
+            Stderr: z.string().optional(),
+            "Stderr.encoding": z.string().optional(),
+            "Stderr-encoding": z.string().optional(),
+            ReturnCode: z.number().int().optional(),
+            Message: z.string().optional(),
+            Error: z.string().optional(),
+        });
+        return z.array(runEntrySchema);
     });
-    const entries = parseWith(z.array(runEntrySchema), json, "juju run JSON");
+    const entries = parseWith(schema, json, "juju run JSON");
     return entries.map((entry, i) => {
         const unit = entry.UnitId;
         if (unit === undefined || !UNIT_NAME.test(unit)) {
@@ -202,93 +191,16 @@ export function parseJujuRun29(json: string): JujuCommandResult[] {
                 `entry ${i} has no unit name in UnitId (${JSON.stringify(unit ?? null)})`,
             );
         }
+        const ran = entry.Error === undefined && entry.Stdout !== undefined;
         return {
             unit,
-            returnCode: entry.Error !== undefined ? undefined : (entry.ReturnCode ?? 0),
-            stdout: decode(entry.Stdout, entry["Stdout.encoding"], `${unit} Stdout`),
-            stderr: decode(entry.Stderr, entry["Stderr.encoding"], `${unit} Stderr`),
+            returnCode:
+                entry.Error !== undefined ? undefined : (entry.ReturnCode ?? (ran ? 0 : undefined)),
+            stdout: decode(entry.Stdout, encoding29(entry, "Stdout", unit), `${unit} Stdout`),
+            stderr: decode(entry.Stderr, encoding29(entry, "Stderr", unit), `${unit} Stderr`),
             message: entry.Error ?? entry.Message,
         };
     });
-}
-
-const routeSchema = z
-    .array(
-        z.looseObject({
-            type: z.string().optional(),
-            dst: z.string(),
-            gateway: z.string().optional(),
-            dev: z.string().optional(),
-            prefsrc: z.string().optional(),
-        }),
-    )
-    .length(1, { error: "expected exactly one route" });
-
-/**
- * Parses `ip -j route get <dst>`: one route whose `prefsrc` is the source the host uses toward
- * `dst`. When `expectedDst` is given, the route must be for it.
- */
-export function parseRouteGet(stdout: string, expectedDst?: string): RouteSource {
-    const [route] = parseWith(routeSchema, stdout, "ip -j route get JSON");
-    if (route.type !== undefined && route.type !== "unicast" && route.type !== "local") {
-        throw new Error(`the route to ${route.dst} is of type "${route.type}"`);
-    }
-    if (expectedDst !== undefined) {
-        const dst = hostOrThrow(route.dst, "dst");
-        if (dst.address !== cidr.parseHostAddress(expectedDst).address) {
-            throw new Error(`the route is for ${route.dst}, not for ${expectedDst}`);
-        }
-    }
-    if (route.prefsrc === undefined) {
-        throw new Error(`the route to ${route.dst} has no prefsrc (no preferred source address)`);
-    }
-    const source = hostOrThrow(route.prefsrc, "prefsrc");
-    return {
-        source: source.address,
-        ethertype: source.ethertype,
-        dst: route.dst,
-        dev: route.dev,
-        gateway: route.gateway,
-    };
-}
-
-/**
- * Parses the `server:` values printed from a kubeconfig, one a line, into distinct
- * endpoints. Each must be an https URL whose host is an IP address.
- */
-export function parseKubeconfigServers(stdout: string): ServerEndpoint[] {
-    const values = stdout
-        .split("\n")
-        .map((line) => unquote(line.replace(/\s+#.*$/, "").trim()))
-        .filter((value) => value !== "");
-    if (values.length === 0) {
-        throw new Error("no server: value");
-    }
-    const endpoints = new Map<string, ServerEndpoint>();
-    for (const value of values) {
-        let url: URL;
-        try {
-            url = new URL(value);
-        } catch {
-            throw new Error(`server ${JSON.stringify(value)} is not a URL`);
-        }
-        if (url.protocol !== "https:") {
-            throw new Error(`server ${value} is not an https URL`);
-        }
-        const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-        let address: string;
-        try {
-            address = cidr.parseHostAddress(host).address;
-        } catch {
-            throw new Error(
-                `server ${value} names host "${host}", not an IP address; ` +
-                    `set api.address in the stack config instead`,
-            );
-        }
-        const port = url.port === "" ? 443 : Number(url.port);
-        endpoints.set(`${address}|${port}`, { url: value, address, port });
-    }
-    return [...endpoints.values()];
 }
 
 /** Parses `juju version`, e.g. "3.4.2-genericlinux-amd64" or "2.9.46-ubuntu-amd64". */
@@ -306,7 +218,19 @@ export function compareUnits(a: string, b: string): number {
     return a.localeCompare(b, "en", { numeric: true });
 }
 
-function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {
+/**
+ * A schema built once per process. runOnUnits runs inside serialized dynamic providers, which
+ * cannot capture a zod schema held in module state; one built on every call costs ~10 ms, once
+ * per juju call. So it is kept on a global symbol, out of the closure serializer's sight.
+ */
+function perProcess<T>(name: string, build: (z: typeof import("zod").z) => T): T {
+    const { z } = require("zod") as typeof import("zod");
+    const key = Symbol.for(`capi-mgmt-ingress.schema.${name}`);
+    const cache = globalThis as unknown as Record<symbol, T | undefined>;
+    return (cache[key] ??= build(z));
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, text: string, what: string): T {
     if (text.trim() === "") {
         throw new Error(`empty output where ${what} was expected`);
     }
@@ -341,10 +265,33 @@ function findMachine(
     machines: Record<string, MachineEntry> | undefined,
     id: string,
 ): string | undefined {
-    // "1/lxd/2" is container "1/lxd/2" under machine "1".
-    const host = machines?.[id.split("/")[0]];
-    const entry = id.includes("/") ? host?.containers?.[id] : host;
+    // "4/lxd/1/lxd/0" is container "4/lxd/1/lxd/0" under container "4/lxd/1" under machine "4":
+    // Juju nests each container, keyed by its full id, in its parent's `containers`.
+    const parts = id.split("/");
+    if (parts.length % 2 === 0) {
+        return undefined;
+    }
+    let entry = machines?.[parts[0]];
+    for (let depth = 3; entry !== undefined && depth <= parts.length; depth += 2) {
+        entry = entry.containers?.[parts.slice(0, depth).join("/")];
+    }
     return entry?.["juju-status"]?.current;
+}
+
+/** `Stdout-encoding` (2.9's ConvertActionOutput) or `Stdout.encoding`; both must agree. */
+function encoding29(
+    entry: Record<string, unknown>,
+    stream: "Stdout" | "Stderr",
+    unit: string,
+): string | undefined {
+    const dash = entry[`${stream}-encoding`] as string | undefined;
+    const dot = entry[`${stream}.encoding`] as string | undefined;
+    if (dash !== undefined && dot !== undefined && dash !== dot) {
+        throw new Error(
+            `${unit} has both ${stream}-encoding "${dash}" and ${stream}.encoding "${dot}"`,
+        );
+    }
+    return dash ?? dot;
 }
 
 function decode(text: string | undefined, encoding: string | undefined, what: string): string {
@@ -358,193 +305,4 @@ function decode(text: string | undefined, encoding: string | undefined, what: st
         throw new Error(`${what} has an unknown encoding "${encoding}"`);
     }
     return Buffer.from(text, "base64").toString("utf8");
-}
-
-function hostOrThrow(text: string, field: string): { address: string; ethertype: cidr.Ethertype } {
-    try {
-        return cidr.parseHostAddress(text);
-    } catch (err) {
-        throw new Error(`${field} "${text}" is not a host address: ${(err as Error).message}`);
-    }
-}
-
-function unquote(text: string): string {
-    const match = /^(["'])(.*)\1$/.exec(text);
-    return match ? match[2] : text;
-}
-
-// --- probe output
-// The checks' probes print one marked line each; these parsers read nothing else. They run inside
-// serialized dynamic providers too, so they reach zod through require (a captured schema cannot be
-// serialized) and capture only free functions.
-
-export type TcpOutcome = "connected" | "refused" | "timeout" | "error";
-
-export interface TcpProbe {
-    outcome: TcpOutcome;
-    /** The connection's local address as the prober saw it, when connected and reported. */
-    source?: string;
-    ms: number;
-    /** What went wrong, for refused/timeout/error outcomes that said so. */
-    error?: string;
-}
-
-/** Reads the unit probe's single `{"probe":"tcp",...}` line (python3 on the conductor units). */
-export function parseTcpProbe(stdout: string): TcpProbe {
-    const { z } = require("zod") as typeof import("zod");
-    const schema = z.discriminatedUnion("outcome", [
-        z.object({
-            probe: z.literal("tcp"),
-            outcome: z.literal("connected"),
-            source: z.string().min(1),
-            ms: z.number().nonnegative(),
-        }),
-        z.object({
-            probe: z.literal("tcp"),
-            outcome: z.enum(["refused", "timeout", "error"]),
-            ms: z.number().nonnegative(),
-            error: z.string().optional(),
-        }),
-    ]);
-    const candidates = stdout
-        .split("\n")
-        .map((line) => line.trim())
-        .filter((line) => line.startsWith("{") && line.includes('"probe"'));
-    if (candidates.length !== 1) {
-        throw new Error(
-            `expected exactly one {"probe":"tcp",...} line, found ${candidates.length} in ` +
-                excerpt(stdout),
-        );
-    }
-    let json: unknown;
-    try {
-        json = JSON.parse(candidates[0]);
-    } catch (err) {
-        throw new Error(`the probe line is not JSON (${(err as Error).message}): ${candidates[0]}`);
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) {
-        throw new Error(
-            `the probe line does not have the expected fields (${result.error.issues
-                .map((i) => `${i.path.join(".") || "line"}: ${i.message}`)
-                .join("; ")}): ${candidates[0]}`,
-        );
-    }
-    const probe = result.data;
-    if (probe.outcome === "connected") {
-        // Mapped IPv6 (::ffff:a.b.c.d) from a dual-stack socket becomes the IPv4 address.
-        return {
-            outcome: "connected",
-            source: cidr.parseHostAddress(probe.source).address,
-            ms: probe.ms,
-        };
-    }
-    return { outcome: probe.outcome, ms: probe.ms, error: probe.error };
-}
-
-/**
- * Reads the pod probe's `tcp-probe state=... rc=... elapsed_cs=... timeout_s=... err=...` line.
- * nc builds differ in what they print (busybox's small nc says "timed out", its bloaty one says
- * nothing without -v), so a silent failure that lasted the whole timeout counts as a timeout.
- */
-export function parseNcProbe(stdout: string): TcpProbe {
-    const lines = stdout.split("\n").filter((line) => line.startsWith("tcp-probe "));
-    if (lines.length !== 1) {
-        throw new Error(
-            `expected exactly one "tcp-probe state=..." line, found ${lines.length} in ${excerpt(stdout)}`,
-        );
-    }
-    const match =
-        /^tcp-probe state=(exited|missing) rc=(\d+) elapsed_cs=(\d+) timeout_s=(\d+) err=(.*)$/.exec(
-            lines[0].trimEnd(),
-        );
-    if (!match) {
-        throw new Error(`the probe line does not have the expected fields: ${lines[0]}`);
-    }
-    const [, state, rcText, elapsedText, timeoutText, err] = match;
-    const rc = Number(rcText);
-    const ms = Number(elapsedText) * 10;
-    const timeoutMs = Number(timeoutText) * 1000;
-    const error = err.trim();
-    if (state === "missing") {
-        return { outcome: "error", ms, error: error || "no nc in the pod" };
-    }
-    // 0: connected and closed; 128+: the watchdog killed an nc still holding a connection.
-    if (rc === 0 || rc >= 128) {
-        return { outcome: "connected", ms };
-    }
-    if (/refused/i.test(error)) {
-        return { outcome: "refused", ms, error };
-    }
-    if (/timed?[ -]?out/i.test(error) || (error === "" && ms >= timeoutMs - 500)) {
-        return { outcome: "timeout", ms, error: error || undefined };
-    }
-    return {
-        outcome: "error",
-        ms,
-        error: error || `nc exited ${rc} after ${ms} ms without a message`,
-    };
-}
-
-export interface Readyz {
-    ready: boolean;
-    /** The `[-]name failed: reason` lines, without the marker. */
-    failing: string[];
-}
-
-/** A `GET /readyz` answer: ready only on 200 with the body `ok`. */
-export function parseReadyz(status: number, body: string): Readyz {
-    const failing = body
-        .split("\n")
-        .map((line) => /^\[-\]\s*(.+?)\s*$/.exec(line)?.[1])
-        .filter((line): line is string => line !== undefined);
-    return { ready: status === 200 && body.trim() === "ok", failing };
-}
-
-export interface CustomVerdict {
-    name: string;
-    passed: boolean;
-    /** null when the command was killed (timeout) or could not start. */
-    exitCode: number | null;
-    ms: number;
-    detail: string;
-}
-
-/** Reads the `{"customCheck":...}` verdict line the custom check wrapper prints last. */
-export function parseCustomVerdict(stdout: string): CustomVerdict {
-    const { z } = require("zod") as typeof import("zod");
-    const schema = z.object({
-        customCheck: z.string().min(1),
-        passed: z.boolean(),
-        exitCode: z.number().int().nullable(),
-        ms: z.number().nonnegative(),
-        detail: z.string(),
-    });
-    const line = stdout
-        .split("\n")
-        .reverse()
-        .find((l) => l.startsWith('{"customCheck":'));
-    if (line === undefined) {
-        throw new Error(`expected a {"customCheck":...} verdict line in ${excerpt(stdout)}`);
-    }
-    let json: unknown;
-    try {
-        json = JSON.parse(line);
-    } catch (err) {
-        throw new Error(`the verdict line is not JSON (${(err as Error).message}): ${line}`);
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) {
-        throw new Error(`the verdict line does not have the expected fields: ${line}`);
-    }
-    const { customCheck, ...rest } = result.data;
-    return { name: customCheck, ...rest };
-}
-
-function excerpt(text: string): string {
-    const trimmed = text.trim();
-    if (trimmed === "") {
-        return "empty output";
-    }
-    return `output "${trimmed.length > 300 ? `${trimmed.slice(0, 300)}...` : trimmed}"`;
 }

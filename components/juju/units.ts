@@ -1,18 +1,14 @@
 // Running commands on the Magnum conductor units through the Juju CLI (`juju exec` on Juju 3,
-// `juju run` on 2.9), and measuring on each unit the source address it really uses toward the
-// management cluster's API. Fails closed: one unit that cannot be measured fails the whole set.
-import { parseHostAddress } from "../model/cidr";
+// `juju run` on 2.9): the flavor, the units, and one outcome per unit, whatever Juju printed.
+// What is measured with it is in measure.ts.
 import { ProcessRun, runProcess } from "../process/run";
 import {
-    compareUnits,
     JujuCommandResult,
     JujuUnitStatus,
     parseJujuExec3,
     parseJujuRun29,
     parseJujuStatus,
     parseJujuVersion,
-    parseKubeconfigServers,
-    parseRouteGet,
 } from "./parse";
 
 /** "exec": Juju 3 `juju exec`; "run": Juju 2.9 `juju run` (in Juju 3 `run` runs actions). */
@@ -50,22 +46,6 @@ export interface UnitRun {
     problem?: string;
 }
 
-export interface ConductorSource {
-    unit: string;
-    /** Canonical host address (IPv4-mapped IPv6 becomes IPv4). */
-    address: string;
-    machine: string;
-    publicAddress?: string;
-    /** e.g. "juju magnum/0 (machine 1/lxd/2): ip -j route get 10.12.7.222 → prefsrc 10.12.4.154" */
-    provenance: string;
-}
-
-export interface ApiEndpoint {
-    address: string;
-    port: number;
-    provenance: string;
-}
-
 export interface JujuFailure {
     /** Absent when the failed call was not about one unit (juju version, juju status). */
     unit?: string;
@@ -87,6 +67,9 @@ export class JujuError extends Error {
 }
 
 /** Bound on what any one juju call may print: a status of thousands of units fits well. */
+/** Units a juju call names at least (when there are that many): fewer processes, same latency. */
+const MIN_UNITS_PER_CALL = 8;
+
 /** How much of a unit's stdout/stderr an error message quotes. */
 const QUOTE_LIMIT = 500;
 
@@ -175,15 +158,20 @@ export function listUnits(t: JujuTarget): Promise<UnitStatus[]> {
 }
 
 /**
- * Runs a read-only shell command on each unit; one outcome per unit, in the order given.
+ * Runs a read-only shell command on each unit; one outcome per unit, in the order given. Every
+ * unit has `timeoutSeconds` from the start to answer, once: a unit that hangs costs one timeout.
  *
  * Units are spread over at most `concurrency` juju calls, several units to a call: Juju runs
  * a call's tasks on all its units in parallel and returns every result, so a call costs one
  * controller round trip however many units it names, where one process per unit would cost
  * one login each and queue behind the bound. A call can only fail as a whole, though (a hung
- * unit keeps Juju 3 from printing any result, a timeout kills them all): every unit of a call
- * that gave no result of its own is asked again in a call of its own, which yields its own
- * outcome, timeout or error. That second try is why the command must be read-only.
+ * unit keeps Juju 3 from printing any result, a timeout kills them all). So a call still
+ * running at half the timeout is hedged: each of its units is also asked in a call of its own
+ * with the other half, which yields its own outcome, timeout or error; the first answer per
+ * unit wins and the other call is killed. A unit that shares a call with a hung one thus has
+ * half the timeout on its own. Units a finished call gave no result for (not scheduled) are
+ * asked alone too, within what is left of the timeout. Those second tries are why the command
+ * must be read-only.
  */
 export async function runOnUnits(
     t: JujuTarget,
@@ -195,154 +183,64 @@ export async function runOnUnits(
         return [];
     }
     const how = flavor ?? (await detectFlavor(t));
-    const perCall = Math.ceil(units.length / Math.max(1, t.concurrency));
+    const budgetMs = t.timeoutSeconds * 1000;
+    const deadline = Date.now() + budgetMs;
+    // Each juju process costs a login and a start on this host: a few units to a call at least.
+    const perCall = Math.max(
+        MIN_UNITS_PER_CALL,
+        Math.ceil(units.length / Math.max(1, t.concurrency)),
+    );
     const calls: string[][] = [];
     for (let i = 0; i < units.length; i += perCall) {
         calls.push(units.slice(i, i + perCall));
     }
     const runs = new Map<string, UnitRun>();
-    const again: string[] = [];
-    for (const result of await mapBounded(calls, t.concurrency, (call) =>
-        runCall(t, how, call, command),
-    )) {
-        result.runs.forEach((run) => runs.set(run.unit, run));
-        again.push(...result.unattributed);
-    }
-    for (const result of await mapBounded(again, t.concurrency, (unit) =>
-        runCall(t, how, [unit], command),
-    )) {
-        result.runs.forEach((run) => runs.set(run.unit, run));
-    }
-    return units.map((unit) => runs.get(unit) as UnitRun);
-}
-
-/**
- * Measures, on every unit of the application, the source address it uses toward the API
- * (`ip -j route get <api>` → prefsrc). All or nothing: throws one JujuError naming every unit
- * that could not be measured. A unit in error that can be measured is measured; its status
- * goes into the provenance.
- */
-export async function measureConductorSources(
-    t: JujuTarget,
-    apiAddress: string,
-): Promise<ConductorSource[]> {
-    let api: string;
-    try {
-        api = parseHostAddress(apiAddress).address;
-    } catch (err) {
-        throw new Error(`the API address "${apiAddress}" is not an IP address: ${message(err)}`);
-    }
-    // The canonical address: a mapped ::ffff:a.b.c.d would send `ip` to the IPv6 table.
-    const command = `ip -j route get ${api}`;
-    const units = await listUnits(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-    );
-    const expected = `exit 0 and one route to ${api} with a prefsrc host address`;
-    const failures: JujuFailure[] = [];
-    const sources: ConductorSource[] = [];
-    runs.forEach((run, i) => {
-        const unit = units[i];
-        if (!run.ok) {
-            failures.push(runFailure(run, unit, expected));
-            return;
-        }
-        try {
-            const route = parseRouteGet(run.stdout, api);
-            sources.push({
-                unit: run.unit,
-                address: route.source,
-                machine: unit.machine ?? "unknown",
-                publicAddress: unit.publicAddress,
-                provenance: `juju ${run.unit} (${placement(unit)}): ${command} → prefsrc ${route.source}`,
-            });
-        } catch (err) {
-            failures.push({
-                unit: run.unit,
-                status: unhealthy(unit),
-                command: run.commandLine,
-                expected,
-                got: `${message(err)}; stdout ${quote(run.stdout)}`,
-            });
-        }
-    });
-    if (failures.length > 0) {
-        throw new JujuError(
-            `cannot measure the conductor source of ${failures.length} of ${units.length} ` +
-                `unit(s) of ${t.application} in model ${t.model}; a partial set is never used`,
-            failures,
+    // Calls of one unit have their own bound: they must not wait behind the calls they hedge.
+    // Each has its own timer from when it starts, so one queued behind a hung unit's call is
+    // not charged for that wait.
+    const alone = bounded(t.concurrency);
+    const askAlone = async (unit: string, timeoutMs: number, signal?: AbortSignal) => {
+        const result = await alone(() =>
+            signal?.aborted
+                ? Promise.resolve(undefined)
+                : runCall(t, how, [unit], command, timeoutMs, signal),
         );
-    }
-    return sources.sort((a, b) => compareUnits(a.unit, b.unit));
-}
-
-/**
- * Reads the API endpoint from the conductors' Magnum kubeconfig (`[capi_helm] kubeconfig_file`)
- * on every unit. The command prints only the `server:` values: the file also holds the client
- * key, which must never leave the unit. Every unit must name the same endpoint.
- */
-export async function readApiEndpointFromUnits(
-    t: JujuTarget,
-    kubeconfigPath: string,
-): Promise<ApiEndpoint> {
-    if (!kubeconfigPath.startsWith("/") || /[\0\n]/.test(kubeconfigPath)) {
-        throw new Error(`the kubeconfig path "${kubeconfigPath}" is not an absolute path`);
-    }
-    const command = `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' ${shellQuote(kubeconfigPath)}`;
-    const units = await listUnits(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-    );
-    const expected = `exit 0 and one https server URL with an IP address in ${kubeconfigPath}`;
-    const failures: JujuFailure[] = [];
-    const found: { run: UnitRun; url: string; address: string; port: number }[] = [];
-    runs.forEach((run, i) => {
-        if (!run.ok) {
-            failures.push(runFailure(run, units[i], expected));
-            return;
-        }
-        try {
-            const servers = parseKubeconfigServers(run.stdout);
-            if (servers.length > 1) {
-                throw new Error(`several servers: ${servers.map((s) => s.url).join(", ")}`);
-            }
-            found.push({ run, ...servers[0] });
-        } catch (err) {
-            failures.push({
-                unit: run.unit,
-                status: unhealthy(units[i]),
-                command: run.commandLine,
-                expected,
-                got: `${message(err)}; stdout ${quote(run.stdout)}`,
-            });
-        }
-    });
-    const summary = `cannot read the API endpoint from ${kubeconfigPath} on the units of ${t.application} in model ${t.model}`;
-    if (failures.length > 0) {
-        throw new JujuError(summary, failures);
-    }
-    const distinct = new Set(found.map((f) => `${f.address}|${f.port}`));
-    if (distinct.size > 1) {
-        throw new JujuError(
-            `${summary}: the units disagree`,
-            found.map((f) => ({
-                unit: f.run.unit,
-                command: f.run.commandLine,
-                expected: "the same server as every other unit",
-                got: f.url,
-            })),
-        );
-    }
-    const { address, port, url } = found[0];
-    return {
-        address,
-        port,
-        provenance: `server ${url} in ${kubeconfigPath} on ${found.map((f) => f.run.unit).join(", ")}`,
+        return result?.runs[0];
     };
+    await mapBounded(calls, t.concurrency, async (call) => {
+        if (call.length === 1) {
+            (await runCall(t, how, call, command, budgetMs)).runs.forEach((r) =>
+                runs.set(r.unit, r),
+            );
+            return;
+        }
+        const abort = new AbortController();
+        let hedges: Promise<(UnitRun | undefined)[]> | undefined;
+        const timer = setTimeout(() => {
+            hedges = Promise.all(call.map((unit) => askAlone(unit, budgetMs / 2, abort.signal)));
+        }, budgetMs / 2);
+        const result = await runCall(t, how, call, command, budgetMs);
+        clearTimeout(timer);
+        result.runs.forEach((r) => runs.set(r.unit, r));
+        if (hedges === undefined) {
+            const left = Math.max(0, deadline - Date.now());
+            for (const run of await Promise.all(
+                result.unattributed.map((u) => askAlone(u, left)),
+            )) {
+                runs.set(run!.unit, run!);
+            }
+            return;
+        }
+        if (result.unattributed.length === 0) {
+            abort.abort();
+        }
+        for (const run of await hedges) {
+            if (run !== undefined && !runs.has(run.unit)) {
+                runs.set(run.unit, run);
+            }
+        }
+    });
+    return units.map((unit) => runs.get(unit) as UnitRun);
 }
 
 /** One juju call over some units; units it gave no result for come back as unattributed. */
@@ -351,13 +249,15 @@ async function runCall(
     flavor: Flavor,
     units: string[],
     command: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
 ): Promise<{ runs: UnitRun[]; unattributed: string[] }> {
     const args =
         flavor === "exec"
             ? ["exec", "-m", t.model, "--unit", units.join(","), "--format=json", "--", command]
             : ["run", "-m", t.model, "--unit", units.join(","), "--format=json", command];
     const line = commandLine(t, args);
-    const outcome = await runJuju(t, args);
+    const outcome = await runJuju(t, args, timeoutMs, signal);
     let results: JujuCommandResult[] = [];
     let parseProblem: string | undefined;
     if (!outcome.timedOut && outcome.error === undefined && outcome.stdout.trim() !== "") {
@@ -443,11 +343,35 @@ function withoutResult(
     };
 }
 
-function runJuju(t: JujuTarget, args: string[]): Promise<ProcessRun> {
+function runJuju(
+    t: JujuTarget,
+    args: string[],
+    timeoutMs = t.timeoutSeconds * 1000,
+    signal?: AbortSignal,
+): Promise<ProcessRun> {
     return runProcess(t.bin ?? "juju", args, {
-        timeoutMs: t.timeoutSeconds * 1000,
+        timeoutMs,
         env: { ...(t.env ?? process.env), NO_COLOR: "1" },
+        signal,
     });
+}
+
+/** Runs at most `limit` of the functions given to it at once, in the order given. */
+function bounded(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    return async (fn) => {
+        while (running >= Math.max(1, limit)) {
+            await new Promise<void>((resolve) => waiting.push(resolve));
+        }
+        running++;
+        try {
+            return await fn();
+        } finally {
+            running--;
+            waiting.shift()?.();
+        }
+    };
 }
 
 async function mapBounded<T, R>(
@@ -479,34 +403,8 @@ function describeProcess(outcome: ProcessRun): string {
     return `${how}; stderr ${quote(outcome.stderr)}`;
 }
 
-function runFailure(run: UnitRun, unit: UnitStatus, expected: string): JujuFailure {
-    const parts = [
-        run.timedOut
-            ? `timed out after ${run.ms} ms`
-            : run.returnCode !== null
-              ? `return code ${run.returnCode}`
-              : "no return code",
-    ];
-    if (run.problem !== undefined) {
-        parts.push(run.problem);
-    }
-    if (run.stderr !== "") {
-        parts.push(`stderr ${quote(run.stderr)}`);
-    }
-    if (run.stdout !== "") {
-        parts.push(`stdout ${quote(run.stdout)}`);
-    }
-    return {
-        unit: run.unit,
-        status: unhealthy(unit),
-        command: run.commandLine,
-        expected,
-        got: parts.join("; "),
-    };
-}
-
 /** The unit's status when it is not plainly healthy, for errors and provenance. */
-function unhealthy(unit: UnitStatus): string | undefined {
+export function unhealthy(unit: UnitStatus): string | undefined {
     const notes: string[] = [];
     if (unit.workload.current !== "active") {
         notes.push(statusNote("workload", unit.workload));
@@ -524,11 +422,6 @@ function statusNote(what: string, status: { current: string; message?: string })
     return `${what} ${status.current}${status.message ? `: ${status.message}` : ""}`;
 }
 
-function placement(unit: UnitStatus): string {
-    const status = unhealthy(unit);
-    return `machine ${unit.machine ?? "unknown"}${status ? `; ${status}` : ""}`;
-}
-
 function formatFailure(f: JujuFailure): string {
     const who = f.unit === undefined ? "" : `${f.unit}${f.status ? ` [${f.status}]` : ""}: `;
     return `  - ${who}ran ${f.command}; expected ${f.expected}; got ${f.got}`;
@@ -538,18 +431,18 @@ function commandLine(t: JujuTarget, args: string[]): string {
     return [t.bin ?? "juju", ...args].map(shellQuote).join(" ");
 }
 
-function shellQuote(word: string): string {
+export function shellQuote(word: string): string {
     return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** At most QUOTE_LIMIT characters of output, as a JSON string so newlines stay visible. */
-function quote(text: string): string {
+export function quote(text: string): string {
     if (text.length <= QUOTE_LIMIT) {
         return JSON.stringify(text);
     }
     return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length - QUOTE_LIMIT} more characters)`;
 }
 
-function message(err: unknown): string {
+export function message(err: unknown): string {
     return err instanceof Error ? err.message : String(err);
 }

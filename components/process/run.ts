@@ -15,13 +15,14 @@ export interface ProcessRun {
 const OUTPUT_LIMIT = 32 * 1024 * 1024;
 
 /**
- * No stdin and no terminal (a CLI fails instead of prompting); on timeout, or past the output
- * limit, kills the whole process group (a hung command's children too). Never rejects.
+ * No terminal, and no stdin but `input` when given (a CLI fails instead of prompting); on
+ * timeout, on `signal`'s abort, or past the output limit, kills the whole process group (a hung
+ * command's children too). Never rejects.
  */
 export function runProcess(
     file: string,
     args: string[],
-    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; input?: string; signal?: AbortSignal },
 ): Promise<ProcessRun> {
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     const started = Date.now();
@@ -36,9 +37,14 @@ export function runProcess(
         let timer: NodeJS.Timeout | undefined = undefined;
         const child = spawn(file, args, {
             detached: true,
-            stdio: ["ignore", "pipe", "pipe"],
+            stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
             env: opts.env ?? process.env,
         });
+        if (opts.input !== undefined) {
+            // A program that exits without reading its input must not fail the run with EPIPE.
+            child.stdin!.on("error", () => undefined);
+            child.stdin!.end(opts.input);
+        }
         const killGroup = () => {
             try {
                 process.kill(-child.pid!, "SIGKILL");
@@ -66,6 +72,8 @@ export function runProcess(
             timedOut = true;
             killGroup();
         }, opts.timeoutMs);
+        // Aborted: the answer came another way; the run ends as killed, not as timed out.
+        opts.signal?.addEventListener("abort", killGroup, { once: true });
         const collect = (into: Buffer[]) => (chunk: Buffer) => {
             size += chunk.length;
             if (size > OUTPUT_LIMIT) {
@@ -75,8 +83,8 @@ export function runProcess(
             }
             into.push(chunk);
         };
-        child.stdout.on("data", collect(stdout));
-        child.stderr.on("data", collect(stderr));
+        child.stdout!.on("data", collect(stdout));
+        child.stderr!.on("data", collect(stderr));
         child.on("error", (err) => {
             error ??= `cannot start ${file}: ${err.message}`;
             if (child.pid === undefined) {

@@ -6,25 +6,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { allowEntrySchema, AllowEntry } from "../model/allowset";
-import {
-    ApiEndpoint,
-    assertPassed,
-    checkConductors,
-    checkOperatorReadyz,
-    checkTenantIsolation,
-    CheckResult,
-    compactResults,
-    ConductorCheck,
-    customCheckEnvironment,
-    customCheckScript,
-    CustomCheck,
-    OperatorCheck,
-    TenantCheck,
-    verifyPlan,
-} from "./checks";
+import { assertPassed, compactResults, verifyPlan } from "./checks";
+import { checkConductors, ConductorCheck } from "./conductor";
+import { CUSTOM_CHECK_RUNNER, customCheckSpec, CustomCheck } from "./custom";
+import { checkOperatorReadyz, OperatorCheck } from "./operator";
+import { parseCustomVerdict } from "./probe-output";
+import { ApiEndpoint, CheckResult, readProbe } from "./result";
+import { checkTenantIsolation, TenantCheck } from "./tenant";
 import type { VerifySettings } from "../config/schema";
 import type { Flavor, JujuTarget } from "../juju/units";
-import { parseCustomVerdict } from "../juju/parse";
 
 /** What every check depends on besides its own settings. */
 export interface CheckContext {
@@ -226,9 +216,11 @@ export function declareChecks(
 }
 
 /**
- * A custom check as a local.Command running the same wrapper as `npm run verify`. Its stdout is
- * only the verdict line, so the command's own output never reaches state; a failed expectation
- * fails the command and so the update (and the command runs again on the next one).
+ * A custom check as a local.Command running the same runner as `npm run verify`, sent on its
+ * standard input. Its stdout is only the verdict line and its stderr only the failed
+ * expectation, and neither is logged: the check's own output never reaches state or the update
+ * log. The spec and the check's env (which may hold Pulumi secrets) stay encrypted in state. A
+ * failed expectation fails the command and so the update (it runs again on the next one).
  */
 function customCommand(
     name: string,
@@ -244,12 +236,13 @@ function customCommand(
     const resource = new command.local.Command(
         name,
         {
-            create: 'node -e "$CAPI_CHECK_WRAPPER"',
-            // The command line may carry a credential: it and the output stay encrypted in state.
+            create: "node -",
+            stdin: readProbe(CUSTOM_CHECK_RUNNER),
             environment: pulumi.secret({
-                ...customCheckEnvironment(check),
-                CAPI_CHECK_WRAPPER: customCheckScript(),
+                ...check.env,
+                CAPI_CHECK_SPEC: customCheckSpec(check),
             }),
+            logging: command.types.enums.local.Logging.None,
             // "always" replaces it on every update: a trigger that is new each run.
             triggers: [trigger, context.mode === "always" ? new Date().toISOString() : "onChange"],
             addPreviousOutputInEnv: false,

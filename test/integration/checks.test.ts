@@ -16,8 +16,8 @@ import {
     checkConductors,
     checkOperatorReadyz,
     checkTenantIsolation,
-    TenantCheck,
 } from "../../components/verify/checks";
+import type { TenantCheck } from "../../components/verify/tenant";
 import {
     conductorHandshakeProvider,
     operatorReadyzProvider,

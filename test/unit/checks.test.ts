@@ -1,21 +1,22 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { AllowEntry } from "../../components/model/allowset";
 import {
-    admittingEntry,
     assertPassed,
     CheckResult,
-    checkCustom,
     compactResults,
-    conductorProbeCommand,
-    describeRequestError,
     formatResults,
-    judgeConductor,
-    tenantKubectlArgs,
-    TenantCheck,
-    tenantProbeScript,
     verifyPlan,
 } from "../../components/verify/checks";
+import {
+    admittingEntry,
+    conductorProbeCommand,
+    judgeConductor,
+} from "../../components/verify/conductor";
+import { checkCustom } from "../../components/verify/custom";
+import { describeRequestError } from "../../components/verify/operator";
+import { tenantKubectlArgs, TenantCheck, tenantProbeArgs } from "../../components/verify/tenant";
 import {
     checkInputs,
     checkSignature,
@@ -123,9 +124,18 @@ describe("conductor handshake judgement", () => {
         );
     });
 
-    it("builds a shell command with the address, port and timeout as arguments", () => {
+    it("sends the probe file to python3's stdin, address, port and timeout as arguments", () => {
         const cmd = conductorProbeCommand({ address: "::ffff:10.12.7.222", port: 6443 }, 5);
-        assert.match(cmd, /' 10\.12\.7\.222 6443 5; else echo/);
+        const match =
+            /echo ([A-Za-z0-9+/=]+) \| base64 -d \| python3 - 10\.12\.7\.222 6443 5; else/.exec(
+                cmd,
+            );
+        assert.ok(match, cmd);
+        const shipped = fs.readFileSync(
+            path.join(__dirname, "../../components/verify/probes/conductor_probe.py"),
+            "utf8",
+        );
+        assert.equal(Buffer.from(match[1], "base64").toString("utf8"), shipped);
         assert.throws(() => conductorProbeCommand({ address: "10.0.0.1; rm -rf /", port: 1 }, 5));
     });
 });
@@ -140,7 +150,7 @@ describe("tenant isolation invocation", () => {
     };
 
     it("execs into a named pod", () => {
-        const args = tenantKubectlArgs({ ...tenant, pod: "tools-0" }, "echo hi", "unused");
+        const args = tenantKubectlArgs({ ...tenant, pod: "tools-0" }, ["a", "1", "2"], "unused");
         assert.deepEqual(args, [
             "--kubeconfig",
             "/etc/tenant.yaml",
@@ -150,23 +160,30 @@ describe("tenant isolation invocation", () => {
             "probe",
             "exec",
             "tools-0",
+            "-i",
             "--",
             "sh",
-            "-c",
-            "echo hi",
+            "-s",
+            "--",
+            "a",
+            "1",
+            "2",
         ]);
     });
 
     it("runs a short-lived pod that kubectl removes", () => {
-        const args = tenantKubectlArgs({ ...tenant, image: "busybox:1.36" }, "echo hi", "p-1");
-        assert.deepEqual(args.slice(6, 9), ["run", "p-1", "--rm"]);
+        const args = tenantKubectlArgs({ ...tenant, image: "busybox:1.36" }, ["a", "1"], "p-1");
+        assert.deepEqual(args.slice(6, 10), ["run", "p-1", "--rm", "-i"]);
         assert.ok(args.includes("--image=busybox:1.36"));
-        assert.deepEqual(args.slice(-4), ["--", "sh", "-c", "echo hi"]);
+        assert.deepEqual(args.slice(-6), ["--", "sh", "-s", "--", "a", "1"]);
     });
 
     it("probes the canonical address with a whole-second timeout", () => {
-        const script = tenantProbeScript({ address: "::ffff:10.12.7.222", port: 6443 }, 2.5);
-        assert.match(script, /^a=10\.12\.7\.222; p=6443; t=3$/m);
+        assert.deepEqual(tenantProbeArgs({ address: "::ffff:10.12.7.222", port: 6443 }, 2.5), [
+            "10.12.7.222",
+            "6443",
+            "3",
+        ]);
     });
 });
 
@@ -190,7 +207,7 @@ describe("request errors", () => {
     });
 });
 
-describe("custom checks (the node -e wrapper)", () => {
+describe("custom checks (the runner)", () => {
     it("passes on the expected exit status and fails on another", async () => {
         const ok = await checkCustom({
             name: "true",

@@ -1,13 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { parseKubeconfigServers, parseRouteGet } from "../../components/juju/measure";
 import {
     parseJujuExec3,
     parseJujuRun29,
     parseJujuStatus,
     parseJujuVersion,
-    parseKubeconfigServers,
-    parseRouteGet,
 } from "../../components/juju/parse";
 
 const SCENARIOS = path.join(__dirname, "..", "fixtures", "fake-juju", "scenarios");
@@ -262,11 +261,11 @@ describe("parse: ip -j route get", () => {
         assert.strictEqual(parseRouteGet(routed, "203.0.113.10").gateway, "10.12.4.1");
     });
 
-    it("reads an IPv6 source, and a local route", () => {
+    it("reads an IPv6 source, and refuses a local route", () => {
         const route = parseRouteGet(v6, "fd12:7:0::222");
         assert.strictEqual(route.source, "fd12:4::154");
         assert.strictEqual(route.ethertype, "IPv6");
-        assert.strictEqual(parseRouteGet(local).source, "10.12.4.154");
+        assert.throws(() => parseRouteGet(local), /10\.12\.4\.154 is local to this unit/);
     });
 
     it("turns an IPv4-mapped IPv6 source into IPv4", () => {

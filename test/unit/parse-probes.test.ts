@@ -6,7 +6,7 @@ import {
     parseNcProbe,
     parseReadyz,
     parseTcpProbe,
-} from "../../components/juju/parse";
+} from "../../components/verify/probe-output";
 
 const fixture = (name: string) =>
     fs.readFileSync(path.join(__dirname, "..", "fixtures", "probes", name), "utf8");

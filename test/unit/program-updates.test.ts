@@ -171,10 +171,17 @@ describe("program across updates (mock runtime)", function () {
             );
         });
 
-        it("refuses a secret key", () => {
+        it("refuses a secret key, and a secret verify key that holds no check env secret", () => {
             assert.throws(
                 () => config(valid, ["capi-mgmt-ingress:operator"]),
-                /capi-mgmt-ingress:operator is a secret; this project takes no secrets/,
+                /capi-mgmt-ingress:operator is a secret; it is not verify\. This project takes secrets from stack config only as the values of verify\.custom\[\]\.env/,
+            );
+            assert.throws(
+                () =>
+                    config({ ...valid, "capi-mgmt-ingress:verify": '{"mode":"onChange"}' }, [
+                        "capi-mgmt-ingress:verify",
+                    ]),
+                /capi-mgmt-ingress:verify is a secret; \S+Pulumi\.example\.yaml shows no secure value under it/,
             );
         });
     });

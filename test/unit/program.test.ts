@@ -125,6 +125,41 @@ describe("program (mock runtime)", function () {
         assert.deepEqual(resizeOpts.additionalSecretOutputs, ["stdout", "stderr"]);
     });
 
+    it("gives a custom check its secret env encrypted, logs nothing and prints none of it", async () => {
+        const sentinel = "s3cr3t-sentinel-program-env";
+        const config = exampleConfig();
+        config.verify.custom = [
+            {
+                ...config.verify.custom[0],
+                command: 'echo "token=$CHECK_TOKEN"; echo "$CHECK_TOKEN" >&2; exit 3',
+                env: { CHECK_TOKEN: sentinel },
+            },
+        ];
+        const { outputs } = await run(config);
+        const command = registered.find((r) => r.type === "command:local:Command")!;
+        assert.equal(command.inputs.logging, "none");
+        assert.equal(command.inputs.create, "node -");
+        assert.equal(
+            command.inputs.stdin,
+            fs.readFileSync(
+                path.resolve(__dirname, "../../components/verify/probes/custom-check-runner.js"),
+                "utf8",
+            ),
+        );
+        const environment = command.inputs.environment as Record<string, unknown>;
+        assert.ok(SECRET_SIG in environment, "environment is a secret");
+        // The check really saw the value and failed; only the secret environment holds it.
+        assert.match(
+            (outputs.checks as string[])[0],
+            /^FAIL custom:magnum-resize: expected exit status 0, got 3/,
+        );
+        const rest = registered.map((r) =>
+            r === command ? { ...r, inputs: { ...r.inputs, environment: null } } : r,
+        );
+        assert.ok(!JSON.stringify(rest).includes(sentinel));
+        assert.ok(!JSON.stringify(outputs).includes(sentinel));
+    });
+
     it("declares no check with verify mode never", async () => {
         const config = exampleConfig();
         config.verify = { ...config.verify, mode: "never" };

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { AllowEntry } from "../../components/model/allowset";
-import { checkConductors, conductorProbeCommand } from "../../components/verify/checks";
+import { checkConductors, conductorProbeCommand } from "../../components/verify/conductor";
 import type { JujuTarget } from "../../components/juju/units";
 
 const FAKE_JUJU = path.resolve(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");

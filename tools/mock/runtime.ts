@@ -90,12 +90,14 @@ export function runLocalCommand(inputs: Record<string, unknown>): {
     stderr: string;
     status: number | null;
 } {
-    const { create, environment } = unwrapSecrets(inputs) as {
+    const { create, environment, stdin } = unwrapSecrets(inputs) as {
         create: string;
         environment?: Record<string, string>;
+        stdin?: string;
     };
     const run = spawnSync("/bin/sh", ["-c", create], {
         encoding: "utf8",
+        input: stdin,
         env: { ...process.env, ...environment },
     });
     return { stdout: run.stdout.trim(), stderr: run.stderr.trim(), status: run.status };
