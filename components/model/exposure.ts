@@ -94,11 +94,15 @@ export function computeExposure(input: {
 }): Exposure {
     const ports = [...new Set(input.protectedPorts)].sort((a, b) => a - b);
     const buckets = new Map<string, { range: AddressRange; admitter: Admitter }[]>();
+    for (const port of ports) {
+        for (const ethertype of FAMILIES) buckets.set(`${port}|${ethertype}`, []);
+    }
     const add = (port: number, source: RuleSource, admitter: Omit<Admitter, "cidr">) => {
-        const key = `${port}|${source.ethertype}`;
-        const list = buckets.get(key) ?? [];
-        list.push({ range: source.range, admitter: { ...admitter, cidr: source.range.cidr } });
-        buckets.set(key, list);
+        const admitted = admitter as Admitter;
+        admitted.cidr = source.range.cidr;
+        buckets
+            .get(`${port}|${source.ethertype}`)!
+            .push({ range: source.range, admitter: admitted });
     };
     const unreadable: UnreadableRule[] = [];
     const unresolved: UnresolvedRemote[] = [];
@@ -176,10 +180,17 @@ export function exposureBeyond(
         }
         const beyond: ExposurePart[] = [];
         for (const part of parts) {
-            for (const rest of subtractRanges(rangeOf(part.cidr), here)) {
+            const range = rangeOf(part.cidr);
+            const rest = subtractRanges(range, here);
+            if (rest.length === 1 && rest[0].cidr === part.cidr) {
+                beyond.push(part);
+                continue;
+            }
+            const admitters = part.admittedBy.map((a) => ({ a, range: rangeOf(a.cidr) }));
+            for (const piece of rest) {
                 beyond.push({
-                    cidr: rest.cidr,
-                    admittedBy: part.admittedBy.filter((a) => overlaps(rangeOf(a.cidr), rest)),
+                    cidr: piece.cidr,
+                    admittedBy: admitters.filter((x) => overlaps(x.range, piece)).map((x) => x.a),
                 });
             }
         }
