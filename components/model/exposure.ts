@@ -1,7 +1,9 @@
 // The effective exposure of the API's port: for each protected port and family, the exact set of
 // source addresses the union of the ingress rules of every security group on the port admits, as
-// a minimal CIDR list naming the rules behind each part. Facts from Neutron Zed, checked in
-// /work/shared/reference/exposure-facts.md. Pure: no Pulumi, no I/O; never throws on one rule.
+// a minimal CIDR list naming the rules behind each part. Facts from Neutron Zed: a port admits
+// the union of its groups' rules (neutron/agent/linux/iptables_firewall.py), a remote group its
+// ports' fixed IPs and allowed-address-pairs (neutron/db/securitygroups_rpc_base.py). Pure: no
+// Pulumi, no I/O; never throws on one rule.
 import { AllowEntry, entryName } from "./allowset";
 import {
     ANY_ADDRESS,
