@@ -93,6 +93,33 @@ describe("policy pack served by run-policy-pack over loopback gRPC", function ()
             await analyzer.configure({});
         });
 
+        it("refuses rules that only together admit every address, and passes the tight set", async function () {
+            const half = (name: string, remoteIpPrefix: string) => ({
+                type: RULE_TYPE,
+                name,
+                properties: rule({ remoteIpPrefix, securityGroupId: unknownValue }),
+            });
+            const found = await analyzer.analyzeStack([
+                half("low", "0.0.0.0/1"),
+                half("high", "128.0.0.0/1"),
+            ]);
+            assert.deepEqual(
+                found.map((d) => [d.policyName, d.enforcementLevel]),
+                [[UNION, "mandatory"]],
+            );
+            assert.match(
+                found[0].message,
+                /rules low \(0\.0\.0\.0\/1, tcp 6443\), high \(128\.0\.0\.0\/1, tcp 6443\) together admit every IPv4 address/,
+            );
+            assert.deepEqual(
+                await analyzer.analyzeStack([
+                    half("op", "10.12.4.1/32"),
+                    half("conductor", "10.12.4.7/32"),
+                ]),
+                [],
+            );
+        });
+
         it("passes tight operator and conductor /32s, with the group id unknown (preview)", async function () {
             const operator = await analyzer.analyze(
                 RULE_TYPE,
