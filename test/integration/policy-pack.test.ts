@@ -21,6 +21,7 @@ const ANY_SOURCE = "no-any-source-on-protected-ports";
 const CONDUCTOR = "conductor-rules-are-host-routes";
 const FLOOR = "wide-prefixes-carry-a-waiver";
 const RETIREMENT = "retirement-deletes-shown";
+const UNION = "no-rule-set-admits-a-whole-family";
 const RULE_POLICIES = [ANY_SOURCE, CONDUCTOR, FLOOR];
 
 /** A SecGroupRule's inputs as the program declares them: tcp/6443 ingress over IPv4. */
@@ -71,7 +72,7 @@ describe("policy pack served by run-policy-pack over loopback gRPC", function ()
         await pack?.stop();
     });
 
-    it("lists its four policies, their levels and config keys", async function () {
+    it("lists its five policies, their levels and config keys", async function () {
         const info = await analyzer.info();
         assert.equal(info.name, "capi-mgmt-ingress");
         assert.deepEqual(info.policies, [
@@ -83,12 +84,40 @@ describe("policy pack served by run-policy-pack over loopback gRPC", function ()
                 configKeys: ["minPrefixLength", "minPrefixLengthIpv6", "protectedPorts", "waivers"],
             },
             { name: RETIREMENT, enforcementLevel: "advisory", configKeys: [] },
+            { name: UNION, enforcementLevel: "mandatory", configKeys: ["protectedPorts"] },
         ]);
     });
 
     describe("with the default config", function () {
         before(async function () {
             await analyzer.configure({});
+        });
+
+        it("refuses rules that only together admit every address, and passes the tight set", async function () {
+            const half = (name: string, remoteIpPrefix: string) => ({
+                type: RULE_TYPE,
+                name,
+                properties: rule({ remoteIpPrefix, securityGroupId: unknownValue }),
+            });
+            const found = await analyzer.analyzeStack([
+                half("low", "0.0.0.0/1"),
+                half("high", "128.0.0.0/1"),
+            ]);
+            assert.deepEqual(
+                found.map((d) => [d.policyName, d.enforcementLevel]),
+                [[UNION, "mandatory"]],
+            );
+            assert.match(
+                found[0].message,
+                /rules low \(0\.0\.0\.0\/1, tcp 6443\), high \(128\.0\.0\.0\/1, tcp 6443\) together admit every IPv4 address/,
+            );
+            assert.deepEqual(
+                await analyzer.analyzeStack([
+                    half("op", "10.12.4.1/32"),
+                    half("conductor", "10.12.4.7/32"),
+                ]),
+                [],
+            );
         });
 
         it("passes tight operator and conductor /32s, with the group id unknown (preview)", async function () {

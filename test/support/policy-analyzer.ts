@@ -10,6 +10,8 @@ import {
     AnalyzeRequest,
     AnalyzeResponse,
     AnalyzerInfo,
+    AnalyzerResource,
+    AnalyzeStackRequest,
     AnalyzerResourceOptions,
     ConfigureAnalyzerRequest,
     EnforcementLevel,
@@ -112,6 +114,35 @@ export class PolicyAnalyzer {
             })),
             notApplicable: response.getNotApplicableList().map((entry) => entry.getPolicyName()),
         };
+    }
+
+    /** What the engine sends once every resource is registered: all of them, for stack policies. */
+    async analyzeStack(
+        resources: { type: string; name: string; properties: Properties }[],
+    ): Promise<Diagnostic[]> {
+        const request = new AnalyzeStackRequest();
+        request.setResourcesList(
+            resources.map(({ type, name, properties }) => {
+                const resource = new AnalyzerResource();
+                resource.setType(type);
+                resource.setName(name);
+                resource.setUrn(
+                    `urn:pulumi:${this.stack.stack}::${this.stack.project}::${type}::${name}`,
+                );
+                resource.setProperties(Struct.fromJavaScript(properties));
+                resource.setOptions(new AnalyzerResourceOptions());
+                return resource;
+            }),
+        );
+        const response = await unary<AnalyzeResponse>((done) =>
+            this.client.analyzeStack(request, done),
+        );
+        return response.getDiagnosticsList().map((diagnostic) => ({
+            policyName: diagnostic.getPolicyname(),
+            enforcementLevel: LEVELS[diagnostic.getEnforcementlevel()],
+            description: diagnostic.getDescription(),
+            message: diagnostic.getMessage(),
+        }));
     }
 
     /** `--policy-pack-config`: replaces the whole pack's config (policies left out get none). */
