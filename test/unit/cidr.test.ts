@@ -38,6 +38,15 @@ describe("cidr", () => {
         assert.throws(() => parsePrefix("010.1.1.1"), /dotted-quad/);
         assert.throws(() => parsePrefix("10.1.1.1/33"), /above \/32/);
         assert.throws(() => parsePrefix("10.1.1.1/x"), /no valid prefix length/);
+        // The length is anchored at both ends: no NaN slips past the floor.
+        assert.throws(
+            () => parsePrefix("10.0.0.0/x8"),
+            /"10.0.0.0\/x8" has no valid prefix length/,
+        );
+        assert.throws(() => parsePrefix("10.0.0.0/8x"), /no valid prefix length/);
+        assert.throws(() => parsePrefix("10.0.0.0/"), /no valid prefix length/);
+        assert.throws(() => parsePrefix("10.0.0.0/1234"), /no valid prefix length/);
+        assert.equal(parsePrefix(" 10.0.0.0/8 ").length, 8);
         assert.throws(() => parsePrefix(""), /not a dotted-quad/);
         assert.throws(() => parseHostAddress("fe80::1%eth0"), /not an IPv6 address/);
     });
