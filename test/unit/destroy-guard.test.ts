@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
+import { AllowEntry } from "../../components/model/allowset";
 import { NeutronRule } from "../../components/model/rules";
 import {
     admits,
@@ -10,19 +10,24 @@ import {
 
 const G = "group-1";
 
-/** Three conductors, the operator's /32 on 22 and 6443, the cluster's /24 on 6443. */
-const ENTRIES: AllowEntry[] = deriveAllowSet({
-    protectedPorts: [6443, 22],
-    apiPort: 6443,
-    minPrefixLength: { IPv4: 16, IPv6: 48 },
-    waivers: [],
-    conductors: ["10.30.0.11", "10.30.0.12", "10.30.0.13"].map((source) => ({
-        source,
-        provenance: "ip route get",
-    })),
-    operator: { sources: [{ source: "198.51.100.7", provenance: "config" }], ports: [6443, 22] },
-    hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "subnet" }], ports: [6443] },
+/** Three conductors, the operator's /32 on 22 and 6443, the cluster's /24 on 6443: written out,
+ * not derived, so that mutation testing sees each module's code run inside a test. */
+const entry = (role: AllowEntry["role"], port: number, remoteIpPrefix: string): AllowEntry => ({
+    role,
+    ethertype: "IPv4",
+    protocol: "tcp",
+    port,
+    remoteIpPrefix,
+    provenance: ["test"],
 });
+const ENTRIES: AllowEntry[] = [
+    entry("conductor", 6443, "10.30.0.11/32"),
+    entry("conductor", 6443, "10.30.0.12/32"),
+    entry("conductor", 6443, "10.30.0.13/32"),
+    entry("operator", 22, "198.51.100.7/32"),
+    entry("operator", 6443, "198.51.100.7/32"),
+    entry("hairpin", 6443, "10.20.0.0/24"),
+];
 const ON_API = ENTRIES.filter((e) => e.port === 6443).map((e) => e.remoteIpPrefix);
 
 let next = 0;

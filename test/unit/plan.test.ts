@@ -21,20 +21,22 @@ function rule(fields: Partial<NeutronRule>): NeutronRule {
     };
 }
 
-const config = parseStackConfig({
-    securityGroup: { name: "capi-mgmt-sg" },
-    api: { address: "10.12.7.222" },
-    conductors: { static: { addresses: ["10.12.4.154"], reason: "no juju in this lab" } },
-    operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
-    hairpin: { cidrs: [{ cidr: "10.20.0.0/24", reason: "the cluster's own subnet" }] },
-    verify: { conductors: { enabled: false } },
-});
+// Built inside each test: mutation testing attributes what runs at import to no test.
+const config = () =>
+    parseStackConfig({
+        securityGroup: { name: "capi-mgmt-sg" },
+        api: { address: "10.12.7.222" },
+        conductors: { static: { addresses: ["10.12.4.154"], reason: "no juju in this lab" } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
+        hairpin: { cidrs: [{ cidr: "10.20.0.0/24", reason: "the cluster's own subnet" }] },
+        verify: { conductors: { enabled: false } },
+    });
 
 function found(rules: NeutronRule[]): Discovered {
     return {
         group: { id: G, name: "capi-mgmt-sg" },
         api: { address: "10.12.7.222", port: 6443, provenance: "config" },
-        ...configuredSources(config),
+        ...configuredSources(config()),
         rules,
         warnings: [],
     };
@@ -42,7 +44,7 @@ function found(rules: NeutronRule[]): Discovered {
 
 describe("plan", () => {
     it("takes static conductors and hairpin CIDRs from the config, with their provenance", () => {
-        const sources = configuredSources(config);
+        const sources = configuredSources(config());
         assert.deepEqual(sources.conductors, [
             {
                 source: "10.12.4.154",
@@ -58,7 +60,7 @@ describe("plan", () => {
     });
 
     it("derives the allow-set on the API's port and the operator's ports", () => {
-        const plan = planIngress(config, found([]));
+        const plan = planIngress(config(), found([]));
         assert.equal(plan.groupId, G);
         assert.deepEqual(
             plan.allowSet.map((e) => `${e.role} ${e.port} ${e.remoteIpPrefix}`),
@@ -85,7 +87,7 @@ describe("plan", () => {
         });
         const stray = rule({ remote_ip_prefix: "192.0.2.0/24" });
         const egress = rule({ direction: "egress" });
-        const plan = planIngress(config, found([wide, wideSsh, byHand, own, stray, egress]));
+        const plan = planIngress(config(), found([wide, wideSsh, byHand, own, stray, egress]));
         assert.deepEqual(
             plan.retireTargets.map((t) => [t.id, t.admits]),
             [
@@ -110,7 +112,7 @@ describe("plan", () => {
 
     it("says 'any address' for a wide rule with no prefix", () => {
         const noPrefix = rule({ remote_ip_prefix: null });
-        const plan = planIngress(config, found([noPrefix]));
+        const plan = planIngress(config(), found([noPrefix]));
         assert.deepEqual(
             plan.retireTargets.map((t) => t.admits),
             ["any address on tcp 6443"],
