@@ -5,7 +5,7 @@
 import { AllowEntry } from "../model/allowset";
 import { parsePrefix, prefixContains } from "../model/cidr";
 import { coversPort, entryKey, NeutronRule, remotePrefix, ruleKey } from "../model/rules";
-import { listRules, openSession, Session } from "../openstack/client";
+import { listRules, openSession } from "../openstack/client";
 
 /** What a delete needs from its recorded state: no credentials, only where and what to check. */
 export interface DestroyGuardState {
@@ -69,9 +69,13 @@ export function destroyRefusal(state: DestroyGuardState, rules: NeutronRule[]): 
 
 /**
  * Lists the group live and throws the refusal, unless `allowDestroy` is set. A listing that fails
- * refuses too (fail closed), naming the group and the request.
+ * refuses too (fail closed), naming the group and the request. `list` is the Networking API's
+ * GET /v2.0/security-group-rules for the group (a session opened from the recorded cloud).
  */
-export async function guardDestroy(state: DestroyGuardState, session?: Session): Promise<void> {
+export async function guardDestroy(
+    state: DestroyGuardState,
+    list?: (groupId: string) => Promise<NeutronRule[]>,
+): Promise<void> {
     if (state.allowDestroy === true) {
         return;
     }
@@ -84,8 +88,12 @@ export async function guardDestroy(state: DestroyGuardState, session?: Session):
     }
     let rules: NeutronRule[];
     try {
-        const s = session ?? (await openSession({ cloud: state.cloud || undefined }));
-        rules = await listRules(s, state.groupId);
+        rules = list
+            ? await list(state.groupId)
+            : await listRules(
+                  await openSession({ cloud: state.cloud || undefined }),
+                  state.groupId,
+              );
     } catch (err) {
         throw new Error(
             `Refusing to destroy: the rules of security group ${state.groupId} could not be ` +

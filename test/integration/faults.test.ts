@@ -418,9 +418,8 @@ describe("fault table: every bad input ends with a named error and nothing delet
             "destroy guard: neutron 500",
             "security group g1 could not be listed",
             async () =>
-                guardDestroy(
-                    { cloud: "", groupId: "g1", entries: [] },
-                    await openSession({ env: fake.env, retry }),
+                guardDestroy({ cloud: "", groupId: "g1", entries: [] }, async (id) =>
+                    listRules(await openSession({ env: fake.env, retry }), id),
                 ),
         );
     });

@@ -61,4 +61,15 @@ describe("cidr", () => {
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.0/16")));
         assert.ok(!prefixContains(parsePrefix("::/0"), parsePrefix("10.0.0.1")));
     });
+
+    it("keeps the family, the host bits below the length, and trims", () => {
+        assert.equal(parsePrefix("2001:db8::/32").ethertype, "IPv6");
+        assert.equal(parseHostAddress("2001:db8::1").ethertype, "IPv6");
+        assert.equal(parseHostAddress(" 10.0.0.1 ").address, "10.0.0.1");
+        assert.equal(parsePrefix("10.20.0.128/25").cidr, "10.20.0.128/25");
+        assert.equal(parsePrefix("10.20.0.192/26").cidr, "10.20.0.192/26");
+        assert.throws(() => parsePrefix("10.20.0.129/25"), /the network is 10.20.0.128\/25/);
+        assert.ok(!isHostRoute(parsePrefix("10.0.0.0/24")));
+        assert.ok(!isHostRoute(parsePrefix("2001:db8::/64")));
+    });
 });

@@ -122,11 +122,61 @@ describe("destroy guard: which allow-set sources a destroy would strand", () => 
         );
     });
 
-    it("allowDestroy skips the check; a state without group or allow-set is refused", async () => {
-        await guardDestroy({ cloud: "", groupId: G, entries: ENTRIES, allowDestroy: true });
+    it("a surviving IPv6 rule never admits an IPv4 source, even written as a mapped prefix", () => {
+        assert.deepEqual(
+            stranded([{ ethertype: "IPv6", remote_ip_prefix: "::ffff:0.0.0.0/96" }]),
+            ON_API,
+        );
+    });
+
+    it("lays the refusal out as a table, one stranded source a line", () => {
+        const message = destroyRefusal({ cloud: "", groupId: G, entries: ENTRIES }, TIGHT)!;
+        assert.ok(
+            message.includes(
+                ":\n  conductor  6443/tcp  10.30.0.11/32\n  conductor  6443/tcp  10.30.0.12/32\n" +
+                    "  conductor  6443/tcp  10.30.0.13/32\n  operator   6443/tcp  198.51.100.7/32\n" +
+                    "  hairpin    6443/tcp  10.20.0.0/24\nAdd a rule that admits them first, or to destroy anyway set",
+            ),
+            message,
+        );
+    });
+
+    it("decides from the live listing: refuses, allows, fails closed", async () => {
+        const state = { cloud: "", groupId: G, entries: ENTRIES };
+        const asked: string[] = [];
+        const listing = (rules: NeutronRule[]) => async (groupId: string) => {
+            asked.push(groupId);
+            return rules;
+        };
+        await assert.rejects(guardDestroy(state, listing(TIGHT)), /would lock Magnum out/);
+        await guardDestroy(state, listing([...TIGHT, rule({})]));
+        assert.deepEqual(asked, [G, G]);
         await assert.rejects(
-            guardDestroy({ cloud: "", groupId: undefined, entries: [] } as never),
-            /Refusing to destroy: the recorded state holds no group id/,
+            guardDestroy(state, async () => {
+                throw new Error("GET /v2.0/security-group-rules: expected 200, got 503");
+            }),
+            /^Error: Refusing to destroy: the rules of security group group-1 could not be listed \(GET \/v2.0\/security-group-rules\) to check that no allow-set source is left without an admitting rule: GET .* got 503$/,
+        );
+        await guardDestroy({ ...state, allowDestroy: true }, listing(TIGHT));
+        assert.deepEqual(asked, [G, G], "allowDestroy lists nothing");
+        await guardDestroy({ ...state, allowDestroy: false }, listing([...TIGHT, rule({})]));
+    });
+
+    it("refuses a recorded state without group id or allow-set", async () => {
+        const never = async (): Promise<NeutronRule[]> => assert.fail("must not list");
+        const message =
+            /^Error: Refusing to destroy: the recorded state holds no group id and allow-set to check against the live group; set `pulumi config set allowDestroy true`, run `pulumi up`, then `pulumi destroy`.$/;
+        await assert.rejects(
+            guardDestroy({ cloud: "", groupId: undefined, entries: [] } as never, never),
+            message,
+        );
+        await assert.rejects(
+            guardDestroy({ cloud: "", groupId: G, entries: undefined } as never, never),
+            message,
+        );
+        await assert.rejects(
+            guardDestroy({ cloud: "", groupId: 7, entries: [] } as never, never),
+            message,
         );
     });
 });

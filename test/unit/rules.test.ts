@@ -4,6 +4,8 @@ import {
     classifyRules,
     coversPort,
     entryKey,
+    isOwnDescription,
+    remotePrefix,
     NeutronRule,
     roleDescription,
     ruleKey,
@@ -253,5 +255,53 @@ describe("rules", () => {
             [6443, 22],
         );
         assert.equal(c.class, "drift");
+    });
+
+    it("writes Neutron's duplicate key field by field", () => {
+        assert.equal(
+            ruleKey(
+                rule({
+                    protocol: null,
+                    port_range_min: null,
+                    port_range_max: null,
+                    remote_group_id: "sg-2",
+                }),
+            ),
+            "sg-1|ingress|IPv4|||||sg-2",
+        );
+        assert.equal(
+            ruleKey(rule({ protocol: "6", remote_ip_prefix: "10.12.4.154/32" })),
+            "sg-1|ingress|IPv4|tcp|6443|6443|10.12.4.154/32|",
+        );
+        assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: "" })));
+        assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: null })));
+        assert.ok(coversPort(rule({ protocol: "any" }), 6443));
+        assert.ok(coversPort(rule({ protocol: "" }), 6443));
+        assert.equal(
+            remotePrefix(rule({ ethertype: "IPv6", remote_ip_prefix: null })).cidr,
+            "::/0",
+        );
+    });
+
+    it("knows its own description, and nothing else, as its own", () => {
+        assert.ok(isOwnDescription("capi-mgmt-ingress: conductor"));
+        assert.ok(!isOwnDescription(null));
+        assert.ok(!isOwnDescription(undefined));
+        assert.ok(!isOwnDescription("made by hand"));
+        assert.equal(
+            classOf(rule({ remote_ip_prefix: "10.12.4.154/32", description: undefined })),
+            "adoptable: matches the conductor entry; created outside this program",
+        );
+    });
+
+    it("names the remote group that reaches a protected port", () => {
+        assert.equal(
+            classOf(rule({ remote_group_id: "sg-other" })),
+            "drift: remote group sg-other reaches 6443/tcp",
+        );
+        assert.equal(
+            classOf(rule({ remote_address_group_id: "ag-1", remote_ip_prefix: "10.12.4.154/32" })),
+            "drift: remote address group ag-1 reaches 6443/tcp",
+        );
     });
 });
