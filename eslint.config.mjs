@@ -9,6 +9,8 @@ export default tseslint.config(
             ".cloud/",
             ".rehearsal/",
             ".cache/",
+            ".stryker-tmp/",
+            "reports/",
             "test/fixtures/",
             "*.mjs",
         ],

@@ -11,7 +11,8 @@ import { formatResults, runChecks, verifyPlan } from "../components/verify/check
 import { DEFAULT_API_PORT, parseStackConfig, StackConfig } from "../components/config/schema";
 import { listUnits } from "../components/juju/units";
 import { liveReview } from "../components/discover/rest-lookups";
-import { listRules, openSession, Session } from "../components/openstack/client";
+import { listRules } from "../components/openstack/networking";
+import { openSession, Session } from "../components/openstack/keystone";
 import { renderReview } from "../components/review/markdown";
 import { readStackFile } from "../components/config/stackfile";
 import { ensureCloud, LocalCloud } from "./localcloud/cloud";

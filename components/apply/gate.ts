@@ -3,6 +3,7 @@
 // retirement depends on it, so the wide rules never go unless the tight ones are measured.
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
+import { guardDestroy } from "./destroy-guard";
 import { openSession, Session } from "../openstack/keystone";
 import { listRules } from "../openstack/networking";
 import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "../model/rules";
@@ -14,6 +15,8 @@ export interface GateInputs {
     entries: AllowEntry[];
     /** Ids of the rule resources the gate depends on. */
     ruleIds: string[];
+    /** Recorded for the destroy guard, which this resource runs too (see delete); false if absent. */
+    allowDestroy?: boolean;
 }
 
 /** A measured rule: its id and the fields of Neutron's duplicate key. */
@@ -39,6 +42,7 @@ export interface ReadbackGateArgs {
     groupId: pulumi.Input<string>;
     entries: pulumi.Input<AllowEntry[]>;
     ruleIds: pulumi.Input<pulumi.Input<string>[]>;
+    allowDestroy: pulumi.Input<boolean>;
 }
 
 /** What the listed rules lack: entries absent by key, declared rules absent by id. Pure. */
@@ -128,6 +132,7 @@ export function gateInputs(props: Record<string, unknown>): GateInputs {
         groupId: z.string().min(1),
         entries: z.array(allowEntrySchema(z)),
         ruleIds: z.array(z.string().min(1)),
+        allowDestroy: z.boolean().default(false),
     });
     const result = schema.safeParse(props);
     if (!result.success) {
@@ -144,7 +149,9 @@ function signature(inputs: Partial<GateInputs>): string {
         ? inputs.entries.map((e) => `${e.role}|${e.ethertype}|${e.port}|${e.remoteIpPrefix}`).sort()
         : inputs.entries;
     const ids = Array.isArray(inputs.ruleIds) ? [...inputs.ruleIds].sort() : inputs.ruleIds;
-    return JSON.stringify([inputs.cloud, inputs.groupId, entries, ids]);
+    // A state recorded before allowDestroy was a gate input reads as false: no spurious update.
+    const allowDestroy = inputs.allowDestroy === true;
+    return JSON.stringify([inputs.cloud, inputs.groupId, entries, ids, allowDestroy]);
 }
 
 async function sessionFor(inputs: GateInputs): Promise<Session> {
@@ -172,6 +179,12 @@ export const readbackGateProvider: pulumi.dynamic.ResourceProvider = {
     async read(id: string, props: Record<string, unknown>) {
         const inputs = gateInputs(props);
         return { id, props: await measureReadback(await sessionFor(inputs), inputs) };
+    },
+
+    // The same live guard as the retirement's delete: the gate is recorded before the retirement
+    // runs, so a run that died inside the retirement (nothing of it recorded) is still guarded.
+    async delete(_id: string, props: GateOutputs) {
+        await guardDestroy(props);
     },
 };
 

@@ -46,6 +46,7 @@ export class ManagementIngress extends pulumi.ComponentResource {
                 groupId: plan.groupId,
                 entries: plan.allowSet,
                 ruleIds: this.rules.map((r) => r.id),
+                allowDestroy: args.allowDestroy,
             },
             { parent: this, dependsOn: this.rules },
         );

@@ -3,6 +3,7 @@
 // group. It depends on the read-back gate, so it runs only after the tight rules are measured.
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
+import { guardDestroy } from "./destroy-guard";
 import { findMissing, formatMissing } from "./gate";
 import { openSession, Session } from "../openstack/keystone";
 import { deleteRule, getRule, listRules } from "../openstack/networking";
@@ -29,7 +30,7 @@ export interface RetirementInputs {
 }
 
 export interface RetirementOutputs extends RetirementInputs {
-    /** Every rule this resource retired, across updates (the destroy guard reads it). */
+    /** Every rule this resource retired, across updates (for reviewers; destroy lists live). */
     retired: RetiredRule[];
 }
 
@@ -138,21 +139,6 @@ export async function retireRules(
     return retired;
 }
 
-/** The message `pulumi destroy` fails with, or undefined when destroying is allowed. */
-export function destroyRefusal(props: RetirementOutputs): string | undefined {
-    const retired = props.retired ?? [];
-    if (retired.length === 0 || props.allowDestroy) {
-        return undefined;
-    }
-    const ids = retired.map((r) => `${r.id} (${describeShape(r.shape)})`).join(", ");
-    return (
-        `Refusing to destroy: this stack retired the wide rules of group ${props.groupId} ` +
-        `(${ids}), so its tight rules are the only way the Magnum conductors reach the management ` +
-        `cluster's API; destroying them would lock Magnum out. To destroy anyway, set ` +
-        `\`pulumi config set allowDestroy true\`, run \`pulumi up\`, then \`pulumi destroy\`.`
-    );
-}
-
 /** Picks and checks the retirement's inputs from what the engine hands over. */
 export function retirementInputs(props: Record<string, unknown>): RetirementInputs {
     const { z } = require("zod") as typeof import("zod");
@@ -251,11 +237,10 @@ export const wideRuleRetirementProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: await retireAndRecord(id, news, olds.retired ?? []) };
     },
 
+    // Decided from the live group, whatever `retired` holds: an adoption by hand, or a run that
+    // died between a DELETE and recording it, leaves `retired` empty with the wide rules gone.
     async delete(_id: string, props: RetirementOutputs) {
-        const refusal = destroyRefusal(props);
-        if (refusal) {
-            throw new Error(refusal);
-        }
+        await guardDestroy(props);
     },
 };
 

@@ -1,6 +1,7 @@
 // From the config and what discovery measured to what the program declares: pure, no Pulumi.
 import { AllowEntry, deriveAllowSet, SourceInput } from "../model/allowset";
-import { retireSelectors, StackConfig } from "../config/schema";
+import { ConfigError, NAMESPACE, retireSelectors, StackConfig } from "../config/schema";
+import { formatExample } from "../config/examples";
 import {
     classifyRules,
     ClassifiedRule,
@@ -53,6 +54,18 @@ export interface Plan {
 }
 
 export function planIngress(config: StackConfig, found: Discovered): Plan {
+    // Once, naming the key to change: otherwise every conductor's entry would report it.
+    if (!config.protectedPorts.includes(found.api.port)) {
+        const example = {
+            path: ["protectedPorts"],
+            value: [...config.protectedPorts, found.api.port],
+        };
+        throw new ConfigError([
+            `${NAMESPACE}:protectedPorts: the API's port ${found.api.port} (${found.api.provenance}) ` +
+                `is not one of protectedPorts (${config.protectedPorts.join(", ")}) ` +
+                `(for example ${formatExample(example)})`,
+        ]);
+    }
     const allowSet = deriveAllowSet({
         protectedPorts: config.protectedPorts,
         apiPort: found.api.port,

@@ -22,7 +22,6 @@ import {
     RuleCreate,
 } from "../../components/openstack/networking";
 import {
-    destroyRefusal,
     retireRules,
     RetirementInputs,
     RetirementOutputs,
@@ -175,39 +174,7 @@ describe("read-back gate and retirement: pure parts", () => {
         assert.match(table[1], /^conductor\s+6443\/tcp\s+10\.30\.0\.11\/32\s+-$/);
         assert.match(table[3], /^-\s+-\s+-\s+rule-x$/);
     });
-
-    it("refuses destroy only when wide rules were retired and destroy is not allowed", () => {
-        const outputs: RetirementOutputs = {
-            cloud: "",
-            groupId: "g",
-            entries: [],
-            targets: [],
-            allowDestroy: false,
-            readbackRuleCount: 0,
-            retired: [],
-        };
-        assert.equal(destroyRefusal(outputs), undefined);
-        const retired = {
-            ...outputs,
-            retired: [
-                {
-                    id: "r1",
-                    shape: ruleShape(ruleOf(wide("g", 6443))),
-                    outcome: "deleted" as const,
-                },
-            ],
-        };
-        assert.match(
-            destroyRefusal(retired)!,
-            /would lock Magnum out.*allowDestroy true.*pulumi up/,
-        );
-        assert.equal(destroyRefusal({ ...retired, allowDestroy: true }), undefined);
-    });
 });
-
-function ruleOf(body: RuleCreate): NeutronRule {
-    return { id: "r1", remote_group_id: null, ...body, protocol: body.protocol };
-}
 
 describe("read-back gate and retirement against the local cloud", function () {
     this.timeout(180000);

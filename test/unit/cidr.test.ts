@@ -38,6 +38,15 @@ describe("cidr", () => {
         assert.throws(() => parsePrefix("010.1.1.1"), /dotted-quad/);
         assert.throws(() => parsePrefix("10.1.1.1/33"), /above \/32/);
         assert.throws(() => parsePrefix("10.1.1.1/x"), /no valid prefix length/);
+        // The length is anchored at both ends: no NaN slips past the floor.
+        assert.throws(
+            () => parsePrefix("10.0.0.0/x8"),
+            /"10.0.0.0\/x8" has no valid prefix length/,
+        );
+        assert.throws(() => parsePrefix("10.0.0.0/8x"), /no valid prefix length/);
+        assert.throws(() => parsePrefix("10.0.0.0/"), /no valid prefix length/);
+        assert.throws(() => parsePrefix("10.0.0.0/1234"), /no valid prefix length/);
+        assert.equal(parsePrefix(" 10.0.0.0/8 ").length, 8);
         assert.throws(() => parsePrefix(""), /not a dotted-quad/);
         assert.throws(() => parseHostAddress("fe80::1%eth0"), /not an IPv6 address/);
     });
@@ -51,5 +60,16 @@ describe("cidr", () => {
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.1.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.0/16")));
         assert.ok(!prefixContains(parsePrefix("::/0"), parsePrefix("10.0.0.1")));
+    });
+
+    it("keeps the family, the host bits below the length, and trims", () => {
+        assert.equal(parsePrefix("2001:db8::/32").ethertype, "IPv6");
+        assert.equal(parseHostAddress("2001:db8::1").ethertype, "IPv6");
+        assert.equal(parseHostAddress(" 10.0.0.1 ").address, "10.0.0.1");
+        assert.equal(parsePrefix("10.20.0.128/25").cidr, "10.20.0.128/25");
+        assert.equal(parsePrefix("10.20.0.192/26").cidr, "10.20.0.192/26");
+        assert.throws(() => parsePrefix("10.20.0.129/25"), /the network is 10.20.0.128\/25/);
+        assert.ok(!isHostRoute(parsePrefix("10.0.0.0/24")));
+        assert.ok(!isHostRoute(parsePrefix("2001:db8::/64")));
     });
 });

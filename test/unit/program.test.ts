@@ -1,6 +1,8 @@
 // The whole program under Pulumi's mock runtime: what it declares, in which order, and when it
 // refuses.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
     exampleConfig,

@@ -4,6 +4,8 @@ import {
     classifyRules,
     coversPort,
     entryKey,
+    isOwnDescription,
+    remotePrefix,
     NeutronRule,
     roleDescription,
     ruleKey,
@@ -204,7 +206,137 @@ describe("rules", () => {
     it("compares shapes field by field", () => {
         const a = rule({ remote_ip_prefix: "0.0.0.0/0" });
         assert.ok(sameShape(ruleShape(a), ruleShape({ ...a, id: "other", description: "x" })));
-        assert.ok(!sameShape(ruleShape(a), ruleShape({ ...a, port_range_max: 6444 })));
-        assert.ok(!sameShape(ruleShape(a), ruleShape({ ...a, remote_ip_prefix: "10.0.0.0/8" })));
+        // Each field alone makes another rule: the retirement must refuse it.
+        const others: Partial<NeutronRule>[] = [
+            { direction: "egress" },
+            { ethertype: "IPv6" },
+            { protocol: "udp" },
+            { protocol: null },
+            { port_range_min: 6442 },
+            { port_range_min: null },
+            { port_range_max: 6444 },
+            { remote_ip_prefix: "10.0.0.0/8" },
+            { remote_ip_prefix: null },
+            { remote_group_id: "sg-other" },
+        ];
+        for (const change of others) {
+            const b = { ...a, ...change };
+            assert.ok(!sameShape(ruleShape(a), ruleShape(b)), JSON.stringify(change));
+            assert.ok(!sameShape(ruleShape(b), ruleShape(a)), JSON.stringify(change));
+        }
+        const noRemote = rule({ remote_ip_prefix: null });
+        assert.ok(
+            sameShape(ruleShape(noRemote), {
+                ...ruleShape(noRemote),
+                remoteGroupId: undefined,
+            } as never),
+        );
+    });
+
+    it("a rule that covers no protected port is never a retire target, whatever its remote", () => {
+        // Egress tcp 6443 from 0.0.0.0/0 has the wide shape but admits nothing.
+        assert.equal(
+            classOf(rule({ direction: "egress", remote_ip_prefix: "0.0.0.0/0" })),
+            "unrelated: admits no protected port",
+        );
+        assert.equal(
+            classOf(rule({ protocol: "udp", remote_ip_prefix: "0.0.0.0/0" })),
+            "unrelated: admits no protected port",
+        );
+    });
+
+    it("adopts and retires only single-port TCP rules", () => {
+        const conductor = "10.12.4.154/32";
+        // Any protocol from the conductor's /32: admits only it, but it is not its rule.
+        assert.equal(
+            classOf(rule({ protocol: null, remote_ip_prefix: conductor })),
+            "unrelated: admits only allow-set sources",
+        );
+        assert.equal(
+            classOf(rule({ protocol: "udp", remote_ip_prefix: conductor })),
+            "unrelated: admits no protected port",
+        );
+        assert.equal(
+            classOf(rule({ port_range_max: 6450, remote_ip_prefix: conductor })),
+            "unrelated: admits only allow-set sources",
+        );
+        assert.match(
+            classOf(rule({ protocol: "6", remote_ip_prefix: conductor, description: "x" })),
+            /^adoptable/,
+        );
+        // A 22-6443 range from anywhere is not the wide rule the preview retires: drift.
+        assert.match(
+            classOf(
+                rule({ port_range_min: 22, port_range_max: 6443, remote_ip_prefix: "0.0.0.0/0" }),
+            ),
+            /^drift: 0.0.0.0\/0 reaches 6443\/tcp \(tcp 22-6443\)/,
+        );
+        assert.match(
+            classOf(
+                rule({
+                    protocol: null,
+                    port_range_min: null,
+                    port_range_max: null,
+                    remote_ip_prefix: "0.0.0.0/0",
+                }),
+            ),
+            /^drift: 0.0.0.0\/0 reaches 6443\/tcp \(any protocol, all ports\)/,
+        );
+        // A retire selector on one port only leaves the other port's wide rule as drift.
+        const [c] = classifyRules(
+            [rule({ port_range_min: 22, port_range_max: 22, remote_ip_prefix: "0.0.0.0/0" })],
+            allowSet,
+            [{ remote: "0.0.0.0/0", ports: [6443] }],
+            [6443, 22],
+        );
+        assert.equal(c.class, "drift");
+    });
+
+    it("writes Neutron's duplicate key field by field", () => {
+        assert.equal(
+            ruleKey(
+                rule({
+                    protocol: null,
+                    port_range_min: null,
+                    port_range_max: null,
+                    remote_group_id: "sg-2",
+                }),
+            ),
+            "sg-1|ingress|IPv4|||||sg-2",
+        );
+        assert.equal(
+            ruleKey(rule({ protocol: "6", remote_ip_prefix: "10.12.4.154/32" })),
+            "sg-1|ingress|IPv4|tcp|6443|6443|10.12.4.154/32|",
+        );
+        assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: "" })));
+        assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: null })));
+        assert.ok(coversPort(rule({ protocol: "any" }), 6443));
+        assert.ok(coversPort(rule({ protocol: "" }), 6443));
+        assert.equal(
+            remotePrefix(rule({ ethertype: "IPv6", remote_ip_prefix: null })).cidr,
+            "::/0",
+        );
+    });
+
+    it("knows its own description, and nothing else, as its own", () => {
+        assert.ok(isOwnDescription("capi-mgmt-ingress: conductor"));
+        assert.ok(!isOwnDescription(null));
+        assert.ok(!isOwnDescription(undefined));
+        assert.ok(!isOwnDescription("made by hand"));
+        assert.equal(
+            classOf(rule({ remote_ip_prefix: "10.12.4.154/32", description: undefined })),
+            "adoptable: matches the conductor entry; created outside this program",
+        );
+    });
+
+    it("names the remote group that reaches a protected port", () => {
+        assert.equal(
+            classOf(rule({ remote_group_id: "sg-other" })),
+            "drift: remote group sg-other reaches 6443/tcp",
+        );
+        assert.equal(
+            classOf(rule({ remote_address_group_id: "ag-1", remote_ip_prefix: "10.12.4.154/32" })),
+            "drift: remote address group ag-1 reaches 6443/tcp",
+        );
     });
 });

@@ -7,7 +7,8 @@
 // registrations that wait on the failed one are abandoned.
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE } from "../../components/config/schema";
-import { createRule, getRule, Session } from "../../components/openstack/client";
+import { createRule, getRule } from "../../components/openstack/networking";
+import { Session } from "../../components/openstack/keystone";
 import { outputValue, runLocalCommand, unwrapSecrets } from "../mock/runtime";
 import { stackConfigText } from "./engine";
 import {

@@ -3,7 +3,7 @@
 // a create POSTs the rule; an import GETs it, and the engine then fails the import when the
 // declared inputs differ from what the read returned ("inputs to import do not match the existing
 // resource"), before anything else of the update runs.
-import type { RuleCreate } from "../../components/openstack/client";
+import type { RuleCreate } from "../../components/openstack/networking";
 import type { NeutronRule } from "../../components/model/rules";
 
 export const RULE_TYPE = "openstack:networking/secGroupRule:SecGroupRule";

@@ -1,0 +1,109 @@
+// The destroy guard: removing the tight rules is decided from the live group, never from what this
+// stack recorded. The retirement and the read-back gate both run it in their delete, and the
+// engine deletes them before the rules they depend on, so the check runs while every tight rule
+// still exists and a refusal stops the destroy before any rule is deleted.
+import { AllowEntry } from "../model/allowset";
+import { parsePrefix, prefixContains } from "../model/cidr";
+import { coversPort, entryKey, NeutronRule, remotePrefix, ruleKey } from "../model/rules";
+import { listRules } from "../openstack/networking";
+import { openSession } from "../openstack/keystone";
+
+/** What a delete needs from its recorded state: no credentials, only where and what to check. */
+export interface DestroyGuardState {
+    /** clouds.yaml entry ("" = OS_CLOUD or the OS_* variables of the provider's process). */
+    cloud: string;
+    groupId: string;
+    entries: AllowEntry[];
+    allowDestroy?: boolean;
+}
+
+/** True when the rule lets the entry's whole source reach the entry's port over TCP. */
+export function admits(rule: NeutronRule, entry: AllowEntry): boolean {
+    // A remote group admits its members, which cannot be told from here: it does not count.
+    return (
+        !rule.remote_group_id &&
+        !rule.remote_address_group_id &&
+        rule.ethertype === entry.ethertype &&
+        coversPort(rule, entry.port) &&
+        prefixContains(remotePrefix(rule), parsePrefix(entry.remoteIpPrefix))
+    );
+}
+
+/**
+ * The allow-set entries on the API's port (the conductors' port) that no rule of the group admits
+ * once the rules keyed like an allow entry are gone. Those are the stack's own rules, created or
+ * adopted (Neutron's duplicate key allows one per entry), so these are the sources a destroy
+ * would lock out. Pure; `rules` is GET /v2.0/security-group-rules for `groupId`.
+ */
+export function strandedByDestroy(
+    rules: NeutronRule[],
+    groupId: string,
+    entries: AllowEntry[],
+): AllowEntry[] {
+    const apiPorts = new Set(entries.filter((e) => e.role === "conductor").map((e) => e.port));
+    const own = new Set(entries.map((e) => entryKey(e, groupId)));
+    const surviving = rules.filter((r) => r.security_group_id === groupId && !own.has(ruleKey(r)));
+    return entries.filter(
+        (entry) => apiPorts.has(entry.port) && !surviving.some((r) => admits(r, entry)),
+    );
+}
+
+/** The refusal for a destroy that would strand `stranded`, or undefined when there is none. */
+export function destroyRefusal(state: DestroyGuardState, rules: NeutronRule[]): string | undefined {
+    const stranded = strandedByDestroy(rules, state.groupId, state.entries);
+    if (stranded.length === 0) {
+        return undefined;
+    }
+    const width = Math.max(...stranded.map((e) => e.role.length));
+    const rows = stranded.map(
+        (e) => `  ${e.role.padEnd(width)}  ${e.port}/tcp  ${e.remoteIpPrefix}`,
+    );
+    return (
+        `Refusing to destroy: once this stack's tight rules are deleted, no rule of security group ` +
+        `${state.groupId} (GET /v2.0/security-group-rules, ${rules.length} rules listed) admits ` +
+        `these allow-set sources on the API's port, so destroying would lock Magnum out:\n` +
+        `${rows.join("\n")}\n` +
+        `Add a rule that admits them first, or to destroy anyway set ` +
+        `\`pulumi config set allowDestroy true\`, run \`pulumi up\`, then \`pulumi destroy\`.`
+    );
+}
+
+/**
+ * Lists the group live and throws the refusal, unless `allowDestroy` is set. A listing that fails
+ * refuses too (fail closed), naming the group and the request. `list` is the Networking API's
+ * GET /v2.0/security-group-rules for the group (a session opened from the recorded cloud).
+ */
+export async function guardDestroy(
+    state: DestroyGuardState,
+    list?: (groupId: string) => Promise<NeutronRule[]>,
+): Promise<void> {
+    if (state.allowDestroy === true) {
+        return;
+    }
+    if (typeof state.groupId !== "string" || !Array.isArray(state.entries)) {
+        throw new Error(
+            "Refusing to destroy: the recorded state holds no group id and allow-set to check " +
+                "against the live group; set `pulumi config set allowDestroy true`, run " +
+                "`pulumi up`, then `pulumi destroy`.",
+        );
+    }
+    let rules: NeutronRule[];
+    try {
+        rules = list
+            ? await list(state.groupId)
+            : await listRules(
+                  await openSession({ cloud: state.cloud || undefined }),
+                  state.groupId,
+              );
+    } catch (err) {
+        throw new Error(
+            `Refusing to destroy: the rules of security group ${state.groupId} could not be ` +
+                `listed (GET /v2.0/security-group-rules) to check that no allow-set source is left ` +
+                `without an admitting rule: ${err instanceof Error ? err.message : String(err)}`,
+        );
+    }
+    const refusal = destroyRefusal(state, rules);
+    if (refusal) {
+        throw new Error(refusal);
+    }
+}

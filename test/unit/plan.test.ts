@@ -1,0 +1,122 @@
+import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../../components/config/schema";
+import { NeutronRule } from "../../components/model/rules";
+import { configuredSources, Discovered, planIngress } from "../../components/plan/plan";
+
+const G = "sg-1";
+let next = 0;
+function rule(fields: Partial<NeutronRule>): NeutronRule {
+    return {
+        id: `r${++next}`,
+        security_group_id: G,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        port_range_min: 6443,
+        port_range_max: 6443,
+        remote_ip_prefix: "0.0.0.0/0",
+        remote_group_id: null,
+        description: null,
+        ...fields,
+    };
+}
+
+// Built inside each test: mutation testing attributes what runs at import to no test.
+const config = () =>
+    parseStackConfig({
+        securityGroup: { name: "capi-mgmt-sg" },
+        api: { address: "10.12.7.222" },
+        conductors: { static: { addresses: ["10.12.4.154"], reason: "no juju in this lab" } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
+        hairpin: { cidrs: [{ cidr: "10.20.0.0/24", reason: "the cluster's own subnet" }] },
+        verify: { conductors: { enabled: false } },
+    });
+
+function found(rules: NeutronRule[]): Discovered {
+    return {
+        group: { id: G, name: "capi-mgmt-sg" },
+        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
+        ...configuredSources(config()),
+        apiPorts: [],
+        rules,
+        warnings: [],
+    };
+}
+
+describe("plan", () => {
+    it("takes static conductors and hairpin CIDRs from the config, with their provenance", () => {
+        const sources = configuredSources(config());
+        assert.deepEqual(sources.conductors, [
+            {
+                source: "10.12.4.154",
+                provenance: "config conductors.static.addresses[0]: no juju in this lab",
+            },
+        ]);
+        assert.deepEqual(sources.hairpin, [
+            {
+                source: "10.20.0.0/24",
+                provenance: "config hairpin.cidrs[0]: the cluster's own subnet",
+            },
+        ]);
+    });
+
+    it("derives the allow-set on the API's port and the operator's ports", () => {
+        const plan = planIngress(config(), found([]));
+        assert.equal(plan.groupId, G);
+        assert.deepEqual(
+            plan.allowSet.map((e) => `${e.role} ${e.port} ${e.remoteIpPrefix}`),
+            [
+                "conductor 6443 10.12.4.154/32",
+                "operator 22 10.12.4.1/32",
+                "operator 6443 10.12.4.1/32",
+                "hairpin 6443 10.20.0.0/24",
+            ],
+        );
+        const operator = plan.allowSet.find((e) => e.role === "operator")!;
+        assert.deepEqual(operator.provenance, [
+            "config operator.cidrs[0]: operator via the VR0 masquerade",
+        ]);
+    });
+
+    it("retires only the wide rules, adopts matching ones, reports drift", () => {
+        const wide = rule({});
+        const wideSsh = rule({ port_range_min: 22, port_range_max: 22 });
+        const byHand = rule({ remote_ip_prefix: "10.12.4.154/32", description: "by hand" });
+        const own = rule({
+            remote_ip_prefix: "10.20.0.0/24",
+            description: "capi-mgmt-ingress: hairpin",
+        });
+        const stray = rule({ remote_ip_prefix: "192.0.2.0/24" });
+        const egress = rule({ direction: "egress" });
+        const plan = planIngress(config(), found([wide, wideSsh, byHand, own, stray, egress]));
+        assert.deepEqual(
+            plan.retireTargets.map((t) => [t.id, t.admits]),
+            [
+                [wide.id, "0.0.0.0/0 on tcp 6443"],
+                [wideSsh.id, "0.0.0.0/0 on tcp 22"],
+            ],
+        );
+        assert.deepEqual(plan.retireTargets[0].shape.remoteIpPrefix, "0.0.0.0/0");
+        assert.deepEqual(
+            [...plan.adoptions.entries()].map(([e, r]) => [e.role, r.id]),
+            [
+                ["conductor", byHand.id],
+                ["hairpin", own.id],
+            ],
+        );
+        assert.deepEqual(
+            plan.drift.map((c) => c.rule.id),
+            [stray.id],
+        );
+        assert.equal(plan.classified.length, 6);
+    });
+
+    it("says 'any address' for a wide rule with no prefix", () => {
+        const noPrefix = rule({ remote_ip_prefix: null });
+        const plan = planIngress(config(), found([noPrefix]));
+        assert.deepEqual(
+            plan.retireTargets.map((t) => t.admits),
+            ["any address on tcp 6443"],
+        );
+    });
+});
