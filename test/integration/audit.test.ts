@@ -181,13 +181,45 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         assert.match(json.error.message, /no-such-group/);
     });
 
-    it("exits 0 once only allowed and unrelated rules are left", async () => {
-        for (const [id, cls] of expected) {
-            if (cls === "drift" || cls === "retire") {
+    function reviewLive(): { status: number | null; json: ReviewJson } {
+        const run = spawnSync(LAUNCHER, ["review", "--stack", stackFile, "--live", "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+        });
+        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
+        return { status: run.status, json: JSON.parse(run.stdout) };
+    }
+
+    interface ReviewJson {
+        drift: number;
+        stacks: { live: { retireTargets: { id: string }[]; drift: { id: string }[] } }[];
+    }
+
+    async function deleteClass(cls: string): Promise<void> {
+        for (const [id, c] of expected) {
+            if (c === cls) {
                 assert.equal(await deleteRule(s, id), "deleted");
                 expected.delete(id);
             }
         }
+    }
+
+    it("review --live: drift is a finding (exit 1); retire targets, the change itself, are not", async () => {
+        const drifting = reviewLive();
+        assert.equal(drifting.status, 1);
+        const drift = [...expected].filter(([, c]) => c === "drift").map(([id]) => id);
+        assert.deepEqual(drifting.json.stacks[0].live.drift.map((d) => d.id).sort(), drift.sort());
+        assert.equal(drifting.json.drift, drift.length);
+        await deleteClass("drift");
+        const retiring = reviewLive();
+        assert.equal(retiring.status, 0, JSON.stringify(retiring.json));
+        assert.equal(retiring.json.stacks[0].live.retireTargets.length, 2);
+        assert.equal(audit().status, 1, "a retire target is still a finding for the audit");
+    });
+
+    it("exits 0 once only allowed and unrelated rules are left", async () => {
+        await deleteClass("retire");
         assert.equal(audit().status, 0);
     });
 });
