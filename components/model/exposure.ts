@@ -205,7 +205,9 @@ export function exposureBeyond(
 
 /**
  * The rules once the plan is applied: one rule per allow entry added to the managed group (ids
- * "planned:<resource name>"), the retire target ids removed.
+ * "planned:<resource name>", the name being entryName(entry), as the rule resource is named after
+ * its component's prefix), the retire target ids removed. An entry already live is listed twice;
+ * the union does not change.
  */
 export function rulesAfterPlan(
     before: GroupRule[],
