@@ -89,4 +89,6 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     "verify.custom[].expect.exitCode": "The expected exit code.",
     "verify.custom[].expect.stdoutMatches": "A regular expression stdout must match.",
     "verify.custom[].timeoutSeconds": "Timeout of the command, in seconds.",
+    "verify.custom[].env":
+        "Environment variables for the command; values may be Pulumi secrets (`pulumi config set --secret`), kept encrypted in state and never printed.",
 };
