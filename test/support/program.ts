@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Captured, captureOptions } from "./mocks";
-import { installMocks, outputValue, registered, reset } from "../../tools/mock/runtime";
+import { installMocks, outputValue, Registered, registered, reset } from "../../tools/mock/runtime";
 import { FakeCloud, fakeLookups } from "../../tools/mock/fake-cloud";
 import { loadStackConfig } from "../../components/config/stackfile";
 import type { StackConfig } from "../../components/config/schema";
@@ -122,3 +122,11 @@ export const ruleRows = () =>
                 `${r.name} ${r.inputs.portRangeMin}/${r.inputs.protocol} ${r.inputs.remoteIpPrefix}`,
         )
         .sort();
+
+/** The group as an update leaves it: each declared rule live, as `tight-<n>`. */
+export function tightRules(declared: Registered[]): NeutronRule[] {
+    return declared.map((r, i) => ({
+        ...wide(`tight-${i}`, r.inputs.portRangeMin as number, r.inputs.remoteIpPrefix as string),
+        description: r.inputs.description as string,
+    }));
+}

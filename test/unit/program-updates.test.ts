@@ -1,13 +1,22 @@
 // The program under Pulumi's mock runtime across updates: adoption, a new unit, a role change,
 // Juju 2.9, and the stack config as pulumi.Config hands it over.
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
-import { exampleConfig, fake, RULE, ruleRows, rulingCloud, run, wide } from "../support/program";
-import { registered } from "../../tools/mock/runtime";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SCENARIOS } from "../support/program";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    exampleConfig,
+    fake,
+    RULE,
+    ruleRows,
+    rulingCloud,
+    run,
+    SCENARIOS,
+    tightRules,
+    wide,
+} from "../support/program";
+import { registered } from "../../tools/mock/runtime";
 import { parseStackConfig } from "../../components/config/schema";
 import { readPulumiConfig } from "../../components/program";
 
@@ -22,14 +31,7 @@ describe("program across updates (mock runtime)", function () {
         await run(exampleConfig());
         const first = registered.filter((r) => r.type === RULE);
         // The group as the first update leaves it: the tight rules in place, the wide ones gone.
-        fake.cloud.rules = first.map((r, i) => ({
-            ...wide(
-                `tight-${i}`,
-                r.inputs.portRangeMin as number,
-                r.inputs.remoteIpPrefix as string,
-            ),
-            description: r.inputs.description as string,
-        }));
+        fake.cloud.rules = tightRules(first);
         const { outputs, captured } = await run(exampleConfig());
         const ruleOpts = captured.filter((c) => c.type === RULE);
         assert.equal(ruleOpts.length, 7);
@@ -104,14 +106,7 @@ describe("program across updates (mock runtime)", function () {
         // gateway now holds the operator's old address.
         const first = registered.filter((r) => r.type === RULE);
         fake.cloud = rulingCloud();
-        fake.cloud.rules = first.map((r, i) => ({
-            ...wide(
-                `tight-${i}`,
-                r.inputs.portRangeMin as number,
-                r.inputs.remoteIpPrefix as string,
-            ),
-            description: r.inputs.description as string,
-        }));
+        fake.cloud.rules = tightRules(first);
         fake.cloud.routers[0].ips = ["10.12.4.1"];
         const config = exampleConfig();
         config.operator = { ...config.operator, cidrs: ["10.12.4.2/32"] };
