@@ -178,17 +178,8 @@ function refuseOwnCloudsReading(
             );
         }
     }
-    // gophercloud reads only auth: keys spelt with underscores, and no `insecure`.
-    const readable = [
-        "auth",
-        "auth_type",
-        "region_name",
-        "interface",
-        "endpoint_type",
-        "verify",
-        "cacert",
-        "identity_api_version",
-    ];
+    // gophercloud reads identity keys only under auth: spelt with underscores, and no
+    // `insecure` or per-service interface; other keys (volume_api_version, ...) do not matter.
     const authReadable = [
         "auth_url",
         "username",
@@ -213,8 +204,15 @@ function refuseOwnCloudsReading(
         if (!isRecord(entry)) {
             continue;
         }
+        const identityKey = (k: string) => {
+            const plain = k.replace(/-/g, "_");
+            return (
+                authReadable.includes(plain) ||
+                /^tenant_|^network_(interface|endpoint_type)$|^insecure$/.test(plain)
+            );
+        };
         const odd = [
-            ...Object.keys(entry).filter((k) => !readable.includes(k)),
+            ...Object.keys(entry).filter(identityKey),
             ...(isRecord(entry.auth)
                 ? Object.keys(entry.auth)
                       .filter((k) => !authReadable.includes(k))

@@ -119,7 +119,17 @@ describe("openstack provider inputs", () => {
             err.message,
             /gophercloud ignores auth\.project-domain-name, which openstacksdk reads/,
         );
-        assert.doesNotThrow(inputsFor(prodEntry, { OS_CLOUD: "prod" }));
+        const topLevel = {
+            ...prodEntry,
+            project_domain_name: "Default",
+            auth: { ...prodEntry.auth, project_domain_name: undefined },
+        };
+        assert.match(
+            refusal(inputsFor(topLevel, { OS_CLOUD: "prod" })).message,
+            /gophercloud ignores project_domain_name/,
+        );
+        const apiVersions = { ...prodEntry, identity_api_version: 3, volume_api_version: 3 };
+        assert.doesNotThrow(inputsFor(apiVersions, { OS_CLOUD: "prod" }));
     });
 
     it("refuses, with OS_CLOUD set, a clouds.yml the provider would not find", () => {
