@@ -3,6 +3,7 @@
 // Juju's own formats (cmd/juju/status/formatted.go, cmd/juju/action/common.go of 2.9), through
 // the fake juju.
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -161,5 +162,71 @@ describe("measurement: Juju 2.9 output keys", () => {
         assert.match(failure.got, /^no return code/);
         assert.doesNotMatch(err.message, /return code 0/);
         assert.equal((await listUnits(t)).length, 3);
+    });
+});
+
+describe("measurement: a real ip -j route get in a network namespace", function () {
+    const ns = `juju-test-${process.pid}`;
+    let created = false;
+
+    before(function () {
+        try {
+            const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+            ip("netns", "add", ns);
+            created = true;
+            ip("-n", ns, "link", "set", "lo", "up");
+            ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
+            ip("-n", ns, "link", "set", "eth0", "up");
+            ip("-n", ns, "link", "set", "peer0", "up");
+            ip("-n", ns, "addr", "add", "10.12.4.154/22", "dev", "eth0");
+            ip("-n", ns, "addr", "add", "10.20.0.9/24", "dev", "peer0");
+            ip("-n", ns, "route", "add", "default", "via", "10.12.4.1");
+        } catch {
+            this.skip();
+        }
+    });
+
+    after(() => {
+        if (created) {
+            execFileSync("ip", ["netns", "del", ns]);
+        }
+    });
+
+    const inNamespace = (dir: string) =>
+        ["magnum/0", "magnum/1", "magnum/2"].forEach((u) => answer(dir, u, "local", ns));
+
+    it("measures the namespace's preferred source toward the API", async () => {
+        const routed = await measureConductorSources(
+            target("juju3-lxd", inNamespace),
+            "203.0.113.10",
+        );
+        assert.deepEqual(
+            routed.map((s) => s.address),
+            ["10.12.4.154", "10.12.4.154", "10.12.4.154"],
+        );
+        const onLink = await measureConductorSources(
+            target("juju3-lxd", inNamespace),
+            "10.20.0.77",
+        );
+        assert.deepEqual(
+            onLink.map((s) => s.address),
+            ["10.20.0.9", "10.20.0.9", "10.20.0.9"],
+        );
+    });
+
+    it("refuses an API address the unit holds itself, naming every unit", async () => {
+        const err = await rejection(
+            measureConductorSources(target("juju3-lxd", inNamespace), "10.12.4.154"),
+        );
+        assert.deepEqual(
+            err.failures.map((f) => f.unit),
+            ["magnum/0", "magnum/1", "magnum/2"],
+        );
+        for (const failure of err.failures) {
+            assert.match(
+                failure.got,
+                /^the API address 10\.12\.4\.154 is local to this unit \(a local route/,
+            );
+        }
     });
 });

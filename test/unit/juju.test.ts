@@ -2,7 +2,6 @@
 // formats of Juju 3 and 2.9. One test measures for real: `ip -j route get` inside a network
 // namespace the test creates.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -423,54 +422,5 @@ describe("juju: runOnUnits", () => {
             `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' '${kubeconfig}'`,
         );
         assert.strictEqual(runs[0].stdout, "https://10.12.7.222:6443\n");
-    });
-});
-
-describe("juju: a real ip -j route get in a network namespace", function () {
-    const ns = `juju-test-${process.pid}`;
-    let created = false;
-
-    before(function () {
-        try {
-            const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
-            ip("netns", "add", ns);
-            created = true;
-            ip("-n", ns, "link", "set", "lo", "up");
-            ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
-            ip("-n", ns, "link", "set", "eth0", "up");
-            ip("-n", ns, "link", "set", "peer0", "up");
-            ip("-n", ns, "addr", "add", "10.12.4.154/22", "dev", "eth0");
-            ip("-n", ns, "addr", "add", "10.20.0.9/24", "dev", "peer0");
-            ip("-n", ns, "route", "add", "default", "via", "10.12.4.1");
-        } catch {
-            this.skip();
-        }
-    });
-
-    after(() => {
-        if (created) {
-            execFileSync("ip", ["netns", "del", ns]);
-        }
-    });
-
-    it("measures the namespace's preferred source toward the API", async () => {
-        const inNamespace = (dir: string) =>
-            ["magnum/0", "magnum/1", "magnum/2"].forEach((u) => writeUnit(dir, u, "local", ns));
-        const routed = await measureConductorSources(
-            target("juju3-lxd", { edit: inNamespace }),
-            "203.0.113.10",
-        );
-        assert.deepStrictEqual(
-            routed.map((s) => s.address),
-            ["10.12.4.154", "10.12.4.154", "10.12.4.154"],
-        );
-        const onLink = await measureConductorSources(
-            target("juju3-lxd", { edit: inNamespace }),
-            "10.20.0.77",
-        );
-        assert.deepStrictEqual(
-            onLink.map((s) => s.address),
-            ["10.20.0.9", "10.20.0.9", "10.20.0.9"],
-        );
     });
 });

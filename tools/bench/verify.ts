@@ -1,8 +1,9 @@
 // `npm run bench -- verify`: the conductor handshake over 3, 30 and 300 units through the fake
 // juju, each unit answering with a recorded probe line after a set latency (Juju runs a call's
 // tasks in parallel, so a call lasts one unit's latency). Reports the wall time against one
-// probe's time (target: at most 1.5 at 30 units), what an all-timeout round costs against the
-// probe's timeout (target: once, not once per unit), and what one hung unit costs.
+// probe's time (target: at most 1.5 at 300 units), what an all-timeout round costs against the
+// probe's timeout (target: once, not once per unit), and what one hung unit costs against the
+// juju timeout (target: once; its call is hedged unit by unit at half the timeout).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -115,14 +116,14 @@ export async function run(): Promise<object> {
             30,
             timeoutMs,
         );
-        // One unit never answers: its call hits the juju timeout, then the unit is asked alone.
+        // One unit never answers: its call is hedged unit by unit; it ends at the juju timeout.
         const hung = await measure(
             scenario(root, 30, (i) => (i === 7 ? "hang" : "connected")),
             30,
             LATENCY_MS,
             1,
         );
-        const at30 = sizes.find((s) => s.units === 30)!;
+        const at300 = sizes.find((s) => s.units === 300)!;
         return {
             perUnitLatencyMs: LATENCY_MS,
             concurrency: CONCURRENCY,
@@ -139,9 +140,11 @@ export async function run(): Promise<object> {
                 units: 30,
                 jujuTimeoutMs: JUJU_TIMEOUT_S * 1000,
                 wallMs: hung.wallMs,
+                timeoutsPaid: Math.round((hung.wallMs / (JUJU_TIMEOUT_S * 1000)) * 100) / 100,
                 passed: hung.passed,
             },
-            target: { ratioAt30: 1.5, met: at30.ratio <= 1.5 },
+            loadAverage: os.loadavg()[0],
+            target: { ratioAt300: 1.5, met: at300.ratio <= 1.5 },
         };
     } finally {
         fs.rmSync(root, { recursive: true, force: true });
