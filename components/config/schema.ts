@@ -284,7 +284,7 @@ function prefixMessage(input: unknown): string {
         parsePrefix(String(input));
         return "invalid prefix";
     } catch (err) {
-        return `${(err as Error).message} (an address or CIDR such as 10.12.4.1/32)`;
+        return (err as Error).message;
     }
 }
 

@@ -119,4 +119,26 @@ describe("plan", () => {
             ["any address on tcp 6443"],
         );
     });
+
+    it("passes the configured floors to the derivation", () => {
+        const narrow = parseStackConfig({
+            securityGroup: { name: "capi-mgmt-sg" },
+            api: { address: "10.12.7.222" },
+            conductors: { static: { addresses: ["10.12.4.154"], reason: "no juju in this lab" } },
+            operator: { cidrs: ["10.12.0.0/20"], reason: "the operators' office range" },
+            minPrefixLength: 24,
+            verify: { conductors: { enabled: false } },
+        });
+        assert.throws(
+            () =>
+                planIngress(narrow, {
+                    group: { id: G, name: "capi-mgmt-sg" },
+                    api: { address: "10.12.7.222", port: 6443, provenance: "config" },
+                    ...configuredSources(narrow),
+                    rules: [],
+                    warnings: [],
+                }),
+            /operator source 10.12.0.0\/20 .* is wider than \/24/,
+        );
+    });
 });

@@ -4,6 +4,7 @@ import {
     classifyRules,
     coversPort,
     entryKey,
+    isAnySource,
     isOwnDescription,
     remotePrefix,
     NeutronRule,
@@ -338,5 +339,13 @@ describe("rules", () => {
             classOf(rule({ remote_address_group_id: "ag-1", remote_ip_prefix: "10.12.4.154/32" })),
             "drift: remote address group ag-1 reaches 6443/tcp",
         );
+    });
+
+    it("knows a rule that admits any source", () => {
+        assert.ok(isAnySource(rule({ remote_ip_prefix: null })));
+        assert.ok(isAnySource(rule({ ethertype: "IPv6", remote_ip_prefix: "::/0" })));
+        assert.ok(!isAnySource(rule({ remote_ip_prefix: "0.0.0.0/1" })));
+        assert.ok(!isAnySource(rule({ remote_ip_prefix: null, remote_group_id: "sg-2" })));
+        assert.ok(!isAnySource(rule({ remote_ip_prefix: null, remote_address_group_id: "ag" })));
     });
 });
