@@ -135,6 +135,7 @@ describe("plan", () => {
                     group: { id: G, name: "capi-mgmt-sg" },
                     api: { address: "10.12.7.222", port: 6443, provenance: "config" },
                     ...configuredSources(narrow),
+                    apiPorts: [],
                     rules: [],
                     warnings: [],
                 }),
