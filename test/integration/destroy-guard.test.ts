@@ -4,7 +4,13 @@
 import { strict as assert } from "node:assert";
 import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
 import { GateOutputs, measureRules, readbackGateProvider } from "../../components/apply/gate";
-import { createRule, deleteRule, entryRuleBody, listRules, RuleCreate } from "../../components/openstack/networking";
+import {
+    createRule,
+    deleteRule,
+    entryRuleBody,
+    listRules,
+    RuleCreate,
+} from "../../components/openstack/networking";
 import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
 import { openSession, Session } from "../../components/openstack/keystone";
 import {
