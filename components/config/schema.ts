@@ -2,6 +2,7 @@
 // with one message per problem (key path, what is wrong, an example) and nothing is declared.
 import { z } from "zod";
 import { parseHostAddress, parsePrefix } from "../model/cidr";
+import { DIGEST_PATTERN } from "../plan/approval";
 
 export const NAMESPACE = "capi-mgmt-ingress";
 export const DEFAULT_API_PORT = 6443;
@@ -72,6 +73,8 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 
 const waiver = z.strictObject({ cidr, reason });
 
+const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
+
 const timeoutSeconds = (fallback: number, max = 600) =>
     z.number().positive().max(max).default(fallback);
 
@@ -138,6 +141,11 @@ export const stackConfigSchema = z
         minPrefixLengthIpv6: z.number().int().min(0).max(128).default(48),
         waivers: z.array(waiver).default([]),
         allowDestroy: z.boolean().default(false),
+        // The retirement digest a reviewer approved (components/plan/approval.ts).
+        approvedRetirement: z
+            .union([digest, z.strictObject({ digest, targets: z.array(z.string().min(1)) })])
+            .transform((a) => (typeof a === "string" ? { digest: a } : a))
+            .optional(),
         verify: verify.default({
             mode: "onChange",
             conductors: { enabled: true, timeoutSeconds: 5 },
@@ -189,6 +197,7 @@ const EXAMPLES: [string, string][] = [
     ["minPrefixLength", "minPrefixLength: 16"],
     ["waivers", 'waivers: [{ cidr: 10.0.0.0/8, reason: "..." }]'],
     ["allowDestroy", "allowDestroy: false"],
+    ["approvedRetirement", "approvedRetirement: { digest: sha256:<from the review>, targets: [...] }"],
     ["cloud", "cloud: mycloud"],
     ["verify.operator", "verify: { operator: { kubeconfig: ~/.kube/mgmt.yaml } }"],
     ["verify.tenant", "verify: { tenant: { kubeconfig: ~/.kube/beta.yaml, image: busybox:1.36 } }"],

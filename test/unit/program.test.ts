@@ -16,6 +16,7 @@ import {
 } from "../support/mocks";
 import type { StackConfig } from "../../components/config/schema";
 import type { NeutronRule } from "../../components/model/rules";
+import { retirementDigest } from "../../components/plan/approval";
 
 let cloud: FakeCloud;
 installMocks(() => cloud);
@@ -103,6 +104,13 @@ function exampleConfig(overrides: Partial<StackConfig> = {}): StackConfig {
         ...config,
         conductors: {
             juju: { ...config.conductors.juju!, bin: FAKE_JUJU, env: undefined } as never,
+        },
+        // The ruling's two wide rules, approved (test/unit/approval.test.ts covers the refusals).
+        approvedRetirement: {
+            digest: retirementDigest(GROUP, [
+                { id: "wide-6443", shape: shape(6443) },
+                { id: "wide-22", shape: shape(22) },
+            ]),
         },
         ...overrides,
     };
