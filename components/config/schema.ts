@@ -197,7 +197,10 @@ const EXAMPLES: [string, string][] = [
     ["minPrefixLength", "minPrefixLength: 16"],
     ["waivers", 'waivers: [{ cidr: 10.0.0.0/8, reason: "..." }]'],
     ["allowDestroy", "allowDestroy: false"],
-    ["approvedRetirement", "approvedRetirement: { digest: sha256:<from the review>, targets: [...] }"],
+    [
+        "approvedRetirement",
+        "approvedRetirement: { digest: sha256:<from the review>, targets: [...] }",
+    ],
     ["cloud", "cloud: mycloud"],
     ["verify.operator", "verify: { operator: { kubeconfig: ~/.kube/mgmt.yaml } }"],
     ["verify.tenant", "verify: { tenant: { kubeconfig: ~/.kube/beta.yaml, image: busybox:1.36 } }"],

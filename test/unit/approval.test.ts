@@ -84,7 +84,11 @@ function config(approvedRetirement?: unknown) {
 /** The program's outputs, resolved (so every resource has registered). */
 async function evaluate(approved: unknown, rules: NeutronRule[]) {
     reset();
-    const outputs = await program.runProgram("capi-mgmt", config(approved), lookups(() => rules));
+    const outputs = await program.runProgram(
+        "capi-mgmt",
+        config(approved),
+        lookups(() => rules),
+    );
     const resolved: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(outputs)) {
         resolved[key] = await outputValue(value);
