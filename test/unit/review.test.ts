@@ -3,11 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
-import {
-    renderComparison,
-    renderReview,
-    ReviewInput,
-} from "../../components/review/markdown";
+import { renderComparison, renderReview, ReviewInput } from "../../components/review/markdown";
 import { roleDescription } from "../../components/model/rules";
 import { maskSecrets } from "../../components/review/settings";
 import { loadStackConfig } from "../../components/config/stackfile";
