@@ -80,12 +80,19 @@ export function renderStackDiff(diff: StackDiff): string[] {
         lines.push("", "#### Retirement (measured live)", "");
         lines.push(...retirementRows(diff.retirement.base, diff.retirement.head));
     }
-    lines.push(
-        "",
-        "#### Effective exposure",
-        "",
-        "_Not derived yet: the exposure model (components/model/exposure.ts) is not part of this build._",
-    );
+    lines.push("", "#### Effective exposure of the API's port after `up`", "");
+    if (diff.exposure === null) {
+        lines.push("_Derived from the live rules: run with `--live`._");
+    } else if (diff.exposure.length === 0) {
+        lines.push("No change.");
+    } else {
+        lines.push(
+            ...table(
+                ["port", "family", "base", "head"],
+                diff.exposure.map((e) => [`${e.port}/tcp`, e.ethertype, e.base, e.head]),
+            ),
+        );
+    }
     return lines;
 }
 

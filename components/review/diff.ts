@@ -6,6 +6,7 @@ import { DEFAULT_API_PORT, parseStackConfig, retireSelectors, StackConfig } from
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings } from "./settings";
+import { computeExposure, describeExposure, Ethertype, rulesAfterPlan } from "../model/exposure";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -39,6 +40,13 @@ export interface SelectorChange {
     ports: number[];
 }
 
+export interface ExposureChange {
+    port: number;
+    ethertype: Ethertype;
+    base: string;
+    head: string;
+}
+
 export interface TargetRow {
     id: string;
     admits: string;
@@ -64,16 +72,17 @@ export interface StackDiff {
     /** Live only: the retire targets each side would delete, and their digests. */
     retirement?: { base?: RetirementSide; head?: RetirementSide };
     /**
-     * The change in the API port's effective exposure. Null until the exposure model
-     * (components/model/exposure.ts) is there to derive it.
+     * Live only (null without a measurement): what the API's port admits once `up` has applied
+     * each side, per protected port and family, where the two sides differ.
      */
-    exposure: null;
+    exposure: ExposureChange[] | null;
     notes: string[];
 }
 
 interface Side {
     config?: StackConfig;
     plan?: Plan;
+    found?: Discovered;
 }
 
 /** One stack's review of a change; `live` says both sides carry a measurement. */
@@ -95,7 +104,12 @@ export function diffStack(
                 ? "unchanged"
                 : "modified";
     const notes: string[] = [];
-    if (!live) {
+    if (live) {
+        notes.push(
+            "Effective exposure from the managed group's measured rules with each side applied " +
+                "(remote groups count as any address).",
+        );
+    } else {
         notes.push(
             "Allow-set rows from the stack files alone: conductors measured through Juju and " +
                 "hairpin subnets and routers are derived at preview (run with --live to include them).",
@@ -110,7 +124,7 @@ export function diffStack(
         allowSet: diffAllowSets(b.plan?.allowSet ?? [], h.plan?.allowSet ?? []),
         retireSelectors: diffSelectors(b.config, h.config),
         retirement: live ? { base: retirementSide(b), head: retirementSide(h) } : undefined,
-        exposure: null,
+        exposure: live ? diffExposure(b, h) : null,
         notes,
     };
 }
@@ -135,7 +149,7 @@ function evaluateSide(which: string, input: SideInput, live: boolean, problems: 
     try {
         const plan = planIngress(config, input.found ?? configuredOnly(config));
         plan.allowSet = plan.allowSet.filter((e) => !e.provenance.includes(MEASURED_AT_PREVIEW));
-        return { config, plan };
+        return { config, plan, found: input.found };
     } catch (err) {
         problems.push(`${which}: ${message(err)}`);
         return { config };
@@ -222,6 +236,44 @@ function diffSelectors(base?: StackConfig, head?: StackConfig): SelectorChange[]
             .filter((s) => !beforeKeys.has(key(s)))
             .map((s) => ({ change: "gained" as const, ...s })),
     ];
+}
+
+/**
+ * The exposure each side leaves once applied: the measured rules of the managed group, plus the
+ * side's allow-set, minus its retire targets (remote groups count as any address, as unresolved).
+ */
+function diffExposure(base: Side, head: Side): ExposureChange[] {
+    const after = (side: Side) => {
+        if (!side.plan || !side.found || !side.config) {
+            return undefined;
+        }
+        const { plan, found, config } = side;
+        const rules = rulesAfterPlan(
+            found.rules.map((rule) => ({ group: found.group, rule })),
+            found.group,
+            plan.allowSet,
+            plan.retireTargets.map((t) => t.id),
+        );
+        return computeExposure({
+            rules,
+            remotes: { groups: new Map(), addressGroups: new Map() },
+            protectedPorts: config.protectedPorts,
+            portSecurity: true,
+        }).ports;
+    };
+    const [b, h] = [after(base), after(head)];
+    const keys = [...new Set([...(b ?? []), ...(h ?? [])].map((p) => `${p.port}|${p.ethertype}`))];
+    return keys.flatMap((key) => {
+        const [port, ethertype] = [Number(key.split("|")[0]), key.split("|")[1] as Ethertype];
+        const describe = (ports?: typeof b) => {
+            const found = ports?.find((p) => p.port === port && p.ethertype === ethertype);
+            return ports === undefined
+                ? "(no stack)"
+                : describeExposure(found?.parts ?? [], ethertype);
+        };
+        const [before, now] = [describe(b), describe(h)];
+        return before === now ? [] : [{ port, ethertype, base: before, head: now }];
+    });
 }
 
 function retirementSide(side: Side): RetirementSide | undefined {

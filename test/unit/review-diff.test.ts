@@ -212,6 +212,13 @@ describe("review: base against head", () => {
             diff.allowSet.map((r) => `${r.change} ${r.role} ${r.port} ${r.source}`),
             ["gained hairpin 6443 10.30.0.0/24"],
         );
+        assert.deepEqual(
+            diff.exposure!.map((e) => `${e.port} ${e.ethertype}`),
+            ["6443 IPv4"],
+        );
+        assert.ok(diff.exposure![0].head.includes("10.30.0.0/24"));
+        assert.ok(!diff.exposure![0].base.includes("10.30.0.0/24"));
+        assert.doesNotMatch(diff.exposure![0].head, /every IPv4 address/);
         const { base: b, head: h } = diff.retirement!;
         assert.deepEqual(b!.targets, h!.targets);
         assert.equal(
