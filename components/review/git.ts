@@ -103,3 +103,42 @@ function git(args: string[], cwd: string): string {
     }
     return run.stdout;
 }
+
+/** Files whose change can change every stack's preview: the program, its packages, the pack. */
+const AFFECTS_EVERY_STACK =
+    /^(index\.ts|Pulumi\.yaml|package(-lock)?\.json|tsconfig\.json|components\/|policy\/)/;
+
+/** Stack files that describe no real environment: the template and the local rehearsal. */
+export const NOT_DEPLOYED = new Set(["example", "rehearsal"]);
+
+export interface StackToRun {
+    stack: string;
+    /** Why it runs: its stack file changed, or code every stack runs did. */
+    why: "stack file added" | "stack file changed" | "code changed";
+}
+
+/**
+ * The stacks a change must be previewed (and, once merged, applied) in: those whose stack file
+ * was added or changed, and every stack at head when the program or the policy pack changed.
+ * A deleted stack file is left out (its stack is destroyed by hand, never by a merge), and so
+ * are the stacks of NOT_DEPLOYED. Sorted by name.
+ */
+export function stacksToRun(files: ChangedFile[], stacksAtHead: string[]): StackToRun[] {
+    const chosen = new Map<string, StackToRun["why"]>();
+    for (const { stack, status } of changedStacks(files)) {
+        if (status !== "deleted") {
+            chosen.set(stack, status === "added" ? "stack file added" : "stack file changed");
+        }
+    }
+    if (files.some((f) => AFFECTS_EVERY_STACK.test(f.path))) {
+        for (const stack of stacksAtHead) {
+            if (!chosen.has(stack)) {
+                chosen.set(stack, "code changed");
+            }
+        }
+    }
+    return [...chosen]
+        .filter(([stack]) => !NOT_DEPLOYED.has(stack))
+        .map(([stack, why]) => ({ stack, why }))
+        .sort((a, b) => a.stack.localeCompare(b.stack));
+}
