@@ -9,8 +9,8 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { isAnyAddress, isHostRoute, parsePrefix } from "../components/model/cidr";
-import { stackConfigSchema } from "../components/config/schema";
+import { isAnyAddress, isHostRoute, parsePrefix } from "./shared/model/cidr";
+import { stackConfigSchema } from "./shared/config/schema";
 import {
     coversPort,
     describePorts,
@@ -18,7 +18,7 @@ import {
     NeutronRule,
     remotePrefix,
     roleDescription,
-} from "../components/model/rules";
+} from "./shared/model/rules";
 
 /** The dynamic resource that deletes the wide rules measured at preview. */
 export const RETIREMENT_TYPE = "pulumi-nodejs:dynamic/retirement:WideRuleRetirement";

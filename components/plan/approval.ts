@@ -1,7 +1,14 @@
 // The retirement digest and its approval: a deletion is declared only when the retire targets
 // measured now are the ones a reviewer approved (stack key approvedRetirement). Pure: no Pulumi.
 import { createHash } from "node:crypto";
-import type { RetireTarget } from "./plan";
+import type { RuleShape } from "../model/rules";
+
+/** A retire target as the plan measured it (components/plan/plan.ts). */
+export interface RetireTarget {
+    id: string;
+    shape: RuleShape;
+    admits: string;
+}
 
 export const DIGEST_FORMAT = "capi-mgmt-ingress retirement v1";
 
