@@ -10,6 +10,7 @@ import { loadStackConfig } from "../components/config/stackfile";
 export function policyConfigFor(config: StackConfig) {
     return {
         "no-any-source-on-protected-ports": { protectedPorts: config.protectedPorts },
+        "no-rule-set-admits-a-whole-family": { protectedPorts: config.protectedPorts },
         "wide-prefixes-carry-a-waiver": {
             protectedPorts: config.protectedPorts,
             minPrefixLength: config.minPrefixLength,

@@ -17,7 +17,7 @@ export const ANY_ADDRESS: Record<Ethertype, string> = { IPv4: "0.0.0.0/0", IPv6:
 
 const FAMILY_SIZE: Record<Ethertype, bigint> = { IPv4: 1n << 32n, IPv6: 1n << 128n };
 
-/** A canonical CIDR's range (the CIDR must come from cidr.ts or from this module). */
+/** A canonical CIDR's range (the CIDR must come from cidr.ts or from this module: RFC 5952). */
 export function rangeOf(cidr: string): AddressRange {
     const [start, end, version] = parse(cidr);
     return { cidr, ethertype: version === 4 ? "IPv4" : "IPv6", start, end };
@@ -94,7 +94,13 @@ export function subtractRanges(range: AddressRange, removed: AddressRange[]): Ad
         relevant.map((r) => r.cidr),
         true,
     );
-    return rest.length <= 1 ? rest.map(canonicalRange) : merge(rest, true).map(canonicalRange);
+    const pieces = rest.map(canonicalRange);
+    return pieces.length <= 1
+        ? pieces
+        : merge(
+              pieces.map((r) => r.cidr),
+              true,
+          ).map(canonicalRange);
 }
 
 /**
@@ -123,14 +129,14 @@ export function familyShare(ranges: AddressRange[], ethertype: Ethertype): numbe
     return Number((total * 1_000_000n) / FAMILY_SIZE[ethertype]) / 1_000_000;
 }
 
-/** fast-cidr-tools prints IPv6 its own way; the project writes RFC 5952, as ipaddr.js does. */
+/**
+ * fast-cidr-tools prints IPv6 its own way, and reads back wrongly some of what it prints
+ * (`1:2:3:4:5:6:7::`, a single zero group compressed): its output is rewritten in RFC 5952, as
+ * ipaddr.js writes it, before anything reads it again.
+ */
 function canonicalRange(cidr: string): AddressRange {
-    const range = rangeOf(cidr);
-    if (range.ethertype === "IPv4") {
-        return range;
-    }
     const [address, length] = cidr.split("/");
-    return { ...range, cidr: `${ipaddr.parse(address).toString()}/${length}` };
+    return rangeOf(`${ipaddr.parse(address).toString()}/${length}`);
 }
 
 function compare(a: bigint, b: bigint): number {
