@@ -1,19 +1,33 @@
-// `npm run audit -- --stack <env> [--json]`: classifies every live rule of the group without the
-// engine. Exits 1 when a rule is drift or a retire target, 2 when the audit itself fails.
-import { parseArgs } from "node:util";
+// `capi-mgmt-ingress audit --stack <env> [--json]`: classifies every live rule of the group
+// without the engine. A rule that is drift or a retire target is a finding (exit 1).
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
+import { discoveryLabel, Paint, Progress } from "./cli/output";
 
-async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: { stack: { type: "string" }, json: { type: "boolean", default: false } },
-    });
-    if (!values.stack) {
-        throw new Error("usage: npm run audit -- --stack <env> [--json]");
-    }
-    const live = await liveReview(loadStackConfig(values.stack));
-    const rows = live.plan.classified.map((c) => ({
+export interface AuditReport {
+    stack: string;
+    group: string;
+    /** Every rule of the group, with its class (managed, adoptable, retire, drift, unrelated). */
+    rules: {
+        id: string;
+        class: string;
+        direction: string;
+        ethertype: string;
+        ports: string;
+        remote: string;
+        reason: string;
+    }[];
+    /** Allow entries with no live rule: normal before the first `up`, a lockout risk after it. */
+    missing: { role: string; port: number; source: string }[];
+    /** Rules that are drift or retire targets. */
+    failing: number;
+}
+
+export async function runAudit(stack: string, progress: Progress): Promise<AuditReport> {
+    const config = loadStackConfig(stack);
+    const live = await progress.step(discoveryLabel(stack, config), () => liveReview(config));
+    const rules = live.plan.classified.map((c) => ({
         id: c.rule.id,
         class: c.class,
         direction: c.rule.direction,
@@ -26,48 +40,42 @@ async function main(): Promise<number> {
             "(any)",
         reason: c.reason,
     }));
-    const failing = rows.filter((r) => r.class === "drift" || r.class === "retire").length;
-    // Allow entries with no live rule: normal before the first `up`, a lockout risk after it.
     const missing = live.plan.allowSet
         .filter((e) => !live.plan.adoptions.has(e))
         .map((e) => ({ role: e.role, port: e.port, source: e.remoteIpPrefix }));
-    if (values.json) {
-        console.log(
-            JSON.stringify(
-                { stack: values.stack, group: live.group, rules: rows, missing },
-                null,
-                2,
-            ),
-        );
-    } else {
-        console.log(`group ${live.group}`);
-        console.table(
-            rows.map(({ id, class: c, ethertype, ports, remote, reason }) => ({
-                id,
-                class: c,
-                ethertype,
-                ports,
-                remote,
-                reason,
-            })),
-        );
-        if (missing.length > 0) {
-            console.log("allow entries with no rule on the group:");
-            console.table(missing);
-        }
-        console.log(
-            failing
-                ? `${failing} rule(s) are drift or retire targets`
-                : "tight: no drift, nothing to retire",
-        );
-    }
-    return failing ? 1 : 0;
+    const failing = rules.filter((r) => r.class === "drift" || r.class === "retire").length;
+    return { stack, group: live.group, rules, missing, failing };
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(2);
-    },
-);
+/** The report as an operator reads it in a terminal. */
+export function formatAudit(report: AuditReport, paint: Paint): string {
+    const lines = [`group ${report.group}`, table(report.rules)];
+    if (report.missing.length > 0) {
+        lines.push("allow entries with no rule on the group:", table(report.missing));
+    }
+    lines.push(
+        report.failing
+            ? paint.bad(`${report.failing} rule(s) are drift or retire targets`)
+            : paint.ok("tight: no drift, nothing to retire"),
+    );
+    return lines.join("\n") + "\n";
+}
+
+function table(rows: object[]): string {
+    if (rows.length === 0) {
+        return "(none)";
+    }
+    const header = Object.keys(rows[0]).filter((k) => k !== "direction");
+    const cells = rows.map((row) =>
+        header.map((k) => String((row as Record<string, unknown>)[k] ?? "")),
+    );
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+    return [header.map((h) => h.toUpperCase()), ...cells]
+        .map((row) =>
+            row
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}

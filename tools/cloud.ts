@@ -1,30 +1,19 @@
-// `npm run cloud:up` / `npm run cloud:down`: the local Keystone + neutron-server on loopback.
-// `ts-node --transpile-only tools/cloud.ts status` prints whether it runs and its memory.
+// `capi-mgmt-ingress cloud up|down|status`: the local Keystone + neutron-server on loopback
+// (LOCAL_CLOUD_HOST, 127.0.0.1 by default). Each prints one JSON document.
 import { cloudMemory, ensureCloud, stopCloud } from "./localcloud/cloud";
+import { Progress } from "./cli/output";
 
-const commands: Record<string, () => Promise<unknown>> = {
-    up: async () => {
+export const cloudCommands = {
+    up: async (progress: Progress) => {
         const started = Date.now();
-        const cloud = await ensureCloud();
+        const cloud = await progress.step("starting the local Keystone and Neutron", () =>
+            ensureCloud(),
+        );
         return { ...cloud, seconds: (Date.now() - started) / 1000, memory: cloudMemory() };
     },
-    down: async () => {
-        await stopCloud();
+    down: async (progress: Progress) => {
+        await progress.step("stopping the local Keystone and Neutron", () => stopCloud());
         return { stopped: true };
     },
     status: async () => ({ memory: cloudMemory() }),
-};
-
-async function main(): Promise<void> {
-    const command = commands[process.argv[2] ?? ""];
-    if (process.argv.length !== 3 || command === undefined) {
-        console.error(`usage: ts-node tools/cloud.ts <${Object.keys(commands).join("|")}>`);
-        process.exit(2);
-    }
-    console.log(JSON.stringify(await command(), null, 2));
-}
-
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+} satisfies Record<string, (progress: Progress) => Promise<unknown>>;

@@ -1,9 +1,9 @@
-// `npm run rehearse`: the whole change on the local OpenStack. It starts Keystone and Neutron on
+// `capi-mgmt-ingress rehearse [--json]`: the whole change on the local OpenStack. It starts Keystone and Neutron on
 // 127.0.0.1, seeds the "before" state (the management group open to 0.0.0.0/0 on 6443 and 22),
 // stands in the management API, the conductor units and a tenant pod in network namespaces with
 // the group's live rules enforced on the API, then runs the change: through the Pulumi engine
 // (Automation API, local file backend) where the CLI is installed, else every step that needs no
-// engine, in the engine's order. Exits 0 only if the group ends tight and verified.
+// engine, in the engine's order. Its verdict says whether the group ends tight and verified.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -47,6 +47,7 @@ import {
     nftablesSupport,
 } from "./rehearsal/topology";
 import { seedBefore, SeedResult } from "./localcloud/seed";
+import { Progress, silentProgress } from "./cli/output";
 
 const ROOT = path.resolve(__dirname, "..");
 const STATE_DIR = path.join(ROOT, ".rehearsal");
@@ -64,8 +65,14 @@ interface StandIns {
     unproven: string[];
 }
 
+/** Where the narrative goes (stdout, or stderr under --json) and the progress of slow steps. */
+const io: { write: (text: string) => void; progress: Progress } = {
+    write: (text) => void process.stdout.write(text),
+    progress: silentProgress,
+};
+
 function log(line = ""): void {
-    process.stdout.write(`${line}\n`);
+    io.write(`${line}\n`);
 }
 
 function heading(title: string): void {
@@ -73,10 +80,10 @@ function heading(title: string): void {
     log(`== ${title}`);
 }
 
-async function main(cleanups: Cleanup[]): Promise<number> {
+async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
     heading("local OpenStack");
-    const cloud = await ensureCloud();
+    const cloud = await io.progress.step("starting the local Keystone and Neutron", ensureCloud);
     // clouds.yaml for every lookup of this process and of the programs it runs.
     Object.assign(process.env, cloud.env);
     log(`Keystone ${cloud.authUrl}, Neutron ${cloud.networkUrl}, cloud "${cloud.cloudName}"`);
@@ -334,7 +341,7 @@ async function runWithEngine(cli: string, cloud: LocalCloud, config: StackConfig
         values: { ...readStackFile(STACK), api: config.api },
         env: cloud.env,
     });
-    const outputs = await previewAndUp(settings, (text) => process.stdout.write(text));
+    const outputs = await previewAndUp(settings, io.write);
     log(stringify({ outputs }));
 }
 
@@ -425,12 +432,23 @@ function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): string {
         .join("\n");
 }
 
+/** What `--json` prints: tight and verified is success; `problems` name what is not. */
+export interface RehearsalVerdict {
+    tight: boolean;
+    verified: boolean;
+    /** Wide or drift rules and missing allow entries left on the group. */
+    problems: string[];
+    checks: CheckResult[];
+    /** What the stand-ins in use cannot show. */
+    unproven: string[];
+}
+
 function verdict(
     plan: Plan,
     after: NeutronRule[],
     results: CheckResult[],
     standIns: StandIns,
-): number {
+): RehearsalVerdict {
     const config = standIns.config;
     const classified = classifyRules(
         after,
@@ -442,14 +460,14 @@ function verdict(
     const missing = findMissing(after, plan.groupId, plan.allowSet, []);
     const failed = results.filter((r) => !r.passed);
     heading("verdict");
-    const tight = wide.length === 0 && missing.length === 0;
+    const problems = wide
+        .map((c) => `${c.rule.id} (${c.class}: ${c.reason})`)
+        .concat(missing.map((m) => `missing ${m.role} ${m.port} ${m.cidr}`));
+    const tight = problems.length === 0;
     log(
         tight
             ? `tight: all ${plan.allowSet.length} allow entries present, no wide rule or drift`
-            : `NOT tight: ${wide
-                  .map((c) => `${c.rule.id} (${c.class}: ${c.reason})`)
-                  .concat(missing.map((m) => `missing ${m.role} ${m.port} ${m.cidr}`))
-                  .join("; ")}`,
+            : `NOT tight: ${problems.join("; ")}`,
     );
     const verified = failed.length === 0 && results.length > 0;
     log(
@@ -460,7 +478,7 @@ function verdict(
     for (const line of standIns.unproven) {
         log(`not proven with loopback stand-ins: ${line}`);
     }
-    return tight && verified ? 0 : 1;
+    return { tight, verified, problems, checks: results, unproven: standIns.unproven };
 }
 
 async function runCleanups(cleanups: Cleanup[]): Promise<void> {
@@ -470,21 +488,25 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
     cleanups.length = 0;
 }
 
-if (require.main === module) {
+/**
+ * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130). Throws
+ * when the rehearsal could not run; the verdict says whether it ended tight and verified.
+ */
+export async function rehearse(options: {
+    write: (text: string) => void;
+    progress: Progress;
+}): Promise<RehearsalVerdict> {
+    Object.assign(io, options);
     const cleanups: Cleanup[] = [];
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        process.once(signal, () => {
-            console.error(`${signal}: removing the stand-ins`);
-            void runCleanups(cleanups).then(() => process.exit(130));
-        });
+    const onSignal = (signal: NodeJS.Signals) => {
+        console.error(`${signal}: removing the stand-ins`);
+        void runCleanups(cleanups).then(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    try {
+        return await main(cleanups);
+    } finally {
+        await runCleanups(cleanups);
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     }
-    main(cleanups)
-        .catch((err: unknown) => {
-            console.error(`rehearsal failed: ${err instanceof Error ? err.message : String(err)}`);
-            return 2;
-        })
-        .then(async (code) => {
-            await runCleanups(cleanups);
-            process.exit(code);
-        });
 }

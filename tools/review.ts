@@ -1,18 +1,16 @@
-// `npm run review`: what a stack's config does, as Markdown for a pull request (or JSON).
-//   --stack <env>                     one stack's effective settings (--live: allow-set, targets)
-//   --stack <env> --against <env>     two environments side by side
-//   --stack <env> --base <git-ref>    the stack file at the ref against the working tree
-//   --changed --base <git-ref>        every stack file changed since the ref, one section each
-// Exit codes: 0 review written; 1 it could not be made (git, cloud, discovery); 2 bad usage;
-// 3 written, but a stack's config (or its derivation) has a problem, listed in the review.
+// `capi-mgmt-ingress review --stack <env> [--live] [--against <env>] [--json]`: Markdown for a
+// pull request. With --live, drift on the group is a finding (exit 1); retire targets are the
+// change under review, not a finding.
+// `capi-mgmt-ingress review (--stack <env> | --changed) --base <git-ref> [--live] [--json]`: what a
+// change does to each stack, the stack file at the ref against the working tree; a stack whose
+// config (or derivation) has a problem is a finding.
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { liveReview, restLookups } from "../components/discover/rest-lookups";
 import {
     renderComparison,
     renderReview,
-    reviewData,
     ReviewInput,
+    settingsRows,
 } from "../components/review/markdown";
 import {
     loadStackConfig,
@@ -26,23 +24,117 @@ import { changedFiles, changedStacks, stackFileAtRef } from "../components/revie
 import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
+import { discoveryLabel, Progress } from "./cli/output";
 
-const USAGE = `usage: npm run review -- --stack <env> [--live] [--json] [--against <env> | --base <git-ref>]
-       npm run review -- --changed --base <git-ref> [--live] [--json]
+export interface ReviewOptions {
+    stack: string;
+    live: boolean;
+    against?: string;
+}
 
-  --stack <env>      stacks/Pulumi.<env>.yaml (or a path to a stack file)
-  --base <git-ref>   compare with the stack file at this ref (read with git show, no checkout)
-  --changed          every stack file changed between --base and the working tree
-  --against <env>    compare with another environment
-  --live             derive the allow-set and retire targets against the live cloud (both sides
-                     of --base from one measurement)
-  --json             JSON instead of Markdown
+export interface ReviewReport {
+    markdown: string;
+    /** What `--json` prints: each stack's settings (secrets masked) and, with --live, its plan. */
+    stacks: StackReview[];
+    /** Drift rules over every stack reviewed live. */
+    drift: number;
+}
 
-exit codes: 0 written; 1 could not be made; 2 bad usage; 3 written, a stack has a problem`;
+interface StackReview {
+    stack: string;
+    settings: Record<string, string>;
+    live?: {
+        group: string;
+        api: string;
+        warnings: string[];
+        allowSet: { role: string; port: number; source: string; adopted: string | null }[];
+        retireTargets: { id: string; admits: string }[];
+        drift: { id: string; reason: string }[];
+    };
+}
 
-async function reviewInput(stack: string, live: boolean): Promise<ReviewInput> {
+export async function runReview(options: ReviewOptions, progress: Progress): Promise<ReviewReport> {
+    const input = await reviewInput(options.stack, options.live, progress);
+    const other = options.against
+        ? await reviewInput(options.against, options.live, progress)
+        : undefined;
+    const inputs = other ? [input, other] : [input];
+    return {
+        markdown: other ? renderComparison(input, other) : renderReview(input),
+        stacks: inputs.map(stackReview),
+        drift: inputs.reduce((n, i) => n + (i.live?.plan.drift.length ?? 0), 0),
+    };
+}
+
+async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
     const config = loadStackConfig(stack);
-    return { stack, config, live: live ? await liveReview(config) : undefined };
+    return {
+        stack,
+        config,
+        live: live
+            ? await progress.step(discoveryLabel(stack, config), () => liveReview(config))
+            : undefined,
+    };
+}
+
+function stackReview(input: ReviewInput): StackReview {
+    const plan = input.live?.plan;
+    return {
+        stack: input.stack,
+        settings: Object.fromEntries(settingsRows(input.config)),
+        live:
+            input.live && plan
+                ? {
+                      group: input.live.group,
+                      api: input.live.api,
+                      warnings: input.live.warnings,
+                      allowSet: plan.allowSet.map((e) => ({
+                          role: e.role,
+                          port: e.port,
+                          source: e.remoteIpPrefix,
+                          adopted: plan.adoptions.get(e)?.id ?? null,
+                      })),
+                      retireTargets: plan.retireTargets.map((t) => ({
+                          id: t.id,
+                          admits: t.admits,
+                      })),
+                      drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                  }
+                : undefined,
+    };
+}
+
+export interface BaseReviewOptions {
+    /** One stack, or undefined with `changed`. */
+    stack?: string;
+    changed: boolean;
+    base: string;
+    live: boolean;
+}
+
+export interface BaseReviewReport extends DiffReport {
+    markdown: string;
+    /** Stacks whose config or derivation has a problem (shown in their section). */
+    problems: number;
+}
+
+/** Base against head for one stack or every changed stack file (components/review/diff.ts). */
+export async function runBaseReview(
+    options: BaseReviewOptions,
+    progress: Progress,
+): Promise<BaseReviewReport> {
+    const stacks = options.changed
+        ? changedStacks(changedFiles(options.base)).map((c) => c.stack)
+        : [options.stack!];
+    const report: DiffReport = { base: options.base, head: "the working tree", stacks: [] };
+    for (const stack of stacks) {
+        report.stacks.push(await baseAgainstHead(stack, options.base, options.live, progress));
+    }
+    return {
+        ...report,
+        markdown: renderDiffReport(report),
+        problems: report.stacks.filter((s) => s.problems.length > 0).length,
+    };
 }
 
 function readSide(read: () => Record<string, unknown> | undefined): SideInput {
@@ -62,7 +154,12 @@ function configOf(side: SideInput): StackConfig | undefined {
 }
 
 /** One stack: the file at the ref against the working tree, measured once with --live. */
-async function baseAgainstHead(stack: string, base: string, live: boolean): Promise<StackDiff> {
+async function baseAgainstHead(
+    stack: string,
+    base: string,
+    live: boolean,
+    progress: Progress,
+): Promise<StackDiff> {
     const before = readSide(() => {
         const text = stackFileAtRef(base, stack);
         return text === undefined
@@ -72,84 +169,28 @@ async function baseAgainstHead(stack: string, base: string, live: boolean): Prom
     const after = readSide(() =>
         fs.existsSync(stackFilePath(stack)) ? readStackFile(stack) : undefined,
     );
-    if (live) {
-        const [b, h] = [configOf(before), configOf(after)];
-        if (b || h) {
-            process.stderr.write(`review: measuring stack ${stack} against the live cloud\n`);
-            try {
-                const session = await openSession({ cloud: (h ?? b)!.cloud || undefined });
-                const measured = await measureBoth(b, h, restLookups(session));
-                before.found = measured.base;
-                after.found = measured.head;
-                const diff = diffStack(stack, before, after, true);
-                diff.notes.push(...measured.notes);
-                return diff;
-            } catch (err) {
-                after.error = `the live measurement failed: ${err instanceof Error ? err.message : err}`;
-            }
+    const [b, h] = [configOf(before), configOf(after)];
+    if (live && (b || h)) {
+        const config = (h ?? b)!;
+        try {
+            const measured = await progress.step(discoveryLabel(stack, config), async () =>
+                measureBoth(
+                    b,
+                    h,
+                    restLookups(await openSession({ cloud: config.cloud || undefined })),
+                ),
+            );
+            const diff = diffStack(
+                stack,
+                { ...before, found: measured.base },
+                { ...after, found: measured.head },
+                true,
+            );
+            diff.notes.push(...measured.notes);
+            return diff;
+        } catch (err) {
+            after.error = `the live measurement failed: ${err instanceof Error ? err.message : err}`;
         }
     }
     return diffStack(stack, before, after, live);
 }
-
-async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: {
-            stack: { type: "string" },
-            live: { type: "boolean", default: false },
-            against: { type: "string" },
-            base: { type: "string" },
-            changed: { type: "boolean", default: false },
-            json: { type: "boolean", default: false },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
-    const usage = (why: string) => {
-        process.stderr.write(`${why}\n${USAGE}\n`);
-        return 2;
-    };
-    if (values.changed || values.base) {
-        if (!values.base) {
-            return usage("--changed needs --base <git-ref>");
-        }
-        if (values.changed === Boolean(values.stack) || values.against) {
-            return usage("give one of --stack <env> or --changed with --base (not --against)");
-        }
-        const stacks = values.changed
-            ? changedStacks(changedFiles(values.base)).map((c) => c.stack)
-            : [values.stack!];
-        const report: DiffReport = { base: values.base, head: "the working tree", stacks: [] };
-        for (const stack of stacks) {
-            report.stacks.push(await baseAgainstHead(stack, values.base, values.live));
-        }
-        process.stdout.write(
-            values.json ? `${JSON.stringify(report, null, 2)}\n` : renderDiffReport(report),
-        );
-        return report.stacks.some((s) => s.problems.length > 0) ? 3 : 0;
-    }
-    if (!values.stack) {
-        return usage("--stack <env> is required");
-    }
-    const input = await reviewInput(values.stack, values.live);
-    const other = values.against ? await reviewInput(values.against, values.live) : undefined;
-    if (values.json) {
-        process.stdout.write(
-            `${JSON.stringify(other ? { stacks: [reviewData(input), reviewData(other)] } : reviewData(input), null, 2)}\n`,
-        );
-    } else {
-        process.stdout.write(other ? renderComparison(input, other) : renderReview(input));
-    }
-    return 0;
-}
-
-main().then(
-    (code) => process.exit(code),
-    (err) => {
-        console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
-    },
-);

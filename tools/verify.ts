@@ -1,16 +1,16 @@
-// `npm run verify -- --stack <env> [--json]`: the post-deploy checks without an update (after a
-// conductor redeploy, or from cron), through the same functions the dynamic resources run.
-// Sources are judged against the allow entries the group really holds now, and an entry derived
-// now but absent from the group (a unit redeployed with a new address) or a wide rule still there
-// fails too. Exits 0 when everything passed, 1 when a check failed, 2 when verification could not
-// run (bad arguments or config, a lookup that failed, no check configured).
-import { parseArgs } from "node:util";
+// `capi-mgmt-ingress verify --stack <env> [--json]`: the post-deploy checks without an update
+// (after a conductor redeploy, or from cron), through the same functions the dynamic resources
+// run. Sources are judged against the allow entries the group really holds now, and an entry
+// derived now but absent from the group (a unit redeployed with a new address) or a wide rule
+// still there fails too. A failed row is a finding (exit 1); no check configured means
+// verification could not run (exit 2).
 import type { AllowEntry } from "../components/model/allowset";
 import { CheckResult, formatResults, runChecks, verifyPlan } from "../components/verify/checks";
 import { listUnits } from "../components/juju/units";
 import { liveReview } from "../components/discover/rest-lookups";
 import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
+import { discoveryLabel, Paint, Progress } from "./cli/output";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {
@@ -37,59 +37,56 @@ export function groupResults(plan: Plan): CheckResult[] {
     return [...missing, ...wide];
 }
 
-async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: { stack: { type: "string" }, json: { type: "boolean", default: false } },
-    });
-    if (!values.stack) {
-        console.error("usage: npm run verify -- --stack <env> [--json]");
-        return 2;
-    }
-    const config = loadStackConfig(values.stack);
-    const live = await liveReview(config);
+export interface VerifyReport {
+    stack: string;
+    api: string;
+    group: string;
+    /** True when every row passed. */
+    passed: boolean;
+    /** The group's own rows first, then every configured check's. */
+    results: CheckResult[];
+}
+
+export async function runVerify(stack: string, progress: Progress): Promise<VerifyReport> {
+    const config = loadStackConfig(stack);
+    const live = await progress.step(discoveryLabel(stack, config), () => liveReview(config));
     const juju = config.conductors.juju;
     const units =
-        juju && config.verify.conductors.enabled ? (await listUnits(juju)).map((u) => u.unit) : [];
+        juju && config.verify.conductors.enabled
+            ? await progress.step(`listing the units of ${juju.application} through juju`, () =>
+                  listUnits(juju),
+              )
+            : [];
     const plan = verifyPlan(config.verify, {
         api: { address: live.found.api.address, port: live.found.api.port },
         allowSet: live.plan.allowSet.filter((e) => live.plan.adoptions.has(e)),
-        conductors: juju ? { juju, units } : undefined,
+        conductors: juju ? { juju, units: units.map((u) => u.unit) } : undefined,
     });
-    const checks = await runChecks(plan);
+    const checks = await progress.step("running the checks", () => runChecks(plan));
     if (checks.length === 0) {
-        console.error(
-            `stack ${values.stack} configures no check (verify.conductors, operator, tenant, custom)`,
+        throw new Error(
+            `stack ${stack} configures no check (verify.conductors, operator, tenant, custom); ` +
+                `expected at least one`,
         );
-        return 2;
     }
     const results = [...groupResults(live.plan), ...checks];
-    const failed = results.filter((r) => !r.passed).length;
-    if (values.json) {
-        console.log(
-            JSON.stringify(
-                { stack: values.stack, api: live.api, passed: failed === 0, results },
-                null,
-                2,
-            ),
-        );
-    } else {
-        console.log(`stack ${values.stack}: API ${live.api}, group ${live.group}`);
-        console.log(formatResults(results));
-        console.log(
-            failed === 0
-                ? `all ${results.length} checks passed`
-                : `${failed} of ${results.length} checks failed`,
-        );
-    }
-    return failed === 0 ? 0 : 1;
+    return {
+        stack,
+        api: live.api,
+        group: live.group,
+        passed: results.every((r) => r.passed),
+        results,
+    };
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err) => {
-            console.error(`verify: ${err instanceof Error ? err.message : String(err)}`);
-            process.exit(2);
-        },
-    );
+export function formatVerify(report: VerifyReport, paint: Paint): string {
+    const failed = report.results.filter((r) => !r.passed).length;
+    return [
+        `stack ${report.stack}: API ${report.api}, group ${report.group}`,
+        formatResults(report.results),
+        failed === 0
+            ? paint.ok(`all ${report.results.length} checks passed`)
+            : paint.bad(`${failed} of ${report.results.length} checks failed`),
+        "",
+    ].join("\n");
 }

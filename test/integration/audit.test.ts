@@ -1,10 +1,10 @@
-// `npm run audit` against a group on the local OpenStack seeded with every kind of rule.
+// `capi-mgmt-ingress audit` (`npm run audit`) against a group on the local OpenStack seeded with every kind of rule.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import {
     createRule,
     createSecurityGroup,
@@ -22,8 +22,9 @@ import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.50";
+const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
 
-describe("npm run audit (local OpenStack)", function () {
+describe("capi-mgmt-ingress audit (local OpenStack)", function () {
     this.timeout(300000);
     let s: Session;
     let env: NodeJS.ProcessEnv;
@@ -141,19 +142,12 @@ describe("npm run audit (local OpenStack)", function () {
         missing: { role: string; port: number; source: string }[];
     }
 
-    function audit(): { status: number | null; json: AuditJson } {
-        const run = spawnSync(
-            process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                "tools/audit.ts",
-                "--stack",
-                stackFile,
-                "--json",
-            ],
-            { cwd: ROOT, encoding: "utf8", env },
-        );
+    function audit(stack = stackFile): { status: number | null; json: AuditJson } {
+        const run = spawnSync(LAUNCHER, ["audit", "--stack", stack, "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+        });
         assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
         return { status: run.status, json: JSON.parse(run.stdout) };
     }
@@ -177,6 +171,21 @@ describe("npm run audit (local OpenStack)", function () {
                 "hairpin 6443 10.20.0.0/24",
             ],
         );
+    });
+
+    it("exits 2 when a lookup fails: the group is not there, a JSON error names it", () => {
+        const missing = path.join(path.dirname(stackFile), "Pulumi.missing.yaml");
+        const values = parse(fs.readFileSync(stackFile, "utf8"));
+        values.config["capi-mgmt-ingress:securityGroup"] = { name: "no-such-group" };
+        fs.writeFileSync(missing, stringify(values));
+        const { status, json } = audit(missing) as unknown as {
+            status: number;
+            json: { error: { kind: string; command: string; message: string } };
+        };
+        assert.equal(status, 2);
+        assert.equal(json.error.kind, "run");
+        assert.equal(json.error.command, "audit");
+        assert.match(json.error.message, /no-such-group/);
     });
 
     it("exits 0 once only allowed and unrelated rules are left", async () => {

@@ -1,4 +1,4 @@
-// `npm run verify` against a group on the local OpenStack: the same checks as the update, on demand.
+// `capi-mgmt-ingress verify` (`npm run verify`) against a group on the local OpenStack: the same checks as the update, on demand.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,13 +15,14 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.60";
 const CONDUCTOR = "10.20.0.41";
 const OPERATOR = "203.0.113.1/32";
+const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
 
 interface VerifyJson {
     passed: boolean;
     results: { check: string; target: string; outcome: string; passed: boolean }[];
 }
 
-describe("npm run verify (local OpenStack)", function () {
+describe("capi-mgmt-ingress verify (local OpenStack)", function () {
     this.timeout(300000);
     let s: Session;
     let env: NodeJS.ProcessEnv;
@@ -81,11 +82,11 @@ describe("npm run verify (local OpenStack)", function () {
                 },
             }),
         );
-        const run = spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "tools/verify.ts", "--stack", file, "--json"],
-            { cwd: ROOT, encoding: "utf8", env },
-        );
+        const run = spawnSync(LAUNCHER, ["verify", "--stack", file, "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+        });
         assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
         return { status: run.status, json: JSON.parse(run.stdout) };
     }
@@ -98,6 +99,26 @@ describe("npm run verify (local OpenStack)", function () {
             json.results.map((r) => [r.check, r.target, r.passed]),
             [["custom:api-reachable", "api-reachable", true]],
         );
+    });
+
+    it("exits 2, not 1, when nothing is configured to check: it could not verify", () => {
+        const { status, json } = verify("nothing", []) as unknown as {
+            status: number;
+            json: { error: { kind: string; command: string; message: string; exitCode: number } };
+        };
+        assert.equal(status, 2);
+        assert.deepEqual(json, {
+            error: {
+                kind: "run",
+                command: "verify",
+                message:
+                    "stack " +
+                    path.join(dir, "Pulumi.nothing.yaml") +
+                    " configures no check (verify.conductors, operator, tenant, custom); " +
+                    "expected at least one",
+                exitCode: 2,
+            },
+        });
     });
 
     it("fails on a failing check and on a wide rule that came back, naming both", async () => {

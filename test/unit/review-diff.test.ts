@@ -266,14 +266,10 @@ describe("npm run review on a fresh copy of the repository", function () {
         return run.stdout;
     };
     const review = (...args: string[]) =>
-        spawnSync(
-            path.join(ROOT, "node_modules", ".bin", "ts-node"),
-            ["--transpile-only", "tools/review.ts", ...args],
-            {
-                cwd: repo,
-                encoding: "utf8",
-            },
-        );
+        spawnSync(process.execPath, ["tools/cli/capi-mgmt-ingress.js", "review", ...args], {
+            cwd: repo,
+            encoding: "utf8",
+        });
 
     before(() => {
         repo = fs.mkdtempSync(path.join(os.tmpdir(), "review-repo-"));
@@ -321,9 +317,11 @@ describe("npm run review on a fresh copy of the repository", function () {
     });
 
     it("fails with usage on --changed without --base, and names an unknown ref", () => {
-        assert.equal(review("--changed").status, 2);
+        const usage = review("--changed");
+        assert.equal(usage.status, 2);
+        assert.match(usage.stderr, /--changed needs --base/);
         const bad = review("--changed", "--base", "no-such-ref");
-        assert.equal(bad.status, 1);
+        assert.equal(bad.status, 2);
         assert.match(bad.stderr, /git rev-parse .*no-such-ref/);
     });
 });

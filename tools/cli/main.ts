@@ -1,0 +1,316 @@
+// `capi-mgmt-ingress <subcommand>`: one command line for the operators' tools. Parsing and
+// `--help` load nothing but commander; a subcommand loads its tool only when it runs, so help and
+// argument errors start no cloud, no Juju call and no request.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Argument, Command, CommanderError } from "commander";
+import {
+    colorEnabled,
+    errorDocument,
+    EXIT,
+    paint,
+    Progress,
+    progressOn,
+    UsageError,
+} from "./output";
+
+export interface Io {
+    stdout(text: string): void;
+    stderr(text: string): void;
+    /** Progress for slow steps: on stderr when it is a terminal, else silent. */
+    progress: Progress;
+    /** Colour on stdout (a terminal without NO_COLOR). */
+    color: boolean;
+    /** Called once before a subcommand loads its tool (the launcher registers ts-node there). */
+    loadTools(): void;
+}
+
+export function processIo(loadTools: () => void = () => undefined): Io {
+    return {
+        stdout: (text) => void process.stdout.write(text),
+        stderr: (text) => void process.stderr.write(text),
+        progress: progressOn(process.stderr),
+        color: colorEnabled(process.stdout),
+        loadTools,
+    };
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const BENCH_SUITES = ["cli", "discovery", "openstack", "verify"];
+
+const EXIT_CODES = `
+Exit codes:
+  0  ok: nothing found
+  1  a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
+  2  could not run: bad arguments, bad config, a lookup that failed
+
+With --json, stdout holds exactly one JSON document: the result, or
+{"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run.`;
+
+const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a stack file";
+
+/** Runs one command line (without `node` and the script); resolves to the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+    const json = argv.includes("--json");
+    let code: number = EXIT.ok;
+    const program = buildProgram(io, json, (c) => (code = c));
+    try {
+        await program.parseAsync(argv, { from: "user" });
+        return code;
+    } catch (err) {
+        if (!(err instanceof CommanderError)) {
+            throw err;
+        }
+        // `help <command>` ends with exit code 0; the usage shown for a missing subcommand with 1.
+        const answered = err.code === "commander.help" && err.exitCode === 0;
+        if (
+            answered ||
+            err.code === "commander.helpDisplayed" ||
+            err.code === "commander.version"
+        ) {
+            return EXIT.ok;
+        }
+        if (json) {
+            const command = argv.find((a) => !a.startsWith("-")) ?? program.name();
+            const message = err.message.replace(/^error: /, "");
+            io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+        }
+        // Also a missing subcommand (commander showed the help on stderr).
+        return EXIT.couldNotRun;
+    }
+}
+
+function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): Command {
+    const program = new Command("capi-mgmt-ingress")
+        .description(
+            "Tight ingress for the Cluster API management cluster's API and SSH: audit, review " +
+                "and verify a stack, rehearse the change on a local OpenStack.",
+        )
+        .version(packageVersion())
+        .exitOverride()
+        .configureOutput({
+            writeOut: io.stdout,
+            writeErr: io.stderr,
+            // Under --json the error is the JSON document on stdout, written by main().
+            outputError: (text, write) => (json ? undefined : write(text)),
+        })
+        .showHelpAfterError(json ? false : "(run with --help for usage)")
+        .addHelpText("after", EXIT_CODES);
+
+    /** Runs a subcommand's work; an error becomes exit 2, as text or as the JSON document. */
+    const action =
+        <A extends unknown[]>(name: string, work: (...args: A) => Promise<number>) =>
+        async (...args: A) => {
+            try {
+                io.loadTools();
+                setCode(await work(...args));
+            } catch (err) {
+                const doc = errorDocument(name, err);
+                if (json) {
+                    io.stdout(`${JSON.stringify(doc)}\n`);
+                } else {
+                    io.stderr(`${name}: ${doc.error.message}\n`);
+                }
+                setCode(EXIT.couldNotRun);
+            }
+        };
+    const print = (value: unknown) => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+    const colors = paint(io.color);
+
+    program
+        .command("audit")
+        .description(
+            "classify every live rule of the stack's group; drift or a wide rule is a finding",
+        )
+        .requiredOption("--stack <env>", STACK_HELP)
+        .option("--json", "print the report as JSON")
+        .addHelpText("after", EXIT_CODES)
+        .action(
+            action("audit", async (opts: { stack: string; json?: boolean }) => {
+                const { runAudit, formatAudit } = await import("../audit");
+                const report = await runAudit(opts.stack, io.progress);
+                if (opts.json) {
+                    print(report);
+                } else {
+                    io.stdout(formatAudit(report, colors));
+                }
+                return report.failing > 0 ? EXIT.finding : EXIT.ok;
+            }),
+        );
+
+    program
+        .command("review")
+        .description(
+            "Markdown for a pull request: the effective settings and, with --live, the plan; " +
+                "with --base, what a change does to each stack",
+        )
+        .option("--stack <env>", STACK_HELP)
+        .option("--live", "derive the allow-set, adoptions, retire targets and drift live")
+        .option("--against <env>", "compare with another stack")
+        .option(
+            "--base <git-ref>",
+            "compare with the stack file at this ref (git show, no checkout); with --live both " +
+                "sides come from one measurement",
+        )
+        .option("--changed", "with --base: every stack file changed since the ref")
+        .option("--json", "print the review as JSON (the Markdown included)")
+        .addHelpText("after", EXIT_CODES)
+        .action(
+            action(
+                "review",
+                async (opts: {
+                    stack?: string;
+                    live?: boolean;
+                    against?: string;
+                    base?: string;
+                    changed?: boolean;
+                    json?: boolean;
+                }) => {
+                    const live = opts.live === true;
+                    if (opts.base !== undefined || opts.changed) {
+                        if (opts.base === undefined) {
+                            throw new UsageError("--changed needs --base <git-ref>");
+                        }
+                        if (
+                            (opts.changed === true) === (opts.stack !== undefined) ||
+                            opts.against
+                        ) {
+                            throw new UsageError(
+                                "with --base give one of --stack <env> or --changed (not --against)",
+                            );
+                        }
+                        const { runBaseReview } = await import("../review");
+                        const report = await runBaseReview(
+                            {
+                                stack: opts.stack,
+                                changed: opts.changed === true,
+                                base: opts.base,
+                                live,
+                            },
+                            io.progress,
+                        );
+                        if (opts.json) {
+                            print(report);
+                        } else {
+                            io.stdout(report.markdown);
+                        }
+                        return report.problems > 0 ? EXIT.finding : EXIT.ok;
+                    }
+                    if (opts.stack === undefined) {
+                        throw new UsageError(
+                            "--stack <env> is required (or --changed --base <git-ref>)",
+                        );
+                    }
+                    const { runReview } = await import("../review");
+                    const report = await runReview(
+                        { stack: opts.stack, live, against: opts.against },
+                        io.progress,
+                    );
+                    if (opts.json) {
+                        print(report);
+                    } else {
+                        io.stdout(report.markdown);
+                    }
+                    return report.drift > 0 ? EXIT.finding : EXIT.ok;
+                },
+            ),
+        );
+
+    program
+        .command("verify")
+        .description("run the stack's post-deploy checks now; a failed check is a finding")
+        .requiredOption("--stack <env>", STACK_HELP)
+        .option("--json", "print the results as JSON")
+        .addHelpText("after", EXIT_CODES)
+        .action(
+            action("verify", async (opts: { stack: string; json?: boolean }) => {
+                const { runVerify, formatVerify } = await import("../verify");
+                const report = await runVerify(opts.stack, io.progress);
+                if (opts.json) {
+                    print(report);
+                } else {
+                    io.stdout(formatVerify(report, colors));
+                }
+                return report.passed ? EXIT.ok : EXIT.finding;
+            }),
+        );
+
+    program
+        .command("rehearse")
+        .description(
+            "the whole change on a local Keystone + Neutron (LOCAL_CLOUD_HOST) with stand-ins; " +
+                "a rehearsal that does not end tight and verified is a finding",
+        )
+        .option("--json", "print the verdict as JSON; the rehearsal's narrative goes to stderr")
+        .addHelpText("after", EXIT_CODES)
+        .action(
+            action("rehearse", async (opts: { json?: boolean }) => {
+                const { rehearse } = await import("../rehearse");
+                const verdict = await rehearse({
+                    write: opts.json ? io.stderr : io.stdout,
+                    progress: io.progress,
+                });
+                if (opts.json) {
+                    print(verdict);
+                }
+                return verdict.tight && verdict.verified ? EXIT.ok : EXIT.finding;
+            }),
+        );
+
+    const cloud = program
+        .command("cloud")
+        .description("the local Keystone + Neutron on LOCAL_CLOUD_HOST (127.0.0.1 by default)");
+    for (const [name, description] of [
+        ["up", "start it (or check it runs) and print its endpoints as JSON"],
+        ["down", "stop it and wait until its processes are gone"],
+        ["status", "print its processes' memory as JSON"],
+    ] as const) {
+        cloud
+            .command(name)
+            .description(description)
+            .action(
+                action(`cloud ${name}`, async () => {
+                    const { cloudCommands } = await import("../cloud");
+                    print(await cloudCommands[name](io.progress));
+                    return EXIT.ok;
+                }),
+            );
+    }
+
+    program
+        .command("bench")
+        .description("run benchmark suites; one JSON document per suite")
+        .addArgument(new Argument("<suite...>", "suites to run").choices(BENCH_SUITES))
+        .action(
+            action("bench", async (suites: string[]) => {
+                const { runBench } = await import("../bench");
+                await runBench(suites, io.stdout);
+                return EXIT.ok;
+            }),
+        );
+
+    program
+        .command("schema")
+        .description(
+            "write stacks/config.schema.json, Pulumi.yaml's config declarations and the stack " +
+                "files' schema reference from the zod schema; --check: exit 1 if any is stale",
+        )
+        .option("--check", "write nothing; list the stale files")
+        .action(
+            action("schema", async (opts: { check?: boolean }) => {
+                const { updateSchemaFiles } = await import("../config-schema");
+                const stale = await updateSchemaFiles(opts.check === true);
+                for (const file of stale) {
+                    io.stdout(`${opts.check ? "stale" : "wrote"} ${file}\n`);
+                }
+                return opts.check && stale.length > 0 ? EXIT.finding : EXIT.ok;
+            }),
+        );
+
+    return program;
+}
+
+function packageVersion(): string {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    return String(manifest.version);
+}

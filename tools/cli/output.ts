@@ -1,0 +1,135 @@
+// What the command line prints besides a tool's own result: exit codes, errors (as text or as
+// `{"error": {...}}`), colour, and progress lines for slow steps.
+import type { ConfigError, StackConfig } from "../../components/config/schema";
+
+/** The exit codes of every subcommand (README, "Command line"). */
+export const EXIT = {
+    /** The tool ran and found nothing wrong. */
+    ok: 0,
+    /** The tool ran and found something: drift, a wide rule, a failing check, a rehearsal not tight. */
+    finding: 1,
+    /** The tool could not run: bad arguments, bad config, a lookup that failed. */
+    couldNotRun: 2,
+} as const;
+
+/** Bad arguments found after parsing (commander reports its own through `usageError`). */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/**
+ * The document `--json` prints on stdout instead of a result when a subcommand could not run.
+ * `kind` is `usage` (arguments), `config` (the stack file; `problems` lists every one) or `run`
+ * (anything else: a lookup, Juju, the local cloud).
+ */
+export interface ErrorDocument {
+    error: {
+        kind: "usage" | "config" | "run";
+        command: string;
+        message: string;
+        problems?: string[];
+        exitCode: number;
+    };
+}
+
+export function errorDocument(command: string, err: unknown): ErrorDocument {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isConfigError(err)) {
+        return {
+            error: {
+                kind: "config",
+                command,
+                message,
+                problems: err.problems,
+                exitCode: EXIT.couldNotRun,
+            },
+        };
+    }
+    const kind = err instanceof UsageError ? "usage" : "run";
+    return { error: { kind, command, message, exitCode: EXIT.couldNotRun } };
+}
+
+// By shape, not instanceof: loading the schema (zod) would slow down `--help`.
+function isConfigError(err: unknown): err is ConfigError {
+    return err instanceof Error && err.name === "ConfigError" && "problems" in err;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org). */
+export function colorEnabled(
+    stream: { isTTY?: boolean },
+    env: NodeJS.ProcessEnv = process.env,
+): boolean {
+    return stream.isTTY === true && !env.NO_COLOR;
+}
+
+export interface Paint {
+    ok(text: string): string;
+    bad(text: string): string;
+    dim(text: string): string;
+}
+
+export function paint(enabled: boolean): Paint {
+    const sgr = (code: number) => (text: string) =>
+        enabled ? `\u001b[${code}m${text}\u001b[0m` : text;
+    return { ok: sgr(32), bad: sgr(31), dim: sgr(2) };
+}
+
+/**
+ * Progress of slow steps (Juju calls, Networking API lookups with their retries, starting the
+ * local cloud). Lines go to stderr, and only when it is a terminal: piped or `--json` output
+ * stays exactly the result.
+ */
+export interface Progress {
+    note(line: string): void;
+    /** Runs `work`, saying when it starts, every 10 s while it runs, and when it ends. */
+    step<T>(label: string, work: () => Promise<T>): Promise<T>;
+}
+
+export const silentProgress: Progress = {
+    note: () => undefined,
+    step: (_label, work) => work(),
+};
+
+export function progressOn(
+    stream: NodeJS.WritableStream & { isTTY?: boolean },
+    env: NodeJS.ProcessEnv = process.env,
+    tickMs = 10000,
+): Progress {
+    if (!stream.isTTY) {
+        return silentProgress;
+    }
+    const { dim } = paint(colorEnabled(stream, env));
+    const note = (line: string) => void stream.write(`${dim(`· ${line}`)}\n`);
+    return {
+        note,
+        async step(label, work) {
+            const started = Date.now();
+            const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+            note(`${label} …`);
+            const ticker = setInterval(() => note(`still ${label} (${seconds()})`), tickMs);
+            ticker.unref();
+            try {
+                const result = await work();
+                note(`${label}: done in ${seconds()}`);
+                return result;
+            } catch (err) {
+                note(`${label}: failed after ${seconds()}`);
+                throw err;
+            } finally {
+                clearInterval(ticker);
+            }
+        },
+    };
+}
+
+/** What the live discovery of a stack does, for its progress line (Juju first: it is the slow part). */
+export function discoveryLabel(stack: string, config: StackConfig): string {
+    const juju = config.conductors.juju;
+    const units = juju
+        ? `measuring the ${juju.application} units of model ${juju.model} through juju, `
+        : "";
+    return `${units}looking up the group, the API's port and the rules (stack ${stack})`;
+}
