@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
-import { invokeLookups } from "./discover/invoke-lookups";
+import { restLookups } from "./discover/rest-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
-import { openSession, listRules } from "./openstack/client";
+import { openSession } from "./openstack/client";
 import { Plan, planIngress } from "./plan/plan";
 import { judgeApproval } from "./plan/approval";
 
@@ -41,9 +41,9 @@ export async function main(): Promise<Record<string, unknown>> {
     const provider = config.cloud
         ? new openstack.Provider("openstack", { cloud: config.cloud })
         : undefined;
-    const session = openSession({ cloud: config.cloud || undefined });
-    const lookups = invokeLookups(provider, async (groupId) => listRules(await session, groupId));
-    return runProgram("capi-mgmt", config, lookups, {
+    // Lookups through the Networking API, as every tool makes them; the provider only writes.
+    const session = await openSession({ cloud: config.cloud || undefined });
+    return runProgram("capi-mgmt", config, restLookups(session), {
         providers: provider ? [provider] : undefined,
     });
 }

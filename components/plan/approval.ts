@@ -71,6 +71,19 @@ export function retirementDigest(
     return `sha256:${createHash("sha256").update(digestText(groupId, targets), "utf8").digest("hex")}`;
 }
 
+/** The approval a reviewer writes for these targets (what the review prints), or none needed. */
+export function approvalFor(
+    groupId: string,
+    targets: RetireTarget[],
+): Required<RetirementApproval> | undefined {
+    return targets.length === 0
+        ? undefined
+        : {
+              digest: retirementDigest(groupId, targets),
+              targets: targets.map((t) => t.id).sort(),
+          };
+}
+
 export type ApprovalVerdict =
     /** Targets measured and approved: the retirement is declared with them. */
     | { status: "approved"; digest: string }

@@ -173,6 +173,7 @@ function configuredOnly(config: StackConfig): Discovered {
             port: config.api.port ?? DEFAULT_API_PORT,
             provenance: "config",
         },
+        apiPorts: [],
         conductors: sources.conductors,
         hairpin: sources.hairpin,
         rules: [],

@@ -38,7 +38,7 @@ export function sharedLookups(lookups: OpenStackLookups): OpenStackLookups {
         securityGroup: once("securityGroup", (ref) => lookups.securityGroup(ref)),
         subnet: once("subnet", (ref) => lookups.subnet(ref)),
         routerGatewayIps: once("routerGatewayIps", (ref) => lookups.routerGatewayIps(ref)),
-        portForAddress: once("portForAddress", (address) => lookups.portForAddress(address)),
+        apiPorts: once("apiPorts", (address) => lookups.apiPorts(address)),
         listRules: once("listRules", (groupId) => lookups.listRules(groupId)),
     };
 }

@@ -2,14 +2,12 @@
 // mock runtime with its own lookups (no invoke), as the preview and `up` evaluate it.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { installMocks, outputValue, registered, reset } from "../support/mocks";
+import { installMocks, outputValue, registered, reset } from "../../tools/mock/runtime";
 import type { NeutronRule } from "../../components/model/rules";
 import type { OpenStackLookups } from "../../components/discover/discovery";
 
 // No invoke is made here: the lookups below answer discovery.
-installMocks(() => {
-    throw new Error("this test answers discovery through its own lookups");
-});
+installMocks();
 
 let program: typeof import("../../components/program");
 let approval: typeof import("../../components/plan/approval");
@@ -61,11 +59,14 @@ function lookups(rules: () => NeutronRule[]): OpenStackLookups {
         routerGatewayIps: async (ref) => {
             throw new Error(`no router lookup expected (${ref})`);
         },
-        portForAddress: async () => ({
-            portId: "port-api",
-            securityGroupIds: [GROUP],
-            via: "fixed IP 10.12.7.222",
-        }),
+        apiPorts: async () => [
+            {
+                id: "port-api",
+                via: "fixed-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: [GROUP],
+            },
+        ],
         listRules: async () => rules(),
     };
 }

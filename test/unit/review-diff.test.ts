@@ -66,9 +66,9 @@ function countingLookups() {
         routerGatewayIps: async (ref) => {
             throw new Error(`no router expected (${ref})`);
         },
-        portForAddress: async () => (
-            calls.push("portForAddress"),
-            { portId: "p", securityGroupIds: [GROUP], via: "fixed IP" }
+        apiPorts: async () => (
+            calls.push("apiPorts"),
+            [{ id: "p", via: "fixed-ip", portSecurityEnabled: true, securityGroupIds: [GROUP] }]
         ),
         listRules: async () => {
             calls.push("listRules");
@@ -251,7 +251,7 @@ describe("review: base against head", () => {
         const base = parseStackConfig(staticStack());
         const head = parseStackConfig(staticStack({ api: { address: "10.12.7.223" } }));
         const measured = await measureBoth(base, head, lookups);
-        assert.equal(calls.filter((c) => c === "portForAddress").length, 2);
+        assert.equal(calls.filter((c) => c === "apiPorts").length, 2);
         assert.match(measured.notes.join(), /touches api: each side was measured on its own/);
     });
 });

@@ -1,0 +1,78 @@
+// Discovery's preflight on what the Networking API reports about the API address's ports.
+import * as assert from "node:assert/strict";
+import { discover } from "../../components/discover/discovery";
+import { parseStackConfig } from "../../components/config/schema";
+import { FakeCloud, fakeLookups } from "../../tools/mock/fake-cloud";
+
+const GROUP = "0d5c6a52-2a39-4bb0-9f59-6a2e3b1d9c01";
+const OTHER = "7e0b6f7a-3c1d-4e55-9a0b-5d2c1e3f4a02";
+
+const config = parseStackConfig({
+    securityGroup: { name: "capi-mgmt-sg" },
+    api: { address: "10.12.7.222" },
+    conductors: { static: { addresses: ["10.12.4.154"], reason: "measured by hand on the unit" } },
+    verify: { mode: "never", conductors: { enabled: false } },
+    operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
+});
+
+function cloud(): FakeCloud {
+    return {
+        groups: [{ id: GROUP, name: "capi-mgmt-sg" }],
+        subnets: [],
+        routers: [],
+        floatingIps: [{ address: "10.12.7.222", portId: "port-lb" }],
+        ports: [
+            { id: "port-lb", fixedIp: "10.20.0.10", securityGroupIds: [GROUP, OTHER] },
+            { id: "port-vip", fixedIp: "10.12.7.222", securityGroupIds: [GROUP] },
+        ],
+        rules: [],
+    };
+}
+
+describe("discovery preflight", () => {
+    it("finds every port that receives the API address, with all its groups", async () => {
+        const found = await discover(config, fakeLookups(cloud()));
+        assert.deepEqual(found.apiPorts, [
+            {
+                id: "port-lb",
+                via: "floating-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: [GROUP, OTHER],
+            },
+            {
+                id: "port-vip",
+                via: "fixed-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: [GROUP],
+            },
+        ]);
+    });
+
+    it("fails naming the port when port security is off on one of them", async () => {
+        const c = cloud();
+        c.ports[1].portSecurityEnabled = false;
+        await assert.rejects(
+            discover(config, fakeLookups(c)),
+            /preflight: the API address 10\.12\.7\.222 \(fixed-ip on port port-vip\) has port security disabled/,
+        );
+    });
+
+    it("fails when any port that receives the address lacks the managed group", async () => {
+        const c = cloud();
+        c.ports[1].securityGroupIds = [OTHER];
+        await assert.rejects(
+            discover(config, fakeLookups(c)),
+            /fixed-ip on port port-vip\) is guarded by \[7e0b6f7a-.*\], not by capi-mgmt-sg/,
+        );
+    });
+
+    it("fails when no port holds the address", async () => {
+        const c = cloud();
+        c.floatingIps = [];
+        c.ports = [];
+        await assert.rejects(
+            discover(config, fakeLookups(c)),
+            /preflight: no port holds the API address 10\.12\.7\.222/,
+        );
+    });
+});
