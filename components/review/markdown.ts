@@ -61,35 +61,6 @@ export function renderReview(input: ReviewInput): string {
     return lines.join("\n") + "\n";
 }
 
-/** The review as data (`--json`): the same rows as the Markdown, custom checks by name only. */
-export function reviewData(input: ReviewInput) {
-    const plan = input.live?.plan;
-    const verdict =
-        plan && judgeApproval(plan.groupId, plan.retireTargets, input.config.approvedRetirement);
-    return {
-        stack: input.stack,
-        settings: flattenSettings(input.config).map(({ key, value }) => ({ key, value })),
-        live: input.live && {
-            group: input.live.group,
-            api: input.live.api,
-            warnings: input.live.warnings,
-            allowSet: input.live.plan.allowSet.map((e) => ({
-                role: e.role,
-                port: e.port,
-                source: e.remoteIpPrefix,
-                provenance: e.provenance.join("; "),
-            })),
-            retireTargets: input.live.plan.retireTargets.map((t) => ({
-                id: t.id,
-                admits: t.admits,
-            })),
-            retirementDigest: verdict?.status === "nothing-to-retire" ? null : verdict?.digest,
-            approval: verdict?.status,
-            drift: input.live.plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
-        },
-    };
-}
-
 /** The digest to approve, and whether the stack's approvedRetirement already matches it. */
 export function approvalLines(config: StackConfig, plan: Plan): string[] {
     const verdict = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);

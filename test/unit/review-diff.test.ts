@@ -9,7 +9,7 @@ import { parse, stringify } from "yaml";
 import { diffSettings, diffStack } from "../../components/review/diff";
 import { renderDiffReport } from "../../components/review/diff-markdown";
 import { measureBoth } from "../../components/review/live";
-import { renderReview, reviewData } from "../../components/review/markdown";
+import { renderReview, settingsRows } from "../../components/review/markdown";
 import { parseStackConfig } from "../../components/config/schema";
 import { readStackFile } from "../../components/config/stackfile";
 import { retirementDigest } from "../../components/plan/approval";
@@ -166,7 +166,7 @@ describe("review: base against head", () => {
             renderDiffReport(report),
             JSON.stringify(report),
             renderReview({ stack: "prod", config }),
-            JSON.stringify(reviewData({ stack: "prod", config })),
+            JSON.stringify(settingsRows(config)),
         ]) {
             assert.ok(text.includes("api-auth"), "the check is named");
             assert.ok(!text.includes(SENTINEL), "the command line is not shown");
