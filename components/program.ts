@@ -12,6 +12,7 @@ import { resolveAuth } from "./openstack/credentials";
 import { openSession } from "./openstack/keystone";
 import { providerArgs, providerInputs } from "./openstack/provider";
 import { Plan, planIngress } from "./plan/plan";
+import { judgeApproval } from "./plan/approval";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
@@ -67,6 +68,14 @@ export async function runProgram(
         pulumi.log.warn(warning);
     }
     const plan = planIngress(config, found);
+    // Nothing is declared unless the measured retire targets are the approved ones.
+    const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
+    if (approval.status === "refused") {
+        throw new Error(approval.message);
+    }
+    if (approval.status === "nothing-to-retire" && approval.note) {
+        pulumi.log.warn(approval.note);
+    }
     const juju = config.conductors.juju;
     const ingress = new ManagementIngress(
         name,
@@ -95,6 +104,7 @@ export async function runProgram(
         readBack: ingress.gate.rules.apply((rules) => rules.length),
         retired: ingress.retirement.retired,
         checks: ingress.checkResults,
+        retirementDigest: approval.status === "approved" ? approval.digest : null,
         warnings: found.warnings,
     };
 }

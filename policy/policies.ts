@@ -11,10 +11,10 @@ import {
     validateResourceOfType,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { isAnyAddress, isHostRoute, parsePrefix } from "../components/model/cidr";
-import { ANY_ADDRESS } from "../components/model/addressset";
-import { computeExposure } from "../components/model/exposure";
-import { stackConfigSchema } from "../components/config/schema";
+import { isAnyAddress, isHostRoute, parsePrefix } from "./shared/model/cidr";
+import { ANY_ADDRESS } from "./shared/model/addressset";
+import { computeExposure } from "./shared/model/exposure";
+import { stackConfigSchema } from "./shared/config/schema";
 import {
     coversPort,
     describePorts,
@@ -22,7 +22,7 @@ import {
     NeutronRule,
     remotePrefix,
     roleDescription,
-} from "../components/model/rules";
+} from "./shared/model/rules";
 
 /** The dynamic resource that deletes the wide rules measured at preview. */
 export const RETIREMENT_TYPE = "pulumi-nodejs:dynamic/retirement:WideRuleRetirement";

@@ -4,7 +4,8 @@
 // the group's live rules enforced on the API, then runs the program's update: through the Pulumi
 // engine (Automation API, local file backend) where the CLI is installed, else the program itself
 // under Pulumi's mock runtime with each registration applied to the local Neutron
-// (tools/rehearsal/apply.ts). Exits 0 only if the group ends tight and verified.
+// (tools/rehearsal/apply.ts). Its verdict says whether the group ends tight and verified. Like an
+// operator, it approves the retirement digest the review printed before the update.
 import * as fs from "node:fs";
 import { stringify } from "yaml";
 import { formatResults, runChecks, verifyPlan } from "../components/verify/checks";
@@ -19,6 +20,8 @@ import { ensureCloud, LocalCloud } from "./localcloud/cloud";
 import { engineSettings, findPulumiCli, previewAndUp } from "./rehearsal/engine";
 import { applyProgram } from "./rehearsal/apply";
 import { heading, io, log } from "./rehearsal/output";
+import { Progress } from "./cli/output";
+import { approvalFor, RetirementApproval } from "../components/plan/approval";
 import {
     Cleanup,
     controlCheck,
@@ -30,7 +33,6 @@ import {
 } from "./rehearsal/standins";
 import { beforeAfterTable, RehearsalVerdict, verdict } from "./rehearsal/verdict";
 import { seedBefore, SeedResult } from "./localcloud/seed";
-import { Progress } from "./cli/output";
 
 async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
@@ -54,11 +56,12 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
 
     await controlCheck(standIns);
 
+    const approved = await approveRetirement(config, session);
     const engine = await findPulumiCli();
     if (engine) {
-        await runWithEngine(engine, cloud, config);
+        await runWithEngine(engine, cloud, config, approved);
     } else {
-        await runWithoutEngine(cloud, session, standIns);
+        await runWithoutEngine(cloud, session, standIns, approved);
     }
 
     heading("verify");
@@ -80,6 +83,26 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     heading("the group's ingress rules, before and after");
     log(beforeAfterTable(before, after));
     return verdict(live.plan, after, results, standIns);
+}
+
+/**
+ * The reviewer's step: read the retire targets and their digest in the review, and approve that
+ * digest as `capi-mgmt-ingress:approvedRetirement` in the stack file (here, in the values the
+ * update runs with). The update then deletes those targets and nothing else.
+ */
+async function approveRetirement(
+    config: StackConfig,
+    session: Session,
+): Promise<RetirementApproval | undefined> {
+    heading("approval: the reviewer approves the retirement digest the review printed");
+    const { plan } = await liveReview(config, session);
+    const approval = approvalFor(plan.groupId, plan.retireTargets);
+    log(
+        approval
+            ? stringify({ "capi-mgmt-ingress:approvedRetirement": approval }).trimEnd()
+            : "nothing to retire: no approval needed",
+    );
+    return approval;
 }
 
 /** The stack file's settings, with the API address the seed's floating IP actually has. */
@@ -114,13 +137,18 @@ async function rehearsalSession(cloud: LocalCloud): Promise<Session> {
 
 // --- with the engine
 
-async function runWithEngine(cli: string, cloud: LocalCloud, config: StackConfig): Promise<void> {
+async function runWithEngine(
+    cli: string,
+    cloud: LocalCloud,
+    config: StackConfig,
+    approvedRetirement: RetirementApproval | undefined,
+): Promise<void> {
     heading(`pulumi (${cli}): preview and up of stack ${STACK}, local file backend`);
     const settings = engineSettings({
         root: ROOT,
         stateDir: STATE_DIR,
         stack: STACK,
-        values: { ...readStackFile(STACK), api: config.api },
+        values: { ...readStackFile(STACK), api: config.api, approvedRetirement },
         env: cloud.env,
     });
     const outputs = await previewAndUp(settings, io.write);
@@ -138,6 +166,7 @@ async function runWithoutEngine(
     cloud: LocalCloud,
     session: Session,
     standIns: StandIns,
+    approvedRetirement: RetirementApproval | undefined,
 ): Promise<void> {
     const config = standIns.config;
     heading("engine-less: the Pulumi CLI is not installed");
@@ -162,7 +191,7 @@ async function runWithoutEngine(
     heading("apply: the program's update");
     const outputs = await applyProgram({
         stack: STACK,
-        values: { ...config },
+        values: { ...config, approvedRetirement },
         session: async (name) => {
             if (name !== cloud.cloudName) {
                 throw new Error(

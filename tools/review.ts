@@ -1,14 +1,29 @@
 // `capi-mgmt-ingress review --stack <env> [--live] [--against <env>] [--json]`: Markdown for a
 // pull request. With --live, drift on the group is a finding (exit 1); retire targets are the
 // change under review, not a finding.
-import { liveReview } from "../components/discover/rest-lookups";
+// `capi-mgmt-ingress review (--stack <env> | --changed) --base <git-ref> [--live] [--json]`: what a
+// change does to each stack, the stack file at the ref against the working tree; a stack whose
+// config (or derivation) has a problem is a finding.
+import * as fs from "node:fs";
+import { liveReview, restLookups } from "../components/discover/rest-lookups";
 import {
     renderComparison,
     renderReview,
     ReviewInput,
     settingsRows,
 } from "../components/review/markdown";
-import { loadStackConfig } from "../components/config/stackfile";
+import {
+    loadStackConfig,
+    parseStackFileText,
+    readStackFile,
+    stackFilePath,
+} from "../components/config/stackfile";
+import { parseStackConfig, StackConfig } from "../components/config/schema";
+import { openSession } from "../components/openstack/keystone";
+import { changedFiles, changedStacks, stackFileAtRef } from "../components/review/git";
+import { diffStack, SideInput, StackDiff } from "../components/review/diff";
+import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
+import { measureBoth } from "../components/review/live";
 import { discoveryLabel, Progress } from "./cli/output";
 
 export interface ReviewOptions {
@@ -87,4 +102,95 @@ function stackReview(input: ReviewInput): StackReview {
                   }
                 : undefined,
     };
+}
+
+export interface BaseReviewOptions {
+    /** One stack, or undefined with `changed`. */
+    stack?: string;
+    changed: boolean;
+    base: string;
+    live: boolean;
+}
+
+export interface BaseReviewReport extends DiffReport {
+    markdown: string;
+    /** Stacks whose config or derivation has a problem (shown in their section). */
+    problems: number;
+}
+
+/** Base against head for one stack or every changed stack file (components/review/diff.ts). */
+export async function runBaseReview(
+    options: BaseReviewOptions,
+    progress: Progress,
+): Promise<BaseReviewReport> {
+    const stacks = options.changed
+        ? changedStacks(changedFiles(options.base)).map((c) => c.stack)
+        : [options.stack!];
+    const report: DiffReport = { base: options.base, head: "the working tree", stacks: [] };
+    for (const stack of stacks) {
+        report.stacks.push(await baseAgainstHead(stack, options.base, options.live, progress));
+    }
+    return {
+        ...report,
+        markdown: renderDiffReport(report),
+        problems: report.stacks.filter((s) => s.problems.length > 0).length,
+    };
+}
+
+function readSide(read: () => Record<string, unknown> | undefined): SideInput {
+    try {
+        return { raw: read() };
+    } catch (err) {
+        return { error: err instanceof Error ? err.message : String(err) };
+    }
+}
+
+function configOf(side: SideInput): StackConfig | undefined {
+    try {
+        return side.raw === undefined ? undefined : parseStackConfig(side.raw);
+    } catch {
+        return undefined; // diffStack reports it
+    }
+}
+
+/** One stack: the file at the ref against the working tree, measured once with --live. */
+async function baseAgainstHead(
+    stack: string,
+    base: string,
+    live: boolean,
+    progress: Progress,
+): Promise<StackDiff> {
+    const before = readSide(() => {
+        const text = stackFileAtRef(base, stack);
+        return text === undefined
+            ? undefined
+            : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`);
+    });
+    const after = readSide(() =>
+        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack) : undefined,
+    );
+    const [b, h] = [configOf(before), configOf(after)];
+    if (live && (b || h)) {
+        const config = (h ?? b)!;
+        try {
+            const measured = await progress.step(discoveryLabel(stack, config), async () =>
+                measureBoth(
+                    b,
+                    h,
+                    restLookups(await openSession({ cloud: config.cloud || undefined })),
+                ),
+            );
+            const diff = diffStack(
+                stack,
+                { ...before, found: measured.base },
+                { ...after, found: measured.head },
+                true,
+            );
+            diff.notes.push(...measured.notes);
+            return diff;
+        } catch (err) {
+            after.error = `the live measurement failed: ${err instanceof Error ? err.message : err}`;
+        }
+    }
+    return diffStack(stack, before, after, live);
 }

@@ -63,6 +63,9 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     allowDestroy:
         "Lets `pulumi destroy` remove the tight rules after the wide ones were retired, which " +
         "locks Magnum out unless access was restored another way.",
+    approvedRetirement:
+        "The retirement digest a reviewer approved (printed by the review): the wide rules are " +
+        "deleted only when the retire targets measured at preview and up have this digest.",
     verify: "The checks after a change: conductor handshake, operator /readyz, tenant isolation.",
     "verify.mode":
         "When the checks run: onChange (when the allow-set, the retire set or a check's " +

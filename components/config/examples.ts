@@ -54,6 +54,7 @@ const VALID: Record<string, unknown> = {
     "waivers[].cidr": "10.0.0.0/8",
     "waivers[].reason": "the whole private range on purpose",
     allowDestroy: false,
+    approvedRetirement: `sha256:${"0".repeat(64)}`,
     cloud: "mycloud",
     verify: { mode: "onChange" },
     "verify.mode": "onChange",

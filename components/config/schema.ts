@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { parseHostAddress, parsePrefix } from "../model/cidr";
+import { DIGEST_PATTERN } from "../plan/approval";
 
 export const NAMESPACE = "capi-mgmt-ingress";
 export const DEFAULT_API_PORT = 6443;
@@ -73,6 +74,7 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 
 const waiver = z.strictObject({ cidr, reason });
 
+const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
 const floorMessage = (min: number) => ({
     error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
 });
@@ -146,6 +148,11 @@ export const stackConfigSchema = z
         minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
         waivers: z.array(waiver).default([]),
         allowDestroy: z.boolean().default(false),
+        // The retirement digest a reviewer approved (components/plan/approval.ts).
+        approvedRetirement: z
+            .union([digest, z.strictObject({ digest, targets: z.array(z.string().min(1)) })])
+            .transform((a) => (typeof a === "string" ? { digest: a } : a))
+            .optional(),
         verify: verify.default({
             mode: "onChange",
             conductors: { enabled: true, timeoutSeconds: 5 },

@@ -26,7 +26,12 @@ export function readStackFile(stack: string): Record<string, unknown> {
             `no stack "${stack}": ${file} does not exist (stacks: ${known.join(", ")})`,
         );
     }
-    const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+    return parseStackFileText(fs.readFileSync(file, "utf8"), file);
+}
+
+/** The same from a stack file's text (`file` names it in errors, e.g. `<ref>:stacks/...`). */
+export function parseStackFileText(text: string, file: string): Record<string, unknown> {
+    const doc = parse(text) as { config?: Record<string, unknown> } | null;
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(doc?.config ?? {})) {
         const [namespace, name] = key.includes(":") ? key.split(":", 2) : [NAMESPACE, key];

@@ -104,7 +104,7 @@ async function conductorSources(config: StackConfig, apiAddress: string): Promis
     return measured.map((m) => ({ source: m.address, provenance: m.provenance }));
 }
 
-async function hairpinSources(
+export async function hairpinSources(
     config: StackConfig,
     openstack: OpenStackLookups,
 ): Promise<SourceInput[]> {

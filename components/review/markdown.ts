@@ -1,6 +1,8 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
 import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
+import { flattenSettings } from "./settings";
+import { judgeApproval } from "../plan/approval";
 
 export interface ReviewInput {
     stack: string;
@@ -46,6 +48,7 @@ export function renderReview(input: ReviewInput): string {
               )
             : ["Nothing."]),
     );
+    lines.push(...approvalLines(input.config, plan));
     lines.push("", "### Drift (admits a source outside the allow-set; not touched)", "");
     lines.push(
         ...(plan.drift.length
@@ -56,6 +59,29 @@ export function renderReview(input: ReviewInput): string {
             : ["None."]),
     );
     return lines.join("\n") + "\n";
+}
+
+/** The digest to approve, and whether the stack's approvedRetirement already matches it. */
+export function approvalLines(config: StackConfig, plan: Plan): string[] {
+    const verdict = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
+    if (verdict.status === "nothing-to-retire") {
+        return verdict.note ? ["", `> ${verdict.note}`] : [];
+    }
+    const ids = plan.retireTargets.map((t) => t.id).sort();
+    return [
+        "",
+        `Retirement digest: \`${verdict.digest}\` (${
+            verdict.status === "approved"
+                ? "approved by this stack's approvedRetirement"
+                : "not approved: `up` deletes nothing until the stack holds it"
+        })`,
+        "",
+        "```yaml",
+        "  capi-mgmt-ingress:approvedRetirement:",
+        `    digest: ${verdict.digest}`,
+        `    targets: [${ids.join(", ")}]`,
+        "```",
+    ];
 }
 
 /** Two stacks side by side: every setting and admitted source that differs. */
@@ -98,40 +124,12 @@ function allowRows(plan: Plan): string[] {
     );
 }
 
-/** Flattened `key.path = value` rows, with the defaults applied and secrets masked. */
+/** Flattened `key.path = value` rows, with the defaults applied; custom checks by name only. */
 export function settingsRows(config: StackConfig): [string, string][] {
-    const rows: [string, string][] = [];
-    const walk = (value: unknown, path: string) => {
-        if (Array.isArray(value) && value.every((v) => typeof v !== "object")) {
-            rows.push([path, value.length ? value.join(", ") : "(none)"]);
-        } else if (Array.isArray(value)) {
-            value.forEach((v, i) => walk(v, `${path}[${i}]`));
-            if (value.length === 0) {
-                rows.push([path, "(none)"]);
-            }
-        } else if (value !== null && typeof value === "object") {
-            for (const [key, child] of Object.entries(value)) {
-                walk(child, path ? `${path}.${key}` : key);
-            }
-        } else {
-            rows.push([path, maskSecrets(String(value === "" ? "(empty)" : value))]);
-        }
-    };
-    walk(config, "");
-    return rows;
+    return flattenSettings(config).map((row) => [row.key, row.value]);
 }
 
-/** Hides what looks like a credential in free text (custom check commands). */
-export function maskSecrets(text: string): string {
-    return text
-        .replace(/(bearer\s+)[^\s"']+/gi, "$1****")
-        .replace(
-            /((?:password|secret|token|api[-_]?key)[=:\s]+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
-            "$1****",
-        );
-}
-
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
     const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
     return [
         `| ${header.join(" | ")} |`,

@@ -5,7 +5,8 @@
 import * as assert from "node:assert/strict";
 import * as openstack from "@pulumi/openstack";
 import { parseStackConfig } from "../../components/config/schema";
-import { restLookups } from "../../components/discover/rest-lookups";
+import { liveReview, restLookups } from "../../components/discover/rest-lookups";
+import { approvalFor } from "../../components/plan/approval";
 import { OpenStackLookups } from "../../components/discover/discovery";
 import { createRule, listRules } from "../../components/openstack/networking";
 import { openSession, Session } from "../../components/openstack/keystone";
@@ -21,6 +22,7 @@ describe("engine-less apply of the program (local Neutron)", function () {
     let seed: SeedResult;
     let savedEnv: NodeJS.ProcessEnv;
     let lines: string[];
+    let approved: unknown;
 
     before(async function () {
         cloud = await cloudOrSkip(this);
@@ -37,6 +39,10 @@ describe("engine-less apply of the program (local Neutron)", function () {
     beforeEach(async () => {
         seed = await seedBefore(cloud);
         lines = [];
+        // The reviewer approves the seeded wide rules (test/integration/approval.test.ts).
+        approved = undefined;
+        const { plan } = await liveReview(config(), session);
+        approved = approvalFor(plan.groupId, plan.retireTargets);
     });
 
     const config = () =>
@@ -49,6 +55,7 @@ describe("engine-less apply of the program (local Neutron)", function () {
             },
             operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
             verify: { mode: "never", conductors: { enabled: false } },
+            ...(approved ? { approvedRetirement: approved } : {}),
         });
 
     const apply = (lookups: OpenStackLookups) =>
@@ -111,7 +118,9 @@ describe("engine-less apply of the program (local Neutron)", function () {
             ...real,
             listRules: async (groupId) =>
                 (await real.listRules(groupId)).map((r) =>
-                    r.id === hand.id ? { ...r, remote_ip_prefix: "203.0.113.12/32" } : r,
+                    r.id === hand.id
+                        ? { ...r, remote_ip_prefix: "203.0.113.12/32", normalized_cidr: null }
+                        : r,
                 ),
         };
         await assert.rejects(apply(stale), (err: Error) => {

@@ -8,6 +8,7 @@ import { FakeCloud, fakeLookups } from "../../tools/mock/fake-cloud";
 import { loadStackConfig } from "../../components/config/stackfile";
 import type { StackConfig } from "../../components/config/schema";
 import type { NeutronRule } from "../../components/model/rules";
+import { retirementDigest } from "../../components/plan/approval";
 
 installMocks();
 
@@ -91,6 +92,13 @@ export function exampleConfig(overrides: Partial<StackConfig> = {}): StackConfig
         ...config,
         conductors: {
             juju: { ...config.conductors.juju!, bin: FAKE_JUJU, env: undefined } as never,
+        },
+        // The ruling's two wide rules, approved (test/unit/approval.test.ts covers the refusals).
+        approvedRetirement: {
+            digest: retirementDigest(GROUP, [
+                { id: "wide-6443", shape: shape(6443) },
+                { id: "wide-22", shape: shape(22) },
+            ]),
         },
         ...overrides,
     };

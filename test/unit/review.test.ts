@@ -3,13 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
-import {
-    maskSecrets,
-    renderComparison,
-    renderReview,
-    ReviewInput,
-} from "../../components/review/markdown";
+import { renderComparison, renderReview, ReviewInput } from "../../components/review/markdown";
 import { roleDescription } from "../../components/model/rules";
+import { maskSecrets } from "../../components/review/settings";
 import { loadStackConfig } from "../../components/config/stackfile";
 
 const GOLDEN = path.join(__dirname, "..", "fixtures", "review");

@@ -141,25 +141,69 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
     program
         .command("review")
         .description(
-            "Markdown for a pull request: the effective settings and, with --live, the plan",
+            "Markdown for a pull request: the effective settings and, with --live, the plan; " +
+                "with --base, what a change does to each stack",
         )
-        .requiredOption("--stack <env>", STACK_HELP)
+        .option("--stack <env>", STACK_HELP)
         .option("--live", "derive the allow-set, adoptions, retire targets and drift live")
         .option("--against <env>", "compare with another stack")
+        .option(
+            "--base <git-ref>",
+            "compare with the stack file at this ref (git show, no checkout); with --live both " +
+                "sides come from one measurement",
+        )
+        .option("--changed", "with --base: every stack file changed since the ref")
         .option("--json", "print the review as JSON (the Markdown included)")
         .addHelpText("after", EXIT_CODES)
         .action(
             action(
                 "review",
                 async (opts: {
-                    stack: string;
+                    stack?: string;
                     live?: boolean;
                     against?: string;
+                    base?: string;
+                    changed?: boolean;
                     json?: boolean;
                 }) => {
+                    const live = opts.live === true;
+                    if (opts.base !== undefined || opts.changed) {
+                        if (opts.base === undefined) {
+                            throw new UsageError("--changed needs --base <git-ref>");
+                        }
+                        if (
+                            (opts.changed === true) === (opts.stack !== undefined) ||
+                            opts.against
+                        ) {
+                            throw new UsageError(
+                                "with --base give one of --stack <env> or --changed (not --against)",
+                            );
+                        }
+                        const { runBaseReview } = await import("../review");
+                        const report = await runBaseReview(
+                            {
+                                stack: opts.stack,
+                                changed: opts.changed === true,
+                                base: opts.base,
+                                live,
+                            },
+                            io.progress,
+                        );
+                        if (opts.json) {
+                            print(report);
+                        } else {
+                            io.stdout(report.markdown);
+                        }
+                        return report.problems > 0 ? EXIT.finding : EXIT.ok;
+                    }
+                    if (opts.stack === undefined) {
+                        throw new UsageError(
+                            "--stack <env> is required (or --changed --base <git-ref>)",
+                        );
+                    }
                     const { runReview } = await import("../review");
                     const report = await runReview(
-                        { stack: opts.stack, live: opts.live === true, against: opts.against },
+                        { stack: opts.stack, live, against: opts.against },
                         io.progress,
                     );
                     if (opts.json) {

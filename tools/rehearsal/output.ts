@@ -1,5 +1,5 @@
-// Where the rehearsal's narrative goes (stdout, or stderr under --json) and how slow steps report
-// progress; the command line sets both before the rehearsal starts.
+// What the rehearsal's output is written with: stdout one line at a time, or where the command
+// line sends it (stderr under --json), and the progress of its slow steps.
 import { Progress, silentProgress } from "../cli/output";
 
 export const io: { write: (text: string) => void; progress: Progress } = {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { noUnionCoversAFamilyPolicy, RETIREMENT_TYPE } from "../../policy/policies";
+import { noUnionCoversAFamilyPolicy, RETIREMENT_TYPE } from "../policies";
 
 const RULE_TYPE = "openstack:networking/secGroupRule:SecGroupRule";
 

@@ -9,7 +9,7 @@ import {
     policies,
     RETIREMENT_TYPE,
     retirementSummaryPolicy,
-} from "../../policy/policies";
+} from "../policies";
 
 const RULE_TYPE = "openstack:networking/secGroupRule:SecGroupRule";
 

@@ -1,0 +1,305 @@
+// Copied from components/config/schema.ts by `npm run policy:shared`: edit the original.
+// The stack config schema. Every preview validates the whole config first; a bad config fails
+// with one message per problem (key path, what is wrong, an example) and nothing is declared.
+import { z } from "zod";
+import { parseHostAddress, parsePrefix } from "../model/cidr";
+import { DIGEST_PATTERN } from "../plan/approval";
+
+export const NAMESPACE = "capi-mgmt-ingress";
+export const DEFAULT_API_PORT = 6443;
+
+const port = z.number().int().min(1).max(65535);
+
+const cidr = z.string().refine(validPrefix, { error: (issue) => prefixMessage(issue.input) });
+
+const hostAddress = z.string().refine(validHost, {
+    error: (issue) => `"${String(issue.input)}" is not an IP address`,
+});
+
+const reason = z.string().trim().min(8, { error: "a reason of a few words is required" });
+
+const securityGroup = z
+    .strictObject({ name: z.string().min(1).optional(), id: z.string().min(1).optional() })
+    .refine((g) => (g.name === undefined) !== (g.id === undefined), {
+        error: "give exactly one of name or id",
+    });
+
+const api = z
+    .strictObject({
+        address: hostAddress.optional(),
+        /** With an address; 6443 when absent. With fromKubeconfig the server URL says it. */
+        port: port.optional(),
+        fromKubeconfig: z
+            .strictObject({ path: z.string().min(1).default("/etc/magnum/kubeconfig") })
+            .optional(),
+    })
+    .refine((a) => (a.address === undefined) !== (a.fromKubeconfig === undefined), {
+        error: "give exactly one of address or fromKubeconfig",
+    })
+    .refine((a) => a.fromKubeconfig === undefined || a.port === undefined, {
+        error: "with fromKubeconfig the port comes from the kubeconfig's server URL; remove port",
+    });
+
+const conductors = z
+    .strictObject({
+        juju: z
+            .strictObject({
+                model: z.string().min(1),
+                application: z.string().min(1).default("magnum"),
+                timeoutSeconds: z.number().positive().max(600).default(30),
+                concurrency: z.number().int().min(1).max(256).default(16),
+                bin: z.string().min(1).default("juju"),
+            })
+            .optional(),
+        static: z.strictObject({ addresses: z.array(hostAddress).min(1), reason }).optional(),
+    })
+    .refine((c) => (c.juju === undefined) !== (c.static === undefined), {
+        error: "give exactly one of juju or static",
+    });
+
+const operator = z.strictObject({
+    cidrs: z.array(cidr).min(1),
+    ports: z.array(port).min(1).default([6443, 22]),
+    reason,
+});
+
+const hairpin = z.strictObject({
+    subnets: z.array(z.string().min(1)).default([]),
+    routers: z.array(z.string().min(1)).default([]),
+    cidrs: z.array(z.strictObject({ cidr, reason })).default([]),
+    ports: z.array(port).min(1).default([6443]),
+});
+
+const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1).optional() });
+
+const waiver = z.strictObject({ cidr, reason });
+
+const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
+const floorMessage = (min: number) => ({
+    error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
+});
+
+const timeoutSeconds = (fallback: number, max = 600) =>
+    z.number().positive().max(max).default(fallback);
+
+const verify = z.strictObject({
+    mode: z.enum(["onChange", "always", "never"]).default("onChange"),
+    conductors: z
+        .strictObject({ enabled: z.boolean().default(true), timeoutSeconds: timeoutSeconds(5) })
+        .default({ enabled: true, timeoutSeconds: 5 }),
+    operator: z
+        .strictObject({
+            kubeconfig: z.string().min(1),
+            context: z.string().min(1).optional(),
+            timeoutSeconds: timeoutSeconds(10),
+        })
+        .optional(),
+    tenant: z
+        .strictObject({
+            kubeconfig: z.string().min(1),
+            context: z.string().min(1).optional(),
+            namespace: z.string().min(1).default("default"),
+            pod: z.string().min(1).optional(),
+            image: z.string().min(1).optional(),
+            kubectl: z.string().min(1).default("kubectl"),
+            timeoutSeconds: timeoutSeconds(5),
+        })
+        .refine((t) => (t.pod === undefined) !== (t.image === undefined), {
+            error: "give exactly one of pod (exec into it) or image (a short-lived pod)",
+        })
+        .optional(),
+    custom: z
+        .array(
+            z.strictObject({
+                name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+                    error: "lower-case letters, digits and dashes",
+                }),
+                command: z.string().min(1),
+                expect: z
+                    .strictObject({
+                        exitCode: z.number().int().min(0).max(255).optional(),
+                        stdoutMatches: z
+                            .string()
+                            .refine(validRegExp, { error: "not a valid regular expression" })
+                            .optional(),
+                    })
+                    .default({ exitCode: 0 }),
+                // A real Magnum operation (a resize) takes many minutes.
+                timeoutSeconds: timeoutSeconds(600, 7200),
+            }),
+        )
+        .default([]),
+});
+
+export const stackConfigSchema = z
+    .strictObject({
+        cloud: z.string().default(""),
+        securityGroup,
+        api,
+        conductors,
+        operator,
+        hairpin: hairpin.default({ subnets: [], routers: [], cidrs: [], ports: [6443] }),
+        protectedPorts: z.array(port).min(1).default([6443, 22]),
+        retire: z.array(retireSelector).optional(),
+        // Below /8 and /32 only per-entry waivers with reasons admit (FLOOR_MINIMUM).
+        minPrefixLength: z.number().int().min(8, floorMessage(8)).max(32).default(16),
+        minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
+        waivers: z.array(waiver).default([]),
+        allowDestroy: z.boolean().default(false),
+        // The retirement digest a reviewer approved (components/plan/approval.ts).
+        approvedRetirement: z
+            .union([digest, z.strictObject({ digest, targets: z.array(z.string().min(1)) })])
+            .transform((a) => (typeof a === "string" ? { digest: a } : a))
+            .optional(),
+        verify: verify.default({
+            mode: "onChange",
+            conductors: { enabled: true, timeoutSeconds: 5 },
+            custom: [],
+        }),
+    })
+    .superRefine((c, ctx) => {
+        const outside = (ports: number[], path: (string | number)[]) => {
+            ports.forEach((p, i) => {
+                if (!c.protectedPorts.includes(p)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [...path, i],
+                        message: `port ${p} is not one of protectedPorts (${c.protectedPorts.join(", ")})`,
+                    });
+                }
+            });
+        };
+        outside(c.api.port === undefined ? [] : [c.api.port], ["api", "port"]);
+        outside(c.operator.ports, ["operator", "ports"]);
+        outside(c.hairpin.ports, ["hairpin", "ports"]);
+        c.retire?.forEach((s, i) => outside(s.ports ?? [], ["retire", i, "ports"]));
+        if (c.verify.mode !== "never" && c.conductors.static && c.verify.conductors.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["verify", "conductors", "enabled"],
+                message:
+                    "the conductor handshake runs through Juju; set it false with static conductors",
+            });
+        }
+    });
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type VerifySettings = StackConfig["verify"];
+
+const EXAMPLES: [string, string][] = [
+    ["securityGroup", "securityGroup: { name: capi-mgmt-sg }"],
+    ["api.fromKubeconfig", "api: { fromKubeconfig: { path: /etc/magnum/kubeconfig } }"],
+    ["api", "api: { address: 10.12.7.222, port: 6443 }"],
+    ["conductors.static", 'conductors: { static: { addresses: [10.12.4.154], reason: "..." } }'],
+    ["conductors", "conductors: { juju: { model: openstack, application: magnum } }"],
+    ["operator.ports", "operator: { ports: [6443, 22] }"],
+    ["operator", 'operator: { cidrs: [10.12.4.1/32], reason: "operator workstation via VR0 NAT" }'],
+    ["hairpin.cidrs", 'hairpin: { cidrs: [{ cidr: 10.20.0.0/24, reason: "..." }] }'],
+    ["hairpin", "hairpin: { subnets: [capi-mgmt-subnet], routers: [capi-mgmt-router] }"],
+    ["protectedPorts", "protectedPorts: [6443, 22]"],
+    ["retire", "retire: [{ remote: 0.0.0.0/0, ports: [6443, 22] }]"],
+    ["minPrefixLengthIpv6", "minPrefixLengthIpv6: 48"],
+    ["minPrefixLength", "minPrefixLength: 16"],
+    ["waivers", 'waivers: [{ cidr: 10.0.0.0/8, reason: "..." }]'],
+    ["allowDestroy", "allowDestroy: false"],
+    [
+        "approvedRetirement",
+        "approvedRetirement: { digest: sha256:<from the review>, targets: [...] }",
+    ],
+    ["cloud", "cloud: mycloud"],
+    ["verify.operator", "verify: { operator: { kubeconfig: ~/.kube/mgmt.yaml } }"],
+    ["verify.tenant", "verify: { tenant: { kubeconfig: ~/.kube/beta.yaml, image: busybox:1.36 } }"],
+    ["verify.custom", "verify: { custom: [{ name: resize, command: ./resize.sh }] }"],
+    ["verify", "verify: { mode: onChange }"],
+];
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `The stack config is not valid; nothing was declared:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+    const result = stackConfigSchema.safeParse(raw);
+    if (result.success) {
+        return result.data;
+    }
+    throw new ConfigError(result.error.issues.map(describeIssue));
+}
+
+/** The retire selectors: the configured ones, or any-address on every protected port. */
+export function retireSelectors(config: StackConfig): { remote: string; ports: number[] }[] {
+    const selectors = config.retire ?? [{ remote: "0.0.0.0/0" }, { remote: "::/0" }];
+    return selectors.map((s) => ({
+        remote: parsePrefix(s.remote).cidr,
+        ports: s.ports ?? config.protectedPorts,
+    }));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+    const path = formatPath(issue.path);
+    const example = EXAMPLES.find(
+        ([prefix]) =>
+            path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`),
+    );
+    const key = path === "" ? NAMESPACE : `${NAMESPACE}:${path}`;
+    return `${key}: ${issueMessage(issue)}${example ? ` (for example ${example[1]})` : ""}`;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+    if (issue.code === "unrecognized_keys") {
+        return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+    }
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+        return `is required (${issue.expected})`;
+    }
+    return issue.message;
+}
+
+function formatPath(path: PropertyKey[]): string {
+    return path
+        .map((part, i) =>
+            typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`,
+        )
+        .join("");
+}
+
+function validPrefix(text: string): boolean {
+    try {
+        parsePrefix(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+function prefixMessage(input: unknown): string {
+    try {
+        parsePrefix(String(input));
+        return "invalid prefix";
+    } catch (err) {
+        return `${(err as Error).message} (an address or CIDR such as 10.12.4.1/32)`;
+    }
+}
+
+function validHost(text: string): boolean {
+    try {
+        parseHostAddress(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+function validRegExp(text: string): boolean {
+    try {
+        new RegExp(text);
+        return true;
+    } catch {
+        return false;
+    }
+}

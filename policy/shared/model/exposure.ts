@@ -1,0 +1,262 @@
+// Copied from components/model/exposure.ts by `npm run policy:shared`: edit the original.
+// The effective exposure of the API's port: for each protected port and family, the exact set of
+// source addresses the union of the ingress rules of every security group on the port admits, as
+// a minimal CIDR list naming the rules behind each part. Facts from Neutron Zed, checked in
+// /work/shared/reference/exposure-facts.md. Pure: no Pulumi, no I/O; never throws on one rule.
+import { AllowEntry, entryName } from "./allowset";
+import {
+    ANY_ADDRESS,
+    AddressRange,
+    coversWholeFamily,
+    familyShare,
+    rangeOf,
+    subtractRanges,
+    unionRanges,
+} from "./addressset";
+import { enforcedPrefix, Ethertype } from "./cidr";
+import { NeutronRule, roleDescription } from "./rules";
+import { readRule, RuleSource } from "./rule-reading";
+
+export type { Ethertype } from "./cidr";
+export { coversWholeFamily } from "./addressset";
+
+/** A rule of one of the groups on the API's port. */
+export interface GroupRule {
+    group: { id: string; name: string };
+    rule: NeutronRule;
+}
+
+/**
+ * What remote groups (their ports' fixed IPs and allowed-address-pairs) and address groups (their
+ * `addresses`) resolve to, by id; null = could not be resolved (counts as any address of the
+ * rule's ethertype, and is reported). Addresses are IPs or CIDRs.
+ */
+export interface RemoteAddresses {
+    groups: Map<string, string[] | null>;
+    addressGroups: Map<string, string[] | null>;
+}
+
+export interface Admitter {
+    groupId: string;
+    groupName: string;
+    ruleId: string;
+    /** What this rule admits on this port and family, as a reviewer reads it. */
+    admits: string;
+    /** Why it counts for this port (protocol, port range, remote, unreadable field). */
+    why: string;
+    /** The CIDR this rule contributes (canonical; the whole family for unreadable rules). */
+    cidr: string;
+}
+
+export interface ExposurePart {
+    cidr: string;
+    admittedBy: Admitter[];
+}
+
+/** parts: the minimal list of CIDRs admitted on that port and family, sorted, each naming the rules that admit it. */
+export interface PortExposure {
+    port: number;
+    ethertype: Ethertype;
+    parts: ExposurePart[];
+}
+
+export interface UnreadableRule {
+    groupId: string;
+    ruleId: string;
+    what: string;
+}
+
+export interface UnresolvedRemote {
+    groupId: string;
+    ruleId: string;
+    remote: string;
+}
+
+export interface Exposure {
+    portSecurity: boolean;
+    ports: PortExposure[];
+    unreadable: UnreadableRule[];
+    unresolved: UnresolvedRemote[];
+}
+
+const FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
+
+/**
+ * The exposure of every protected port (TCP) in both families. Egress rules and rules of other
+ * protocols admit nothing here; a rule of every protocol (null, "any", "0" or a name that maps to
+ * 0) admits on every port; an unreadable rule admits every address of its family on every
+ * protected port; port security off admits every address everywhere.
+ */
+export function computeExposure(input: {
+    rules: GroupRule[];
+    remotes: RemoteAddresses;
+    protectedPorts: number[];
+    portSecurity: boolean;
+}): Exposure {
+    const ports = [...new Set(input.protectedPorts)].sort((a, b) => a - b);
+    const buckets = new Map<string, { range: AddressRange; admitter: Admitter }[]>();
+    const add = (port: number, source: RuleSource, admitter: Omit<Admitter, "cidr">) => {
+        const key = `${port}|${source.ethertype}`;
+        const list = buckets.get(key) ?? [];
+        list.push({ range: source.range, admitter: { ...admitter, cidr: source.range.cidr } });
+        buckets.set(key, list);
+    };
+    const unreadable: UnreadableRule[] = [];
+    const unresolved: UnresolvedRemote[] = [];
+
+    if (!input.portSecurity) {
+        for (const port of ports) {
+            for (const ethertype of FAMILIES) {
+                add(
+                    port,
+                    { ethertype, range: rangeOf(ANY_ADDRESS[ethertype]), admits: "" },
+                    {
+                        groupId: "",
+                        groupName: "(no security group)",
+                        ruleId: "",
+                        admits: `every ${ethertype} address on every port`,
+                        why: "the port has port_security_enabled false: Neutron filters nothing",
+                    },
+                );
+            }
+        }
+    }
+    for (const { group, rule } of input.rules) {
+        const reading = readRule(rule, input.remotes, ports);
+        const ruleId = reading.ruleId;
+        if (reading.unreadable) {
+            unreadable.push({ groupId: group.id, ruleId, what: reading.unreadable });
+        }
+        for (const remote of reading.unresolved) {
+            unresolved.push({ groupId: group.id, ruleId, remote });
+        }
+        for (const port of reading.ports) {
+            for (const source of reading.sources) {
+                add(port, source, {
+                    groupId: group.id,
+                    groupName: group.name,
+                    ruleId,
+                    admits: source.admits,
+                    why: reading.why(port),
+                });
+            }
+        }
+    }
+
+    const result: PortExposure[] = [];
+    for (const port of ports) {
+        for (const ethertype of FAMILIES) {
+            const parts = unionRanges(buckets.get(`${port}|${ethertype}`) ?? []).map((part) => ({
+                cidr: part.range.cidr,
+                admittedBy: part.items.map((item) => item.admitter),
+            }));
+            result.push({ port, ethertype, parts });
+        }
+    }
+    return { portSecurity: input.portSecurity, ports: result, unreadable, unresolved };
+}
+
+/**
+ * The parts of the exposure outside the allowed CIDRs of that port and family (non-empty ports
+ * only); each part keeps the admitters whose CIDR overlaps it. Throws naming an allowed CIDR
+ * that is no CIDR (the allow-set is derived, so that is a bug, not input).
+ */
+export function exposureBeyond(
+    exposure: Exposure,
+    allowed: { port: number; ethertype: Ethertype; cidr: string }[],
+): PortExposure[] {
+    const result: PortExposure[] = [];
+    for (const { port, ethertype, parts } of exposure.ports) {
+        const here: AddressRange[] = [];
+        for (const entry of allowed) {
+            if (entry.port !== port) continue;
+            const { prefix, mappedIpv4 } = enforcedPrefix(entry.cidr);
+            for (const p of [prefix, mappedIpv4]) {
+                if (p && p.ethertype === ethertype) here.push(rangeOf(p.cidr));
+            }
+        }
+        const beyond: ExposurePart[] = [];
+        for (const part of parts) {
+            for (const rest of subtractRanges(rangeOf(part.cidr), here)) {
+                beyond.push({
+                    cidr: rest.cidr,
+                    admittedBy: part.admittedBy.filter((a) => overlaps(rangeOf(a.cidr), rest)),
+                });
+            }
+        }
+        if (beyond.length > 0) {
+            result.push({ port, ethertype, parts: beyond });
+        }
+    }
+    return result;
+}
+
+/**
+ * The rules once the plan is applied: one rule per allow entry added to the managed group (ids
+ * "planned:<resource name>"), the retire target ids removed.
+ */
+export function rulesAfterPlan(
+    before: GroupRule[],
+    managed: { id: string; name: string },
+    allowSet: AllowEntry[],
+    retireIds: string[],
+): GroupRule[] {
+    const retired = new Set(retireIds);
+    const kept = before.filter(({ rule }) => !retired.has(rule.id));
+    const added: GroupRule[] = allowSet.map((entry) => ({
+        group: managed,
+        rule: {
+            id: `planned:${entryName(entry)}`,
+            security_group_id: managed.id,
+            direction: "ingress",
+            ethertype: entry.ethertype,
+            protocol: entry.protocol,
+            port_range_min: entry.port,
+            port_range_max: entry.port,
+            remote_ip_prefix: entry.remoteIpPrefix,
+            remote_group_id: null,
+            remote_address_group_id: null,
+            description: roleDescription(entry.role),
+        },
+    }));
+    return [...kept, ...added];
+}
+
+/**
+ * Words for a reviewer: "no address", "every IPv4 address", "every IPv4 address except these 7
+ * prefixes: …" (when the parts cover most of the family), "3 prefixes: …". Lists at most 10.
+ */
+export function describeExposure(parts: ExposurePart[], ethertype: Ethertype): string {
+    if (parts.length === 0) {
+        return "no address";
+    }
+    const ranges = parts.map((p) => rangeOf(p.cidr));
+    if (
+        coversWholeFamily(
+            parts.map((p) => p.cidr),
+            ethertype,
+        )
+    ) {
+        return `every ${ethertype} address`;
+    }
+    // The complement is cheap to compute only when it is small: a family mostly covered.
+    if (familyShare(ranges, ethertype) > 0.5 && parts.length <= 1024) {
+        const missing = subtractRanges(rangeOf(ANY_ADDRESS[ethertype]), ranges);
+        return `every ${ethertype} address except ${count(missing.length, "these")}: ${list(missing.map((r) => r.cidr))}`;
+    }
+    return `${count(parts.length)}: ${list(parts.map((p) => p.cidr))}`;
+}
+
+function count(n: number, these = ""): string {
+    const words = n === 1 ? "prefix" : "prefixes";
+    return these ? `${n === 1 ? "this" : these} ${n} ${words}` : `${n} ${words}`;
+}
+
+function list(cidrs: string[]): string {
+    const shown = cidrs.slice(0, 10).join(", ");
+    return cidrs.length > 10 ? `${shown} and ${cidrs.length - 10} more` : shown;
+}
+
+function overlaps(a: AddressRange, b: AddressRange): boolean {
+    return a.start <= b.end && b.start <= a.end;
+}

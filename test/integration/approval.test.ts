@@ -1,0 +1,129 @@
+// The retirement approval against the local Neutron: the program's update (engine-less apply)
+// deletes the wide rules only with the digest of the targets measured at that moment.
+import * as assert from "node:assert/strict";
+import * as openstack from "@pulumi/openstack";
+import { parseStackConfig } from "../../components/config/schema";
+import { liveReview, restLookups } from "../../components/discover/rest-lookups";
+import { createRule, listRules } from "../../components/openstack/networking";
+import { openSession, Session } from "../../components/openstack/keystone";
+import { approvalFor, retirementDigest } from "../../components/plan/approval";
+import { runProgram } from "../../components/program";
+import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
+import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
+import { applyProgram } from "../../tools/rehearsal/apply";
+
+describe("retirement approval (local Neutron)", function () {
+    this.timeout(180000);
+    let cloud: LocalCloud;
+    let session: Session;
+    let seed: SeedResult;
+    let savedEnv: NodeJS.ProcessEnv;
+    let lines: string[];
+
+    before(async function () {
+        cloud = await cloudOrSkip(this);
+        savedEnv = { ...process.env };
+        Object.assign(process.env, cloud.env);
+        session = await openSession({ env: cloud.env });
+    });
+
+    after(() => {
+        process.env = savedEnv;
+    });
+
+    beforeEach(async () => {
+        seed = await seedBefore(cloud);
+        lines = [];
+    });
+
+    const config = (approvedRetirement?: unknown) =>
+        parseStackConfig({
+            cloud: cloud.cloudName,
+            securityGroup: { name: SEED.securityGroup },
+            api: { address: SEED.floatingIp },
+            conductors: {
+                static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
+            },
+            operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
+            verify: { mode: "never", conductors: { enabled: false } },
+            ...(approvedRetirement === undefined ? {} : { approvedRetirement }),
+        });
+
+    /** `pulumi up` of the program with this approval, as the engine-less rehearsal applies it. */
+    const up = (approvedRetirement?: unknown) =>
+        applyProgram({
+            stack: "approval-test",
+            values: {},
+            session: async () => session,
+            beforeCheck: async () => undefined,
+            log: (line) => lines.push(line),
+            program: async () =>
+                runProgram("capi-mgmt", config(approvedRetirement), restLookups(session), {
+                    providers: [new openstack.Provider("openstack", { cloud: cloud.cloudName })],
+                }),
+        });
+
+    /** What the review shows and the reviewer approves. */
+    const review = async () => {
+        const { plan } = await liveReview(config(), session);
+        return approvalFor(plan.groupId, plan.retireTargets)!;
+    };
+
+    const wideLeft = async () => {
+        const live = (await listRules(session, seed.securityGroupId)).map((r) => r.id);
+        return [seed.wideRuleIds.api, seed.wideRuleIds.ssh].filter((id) => live.includes(id));
+    };
+
+    it("declares nothing without an approval, and says why", async () => {
+        await assert.rejects(up(), /no approvedRetirement in the stack; nothing is deleted/);
+        assert.equal((await wideLeft()).length, 2);
+        assert.deepEqual(lines, [], "nothing was registered");
+    });
+
+    it("declares nothing with the digest of other targets, listing what differs", async () => {
+        const approved = await review();
+        const other = {
+            digest: retirementDigest(seed.securityGroupId, []),
+            targets: [seed.wideRuleIds.api],
+        };
+        await assert.rejects(up(other), (err: Error) => {
+            assert.ok(err.message.includes(`${seed.wideRuleIds.ssh}: 0.0.0.0/0 on tcp 22`));
+            assert.match(err.message, /\(measured now, not approved\)/);
+            assert.ok(err.message.includes(`digest: ${approved.digest}`));
+            return true;
+        });
+        assert.equal((await wideLeft()).length, 2);
+    });
+
+    it("retires the targets with the right digest", async () => {
+        const outputs = await up(await review());
+        assert.deepEqual(await wideLeft(), []);
+        assert.deepEqual(
+            (outputs.retired as { id: string }[]).map((r) => r.id).sort(),
+            [seed.wideRuleIds.api, seed.wideRuleIds.ssh].sort(),
+        );
+    });
+
+    it("stops the deletion when a rule is added between review and up", async () => {
+        const approved = await review();
+        const added = await createRule(session, {
+            security_group_id: seed.securityGroupId,
+            direction: "ingress",
+            ethertype: "IPv6",
+            protocol: "tcp",
+            port_range_min: 6443,
+            port_range_max: 6443,
+            remote_ip_prefix: "::/0",
+        });
+        await assert.rejects(up(approved), (err: Error) => {
+            assert.ok(
+                err.message.includes(
+                    `+ ${added.id}: ::/0 on tcp 6443 (measured now, not approved)`,
+                ),
+            );
+            return true;
+        });
+        assert.equal((await wideLeft()).length, 2);
+        assert.deepEqual(lines, [], "nothing was registered");
+    });
+});

@@ -1,0 +1,327 @@
+// Base against head: the pure diff, one live measurement shared by both sides, custom checks by
+// name only, and the command-line tool on a fresh copy of the repository.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { diffSettings, diffStack } from "../../components/review/diff";
+import { renderDiffReport } from "../../components/review/diff-markdown";
+import { measureBoth } from "../../components/review/live";
+import { renderReview, settingsRows } from "../../components/review/markdown";
+import { parseStackConfig } from "../../components/config/schema";
+import { readStackFile } from "../../components/config/stackfile";
+import { retirementDigest } from "../../components/plan/approval";
+import type { OpenStackLookups } from "../../components/discover/discovery";
+import type { NeutronRule } from "../../components/model/rules";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const SENTINEL = "s3cr3t-sentinel-review";
+const GROUP = "6c1f0c2e-0000-4000-8000-0000000000bb";
+
+function staticStack(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        securityGroup: { name: "capi-mgmt-sg" },
+        api: { address: "10.12.7.222" },
+        conductors: { static: { addresses: ["10.12.4.154"], reason: "conductors outside Juju" } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: "operator behind the VR0 masquerade" },
+        hairpin: { subnets: ["capi-mgmt-subnet"] },
+        verify: {
+            mode: "never",
+            custom: [
+                { name: "api-auth", command: `curl -u admin:${SENTINEL} https://10.12.7.222` },
+            ],
+        },
+        ...overrides,
+    };
+}
+
+const wide = (id: string, port: number): NeutronRule => ({
+    id,
+    security_group_id: GROUP,
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    port_range_min: port,
+    port_range_max: port,
+    remote_ip_prefix: "0.0.0.0/0",
+    remote_group_id: null,
+    description: "",
+});
+
+/** Lookups that count their calls, and whose rules change on every listing. */
+function countingLookups() {
+    const calls: string[] = [];
+    let listings = 0;
+    const lookups: OpenStackLookups = {
+        securityGroup: async () => (
+            calls.push("securityGroup"),
+            { id: GROUP, name: "capi-mgmt-sg" }
+        ),
+        subnet: async (ref) => (
+            calls.push(`subnet ${ref}`),
+            { id: "subnet-1", name: ref, cidr: "10.20.0.0/24" }
+        ),
+        routerGatewayIps: async (ref) => {
+            throw new Error(`no router expected (${ref})`);
+        },
+        apiPorts: async () => (
+            calls.push("apiPorts"),
+            [{ id: "p", via: "fixed-ip", portSecurityEnabled: true, securityGroupIds: [GROUP] }]
+        ),
+        listRules: async () => {
+            calls.push("listRules");
+            listings += 1;
+            // A second listing would see a new wide rule: the review must not take one.
+            return listings === 1
+                ? [wide("w-6443", 6443)]
+                : [wide("w-6443", 6443), wide("w-22", 22)];
+        },
+    };
+    return { lookups, calls };
+}
+
+describe("review: base against head", () => {
+    it("shows an operator CIDR change as the old rows lost and the new rows gained", () => {
+        const head = staticStack({
+            operator: { cidrs: ["10.12.4.9/32"], reason: "operator behind the VR0 masquerade" },
+        });
+        const diff = diffStack("prod", { raw: staticStack() }, { raw: head }, false);
+        assert.equal(diff.status, "modified");
+        assert.deepEqual(diff.settings, [
+            {
+                key: "operator.cidrs",
+                change: "changed",
+                base: "10.12.4.1/32",
+                head: "10.12.4.9/32",
+            },
+        ]);
+        assert.deepEqual(
+            diff.allowSet.map((r) => `${r.change} ${r.role} ${r.port} ${r.source}`),
+            [
+                "lost operator 22 10.12.4.1/32",
+                "lost operator 6443 10.12.4.1/32",
+                "gained operator 22 10.12.4.9/32",
+                "gained operator 6443 10.12.4.9/32",
+            ],
+        );
+        assert.match(diff.allowSet[0].provenance, /config operator\.cidrs\[0\]/);
+    });
+
+    it("shows a stack added or deleted as such, and a config that does not validate as a problem", () => {
+        const added = diffStack("new", {}, { raw: staticStack() }, false);
+        assert.equal(added.status, "added");
+        assert.ok(added.settings.every((s) => s.change === "added"));
+        assert.ok(added.allowSet.length > 0 && added.allowSet.every((r) => r.change === "gained"));
+        const deleted = diffStack("old", { raw: staticStack() }, {}, false);
+        assert.equal(deleted.status, "deleted");
+        assert.ok(deleted.allowSet.every((r) => r.change === "lost"));
+        assert.match(
+            renderDiffReport({ base: "main", head: "HEAD", stacks: [added, deleted] }),
+            /`new` \(added by this change\)[\s\S]*`old` \(deleted by this change\)/,
+        );
+        const broken = diffStack(
+            "x",
+            { raw: staticStack() },
+            { raw: staticStack({ minPrefixLength: 99 }) },
+            false,
+        );
+        assert.match(
+            broken.problems.join("\n"),
+            /^head: [\s\S]*capi-mgmt-ingress:minPrefixLength: Too big/,
+        );
+    });
+
+    it("lists retire selectors gained and lost", () => {
+        const head = staticStack({ retire: [{ remote: "0.0.0.0/0", ports: [6443] }] });
+        const diff = diffStack("prod", { raw: staticStack() }, { raw: head }, false);
+        assert.deepEqual(
+            diff.retireSelectors.map((s) => `${s.change} ${s.remote} ${s.ports.join(",")}`),
+            ["lost 0.0.0.0/0 6443,22", "lost ::/0 6443,22", "gained 0.0.0.0/0 6443"],
+        );
+    });
+
+    it("shows custom checks by name, never their command lines, in Markdown and JSON", () => {
+        const base = staticStack();
+        const head = staticStack({
+            verify: {
+                mode: "never",
+                custom: [{ name: "api-auth", command: `curl -u admin:${SENTINEL}-2 x` }],
+            },
+        });
+        const changes = diffSettings(base, head);
+        assert.deepEqual(changes, [
+            {
+                key: "verify.custom[api-auth].command",
+                change: "changed",
+                base: "(not shown)",
+                head: "(not shown)",
+            },
+        ]);
+        const diff = diffStack("prod", { raw: base }, { raw: head }, false);
+        const report = { base: "main", head: "HEAD", stacks: [diff] };
+        const config = parseStackConfig(head);
+        for (const text of [
+            renderDiffReport(report),
+            JSON.stringify(report),
+            renderReview({ stack: "prod", config }),
+            JSON.stringify(settingsRows(config)),
+        ]) {
+            assert.ok(text.includes("api-auth"), "the check is named");
+            assert.ok(!text.includes(SENTINEL), "the command line is not shown");
+            assert.ok(!text.includes("curl"), "the command line is not shown");
+        }
+    });
+
+    it("derives both sides from one measurement, so only the config's effect shows", async () => {
+        const { lookups, calls } = countingLookups();
+        const base = parseStackConfig(staticStack());
+        const head = parseStackConfig(
+            staticStack({
+                hairpin: {
+                    subnets: ["capi-mgmt-subnet"],
+                    cidrs: [{ cidr: "10.30.0.0/24", reason: "second management subnet" }],
+                },
+            }),
+        );
+        const measured = await measureBoth(base, head, lookups);
+        assert.deepEqual(
+            calls.filter((c) => c === "listRules"),
+            ["listRules"],
+        );
+        assert.deepEqual(
+            calls.filter((c) => c.startsWith("subnet")),
+            ["subnet capi-mgmt-subnet"],
+        );
+        const diff = diffStack(
+            "prod",
+            { raw: staticStack(), found: measured.base },
+            {
+                raw: staticStack({
+                    hairpin: {
+                        subnets: ["capi-mgmt-subnet"],
+                        cidrs: [{ cidr: "10.30.0.0/24", reason: "second management subnet" }],
+                    },
+                }),
+                found: measured.head,
+            },
+            true,
+        );
+        assert.deepEqual(
+            diff.allowSet.map((r) => `${r.change} ${r.role} ${r.port} ${r.source}`),
+            ["gained hairpin 6443 10.30.0.0/24"],
+        );
+        assert.deepEqual(
+            diff.exposure!.map((e) => `${e.port} ${e.ethertype}`),
+            ["6443 IPv4"],
+        );
+        assert.ok(diff.exposure![0].head.includes("10.30.0.0/24"));
+        assert.ok(!diff.exposure![0].base.includes("10.30.0.0/24"));
+        assert.doesNotMatch(diff.exposure![0].head, /every IPv4 address/);
+        const { base: b, head: h } = diff.retirement!;
+        assert.deepEqual(b!.targets, h!.targets);
+        assert.equal(
+            h!.digest,
+            retirementDigest(GROUP, [
+                {
+                    id: "w-6443",
+                    shape: {
+                        direction: "ingress",
+                        ethertype: "IPv4",
+                        protocol: "tcp",
+                        portRangeMin: 6443,
+                        portRangeMax: 6443,
+                        remoteIpPrefix: "0.0.0.0/0",
+                        remoteGroupId: null,
+                    },
+                },
+            ]),
+        );
+        assert.equal(h!.approval, "not approved");
+        assert.ok(
+            renderDiffReport({ base: "main", head: "HEAD", stacks: [diff] }).includes(
+                `digest: ${h!.digest}`,
+            ),
+        );
+    });
+
+    it("measures each side on its own when the change moves the API, and says so", async () => {
+        const { lookups, calls } = countingLookups();
+        const base = parseStackConfig(staticStack());
+        const head = parseStackConfig(staticStack({ api: { address: "10.12.7.223" } }));
+        const measured = await measureBoth(base, head, lookups);
+        assert.equal(calls.filter((c) => c === "apiPorts").length, 2);
+        assert.match(measured.notes.join(), /touches api: each side was measured on its own/);
+    });
+});
+
+describe("npm run review on a fresh copy of the repository", function () {
+    this.timeout(120000);
+    let repo: string;
+
+    const git = (...args: string[]) => {
+        const run = spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        return run.stdout;
+    };
+    const review = (...args: string[]) =>
+        spawnSync(process.execPath, ["tools/cli/capi-mgmt-ingress.js", "review", ...args], {
+            cwd: repo,
+            encoding: "utf8",
+        });
+
+    before(() => {
+        repo = fs.mkdtempSync(path.join(os.tmpdir(), "review-repo-"));
+        const files = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+            .stdout.split("\0")
+            .filter(Boolean);
+        for (const file of files.filter((f) => fs.existsSync(path.join(ROOT, f)))) {
+            fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(repo, file));
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));
+        git("init", "-q");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base");
+    });
+
+    after(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+    it("shows a changed operator CIDR as lost and gained rows, and --changed lists exactly the changed stacks", () => {
+        const file = path.join(repo, "stacks", "Pulumi.example.yaml");
+        const doc = parse(fs.readFileSync(file, "utf8"));
+        doc.config["capi-mgmt-ingress:operator"].cidrs = ["10.12.4.9/32"];
+        fs.writeFileSync(file, stringify(doc));
+        fs.writeFileSync(
+            path.join(repo, "stacks", "Pulumi.staging.yaml"),
+            fs.readFileSync(path.join(repo, "stacks", "Pulumi.rehearsal.yaml")),
+        );
+
+        const one = review("--stack", "example", "--base", "HEAD");
+        assert.equal(one.status, 0, one.stderr);
+        assert.match(one.stdout, /\| lost \| operator \| 6443\/tcp \| 10\.12\.4\.1\/32 \|/);
+        assert.match(one.stdout, /\| gained \| operator \| 6443\/tcp \| 10\.12\.4\.9\/32 \|/);
+
+        const all = review("--changed", "--base", "HEAD", "--json");
+        assert.equal(all.status, 0, all.stderr);
+        const report = JSON.parse(all.stdout) as { stacks: { stack: string; status: string }[] };
+        assert.deepEqual(
+            report.stacks.map((s) => `${s.stack} ${s.status}`),
+            ["example modified", "staging added"],
+        );
+        assert.deepEqual(
+            readStackFile(path.join(repo, "stacks", "Pulumi.staging.yaml")),
+            readStackFile("rehearsal"),
+        );
+    });
+
+    it("fails with usage on --changed without --base, and names an unknown ref", () => {
+        const usage = review("--changed");
+        assert.equal(usage.status, 2);
+        assert.match(usage.stderr, /--changed needs --base/);
+        const bad = review("--changed", "--base", "no-such-ref");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /git rev-parse .*no-such-ref/);
+    });
+});

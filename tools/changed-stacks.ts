@@ -1,0 +1,42 @@
+// `npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]`: the stacks a change
+// must be previewed and applied in (components/review/git.ts, stacksToRun), for the workflows'
+// matrices. Prints a JSON array of stack names (with --json, each with why it runs).
+// Exit codes: 0 printed (possibly []); 1 git failed; 2 bad usage.
+import { parseArgs } from "node:util";
+import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
+
+const USAGE = "usage: npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]";
+
+function main(): number {
+    const { values } = parseArgs({
+        options: {
+            base: { type: "string" },
+            head: { type: "string" },
+            json: { type: "boolean", default: false },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    });
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    if (!values.base) {
+        process.stderr.write(`--base is required\n${USAGE}\n`);
+        return 2;
+    }
+    // The repository the command runs in (the workflows run it at the checkout's root).
+    const cwd = process.cwd();
+    const stacks = stacksToRun(
+        changedFiles(values.base, values.head, cwd),
+        stacksAtRef(values.head ?? "HEAD", cwd),
+    );
+    process.stdout.write(`${JSON.stringify(values.json ? stacks : stacks.map((s) => s.stack))}\n`);
+    return 0;
+}
+
+try {
+    process.exit(main());
+} catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+}

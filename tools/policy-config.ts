@@ -1,0 +1,43 @@
+// `npm run -s policy:config -- --stack <env>`: the policy pack's config (--policy-pack-config)
+// from the stack file, so that the floors and the waivers live in one place, the stack's. The
+// pack cannot read a stack's config (CrossGuard hands it only its own), hence the generated file.
+// Exit codes: 0 printed; 1 the stack file cannot be read or does not validate; 2 bad usage.
+import { parseArgs } from "node:util";
+import type { StackConfig } from "../components/config/schema";
+import { loadStackConfig } from "../components/config/stackfile";
+
+/** The config of each policy that takes one, keyed by policy name (policy/policies.ts). */
+export function policyConfigFor(config: StackConfig) {
+    return {
+        "no-any-source-on-protected-ports": { protectedPorts: config.protectedPorts },
+        "no-rule-set-admits-a-whole-family": { protectedPorts: config.protectedPorts },
+        "wide-prefixes-carry-a-waiver": {
+            protectedPorts: config.protectedPorts,
+            minPrefixLength: config.minPrefixLength,
+            minPrefixLengthIpv6: config.minPrefixLengthIpv6,
+            waivers: config.waivers,
+        },
+    };
+}
+
+function main(): number {
+    const { values } = parseArgs({
+        options: { stack: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help || !values.stack) {
+        process.stderr.write("usage: npm run -s policy:config -- --stack <env>\n");
+        return values.help ? 0 : 2;
+    }
+    const config = policyConfigFor(loadStackConfig(values.stack));
+    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    return 0;
+}
+
+if (require.main === module) {
+    try {
+        process.exit(main());
+    } catch (err) {
+        console.error(err instanceof Error ? err.message : err);
+        process.exit(1);
+    }
+}
