@@ -5,9 +5,11 @@ import { NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { invokeLookups } from "./discover/invoke-lookups";
+import { restLookups } from "./discover/rest-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
-import { openSession, listRules } from "./openstack/client";
+import { openSession } from "./openstack/client";
 import { Plan, planIngress } from "./plan/plan";
+import { exposureOutputs } from "./plan/exposure";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
@@ -40,8 +42,8 @@ export async function main(): Promise<Record<string, unknown>> {
     const provider = config.cloud
         ? new openstack.Provider("openstack", { cloud: config.cloud })
         : undefined;
-    const session = openSession({ cloud: config.cloud || undefined });
-    const lookups = invokeLookups(provider, async (groupId) => listRules(await session, groupId));
+    const session = await openSession({ cloud: config.cloud || undefined });
+    const lookups = invokeLookups(provider, restLookups(session));
     return runProgram("capi-mgmt", config, lookups, {
         providers: provider ? [provider] : undefined,
     });
@@ -58,6 +60,10 @@ export async function runProgram(
         pulumi.log.warn(warning);
     }
     const plan = planIngress(config, found);
+    if (plan.exposure.refusal) {
+        // Before any declaration: no rule is created and no retirement is declared.
+        throw new Error(plan.exposure.refusal);
+    }
     const juju = config.conductors.juju;
     const ingress = new ManagementIngress(
         name,
@@ -107,6 +113,7 @@ export function planOutputs(plan: Plan) {
         }),
         retireTargets: plan.retireTargets.map((t) => ({ id: t.id, admits: t.admits })),
         drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+        exposure: exposureOutputs(plan.exposure),
     };
 }
 

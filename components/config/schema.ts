@@ -72,6 +72,17 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 
 const waiver = z.strictObject({ cidr, reason });
 
+/** A rule or group whose exposure beyond the allow-set the operator accepts, with a reason. */
+const acceptedExposure = z
+    .strictObject({
+        group: z.string().min(1).optional(),
+        rule: z.string().min(1).optional(),
+        reason,
+    })
+    .refine((a) => a.group !== undefined || a.rule !== undefined, {
+        error: "name a group (name or id) or a rule (id) to accept",
+    });
+
 const timeoutSeconds = (fallback: number, max = 600) =>
     z.number().positive().max(max).default(fallback);
 
@@ -137,6 +148,7 @@ export const stackConfigSchema = z
         minPrefixLength: z.number().int().min(0).max(32).default(16),
         minPrefixLengthIpv6: z.number().int().min(0).max(128).default(48),
         waivers: z.array(waiver).default([]),
+        acceptedExposure: z.array(acceptedExposure).default([]),
         allowDestroy: z.boolean().default(false),
         verify: verify.default({
             mode: "onChange",
@@ -188,6 +200,7 @@ const EXAMPLES: [string, string][] = [
     ["minPrefixLengthIpv6", "minPrefixLengthIpv6: 48"],
     ["minPrefixLength", "minPrefixLength: 16"],
     ["waivers", 'waivers: [{ cidr: 10.0.0.0/8, reason: "..." }]'],
+    ["acceptedExposure", 'acceptedExposure: [{ rule: <rule id>, reason: "..." }]'],
     ["allowDestroy", "allowDestroy: false"],
     ["cloud", "cloud: mycloud"],
     ["verify.operator", "verify: { operator: { kubeconfig: ~/.kube/mgmt.yaml } }"],

@@ -6,16 +6,21 @@ import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
 import { measureConductorSources, readApiEndpointFromUnits } from "../juju/units";
 import { configuredSources, Discovered } from "../plan/plan";
 import { NeutronRule } from "../model/rules";
+import { discoverExposure, ExposureLookups } from "./exposure";
 
 /** The OpenStack lookups discovery needs: Pulumi invokes in the program, REST in the tools. */
-export interface OpenStackLookups {
+export interface OpenStackLookups extends ExposureLookups {
     securityGroup(ref: { name?: string; id?: string }): Promise<{ id: string; name: string }>;
     subnet(ref: string): Promise<{ id: string; name: string; cidr: string }>;
     routerGatewayIps(ref: string): Promise<{ id: string; name: string; ips: string[] }>;
     /** The port that holds the address (through its floating IP, or as a fixed IP). */
-    portForAddress(
-        address: string,
-    ): Promise<{ portId: string; securityGroupIds: string[]; via: string }>;
+    portForAddress(address: string): Promise<{
+        portId: string;
+        securityGroupIds: string[];
+        via: string;
+        /** Each port receiving the address, with all its groups (default: the one above). */
+        ports?: { portSecurityEnabled: boolean; securityGroupIds: string[] }[];
+    }>;
     listRules(groupId: string): Promise<NeutronRule[]>;
 }
 
@@ -42,12 +47,13 @@ export async function discover(
                 `refusing to tighten a group that does not guard the API`,
         );
     }
-    const [conductors, hairpin, rules] = await Promise.all([
+    const [conductors, hairpin, rules, exposure] = await Promise.all([
         conductorSources(config, api.address),
         hairpinSources(config, openstack),
         openstack.listRules(group.id),
+        discoverExposure(openstack, port.ports ?? [{ portSecurityEnabled: true, ...port }]),
     ]);
-    return { group, api, conductors, hairpin, rules, warnings };
+    return { group, api, conductors, hairpin, rules, exposure, warnings };
 }
 
 async function apiEndpoint(config: StackConfig): Promise<Discovered["api"]> {

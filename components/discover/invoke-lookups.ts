@@ -3,11 +3,13 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { isUuid, OpenStackLookups } from "./discovery";
+import { ExposureLookups } from "./exposure";
 import { NeutronRule } from "../model/rules";
 
+/** Rule lists and the exposure's lookups have no data source: they come from the Networking API. */
 export function invokeLookups(
     provider: pulumi.ProviderResource | undefined,
-    listRules: (groupId: string) => Promise<NeutronRule[]>,
+    rest: ExposureLookups & { listRules: (groupId: string) => Promise<NeutronRule[]> },
 ): OpenStackLookups {
     const opts: pulumi.InvokeOptions = { provider };
     return {
@@ -71,7 +73,11 @@ export function invokeLookups(
                 via: `fixed IP ${address} on port ${port.id}`,
             };
         },
-        listRules,
+        listRules: rest.listRules,
+        rulesOfGroups: rest.rulesOfGroups,
+        groupNames: rest.groupNames,
+        remoteGroupAddresses: rest.remoteGroupAddresses,
+        addressGroupAddresses: rest.addressGroupAddresses,
     };
 }
 

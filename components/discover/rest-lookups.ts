@@ -11,6 +11,12 @@ import {
     portsGuardingAddress,
     Session,
 } from "../openstack/client";
+import {
+    addressGroupAddresses,
+    groupNames,
+    listRulesOfGroups,
+    remoteGroupAddresses,
+} from "../openstack/exposure-lookups";
 import { Discovered, Plan, planIngress } from "../plan/plan";
 
 export interface LiveReview {
@@ -64,9 +70,17 @@ export function restLookups(s: Session): OpenStackLookups {
                     all.filter((g) => groups.includes(g)),
                 ),
                 via: ports.map((p) => `${p.via} on port ${p.portId}`).join(", "),
+                ports: ports.map((p) => ({
+                    portSecurityEnabled: p.portSecurityEnabled,
+                    securityGroupIds: p.securityGroups,
+                })),
             };
         },
         listRules: (groupId) => listRules(s, groupId),
+        rulesOfGroups: (ids) => listRulesOfGroups(s, ids),
+        groupNames: (ids) => groupNames(s, ids),
+        remoteGroupAddresses: (id) => remoteGroupAddresses(s, id),
+        addressGroupAddresses: (id) => addressGroupAddresses(s, id),
     };
 }
 

@@ -888,7 +888,7 @@ function errorMessage(err: unknown): string {
 // Resources
 
 /** GETs a collection, following the `<collection>_links` next links. */
-async function listAll(
+export async function listAll(
     s: Session,
     resource: string,
     query: string[],

@@ -1,6 +1,7 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
 import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
+import { renderExposure } from "./exposure";
 
 export interface ReviewInput {
     stack: string;
@@ -55,6 +56,7 @@ export function renderReview(input: ReviewInput): string {
               )
             : ["None."]),
     );
+    lines.push(...renderExposure(plan.exposure));
     return lines.join("\n") + "\n";
 }
 

@@ -14,6 +14,7 @@ import {
     registered,
     reset,
 } from "../support/mocks";
+import { fakeExposureLookups } from "../support/exposure";
 import type { StackConfig } from "../../components/config/schema";
 import type { NeutronRule } from "../../components/model/rules";
 
@@ -66,7 +67,10 @@ function shape(port: number) {
 
 function rulingCloud(): FakeCloud {
     return {
-        groups: [{ id: GROUP, name: "capi-mgmt-sg" }],
+        groups: [
+            { id: GROUP, name: "capi-mgmt-sg" },
+            { id: "default", name: "default" },
+        ],
         subnets: [
             {
                 id: "9a7e3c1e-1111-4000-8000-000000000001",
@@ -116,7 +120,10 @@ async function run(config: StackConfig, scenario = "juju3-lxd") {
         : path.join(SCENARIOS, scenario);
     const lookups = (await import("../../components/discover/invoke-lookups")).invokeLookups(
         undefined,
-        async (id) => cloud.rules.filter((r) => r.security_group_id === id),
+        {
+            listRules: async (id) => cloud.rules.filter((r) => r.security_group_id === id),
+            ...fakeExposureLookups(() => cloud),
+        },
     );
     const outputs = await program.runProgram("capi-mgmt", config, lookups, {
         transformations: [captureOptions(captured)],
@@ -357,6 +364,13 @@ describe("program (mock runtime)", function () {
         cloud.routers[0].ips = ["10.12.4.1"];
         const config = exampleConfig();
         config.operator = { ...config.operator, cidrs: ["10.12.4.2/32"] };
+        // The old operator rule on 22 stays (drift): the exposure refuses unless it is accepted.
+        const stale = cloud.rules.find(
+            (r) => r.port_range_min === 22 && r.remote_ip_prefix === "10.12.4.1/32",
+        )!;
+        config.acceptedExposure = [
+            { rule: stale.id, reason: "old operator address, removed next" },
+        ];
         const { outputs, captured } = await run(config);
         const after = registered.find(
             (r) => r.inputs.remoteIpPrefix === "10.12.4.1/32" && r.inputs.portRangeMin === 6443,
@@ -416,7 +430,12 @@ describe("program (mock runtime)", function () {
             port_range_max: 65535,
         });
         cloud.rules.push({ ...wide("ssh-from-conductor", 22, "10.12.4.154/32") });
-        const { outputs } = await run(exampleConfig());
+        const config = exampleConfig();
+        config.acceptedExposure = [
+            { rule: "range", reason: "accepted here to see the drift rows" },
+            { rule: "ssh-from-conductor", reason: "accepted here to see the drift rows" },
+        ];
+        const { outputs } = await run(config);
         assert.deepEqual(
             (outputs.drift as { id: string }[]).map((d) => d.id),
             ["range", "ssh-from-conductor"],

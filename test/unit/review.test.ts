@@ -11,6 +11,7 @@ import {
 } from "../../components/review/markdown";
 import { roleDescription } from "../../components/model/rules";
 import { loadStackConfig } from "../../components/config/stackfile";
+import { foundExposure } from "../support/exposure";
 
 const GOLDEN = path.join(__dirname, "..", "fixtures", "review");
 
@@ -25,8 +26,9 @@ function golden(name: string, actual: string): void {
 
 function livePlan(stack: string): ReviewInput {
     const config = loadStackConfig(stack);
+    const group = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
     const found: Discovered = {
-        group: { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" },
+        group,
         api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
         conductors: ["10.12.4.154", "10.12.4.155", "10.12.4.156"].map((source, i) => ({
             source,
@@ -44,8 +46,10 @@ function livePlan(stack: string): ReviewInput {
                 port_range_max: 7000,
             },
         ],
+        exposure: foundExposure([group], []),
         warnings: [],
     };
+    found.exposure = foundExposure([group], found.rules);
     return {
         stack,
         config,

@@ -146,7 +146,13 @@ async function evaluateProgram(
     const outputs = await runProgram(
         "bench",
         config,
-        invokeLookups(undefined, async () => []),
+        invokeLookups(undefined, {
+            listRules: async () => [],
+            rulesOfGroups: async () => [],
+            groupNames: async (ids) => new Map(ids.map((id) => [id, id])),
+            remoteGroupAddresses: async () => [],
+            addressGroupAddresses: async () => [],
+        }),
     );
     for (const value of Object.values(outputs)) {
         await outputValue(value);
