@@ -119,24 +119,47 @@ export function computeExposure(input: {
     for (const port of input.protectedPorts) {
         for (const ethertype of FAMILIES) {
             const mine = grants.filter((g) => g.port === port && g.ethertype === ethertype);
-            const union = merge(mine.flatMap((g) => g.ranges));
-            const parts = union.flatMap((r) => rangeToCidrs(r, ethertype));
-            ports.push({
-                port,
-                ethertype,
-                parts: parts.map((cidr) => {
-                    const range = cidrRange(cidr);
-                    return {
-                        cidr,
-                        admittedBy: mine
-                            .filter((g) => g.ranges.some((r) => overlaps(r, range)))
-                            .map((g) => g.by),
-                    };
-                }),
-            });
+            ports.push({ port, ethertype, parts: partition(mine, ethertype) });
         }
     }
     return { portSecurity: input.portSecurity, ports, unreadable, unresolved };
+}
+
+/**
+ * Sweeps the grants' ranges into runs admitted by the same rules, each run as minimal CIDRs:
+ * every part names exactly the rules that admit all of it.
+ */
+function partition(grants: { ranges: Range[]; by: Admitter }[], f: Ethertype): ExposurePart[] {
+    const events: { at: bigint; start: boolean; index: number }[] = [];
+    grants.forEach((g, index) => {
+        for (const [lo, hi] of merge(g.ranges)) {
+            events.push({ at: lo, start: true, index }, { at: hi + 1n, start: false, index });
+        }
+    });
+    events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    const active = new Map<number, number>();
+    const parts: ExposurePart[] = [];
+    let i = 0;
+    while (i < events.length) {
+        const at = events[i].at;
+        for (; i < events.length && events[i].at === at; i++) {
+            const e = events[i];
+            const n = (active.get(e.index) ?? 0) + (e.start ? 1 : -1);
+            if (n === 0) {
+                active.delete(e.index);
+            } else {
+                active.set(e.index, n);
+            }
+        }
+        if (active.size === 0 || i === events.length) {
+            continue;
+        }
+        const by = [...active.keys()].sort((a, b) => a - b).map((k) => grants[k].by);
+        for (const cidr of rangeToCidrs([at, events[i].at - 1n], f)) {
+            parts.push({ cidr, admittedBy: by });
+        }
+    }
+    return parts;
 }
 
 /** The parts of the exposure outside `allowed` (same port and family), split to minimal CIDRs. */
@@ -448,10 +471,6 @@ function subtract(from: Range[], minus: Range[]): Range[] {
         });
     }
     return out;
-}
-
-function overlaps(a: Range, b: Range): boolean {
-    return a[0] <= b[1] && b[0] <= a[1];
 }
 
 function rangeToCidrs([start, end]: Range, f: Ethertype): string[] {

@@ -364,13 +364,14 @@ describe("program (mock runtime)", function () {
         cloud.routers[0].ips = ["10.12.4.1"];
         const config = exampleConfig();
         config.operator = { ...config.operator, cidrs: ["10.12.4.2/32"] };
-        // The old operator rule on 22 stays (drift): the exposure refuses unless it is accepted.
-        const stale = cloud.rules.find(
-            (r) => r.port_range_min === 22 && r.remote_ip_prefix === "10.12.4.1/32",
-        )!;
-        config.acceptedExposure = [
-            { rule: stale.id, reason: "old operator address, removed next" },
-        ];
+        // The old operator rule on 22 and the old gateway's rule stay: accepted, else refused.
+        config.acceptedExposure = cloud.rules
+            .filter(
+                (r) =>
+                    (r.port_range_min === 22 && r.remote_ip_prefix === "10.12.4.1/32") ||
+                    r.remote_ip_prefix === "10.12.4.37/32",
+            )
+            .map((r) => ({ rule: r.id, reason: "old addresses, removed next" }));
         const { outputs, captured } = await run(config);
         const after = registered.find(
             (r) => r.inputs.remoteIpPrefix === "10.12.4.1/32" && r.inputs.portRangeMin === 6443,
@@ -401,6 +402,49 @@ describe("program (mock runtime)", function () {
             /preflight: the API address 10\.12\.7\.222 .* not by capi-mgmt-sg/,
         );
         assert.equal(registered.filter((r) => r.type === RULE).length, 0);
+    });
+
+    it("refuses while another group on the API's port admits the world, declaring nothing", async () => {
+        // The "default" group on the port: a protocol-"0" rule from anywhere. Retiring the
+        // managed group's wide rules would change nothing the API admits.
+        cloud.rules.push({
+            ...wide("other-zero", 0, "0.0.0.0/0"),
+            security_group_id: "default",
+            protocol: "0",
+            port_range_min: null,
+            port_range_max: null,
+        });
+        await assert.rejects(run(exampleConfig()), (err: Error) => {
+            assert.match(err.message, /rule other-zero in group default \(default\)/);
+            assert.match(err.message, /protocol "0"/);
+            assert.match(
+                err.message,
+                /6443\/tcp IPv4: every IPv4 address except these \d+ prefixes/,
+            );
+            assert.match(err.message, /retire .*remove it by hand.*acceptedExposure/s);
+            return true;
+        });
+        assert.equal(registered.length, 0, "no rule, no retirement, nothing declared");
+        // Accepted with a reason: the update goes ahead and the residual exposure is an output.
+        const config = exampleConfig();
+        config.acceptedExposure = [{ group: "default", reason: "lab port, isolated upstream" }];
+        const { outputs } = await run(config);
+        const exposure = outputs.exposure as {
+            after: { port: number; ethertype: string; beyondAllowSet: string }[];
+            accepted: { rule: string; accepted: string }[];
+        };
+        assert.deepEqual(
+            exposure.accepted.map((a) => [a.rule, a.accepted]),
+            [["other-zero", "lab port, isolated upstream"]],
+        );
+        assert.match(
+            exposure.after.find((r) => r.port === 6443 && r.ethertype === "IPv4")!.beyondAllowSet,
+            /^every IPv4 address except/,
+        );
+        assert.deepEqual(
+            (outputs.retireTargets as { id: string }[]).map((t) => t.id),
+            ["wide-6443", "wide-22"],
+        );
     });
 
     it("fails closed on a unit that cannot be measured, naming it and the command", async () => {
