@@ -1,9 +1,12 @@
 // `npm run audit -- --stack <env> [--json]`: classifies every live rule of the group without the
-// engine. Exits 1 when a rule is drift or a retire target, 2 when the audit itself fails.
+// engine, and judges the effective exposure of the API's port (every group on it). Exits 1 when a
+// rule is drift or a retire target, or when the live exposure exceeds the allow-set (whatever the
+// class of the rule responsible, unless accepted), 2 when the audit itself fails.
 import { parseArgs } from "node:util";
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
+import { exposureRows, unacceptedExcess } from "../components/plan/exposure";
 
 async function main(): Promise<number> {
     const { values } = parseArgs({
@@ -26,7 +29,24 @@ async function main(): Promise<number> {
             "(any)",
         reason: c.reason,
     }));
-    const failing = rows.filter((r) => r.class === "drift" || r.class === "retire").length;
+    const exposed = live.plan.exposure;
+    const excess = unacceptedExcess(exposed.beforeResponsible);
+    const exposure = {
+        portSecurity: exposed.before.portSecurity,
+        ports: exposureRows(exposed.before, exposed.beyondBefore),
+        beyondAllowSet: exposed.beforeResponsible.map((r) => ({
+            group: `${r.groupName} (${r.groupId})`,
+            rule: r.ruleId,
+            admits: r.admits,
+            why: r.why,
+            reaches: r.reaches,
+            ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
+        })),
+        unreadable: exposed.before.unreadable,
+        unresolved: exposed.before.unresolved,
+    };
+    const failing =
+        rows.filter((r) => r.class === "drift" || r.class === "retire").length + excess.length;
     // Allow entries with no live rule: normal before the first `up`, a lockout risk after it.
     const missing = live.plan.allowSet
         .filter((e) => !live.plan.adoptions.has(e))
@@ -34,7 +54,7 @@ async function main(): Promise<number> {
     if (values.json) {
         console.log(
             JSON.stringify(
-                { stack: values.stack, group: live.group, rules: rows, missing },
+                { stack: values.stack, group: live.group, rules: rows, missing, exposure },
                 null,
                 2,
             ),
@@ -55,10 +75,35 @@ async function main(): Promise<number> {
             console.log("allow entries with no rule on the group:");
             console.table(missing);
         }
+        console.log("effective exposure of the API's port (every group on it):");
+        console.table(
+            exposure.ports.map((p) => ({
+                port: `${p.port}/tcp ${p.ethertype}`,
+                admits: p.admits,
+                beyondAllowSet: p.beyondAllowSet,
+            })),
+        );
+        for (const r of exposure.beyondAllowSet) {
+            console.log(
+                `${r.accepted !== undefined ? "accepted" : "EXPOSED"}: rule ${r.rule} in ${r.group} ` +
+                    `admits ${r.admits} (${r.reaches.join(", ")})` +
+                    (r.accepted !== undefined ? `: ${r.accepted}` : ""),
+            );
+        }
+        for (const u of exposure.unreadable) {
+            console.log(
+                `unreadable: rule ${u.ruleId} in group ${u.groupId} (${u.what}): counted as everything`,
+            );
+        }
+        for (const u of exposure.unresolved) {
+            console.log(
+                `unresolved: rule ${u.ruleId} in group ${u.groupId}: ${u.remote}, counted as any address`,
+            );
+        }
         console.log(
             failing
-                ? `${failing} rule(s) are drift or retire targets`
-                : "tight: no drift, nothing to retire",
+                ? `${failing} finding(s): drift, retire targets or rules exposing the API beyond the allow-set`
+                : "tight: no drift, nothing to retire, nothing beyond the allow-set",
         );
     }
     return failing ? 1 : 0;

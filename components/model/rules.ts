@@ -155,9 +155,15 @@ export function classifyRules(
     for (const entry of allowSet) {
         byKey.set(`${entry.ethertype}|${entry.port}|${entry.remoteIpPrefix}`, entry);
     }
-    return rules.map((rule) =>
-        classifyRule(rule, byKey, allowSet, retireSelectors, protectedPorts),
-    );
+    return rules.map((rule) => {
+        try {
+            return classifyRule(rule, byKey, allowSet, retireSelectors, protectedPorts);
+        } catch (err) {
+            // One odd rule (host bits in its prefix) must not stop the rest: drift, never retired.
+            const what = err instanceof Error ? err.message : String(err);
+            return { rule, class: "drift" as const, reason: `unreadable rule: ${what}` };
+        }
+    });
 }
 
 function classifyRule(
