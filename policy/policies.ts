@@ -3,13 +3,17 @@
 // the program derives its rules with (components/model/rules.ts, components/model/cidr.ts).
 import * as openstack from "@pulumi/openstack";
 import {
+    Policies,
     PolicyConfigSchema,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
 import { z } from "zod";
 import { isAnyAddress, isHostRoute, parsePrefix } from "../components/model/cidr";
+import { ANY_ADDRESS } from "../components/model/addressset";
+import { computeExposure } from "../components/model/exposure";
 import { stackConfigSchema } from "../components/config/schema";
 import {
     coversPort,
@@ -255,11 +259,69 @@ export const retirementSummaryPolicy: ResourceValidationPolicy = {
     },
 };
 
-export const policies: ResourceValidationPolicy[] = [
+/**
+ * Why the declared ingress rules together admit every address of a family to a protected port
+ * (0.0.0.0/1 + 128.0.0.0/1, ranges and any-protocol rules included), judged by the exposure model
+ * over their union: one message per port and family, naming the rules. A single rule that admits
+ * everything is left to no-any-source-on-protected-ports; remote-group rules, whose members are
+ * not known at preview, are not counted.
+ */
+export function unionViolations(
+    rules: { name: string; rule: NeutronRule }[],
+    protectedPorts: number[],
+): string[] {
+    const exposure = computeExposure({
+        rules: rules
+            .filter(({ rule }) => !rule.remote_group_id)
+            .map(({ name, rule }) => ({ group: { id: "", name }, rule: { ...rule, id: name } })),
+        remotes: { groups: new Map(), addressGroups: new Map() },
+        protectedPorts,
+        portSecurity: true,
+    });
+    return exposure.ports.flatMap(({ port, ethertype, parts }) => {
+        const any = ANY_ADDRESS[ethertype];
+        if (parts.length !== 1 || parts[0].cidr !== any) return [];
+        const admitters = parts[0].admittedBy;
+        if (admitters.some((a) => a.cidr === any)) return [];
+        const named = admitters.map((a) => `${a.ruleId} (${a.cidr}, ${a.why})`);
+        return [
+            `security group rules ${named.join(", ")} together admit every ${ethertype} address ` +
+                `(${any}) to protected port ${port}/tcp; expected their union to leave most of the family out: narrow them`,
+        ];
+    });
+}
+
+export const noUnionCoversAFamilyPolicy: StackValidationPolicy = {
+    name: "no-rule-set-admits-a-whole-family",
+    displayName: "No set of rules admits every address to a protected port",
+    description:
+        "The union of the declared ingress rules never admits every IPv4 or IPv6 address to a protected port (0.0.0.0/1 + 128.0.0.0/1 does), whatever each rule alone admits.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    remediationSteps:
+        "Declare one rule per source that needs the port; a wide prefix needs a waiver, and no set of waivers may tile the family.",
+    configSchema: jsonSchemaOf(anySourceConfigSchema),
+    validateStack: (args, report) => {
+        const config = readConfig(args, anySourceConfigSchema, "no-rule-set-admits-a-whole-family");
+        const rules = args.resources
+            .filter((r) => r.isType(openstack.networking.SecGroupRule))
+            .flatMap((r) => {
+                // A rule that cannot be read is refused by the per-rule policies.
+                const parsed = ruleInputsSchema.safeParse(r.props);
+                return parsed.success ? [{ name: r.name, rule: toNeutronRule(parsed.data) }] : [];
+            });
+        for (const message of unionViolations(rules, config.protectedPorts)) {
+            report(message);
+        }
+    },
+};
+
+export const policies: Policies = [
     noAnySourcePolicy,
     conductorHostRoutePolicy,
     floorWaiverPolicy,
     retirementSummaryPolicy,
+    noUnionCoversAFamilyPolicy,
 ];
 
 /**
@@ -313,7 +375,7 @@ function rulePolicy<S extends z.ZodObject>(
 
 /** The policy's config with defaults; a bad config fails the preview (nothing is declared). */
 function readConfig<T extends z.ZodType>(
-    args: ResourceValidationArgs,
+    args: Pick<ResourceValidationArgs, "getConfig">,
     schema: T,
     policyName: string,
 ): z.output<T> {

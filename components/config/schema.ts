@@ -83,6 +83,10 @@ const acceptedExposure = z
         error: "name a group (name or id) or a rule (id) to accept",
     });
 
+const floorMessage = (min: number) => ({
+    error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
+});
+
 const timeoutSeconds = (fallback: number, max = 600) =>
     z.number().positive().max(max).default(fallback);
 
@@ -145,8 +149,9 @@ export const stackConfigSchema = z
         hairpin: hairpin.default({ subnets: [], routers: [], cidrs: [], ports: [6443] }),
         protectedPorts: z.array(port).min(1).default([6443, 22]),
         retire: z.array(retireSelector).optional(),
-        minPrefixLength: z.number().int().min(0).max(32).default(16),
-        minPrefixLengthIpv6: z.number().int().min(0).max(128).default(48),
+        // Below /8 and /32 only per-entry waivers with reasons admit (FLOOR_MINIMUM).
+        minPrefixLength: z.number().int().min(8, floorMessage(8)).max(32).default(16),
+        minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
         waivers: z.array(waiver).default([]),
         acceptedExposure: z.array(acceptedExposure).default([]),
         allowDestroy: z.boolean().default(false),

@@ -1,4 +1,5 @@
 // The pure derivation of the allow-set: no Pulumi, no I/O.
+import { coversWholeFamily } from "./addressset";
 import { Ethertype, hostRoute, isAnyAddress, isHostRoute, parsePrefix, Prefix } from "./cidr";
 
 export type Role = "conductor" | "operator" | "hairpin";
@@ -31,6 +32,12 @@ export function allowEntrySchema(z: typeof import("zod").z) {
         provenance: z.array(z.string()),
     });
 }
+
+/**
+ * The lowest prefix floor there is, whatever minPrefixLength says: only per-entry waivers with
+ * reasons admit wider prefixes.
+ */
+export const FLOOR_MINIMUM: Readonly<Record<Ethertype, number>> = { IPv4: 8, IPv6: 32 };
 
 export interface Waiver {
     cidr: string;
@@ -93,7 +100,10 @@ export function deriveAllowSet(input: DerivationInput): AllowEntry[] {
             );
             return;
         }
-        const floor = input.minPrefixLength[prefix.ethertype];
+        const floor = Math.max(
+            input.minPrefixLength[prefix.ethertype],
+            FLOOR_MINIMUM[prefix.ethertype],
+        );
         if (prefix.length < floor && !waived.has(prefix.cidr)) {
             problems.push(
                 `${role} source ${prefix.cidr} (${source.provenance}) is wider than /${floor}; ` +
@@ -140,12 +150,45 @@ export function deriveAllowSet(input: DerivationInput): AllowEntry[] {
     if (input.conductors.length === 0) {
         problems.push("no conductor source: the allow-set would lock Magnum out");
     }
+    problems.push(...wholeFamilyProblems([...entries.values()]));
     if (problems.length > 0) {
         throw new DerivationError(problems);
     }
     return [...entries.values()]
         .map((entry) => ({ ...entry, provenance: [...entry.provenance].sort() }))
         .sort(compareEntries);
+}
+
+/**
+ * Whatever the floor and the waivers say, the entries of one port and family may never together
+ * admit every address (0.0.0.0/1 + 128.0.0.0/1): one problem per such port and family, naming
+ * the entries.
+ */
+function wholeFamilyProblems(entries: AllowEntry[]): string[] {
+    const problems: string[] = [];
+    const byPortFamily = new Map<string, AllowEntry[]>();
+    for (const entry of entries) {
+        const key = `${entry.port}|${entry.ethertype}`;
+        byPortFamily.set(key, [...(byPortFamily.get(key) ?? []), entry]);
+    }
+    for (const group of byPortFamily.values()) {
+        const { port, ethertype } = group[0];
+        if (
+            coversWholeFamily(
+                group.map((e) => e.remoteIpPrefix),
+                ethertype,
+            )
+        ) {
+            const named = group.map(
+                (e) => `${e.remoteIpPrefix} (${e.role}: ${e.provenance.join(", ")})`,
+            );
+            problems.push(
+                `the allow-set's ${ethertype} entries on ${port}/tcp together admit every ${ethertype} ` +
+                    `address: ${named.join(", ")}; no floor or waiver can allow this, narrow them`,
+            );
+        }
+    }
+    return problems;
 }
 
 /**

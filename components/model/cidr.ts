@@ -10,8 +10,11 @@ export interface Prefix {
     length: number;
 }
 
-/** Parses an address or CIDR; IPv4-mapped IPv6 becomes IPv4; host bits must be zero. */
-export function parsePrefix(text: string): Prefix {
+/**
+ * Parses an address or CIDR; IPv4-mapped IPv6 becomes IPv4; host bits must be zero, or with
+ * `dropHostBits` are cleared (Neutron stores `198.51.100.9/24` as typed and enforces its network).
+ */
+export function parsePrefix(text: string, opts: { dropHostBits?: boolean } = {}): Prefix {
     const trimmed = text.trim();
     const slash = trimmed.indexOf("/");
     const addressText = slash === -1 ? trimmed : trimmed.slice(0, slash);
@@ -38,7 +41,7 @@ export function parsePrefix(text: string): Prefix {
         throw new Error(`"${text}" has a prefix length above /${max}`);
     }
     const network = networkAddress(address, length);
-    if (network.toString() !== address.toString()) {
+    if (!opts.dropHostBits && network.toString() !== address.toString()) {
         throw new Error(
             `"${text}" has host bits set; the network is ${formatCidr(network, length)}`,
         );
@@ -48,6 +51,34 @@ export function parsePrefix(text: string): Prefix {
         cidr: formatCidr(address, length),
         ethertype: address.kind() === "ipv4" ? "IPv4" : "IPv6",
         length,
+    };
+}
+
+/**
+ * The network a firewall enforces for a stored remote prefix, in the prefix's own family: host
+ * bits cleared, an absent length a host route. An IPv4-mapped IPv6 prefix (`::ffff:a.b.c.d/n`,
+ * n >= 96) stays IPv6 and carries its IPv4 equivalent. Throws on text that is no address.
+ */
+export function enforcedPrefix(text: string): { prefix: Prefix; mappedIpv4?: Prefix } {
+    const trimmed = text.trim();
+    const slash = trimmed.indexOf("/");
+    const addressText = slash === -1 ? trimmed : trimmed.slice(0, slash);
+    const v4 = parseAddress(addressText);
+    if (!addressText.includes(":") || v4.kind() === "ipv6") {
+        return { prefix: parsePrefix(trimmed, { dropHostBits: true }) };
+    }
+    const lengthText = slash === -1 ? "128" : trimmed.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > 128) {
+        throw new Error(`"${text}" has no valid prefix length`);
+    }
+    const length = Number(lengthText);
+    const network = networkAddress(ipaddr.IPv6.parse(addressText), length);
+    return {
+        prefix: { cidr: formatCidr(network, length), ethertype: "IPv6", length },
+        mappedIpv4:
+            length >= 96
+                ? parsePrefix(`${v4.toString()}/${length - 96}`, { dropHostBits: true })
+                : undefined,
     };
 }
 

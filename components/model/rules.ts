@@ -15,7 +15,14 @@ export interface NeutronRule {
     remote_ip_prefix: string | null;
     remote_group_id: string | null;
     remote_address_group_id?: string | null;
+    /** The network Neutron enforces (extension security-groups-normalized-cidr). */
+    normalized_cidr?: string | null;
     description?: string | null;
+    /**
+     * Set by the parser when a field could not be read (its value then stands in the most open
+     * form: ingress, any protocol, all ports, any address); says which field and what it held.
+     */
+    unreadable?: string;
 }
 
 /** What a retire target looked like at preview; the retirement re-checks it before deleting. */
@@ -78,7 +85,7 @@ export function ruleKey(rule: NeutronRule): string {
         normalizeProtocol(rule.protocol) ?? "",
         rule.port_range_min ?? "",
         rule.port_range_max ?? "",
-        rule.remote_group_id ? "" : remotePrefix(rule).cidr,
+        rule.remote_group_id ? "" : enforcedRemotePrefix(rule).cidr,
         rule.remote_group_id ?? "",
     ].join("|");
 }
@@ -107,12 +114,26 @@ export function sameShape(a: RuleShape, b: RuleShape): boolean {
     );
 }
 
-/** The rule's remote prefix; an absent prefix admits every address of the rule's family. */
+/**
+ * The rule's remote prefix; an absent prefix admits every address of the rule's family. Throws on
+ * host bits: a declared prefix must be canonical (live rules go through enforcedRemotePrefix).
+ */
 export function remotePrefix(rule: NeutronRule): Prefix {
     if (rule.remote_ip_prefix) {
         return parsePrefix(rule.remote_ip_prefix);
     }
     return parsePrefix(rule.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0");
+}
+
+/**
+ * A live rule's remote prefix as Neutron enforces it: normalized_cidr, or the stored prefix with
+ * its host bits cleared (`198.51.100.9/24` admits 198.51.100.0/24); absent: the any-address.
+ */
+export function enforcedRemotePrefix(rule: NeutronRule): Prefix {
+    const stored = rule.normalized_cidr || rule.remote_ip_prefix;
+    return parsePrefix(stored || (rule.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0"), {
+        dropHostBits: true,
+    });
 }
 
 /** True when an ingress rule lets some TCP traffic reach `port`. */
@@ -142,7 +163,8 @@ export function isAnySource(rule: NeutronRule): boolean {
  * - managed: satisfies an allow entry and carries this project's description;
  * - adoptable: satisfies an allow entry, created by someone else (the program imports it);
  * - retire: an exact single-port TCP rule on a protected port from a retire selector's remote;
- * - drift: anything else that admits a source outside the allow-set to a protected port;
+ * - drift: anything else that admits a source outside the allow-set to a protected port, and
+ *   any rule that cannot be read (it counts as admitting everything);
  * - unrelated: everything else (egress, other ports and protocols).
  */
 export function classifyRules(
@@ -159,9 +181,13 @@ export function classifyRules(
         try {
             return classifyRule(rule, byKey, allowSet, retireSelectors, protectedPorts);
         } catch (err) {
-            // One odd rule (host bits in its prefix) must not stop the rest: drift, never retired.
+            // One odd rule never stops the audit or the preview; it counts as admitting everything.
             const what = err instanceof Error ? err.message : String(err);
-            return { rule, class: "drift" as const, reason: `unreadable rule: ${what}` };
+            return {
+                rule,
+                class: "drift",
+                reason: `cannot be read (${what}): counted as admitting everything`,
+            };
         }
     });
 }
@@ -173,6 +199,13 @@ function classifyRule(
     retireSelectors: RetireSelector[],
     protectedPorts: number[],
 ): ClassifiedRule {
+    if (rule.unreadable) {
+        return {
+            rule,
+            class: "drift",
+            reason: `cannot be read (${rule.unreadable}): counted as admitting everything`,
+        };
+    }
     const covered = protectedPorts.filter((port) => coversPort(rule, port));
     if (covered.length === 0) {
         return { rule, class: "unrelated", reason: "admits no protected port" };
@@ -187,7 +220,7 @@ function classifyRule(
           ? `remote address group ${rule.remote_address_group_id}`
           : undefined;
     if (exactTcp && !viaGroup) {
-        const prefix = remotePrefix(rule);
+        const prefix = enforcedRemotePrefix(rule);
         const entry = byKey.get(`${rule.ethertype}|${rule.port_range_min}|${prefix.cidr}`);
         if (entry) {
             return isOwnDescription(rule.description)
@@ -216,7 +249,7 @@ function classifyRule(
         if (viaGroup) {
             return { rule, class: "drift", reason: `${viaGroup} reaches ${port}/tcp` };
         }
-        const prefix = remotePrefix(rule);
+        const prefix = enforcedRemotePrefix(rule);
         const allowed = allowSet.some(
             (entry) =>
                 entry.port === port &&
@@ -234,11 +267,16 @@ function classifyRule(
     return { rule, class: "unrelated", reason: "admits only allow-set sources" };
 }
 
+/**
+ * null for every protocol: null, "", "any", and 0 in any form (the iptables driver writes no -p
+ * for it; neutron_lib maps "hopopt" and "ip" to 0); "tcp" for 6 in any form.
+ */
 function normalizeProtocol(protocol: string | null): string | null {
-    if (protocol === null || protocol === "" || protocol === "any") {
+    const name = protocol?.trim().toLowerCase() ?? "";
+    if (["", "any", "hopopt", "ip"].includes(name) || /^0+$/.test(name)) {
         return null;
     }
-    return protocol === "6" ? "tcp" : protocol.toLowerCase();
+    return /^0*6$/.test(name) ? "tcp" : name;
 }
 
 export function describePorts(rule: NeutronRule): string {

@@ -928,6 +928,12 @@ export async function listAll(
     }
 }
 
+/**
+ * The rules of a list or a single answer. A rule with an id whose other fields cannot be read is
+ * kept, in its most open form (ingress, any protocol, all ports, any address) with `unreadable`
+ * saying which field held what: one odd rule is reported by id and counts as admitting
+ * everything, instead of failing the whole listing.
+ */
 function parseRules(data: unknown, what: string): NeutronRule[] {
     const { z } = require("zod") as typeof import("zod");
     const rule = z.object({
@@ -941,15 +947,39 @@ function parseRules(data: unknown, what: string): NeutronRule[] {
         remote_ip_prefix: z.string().nullable(),
         remote_group_id: z.string().nullable(),
         remote_address_group_id: z.string().nullish(),
+        normalized_cidr: z.string().nullish(),
         description: z.string().nullish(),
     });
-    const result = z.array(rule).safeParse(data);
-    if (!result.success) {
+    const identified = z.array(z.looseObject({ id: z.string(), security_group_id: z.string() }));
+    const items = identified.safeParse(data);
+    if (!items.success) {
         throw new Error(
-            `${what}: expected security group rules, got ${z.prettifyError(result.error)}`,
+            `${what}: expected security group rules, got ${z.prettifyError(items.error)}`,
         );
     }
-    return result.data;
+    return items.data.map((item) => {
+        const result = rule.safeParse(item);
+        if (result.success) {
+            return result.data;
+        }
+        const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))];
+        const raw = item as Record<string, unknown>;
+        return {
+            id: item.id,
+            security_group_id: item.security_group_id,
+            direction: "ingress",
+            ethertype: raw.ethertype === "IPv6" ? "IPv6" : "IPv4",
+            protocol: null,
+            port_range_min: null,
+            port_range_max: null,
+            remote_ip_prefix: null,
+            remote_group_id: null,
+            description: typeof raw.description === "string" ? raw.description : null,
+            unreadable: fields
+                .map((field) => `${field} ${JSON.stringify(raw[field]) ?? "(absent)"}`)
+                .join("; "),
+        };
+    });
 }
 
 /** Every rule of the group (all pages), each checked to belong to it. */

@@ -72,11 +72,12 @@ export function renderExposure(review: ExposureReview): string[] {
 
 function responsibleTable(rules: Responsible[]): string[] {
     return table(
-        ["group", "rule id", "admits", "reaches", "accepted because"],
+        ["group", "rule id", "admits", "why it counts", "reaches", "accepted because"],
         rules.map((r) => [
             r.groupName,
             r.ruleId,
             r.admits,
+            r.why,
             r.reaches.join(", "),
             r.accepted ?? "-",
         ]),

@@ -21,6 +21,7 @@ const ANY_SOURCE = "no-any-source-on-protected-ports";
 const CONDUCTOR = "conductor-rules-are-host-routes";
 const FLOOR = "wide-prefixes-carry-a-waiver";
 const RETIREMENT = "retirement-deletes-shown";
+const UNION = "no-rule-set-admits-a-whole-family";
 const RULE_POLICIES = [ANY_SOURCE, CONDUCTOR, FLOOR];
 
 /** A SecGroupRule's inputs as the program declares them: tcp/6443 ingress over IPv4. */
@@ -71,7 +72,7 @@ describe("policy pack served by run-policy-pack over loopback gRPC", function ()
         await pack?.stop();
     });
 
-    it("lists its four policies, their levels and config keys", async function () {
+    it("lists its five policies, their levels and config keys", async function () {
         const info = await analyzer.info();
         assert.equal(info.name, "capi-mgmt-ingress");
         assert.deepEqual(info.policies, [
@@ -83,6 +84,7 @@ describe("policy pack served by run-policy-pack over loopback gRPC", function ()
                 configKeys: ["minPrefixLength", "minPrefixLengthIpv6", "protectedPorts", "waivers"],
             },
             { name: RETIREMENT, enforcementLevel: "advisory", configKeys: [] },
+            { name: UNION, enforcementLevel: "mandatory", configKeys: ["protectedPorts"] },
         ]);
     });
 

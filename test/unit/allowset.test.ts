@@ -103,6 +103,49 @@ describe("deriveAllowSet", () => {
         assert.throws(() => deriveAllowSet(input), /admits every address/);
     });
 
+    it("never lets entries together admit a whole family, waivers or not, naming them", () => {
+        const input = ruling();
+        input.minPrefixLength = { IPv4: 0, IPv6: 0 };
+        input.operator.sources = ["0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"].map((source) => ({
+            source,
+            provenance: "config operator",
+        }));
+        input.waivers = input.operator.sources.map((s) => ({
+            cidr: s.source,
+            reason: "generated",
+        }));
+        let problems: string[] = [];
+        try {
+            deriveAllowSet(input);
+        } catch (err) {
+            assert.ok(err instanceof DerivationError);
+            problems = err.problems;
+        }
+        assert.equal(problems.length, 4, problems.join("\n"));
+        assert.match(
+            problems.join("\n"),
+            /IPv4 entries on 22\/tcp together admit every IPv4 address: 0\.0\.0\.0\/1 \(operator: config operator\), 128\.0\.0\.0\/1/,
+        );
+        assert.match(
+            problems.join("\n"),
+            /IPv6 entries on 6443\/tcp together admit every IPv6 address/,
+        );
+        // One half alone, waived, is allowed: the union rule is about the set.
+        input.operator.sources = input.operator.sources.slice(0, 1);
+        assert.ok(deriveAllowSet(input).some((e) => e.remoteIpPrefix === "0.0.0.0/1"));
+    });
+
+    it("keeps /8 and /32 as the lowest floors whatever the input says", () => {
+        const input = ruling();
+        input.minPrefixLength = { IPv4: 0, IPv6: 0 };
+        input.operator.sources = [{ source: "10.0.0.0/7", provenance: "config operator" }];
+        assert.throws(() => deriveAllowSet(input), /10\.0\.0\.0\/7 .* is wider than \/8/);
+        input.operator.sources = [{ source: "2001:db8::/31", provenance: "config operator" }];
+        assert.throws(() => deriveAllowSet(input), /is wider than \/32/);
+        input.waivers = [{ cidr: "2001:db8::/31", reason: "documented range" }];
+        assert.ok(deriveAllowSet(input).some((e) => e.remoteIpPrefix === "2001:db8::/31"));
+    });
+
     it("names rules one-to-one from port and CIDR, without the URN separator", () => {
         const names = new Set<string>();
         for (const cidr of ["2001:db8::1/128", "2001:db8:1::/128", "10.1.2.0/24"]) {
@@ -186,6 +229,51 @@ describe("deriveAllowSet", () => {
                     });
                 }),
                 { numRuns: 500 },
+            );
+        });
+
+        it("refuses every set of waived prefixes that tiles a family, and one short of it passes", () => {
+            // A random partition of 0.0.0.0/0 into 2 to 9 prefixes: split one part in halves at a time.
+            const partition = fc.array(fc.nat(), { minLength: 1, maxLength: 8 }).map((picks) => {
+                let parts: [number, number][] = [[0, 0]];
+                for (const pick of picks) {
+                    const [start, length] = parts[pick % parts.length];
+                    if (length === 32) continue;
+                    const half = 2 ** (31 - length);
+                    parts = parts.filter((p) => p[0] !== start || p[1] !== length);
+                    parts.push([start, length + 1], [start + half, length + 1]);
+                }
+                const quad = (n: number) =>
+                    [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+                return parts.map(([start, length]) => `${quad(start)}/${length}`);
+            });
+            fc.assert(
+                fc.property(partition, fc.nat(), (cidrs, drop) => {
+                    const input = ruling();
+                    input.minPrefixLength = { IPv4: 0, IPv6: 0 };
+                    input.operator.sources = cidrs.map((source) => ({
+                        source,
+                        provenance: "generated",
+                    }));
+                    input.waivers = cidrs.map((cidr) => ({ cidr, reason: "generated" }));
+                    const refused = (() => {
+                        try {
+                            deriveAllowSet(input);
+                            return "";
+                        } catch (err) {
+                            return (err as DerivationError).problems.join("\n");
+                        }
+                    })();
+                    if (!/together admit every IPv4 address/.test(refused)) return false;
+                    input.operator.sources.splice(drop % cidrs.length, 1);
+                    try {
+                        deriveAllowSet(input);
+                        return true;
+                    } catch (err) {
+                        return !/together admit/.test((err as DerivationError).problems.join("\n"));
+                    }
+                }),
+                { numRuns: 200 },
             );
         });
 

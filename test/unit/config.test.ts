@@ -106,6 +106,22 @@ describe("stack config", () => {
         ]);
     });
 
+    it("keeps the prefix floors at /8 and /32 or narrower", () => {
+        const lowest = parseStackConfig({
+            ...valid(),
+            minPrefixLength: 8,
+            minPrefixLengthIpv6: 32,
+        });
+        assert.equal(lowest.minPrefixLengthIpv6, 32);
+        const found = problems({ ...valid(), minPrefixLength: 0, minPrefixLengthIpv6: 31 });
+        assert.equal(found.length, 2);
+        assert.match(found[0], /^capi-mgmt-ingress:minPrefixLength: cannot be below \/8; .*waiver/);
+        assert.match(
+            found[1],
+            /^capi-mgmt-ingress:minPrefixLengthIpv6: cannot be below \/32; .*waiver/,
+        );
+    });
+
     it("needs a reason for static conductors and no Juju handshake with them", () => {
         const found = problems({
             ...valid(),

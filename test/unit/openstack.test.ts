@@ -535,6 +535,28 @@ describe("openstack: sessions and requests", () => {
         );
     });
 
+    it("keeps an odd rule, open and marked unreadable, and reads normalized_cidr", async () => {
+        const odd = { ...rule("odd"), ethertype: "ipv4", port_range_min: "22" };
+        const hostBits = {
+            ...rule("h"),
+            remote_ip_prefix: "198.51.100.9/24",
+            normalized_cidr: "198.51.100.0/24",
+        };
+        cloud = await fakeCloud(() => ({
+            status: 200,
+            body: { security_group_rules: [rule("a"), odd, hostBits] },
+        }));
+        const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
+        const [a, read, h] = await listRules(s, "group-1");
+        assert.equal(a.unreadable, undefined);
+        assert.equal(h.normalized_cidr, "198.51.100.0/24");
+        assert.deepEqual(
+            [read.id, read.direction, read.protocol, read.port_range_min, read.remote_ip_prefix],
+            ["odd", "ingress", null, null, null],
+        );
+        assert.equal(read.unreadable, 'ethertype "ipv4"; port_range_min "22"');
+    });
+
     it("tells the two 409s apart and keeps the existing rule's id", async () => {
         const conflict = (type: string, message: string): Reply => ({
             status: 409,

@@ -5,6 +5,7 @@ import {
     conductorHostRoutePolicy,
     floorWaiverPolicy,
     noAnySourcePolicy,
+    noUnionCoversAFamilyPolicy,
     policies,
     RETIREMENT_TYPE,
     retirementSummaryPolicy,
@@ -90,7 +91,12 @@ async function violations(
 describe("policy pack", () => {
     it("has unique names and makes the three safety policies mandatory", () => {
         assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
-        for (const policy of [noAnySourcePolicy, conductorHostRoutePolicy, floorWaiverPolicy]) {
+        for (const policy of [
+            noAnySourcePolicy,
+            conductorHostRoutePolicy,
+            floorWaiverPolicy,
+            noUnionCoversAFamilyPolicy,
+        ]) {
             assert.equal(policy.enforcementLevel, "mandatory", policy.name);
         }
         assert.equal(retirementSummaryPolicy.enforcementLevel, "advisory");

@@ -166,6 +166,41 @@ describe("rules", () => {
         );
     });
 
+    it("counts protocol 0 as every protocol and reads host bits and odd rules without failing", () => {
+        for (const protocol of ["0", "hopopt", "ANY", "TCP", "6"]) {
+            assert.match(
+                classOf(rule({ protocol, remote_ip_prefix: "0.0.0.0/0" })),
+                /^drift|^retire/,
+            );
+        }
+        assert.match(
+            classOf(
+                rule({
+                    protocol: "0",
+                    port_range_min: null,
+                    port_range_max: null,
+                    remote_ip_prefix: "0.0.0.0/0",
+                }),
+            ),
+            /^drift/,
+        );
+        assert.match(
+            classOf(rule({ remote_ip_prefix: "198.51.100.9/24" })),
+            /^drift.*198\.51\.100\.0\/24/,
+        );
+        assert.match(
+            classOf(
+                rule({ remote_ip_prefix: "198.51.100.9/24", normalized_cidr: "198.51.100.0/24" }),
+            ),
+            /^drift.*198\.51\.100\.0\/24/,
+        );
+        assert.match(classOf(rule({ remote_ip_prefix: "10.0.0.300/8" })), /^drift.*cannot be read/);
+        assert.match(
+            classOf(rule({ unreadable: "protocol 7" })),
+            /^drift.*cannot be read \(protocol 7\)/,
+        );
+    });
+
     it("compares shapes field by field", () => {
         const a = rule({ remote_ip_prefix: "0.0.0.0/0" });
         assert.ok(sameShape(ruleShape(a), ruleShape({ ...a, id: "other", description: "x" })));
