@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
-import { invokeLookups } from "./discover/invoke-lookups";
 import { restLookups } from "./discover/rest-lookups";
 import { detectFlavor, listUnits } from "./juju/units";
 import { openSession } from "./openstack/client";
@@ -42,9 +41,9 @@ export async function main(): Promise<Record<string, unknown>> {
     const provider = config.cloud
         ? new openstack.Provider("openstack", { cloud: config.cloud })
         : undefined;
+    // Lookups through the Networking API, as every tool makes them; the provider only writes.
     const session = await openSession({ cloud: config.cloud || undefined });
-    const lookups = invokeLookups(provider, restLookups(session));
-    return runProgram("capi-mgmt", config, lookups, {
+    return runProgram("capi-mgmt", config, restLookups(session), {
         providers: provider ? [provider] : undefined,
     });
 }

@@ -4,23 +4,20 @@ import { SourceInput } from "../model/allowset";
 import { parseHostAddress } from "../model/cidr";
 import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
 import { measureConductorSources, readApiEndpointFromUnits } from "../juju/units";
-import { configuredSources, Discovered } from "../plan/plan";
+import { ApiPort, configuredSources, Discovered } from "../plan/plan";
 import { NeutronRule } from "../model/rules";
 import { discoverExposure, ExposureLookups } from "./exposure";
 
-/** The OpenStack lookups discovery needs: Pulumi invokes in the program, REST in the tools. */
+/**
+ * The OpenStack lookups discovery needs. One implementation serves the program and every tool:
+ * `restLookups`, over the Networking API (docs/architecture.md says why).
+ */
 export interface OpenStackLookups extends ExposureLookups {
     securityGroup(ref: { name?: string; id?: string }): Promise<{ id: string; name: string }>;
     subnet(ref: string): Promise<{ id: string; name: string; cidr: string }>;
     routerGatewayIps(ref: string): Promise<{ id: string; name: string; ips: string[] }>;
-    /** The port that holds the address (through its floating IP, or as a fixed IP). */
-    portForAddress(address: string): Promise<{
-        portId: string;
-        securityGroupIds: string[];
-        via: string;
-        /** Each port receiving the address, with all its groups (default: the one above). */
-        ports?: { portSecurityEnabled: boolean; securityGroupIds: string[] }[];
-    }>;
+    /** Every port that receives the address: its floating IP's fixed port, or its fixed IP's. */
+    apiPorts(address: string): Promise<ApiPort[]>;
     listRules(groupId: string): Promise<NeutronRule[]>;
 }
 
@@ -39,21 +36,47 @@ export async function discover(
         );
     }
     const api = await apiEndpoint(config);
-    const port = await openstack.portForAddress(api.address);
-    if (!port.securityGroupIds.includes(group.id)) {
-        throw new Error(
-            `preflight: the API address ${api.address} (${port.via}) is guarded by ` +
-                `[${port.securityGroupIds.join(", ")}], not by ${group.name} (${group.id}); ` +
-                `refusing to tighten a group that does not guard the API`,
-        );
-    }
+    const apiPorts = await openstack.apiPorts(api.address);
+    preflight(group, api.address, apiPorts);
     const [conductors, hairpin, rules, exposure] = await Promise.all([
         conductorSources(config, api.address),
         hairpinSources(config, openstack),
         openstack.listRules(group.id),
-        discoverExposure(openstack, port.ports ?? [{ portSecurityEnabled: true, ...port }]),
+        discoverExposure(openstack, apiPorts),
     ]);
-    return { group, api, conductors, hairpin, rules, exposure, warnings };
+    return { group, api, apiPorts, conductors, hairpin, rules, exposure, warnings };
+}
+
+/**
+ * The managed group must guard every port that receives the API address, and each such port must
+ * filter at all: with port security off Neutron applies no group, so tightening would change
+ * nothing the API admits. Throws naming the port.
+ */
+export function preflight(
+    group: { id: string; name: string },
+    address: string,
+    ports: ApiPort[],
+): void {
+    if (ports.length === 0) {
+        throw new Error(
+            `preflight: no port holds the API address ${address}, as a floating IP or a fixed IP`,
+        );
+    }
+    for (const port of ports) {
+        const where = `the API address ${address} (${port.via} on port ${port.id})`;
+        if (!port.portSecurityEnabled) {
+            throw new Error(
+                `preflight: ${where} has port security disabled, so no security group filters ` +
+                    `it; refusing to tighten ${group.name} (${group.id}), which would change nothing`,
+            );
+        }
+        if (!port.securityGroupIds.includes(group.id)) {
+            throw new Error(
+                `preflight: ${where} is guarded by [${port.securityGroupIds.join(", ")}], not by ` +
+                    `${group.name} (${group.id}); refusing to tighten a group that does not guard the API`,
+            );
+        }
+    }
 }
 
 async function apiEndpoint(config: StackConfig): Promise<Discovered["api"]> {
@@ -110,9 +133,4 @@ async function hairpinSources(
         }
     }
     return sources;
-}
-
-/** Neutron ids are UUIDs; anything else in a reference is a name. */
-export function isUuid(ref: string): boolean {
-    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
 }

@@ -1,5 +1,5 @@
-// Discovery through the Networking API instead of the engine's invokes: the same lookups for the
-// tools that run without the engine (audit, review, verify, rehearse).
+// The live lookups through the Networking API: the one implementation the program, review, audit,
+// verify and the rehearsal share (docs/architecture.md says why not the provider's invokes).
 import { StackConfig } from "../config/schema";
 import { discover, OpenStackLookups } from "./discovery";
 import {
@@ -57,25 +57,13 @@ export function restLookups(s: Session): OpenStackLookups {
             const router = exactlyOne(await findRouters(s, ref), `router ${ref}`);
             return { id: router.id, name: router.name, ips: router.gatewayIps };
         },
-        portForAddress: async (address) => {
-            const ports = await portsGuardingAddress(s, address);
-            if (ports.length === 0) {
-                throw new Error(`no port holds ${address}, as a floating IP or a fixed IP`);
-            }
-            // Every port that receives the address must be guarded; port security off guards nothing.
-            const guarded = ports.map((p) => (p.portSecurityEnabled ? p.securityGroups : []));
-            return {
-                portId: ports.map((p) => p.portId).join(", "),
-                securityGroupIds: guarded.reduce((all, groups) =>
-                    all.filter((g) => groups.includes(g)),
-                ),
-                via: ports.map((p) => `${p.via} on port ${p.portId}`).join(", "),
-                ports: ports.map((p) => ({
-                    portSecurityEnabled: p.portSecurityEnabled,
-                    securityGroupIds: p.securityGroups,
-                })),
-            };
-        },
+        apiPorts: async (address) =>
+            (await portsGuardingAddress(s, address)).map((p) => ({
+                id: p.portId,
+                via: p.via,
+                portSecurityEnabled: p.portSecurityEnabled,
+                securityGroupIds: p.securityGroups,
+            })),
         listRules: (groupId) => listRules(s, groupId),
         rulesOfGroups: (ids) => listRulesOfGroups(s, ids),
         groupNames: (ids) => groupNames(s, ids),

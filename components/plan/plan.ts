@@ -13,9 +13,24 @@ import type { FoundExposure } from "../discover/exposure";
 import { ExposureReview, planExposure } from "./exposure";
 
 /** What the live lookups found; everything the plan needs and nothing it does not. */
+/**
+ * A port that receives the API address: the fixed port of its floating IP, or a port holding it
+ * as a fixed IP. Neutron filters its traffic by every group in `securityGroupIds` together, and
+ * by none when port security is off (Neutron port resource: `security_groups`,
+ * `port_security_enabled`).
+ */
+export interface ApiPort {
+    id: string;
+    via: "floating-ip" | "fixed-ip";
+    portSecurityEnabled: boolean;
+    securityGroupIds: string[];
+}
+
 export interface Discovered {
     group: { id: string; name: string };
     api: { address: string; port: number; provenance: string };
+    /** Every port that receives the API address, with all its groups (for effective exposure). */
+    apiPorts: ApiPort[];
     conductors: SourceInput[];
     hairpin: SourceInput[];
     rules: NeutronRule[];

@@ -24,7 +24,7 @@ import {
     tenantIsolationProvider,
 } from "../../components/verify/resources";
 import type { JujuTarget } from "../../components/juju/units";
-import { ProviderProcess, serializeProvider } from "../support/serialize";
+import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const FAKE_JUJU = path.join(FIXTURES, "fake-juju", "juju");

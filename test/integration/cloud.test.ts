@@ -2,15 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as ipaddr from "ipaddr.js";
 import {
-    authenticate,
     cloudAvailable,
     ensureCloud,
     killNetworking,
-    networkCall,
     startNetworking,
     type LocalCloud,
-    type Session,
 } from "../../tools/localcloud/cloud";
+import { authenticate, networkCall, type Session } from "../../tools/localcloud/client";
 import { SEED, seedBefore, type SeedResult } from "../../tools/localcloud/seed";
 
 function inRange(address: string, cidr: string): boolean {

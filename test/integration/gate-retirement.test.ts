@@ -45,7 +45,11 @@ import {
     LocalCloud,
     startNetworking,
 } from "../../tools/localcloud/cloud";
-import { CallResult, ProviderProcess, serializeProvider } from "../support/serialize";
+import {
+    CallResult,
+    ProviderProcess,
+    serializeProvider,
+} from "../../tools/rehearsal/provider-host";
 
 const PROTECTED = [22, 6443];
 const SELECTORS: RetireSelector[] = [

@@ -23,6 +23,16 @@ describe("npm run rehearse (engine-less)", function () {
         const output = `${run.stdout}\n${run.stderr}`;
         assert.equal(run.status, 0, output.slice(-4000));
         assert.match(output, /== engine-less: the Pulumi CLI is not installed/);
+        // The program's own update: its rules, then its gate, retirement and checks, in that order.
+        const apply = output.slice(output.indexOf("== apply: the program's update"));
+        const order = [/^create capi-mgmt-/m, /^ReadbackGate capi-mgmt-readback: /m];
+        order.push(/^WideRuleRetirement capi-mgmt-retirement: retired \[.*deleted.*deleted\]/m);
+        order.push(/^TenantIsolation capi-mgmt-tenant-isolation: pass /m);
+        const at = order.map((re) => apply.search(re));
+        assert.ok(
+            at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1])),
+            apply,
+        );
         assert.match(
             output,
             /tenant probe to 192\.0\.2\.222:6443: connected \(expected: connected\)/,

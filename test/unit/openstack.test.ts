@@ -19,7 +19,7 @@ import {
     Session,
 } from "../../components/openstack/client";
 import { NeutronRule } from "../../components/model/rules";
-import { ProviderProcess, serializeProvider } from "../support/serialize";
+import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
 const PASSWORD = "pw-Sup3r-s3cret";
 const APP_SECRET = "app-s3cret-value";

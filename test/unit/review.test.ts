@@ -30,6 +30,14 @@ function livePlan(stack: string): ReviewInput {
     const found: Discovered = {
         group,
         api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+        apiPorts: [
+            {
+                id: "port-api",
+                via: "floating-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: ["6c1f0c2e-0000-4000-8000-000000000001"],
+            },
+        ],
         conductors: ["10.12.4.154", "10.12.4.155", "10.12.4.156"].map((source, i) => ({
             source,
             provenance: `juju magnum/${i}: ip -j route get 10.12.7.222 → prefsrc ${source}`,

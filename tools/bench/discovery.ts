@@ -8,7 +8,8 @@ import * as path from "path";
 import { deriveAllowSet } from "../../components/model/allowset";
 import { JujuTarget, measureConductorSources, runOnUnits } from "../../components/juju/units";
 import { loadStackConfig } from "../../components/config/stackfile";
-import { FakeCloud, installMocks, outputValue, registered, reset } from "../../test/support/mocks";
+import { installMocks, outputValue, registered, reset } from "../mock/runtime";
+import { FakeCloud, fakeLookups } from "../mock/fake-cloud";
 
 const FAKE = path.join(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");
 const LATENCY_MS = 500;
@@ -133,27 +134,16 @@ async function evaluateProgram(
         ports: [{ id: "bench-port", fixedIp: "10.20.0.10", securityGroupIds: ["bench-group"] }],
         rules: [],
     };
-    installMocks(() => cloud);
+    installMocks();
     reset();
     const { runProgram } = await import("../../components/program");
-    const { invokeLookups } = await import("../../components/discover/invoke-lookups");
     const config = loadStackConfig("example");
     config.api = { address: API, port: 6443 };
     config.conductors.juju = { ...config.conductors.juju!, bin: FAKE };
     process.env.FAKE_JUJU_UNITS = String(units);
     process.env.FAKE_JUJU_SCENARIO = "";
     const started = performance.now();
-    const outputs = await runProgram(
-        "bench",
-        config,
-        invokeLookups(undefined, {
-            listRules: async () => [],
-            rulesOfGroups: async () => [],
-            groupNames: async (ids) => new Map(ids.map((id) => [id, id])),
-            remoteGroupAddresses: async () => [],
-            addressGroupAddresses: async () => [],
-        }),
-    );
+    const outputs = await runProgram("bench", config, fakeLookups(cloud));
     for (const value of Object.values(outputs)) {
         await outputValue(value);
     }

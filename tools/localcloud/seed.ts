@@ -3,7 +3,8 @@
 // and private (10.20.0.0/24) ranges; it talks to 127.0.0.1 only.
 // `ts-node --transpile-only tools/seed.ts` starts the cloud if needed and prints the result.
 import { z } from "zod";
-import { authenticate, ensureCloud, networkCall, type LocalCloud, type Session } from "./cloud";
+import { ensureCloud, type LocalCloud } from "./cloud";
+import { authenticate, networkCall, type Session } from "./client";
 
 export const SEED = {
     securityGroup: "capi-mgmt-sg",

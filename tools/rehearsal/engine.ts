@@ -54,15 +54,26 @@ export function engineSettings(options: {
             // Made for this run and never shown: the state is the rehearsal's own.
             PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64url"),
         },
-        // The program reads objects as JSON text (components/program.ts).
         config: Object.fromEntries(
-            Object.entries(options.values).map(([key, value]) => [
-                `${NAMESPACE}:${key}`,
-                { value: typeof value === "string" ? value : JSON.stringify(value) },
-            ]),
+            Object.entries(stackConfigText(options.values)).map(([key, value]) => [key, { value }]),
         ),
         policyPacks: [path.join(options.root, "policy")],
     };
+}
+
+/**
+ * The stack's config as the engine hands it to the program: namespaced keys, objects as JSON
+ * text (components/program.ts reads them back); keys without a value are left out.
+ */
+export function stackConfigText(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(values)
+            .filter(([, value]) => value !== undefined)
+            .map(([key, value]) => [
+                `${NAMESPACE}:${key}`,
+                typeof value === "string" ? value : JSON.stringify(value),
+            ]),
+    );
 }
 
 /** A fresh project directory and backend: every rehearsal starts from empty state. */

@@ -1,7 +1,10 @@
 // Runs a dynamic provider the way the engine does: serialized by the SDK's closure serializer
 // (as @pulumi/pulumi/dynamic does), then loaded from that text with require-from-string in a
 // fresh plain `node` process (no ts-node), where its methods are called one JSON line at a time.
+// The engine-less rehearsal runs the program's gate, retirement and checks here; tests use it to
+// run each provider as the engine would.
 import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
@@ -27,6 +30,10 @@ let queue = Promise.resolve();
 lines.on("line", (line) => {
     const { method, args } = JSON.parse(line);
     queue = queue.then(async () => {
+        if (typeof provider[method] !== "function") {
+            reply({ ok: true, value: null, missing: true });
+            return;
+        }
         try {
             reply({ ok: true, value: (await provider[method](...args)) ?? null });
         } catch (err) {
@@ -54,7 +61,9 @@ export interface ProviderError {
     reasons?: string[];
 }
 
-export type CallResult<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
+/** `missing`: the provider has no such method (the engine then uses its default, e.g. for check). */
+export type CallResult<T> =
+    { ok: true; value: T; missing?: boolean } | { ok: false; error: ProviderError };
 
 /** Serializes the provider exactly as `pulumi.dynamic.Resource` does; returns the file written. */
 export async function serializeProvider(
@@ -67,11 +76,21 @@ export async function serializeProvider(
     if (serialized.containsSecrets) {
         throw new Error(`the serialized ${name} provider captured a secret`);
     }
+    return writeProvider(name, serialized.text);
+}
+
+/** Writes a serialized provider (the text a dynamic resource's `__provider` input carries). */
+export function writeProvider(name: string, text: string): string {
     fs.mkdirSync(DIR, { recursive: true });
     const file = path.join(DIR, `${name}.js`);
-    fs.writeFileSync(file, serialized.text);
+    fs.writeFileSync(file, text);
     fs.writeFileSync(path.join(DIR, "driver.js"), DRIVER);
     return file;
+}
+
+/** A file name for a serialized provider: the same text, the same file. */
+export function providerFileName(text: string): string {
+    return `p-${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
 }
 
 /** One provider process: like the engine's, it deserializes once and serves many calls. */

@@ -1,0 +1,130 @@
+// The engine-less apply against the local Neutron: the program under Pulumi's mock runtime, its
+// rules applied as the openstack provider applies them, the gate and retirement run by their
+// serialized providers. An adopted rule whose live inputs differ from the declaration fails the
+// update as the engine fails such an import, before the retirement can run.
+import * as assert from "node:assert/strict";
+import * as openstack from "@pulumi/openstack";
+import { parseStackConfig } from "../../components/config/schema";
+import { restLookups } from "../../components/discover/rest-lookups";
+import { OpenStackLookups } from "../../components/discover/discovery";
+import { createRule, listRules, openSession, Session } from "../../components/openstack/client";
+import { runProgram } from "../../components/program";
+import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
+import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
+import { applyProgram } from "../../tools/rehearsal/apply";
+
+describe("engine-less apply of the program (local Neutron)", function () {
+    this.timeout(180000);
+    let cloud: LocalCloud;
+    let session: Session;
+    let seed: SeedResult;
+    let savedEnv: NodeJS.ProcessEnv;
+    let lines: string[];
+
+    before(async function () {
+        cloud = await cloudOrSkip(this);
+        savedEnv = { ...process.env };
+        // The serialized providers read clouds.yaml from their environment, as in the engine.
+        Object.assign(process.env, cloud.env);
+        session = await openSession({ env: cloud.env });
+    });
+
+    after(() => {
+        process.env = savedEnv;
+    });
+
+    beforeEach(async () => {
+        seed = await seedBefore(cloud);
+        lines = [];
+    });
+
+    const config = () =>
+        parseStackConfig({
+            cloud: cloud.cloudName,
+            securityGroup: { name: SEED.securityGroup },
+            api: { address: SEED.floatingIp },
+            conductors: {
+                static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
+            },
+            operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
+            verify: { mode: "never", conductors: { enabled: false } },
+        });
+
+    const apply = (lookups: OpenStackLookups) =>
+        applyProgram({
+            stack: "apply-test",
+            values: {},
+            session: async (name) => {
+                assert.equal(name, cloud.cloudName);
+                return session;
+            },
+            beforeCheck: async () => undefined,
+            log: (line) => lines.push(line),
+            program: async () =>
+                runProgram("capi-mgmt", config(), lookups, {
+                    providers: [new openstack.Provider("openstack", { cloud: cloud.cloudName })],
+                }),
+        });
+
+    /** A tight rule made by hand before the first update: the program adopts it. */
+    const byHand = (prefix = "203.0.113.12/32") =>
+        createRule(session, {
+            security_group_id: seed.securityGroupId,
+            direction: "ingress",
+            ethertype: "IPv4",
+            protocol: "tcp",
+            port_range_min: 6443,
+            port_range_max: 6443,
+            remote_ip_prefix: prefix,
+            description: "by hand",
+        });
+
+    it("adopts a matching live rule, creates the rest, then retires the wide rules", async () => {
+        const hand = await byHand();
+        const outputs = await apply(restLookups(session));
+        assert.ok(
+            lines.includes(
+                `import capi-mgmt-6443-203.0.113.12-32: rule ${hand.id}, inputs match the live rule`,
+            ),
+            lines.join("\n"),
+        );
+        assert.deepEqual(
+            (outputs.adopted as { id: string }[]).map((a) => a.id),
+            [hand.id],
+        );
+        const live = (await listRules(session, seed.securityGroupId)).map((r) => r.id);
+        assert.ok(!live.includes(seed.wideRuleIds.api) && !live.includes(seed.wideRuleIds.ssh));
+        assert.ok(live.includes(hand.id));
+        // The order came from the program's data flow: every rule, then the gate, then retirement.
+        const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+        const lastRule = Math.max(...lines.map((l, i) => (/^(create|import) /.test(l) ? i : -1)));
+        assert.ok(lastRule < at("ReadbackGate") && at("ReadbackGate") < at("WideRuleRetirement"));
+    });
+
+    it("fails as the engine fails an import whose declared inputs differ, retiring nothing", async () => {
+        // Discovery saw the rule admit the conductor (a stale read); live, it admits another
+        // source. The plan adopts it for 203.0.113.12/32, so the import's read must not match.
+        const hand = await byHand("203.0.113.13/32");
+        const real = restLookups(session);
+        const stale: OpenStackLookups = {
+            ...real,
+            listRules: async (groupId) =>
+                (await real.listRules(groupId)).map((r) =>
+                    r.id === hand.id ? { ...r, remote_ip_prefix: "203.0.113.12/32" } : r,
+                ),
+        };
+        await assert.rejects(apply(stale), (err: Error) => {
+            assert.match(err.message, /capi-mgmt-6443-203\.0\.113\.12-32/);
+            assert.match(err.message, /inputs to import do not match the existing resource/);
+            assert.match(
+                err.message,
+                /~remoteIpPrefix: declared "203\.0\.113\.12\/32", live "203\.0\.113\.13\/32"/,
+            );
+            return true;
+        });
+        const live = (await listRules(session, seed.securityGroupId)).map((r) => r.id);
+        assert.ok(live.includes(seed.wideRuleIds.api), "the wide 6443 rule must stay");
+        assert.ok(live.includes(seed.wideRuleIds.ssh), "the wide 22 rule must stay");
+        assert.ok(!lines.some((l) => l.startsWith("WideRuleRetirement")), lines.join("\n"));
+    });
+});
