@@ -1,6 +1,7 @@
 // `npm run bench -- <suite>`: prints one JSON document per suite.
 const suites: Record<string, () => Promise<unknown>> = {
     discovery: () => import("./bench/discovery").then((m) => m.run()),
+    exposure: () => import("./bench/exposure").then((m) => m.run()),
     openstack: () => import("./bench/openstack").then((m) => m.run()),
     verify: () => import("./bench/verify").then((m) => m.run()),
 };
