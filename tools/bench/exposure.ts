@@ -100,7 +100,7 @@ function ruleForm(
                 port_range_min: 10000 + i,
                 port_range_max: 10000 + i,
                 remote_ip_prefix: null,
-                remote_group_id: remotes[i % remotes.length],
+                remote_group_id: remotes[(i >> 3) % remotes.length],
             };
         default:
             return {
@@ -110,7 +110,7 @@ function ruleForm(
                 port_range_min: 20000 + i,
                 port_range_max: 20000 + i,
                 remote_ip_prefix: null,
-                remote_address_group_id: addressGroups[i % addressGroups.length],
+                remote_address_group_id: addressGroups[(i >> 3) % addressGroups.length],
             };
     }
 }
