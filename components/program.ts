@@ -13,6 +13,7 @@ import { openSession } from "./openstack/keystone";
 import { providerArgs, providerInputs } from "./openstack/provider";
 import { Plan, planIngress } from "./plan/plan";
 import { judgeApproval } from "./plan/approval";
+import { exposureOutputs } from "./plan/exposure";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
@@ -68,6 +69,10 @@ export async function runProgram(
         pulumi.log.warn(warning);
     }
     const plan = planIngress(config, found);
+    if (plan.exposure.refusal) {
+        // Before any declaration: no rule is created and no retirement is declared.
+        throw new Error(plan.exposure.refusal);
+    }
     // Nothing is declared unless the measured retire targets are the approved ones.
     const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
     if (approval.status === "refused") {
@@ -126,6 +131,7 @@ export function planOutputs(plan: Plan) {
         }),
         retireTargets: plan.retireTargets.map((t) => ({ id: t.id, admits: t.admits })),
         drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+        exposure: exposureOutputs(plan.exposure),
     };
 }
 

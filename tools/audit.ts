@@ -1,8 +1,11 @@
 // `capi-mgmt-ingress audit --stack <env> [--json]`: classifies every live rule of the group
-// without the engine. A rule that is drift or a retire target is a finding (exit 1).
+// without the engine, and judges the effective exposure of the API's port (every group on it). A
+// rule that is drift or a retire target, or live exposure beyond the allow-set (whatever the class
+// of the rule responsible, unless accepted), is a finding (exit 1).
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
+import { exposureRows, unacceptedExcess } from "../components/plan/exposure";
 import { discoveryLabel, Paint, Progress } from "./cli/output";
 
 export interface AuditReport {
@@ -20,8 +23,25 @@ export interface AuditReport {
     }[];
     /** Allow entries with no live rule: normal before the first `up`, a lockout risk after it. */
     missing: { role: string; port: number; source: string }[];
-    /** Rules that are drift or retire targets. */
+    /** The API port's effective exposure now, and the rules that reach beyond the allow-set. */
+    exposure: AuditExposure;
+    /** Rules that are drift or retire targets, and unaccepted rules exposing beyond the allow-set. */
     failing: number;
+}
+
+export interface AuditExposure {
+    portSecurity: boolean;
+    ports: ReturnType<typeof exposureRows>;
+    beyondAllowSet: {
+        group: string;
+        rule: string;
+        admits: string;
+        why: string;
+        reaches: string[];
+        accepted?: string;
+    }[];
+    unreadable: { groupId: string; ruleId: string; what: string }[];
+    unresolved: { groupId: string; ruleId: string; remote: string }[];
 }
 
 export async function runAudit(stack: string, progress: Progress): Promise<AuditReport> {
@@ -43,8 +63,25 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
     const missing = live.plan.allowSet
         .filter((e) => !live.plan.adoptions.has(e))
         .map((e) => ({ role: e.role, port: e.port, source: e.remoteIpPrefix }));
-    const failing = rules.filter((r) => r.class === "drift" || r.class === "retire").length;
-    return { stack, group: live.group, rules, missing, failing };
+    const exposed = live.plan.exposure;
+    const exposure: AuditExposure = {
+        portSecurity: exposed.before.portSecurity,
+        ports: exposureRows(exposed.before, exposed.beyondBefore),
+        beyondAllowSet: exposed.beforeResponsible.map((r) => ({
+            group: `${r.groupName} (${r.groupId})`,
+            rule: r.ruleId,
+            admits: r.admits,
+            why: r.why,
+            reaches: r.reaches,
+            ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
+        })),
+        unreadable: exposed.before.unreadable,
+        unresolved: exposed.before.unresolved,
+    };
+    const failing =
+        rules.filter((r) => r.class === "drift" || r.class === "retire").length +
+        unacceptedExcess(exposed.beforeResponsible).length;
+    return { stack, group: live.group, rules, missing, exposure, failing };
 }
 
 /** The report as an operator reads it in a terminal. */
@@ -53,10 +90,42 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
     if (report.missing.length > 0) {
         lines.push("allow entries with no rule on the group:", table(report.missing));
     }
+    const { exposure } = report;
+    lines.push(
+        "effective exposure of the API's port (every group on it):",
+        table(
+            exposure.ports.map((p) => ({
+                port: `${p.port}/tcp ${p.ethertype}`,
+                admits: p.admits,
+                beyondAllowSet: p.beyondAllowSet,
+            })),
+        ),
+    );
+    for (const r of exposure.beyondAllowSet) {
+        lines.push(
+            r.accepted !== undefined
+                ? `accepted: rule ${r.rule} in ${r.group} admits ${r.admits} (${r.reaches.join(", ")}): ${r.accepted}`
+                : paint.bad(
+                      `EXPOSED: rule ${r.rule} in ${r.group} admits ${r.admits} (${r.reaches.join(", ")})`,
+                  ),
+        );
+    }
+    for (const u of exposure.unreadable) {
+        lines.push(
+            `unreadable: rule ${u.ruleId} in group ${u.groupId} (${u.what}): counted as everything`,
+        );
+    }
+    for (const u of exposure.unresolved) {
+        lines.push(
+            `unresolved: rule ${u.ruleId} in group ${u.groupId}: ${u.remote}, counted as any address`,
+        );
+    }
     lines.push(
         report.failing
-            ? paint.bad(`${report.failing} rule(s) are drift or retire targets`)
-            : paint.ok("tight: no drift, nothing to retire"),
+            ? paint.bad(
+                  `${report.failing} finding(s): drift, retire targets or rules exposing the API beyond the allow-set`,
+              )
+            : paint.ok("tight: no drift, nothing to retire, nothing beyond the allow-set"),
     );
     return lines.join("\n") + "\n";
 }

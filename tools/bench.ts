@@ -3,6 +3,7 @@ export const benchSuites: Record<string, () => Promise<object>> = {
     cli: () => import("./bench/cli").then((m) => m.run()),
     discovery: () => import("./bench/discovery").then((m) => m.run()),
     "exposure-model": () => import("./bench/exposure-model").then((m) => m.run()),
+    exposure: () => import("./bench/exposure").then((m) => m.run()),
     openstack: () => import("./bench/openstack").then((m) => m.run()),
     verify: () => import("./bench/verify").then((m) => m.run()),
 };

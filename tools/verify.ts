@@ -11,6 +11,7 @@ import { liveReview } from "../components/discover/rest-lookups";
 import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
 import { discoveryLabel, Paint, Progress } from "./cli/output";
+import { unacceptedExcess } from "../components/plan/exposure";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {
@@ -34,7 +35,22 @@ export function groupResults(plan: Plan): CheckResult[] {
         ms: 0,
         detail: `rule ${t.id} admits ${t.admits}; expected no wide rule on a protected port`,
     }));
-    return [...missing, ...wide];
+    // What the API's port admits now, every group on it, beyond the allow-set and not accepted.
+    const retiring = new Set(plan.retireTargets.map((t) => t.id));
+    const exposed = unacceptedExcess(plan.exposure.beforeResponsible)
+        .filter((r) => !retiring.has(r.ruleId))
+        .map((r): CheckResult => ({
+            check: "group",
+            target: r.ruleId,
+            outcome: "exposed",
+            passed: false,
+            ms: 0,
+            detail:
+                `rule ${r.ruleId} in group ${r.groupName} (${r.groupId}) admits ${r.admits} ` +
+                `on ${r.reaches.join(", ")}, beyond the allow-set; expected the API's port to ` +
+                `admit only the allow-set (retire it, remove it, or accept it in acceptedExposure)`,
+        }));
+    return [...missing, ...wide, ...exposed];
 }
 
 export interface VerifyReport {

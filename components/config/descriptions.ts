@@ -60,6 +60,12 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     waivers: "Prefixes wider than the floors, admitted with a reason each.",
     "waivers[].cidr": "The wide prefix.",
     "waivers[].reason": "Why it is admitted.",
+    acceptedExposure:
+        "Rules or groups on the API's port whose exposure beyond the allow-set is accepted, each with a reason; shown in every review and output.",
+    "acceptedExposure[].group":
+        "A security group on the API's port (name or id) whose every rule is accepted.",
+    "acceptedExposure[].rule": "A rule id whose exposure is accepted.",
+    "acceptedExposure[].reason": "Why this exposure is accepted.",
     allowDestroy:
         "Lets `pulumi destroy` remove the tight rules after the wide ones were retired, which " +
         "locks Magnum out unless access was restored another way.",

@@ -75,6 +75,18 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 const waiver = z.strictObject({ cidr, reason });
 
 const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
+
+/** A rule or group whose exposure beyond the allow-set the operator accepts, with a reason. */
+const acceptedExposure = z
+    .strictObject({
+        group: z.string().min(1).optional(),
+        rule: z.string().min(1).optional(),
+        reason,
+    })
+    .refine((a) => a.group !== undefined || a.rule !== undefined, {
+        error: "name a group (name or id) or a rule (id) to accept",
+    });
+
 const floorMessage = (min: number) => ({
     error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
 });
@@ -147,6 +159,7 @@ export const stackConfigSchema = z
         minPrefixLength: z.number().int().min(8, floorMessage(8)).max(32).default(16),
         minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
         waivers: z.array(waiver).default([]),
+        acceptedExposure: z.array(acceptedExposure).default([]),
         allowDestroy: z.boolean().default(false),
         // The retirement digest a reviewer approved (components/plan/approval.ts).
         approvedRetirement: z

@@ -5,19 +5,18 @@ import { parseHostAddress } from "../model/cidr";
 import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
 import { measureConductorSources, readApiEndpointFromUnits } from "../juju/measure";
 import { ApiPort, configuredSources, Discovered } from "../plan/plan";
-import { NeutronRule } from "../model/rules";
+import { discoverExposure, ExposureLookups } from "./exposure";
 
 /**
  * The OpenStack lookups discovery needs. One implementation serves the program and every tool:
  * `restLookups`, over the Networking API (docs/architecture.md says why).
  */
-export interface OpenStackLookups {
+export interface OpenStackLookups extends ExposureLookups {
     securityGroup(ref: { name?: string; id?: string }): Promise<{ id: string; name: string }>;
     subnet(ref: string): Promise<{ id: string; name: string; cidr: string }>;
     routerGatewayIps(ref: string): Promise<{ id: string; name: string; ips: string[] }>;
     /** Every port that receives the address: its floating IP's fixed port, or its fixed IP's. */
     apiPorts(address: string): Promise<ApiPort[]>;
-    listRules(groupId: string): Promise<NeutronRule[]>;
 }
 
 const CAPO_GROUP = /^k8s-cluster-.+-secgroup-/;
@@ -37,12 +36,15 @@ export async function discover(
     const api = await apiEndpoint(config);
     const apiPorts = await openstack.apiPorts(api.address);
     preflight(group, api.address, apiPorts);
-    const [conductors, hairpin, rules] = await Promise.all([
+    const [conductors, hairpin, exposure] = await Promise.all([
         conductorSources(config, api.address),
         hairpinSources(config, openstack),
-        openstack.listRules(group.id),
+        discoverExposure(openstack, apiPorts),
     ]);
-    return { group, api, apiPorts, conductors, hairpin, rules, warnings };
+    // One listing of every group on the port: the managed group's rules (retire targets,
+    // adoptions) and the exposure are the same measurement, never two that could disagree.
+    const rules = exposure.rules.filter((r) => r.group.id === group.id).map((r) => r.rule);
+    return { group, api, apiPorts, conductors, hairpin, rules, exposure, warnings };
 }
 
 /**

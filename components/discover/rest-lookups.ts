@@ -7,9 +7,14 @@ import {
     findRouters,
     findSecurityGroups,
     findSubnets,
-    listRules,
     portsGuardingAddress,
 } from "../openstack/networking";
+import {
+    addressGroupAddresses,
+    groupNames,
+    listRulesOfGroups,
+    remoteGroupAddresses,
+} from "../openstack/exposure-lookups";
 import { Discovered, Plan, planIngress } from "../plan/plan";
 
 export interface LiveReview {
@@ -57,7 +62,10 @@ export function restLookups(s: Session): OpenStackLookups {
                 portSecurityEnabled: p.portSecurityEnabled,
                 securityGroupIds: p.securityGroups,
             })),
-        listRules: (groupId) => listRules(s, groupId),
+        rulesOfGroups: (ids) => listRulesOfGroups(s, ids),
+        groupNames: (ids) => groupNames(s, ids),
+        remoteGroupAddresses: (id) => remoteGroupAddresses(s, id),
+        addressGroupAddresses: (id) => addressGroupAddresses(s, id),
     };
 }
 

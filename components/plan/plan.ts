@@ -10,6 +10,8 @@ import {
     ruleShape,
     RuleShape,
 } from "../model/rules";
+import type { FoundExposure } from "../discover/exposure";
+import { ExposureReview, planExposure } from "./exposure";
 
 /** What the live lookups found; everything the plan needs and nothing it does not. */
 /**
@@ -33,6 +35,8 @@ export interface Discovered {
     conductors: SourceInput[];
     hairpin: SourceInput[];
     rules: NeutronRule[];
+    /** Every group on the API's port(s), their rules and the remotes they reference. */
+    exposure: FoundExposure;
     warnings: string[];
 }
 
@@ -51,6 +55,8 @@ export interface Plan {
     retireTargets: RetireTarget[];
     drift: ClassifiedRule[];
     classified: ClassifiedRule[];
+    /** Effective exposure before and after the plan; `refusal` set means nothing may be declared. */
+    exposure: ExposureReview;
 }
 
 export function planIngress(config: StackConfig, found: Discovered): Plan {
@@ -93,19 +99,28 @@ export function planIngress(config: StackConfig, found: Discovered): Plan {
             adoptions.set(c.entry, c.rule);
         }
     }
+    const retireTargets = classified
+        .filter((c) => c.class === "retire")
+        .map((c) => ({
+            id: c.rule.id,
+            shape: ruleShape(c.rule),
+            admits: `${c.rule.remote_ip_prefix ?? "any address"} on ${describePorts(c.rule)}`,
+        }));
     return {
         groupId: found.group.id,
         allowSet,
         adoptions,
-        retireTargets: classified
-            .filter((c) => c.class === "retire")
-            .map((c) => ({
-                id: c.rule.id,
-                shape: ruleShape(c.rule),
-                admits: `${c.rule.remote_ip_prefix ?? "any address"} on ${describePorts(c.rule)}`,
-            })),
+        retireTargets,
         drift: classified.filter((c) => c.class === "drift"),
         classified,
+        exposure: planExposure({
+            found: found.exposure,
+            managed: found.group,
+            allowSet,
+            retireIds: retireTargets.map((t) => t.id),
+            protectedPorts: config.protectedPorts,
+            accepted: config.acceptedExposure,
+        }),
     };
 }
 

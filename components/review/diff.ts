@@ -7,6 +7,7 @@ import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings } from "./settings";
 import { computeExposure, describeExposure, Ethertype, rulesAfterPlan } from "../model/exposure";
+import { nothingMeasured } from "../discover/exposure";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -174,6 +175,7 @@ function configuredOnly(config: StackConfig): Discovered {
             provenance: "config",
         },
         apiPorts: [],
+        exposure: nothingMeasured(),
         conductors: sources.conductors,
         hairpin: sources.hairpin,
         rules: [],

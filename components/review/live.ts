@@ -39,7 +39,14 @@ export function sharedLookups(lookups: OpenStackLookups): OpenStackLookups {
         subnet: once("subnet", (ref) => lookups.subnet(ref)),
         routerGatewayIps: once("routerGatewayIps", (ref) => lookups.routerGatewayIps(ref)),
         apiPorts: once("apiPorts", (address) => lookups.apiPorts(address)),
-        listRules: once("listRules", (groupId) => lookups.listRules(groupId)),
+        rulesOfGroups: once("rulesOfGroups", (ids) => lookups.rulesOfGroups(ids)),
+        groupNames: once("groupNames", (ids) => lookups.groupNames(ids)),
+        remoteGroupAddresses: once("remoteGroupAddresses", (id) =>
+            lookups.remoteGroupAddresses(id),
+        ),
+        addressGroupAddresses: once("addressGroupAddresses", (id) =>
+            lookups.addressGroupAddresses(id),
+        ),
     };
 }
 

@@ -3,6 +3,7 @@ import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
 import { flattenSettings } from "./settings";
 import { judgeApproval } from "../plan/approval";
+import { renderExposure } from "./exposure";
 
 export interface ReviewInput {
     stack: string;
@@ -58,6 +59,7 @@ export function renderReview(input: ReviewInput): string {
               )
             : ["None."]),
     );
+    lines.push(...renderExposure(plan.exposure));
     return lines.join("\n") + "\n";
 }
 

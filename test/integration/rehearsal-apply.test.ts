@@ -116,8 +116,8 @@ describe("engine-less apply of the program (local Neutron)", function () {
         const real = restLookups(session);
         const stale: OpenStackLookups = {
             ...real,
-            listRules: async (groupId) =>
-                (await real.listRules(groupId)).map((r) =>
+            rulesOfGroups: async (ids) =>
+                (await real.rulesOfGroups(ids)).map((r) =>
                     r.id === hand.id
                         ? { ...r, remote_ip_prefix: "203.0.113.12/32", normalized_cidr: null }
                         : r,

@@ -55,7 +55,10 @@ export function shape(port: number) {
 
 export function rulingCloud(): FakeCloud {
     return {
-        groups: [{ id: GROUP, name: "capi-mgmt-sg" }],
+        groups: [
+            { id: GROUP, name: "capi-mgmt-sg" },
+            { id: "default", name: "default" },
+        ],
         subnets: [
             {
                 id: "9a7e3c1e-1111-4000-8000-000000000001",

@@ -67,7 +67,14 @@ function lookups(rules: () => NeutronRule[]): OpenStackLookups {
                 securityGroupIds: [GROUP],
             },
         ],
-        listRules: async () => rules(),
+        rulesOfGroups: async () => rules(),
+        groupNames: async (ids) => new Map(ids.map((id) => [id, "capi-mgmt-sg"])),
+        remoteGroupAddresses: async (id) => {
+            throw new Error(`no remote group expected (${id})`);
+        },
+        addressGroupAddresses: async (id) => {
+            throw new Error(`no address group expected (${id})`);
+        },
     };
 }
 

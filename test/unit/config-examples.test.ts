@@ -5,6 +5,7 @@ import * as YAML from "yaml";
 import { ConfigError, NAMESPACE, parseStackConfig } from "../../components/config/schema";
 import { configuredSources, planIngress } from "../../components/plan/plan";
 import { BAD_CONFIGS, validConfig as valid } from "../support/bad-configs";
+import { nothingMeasured } from "../../components/discover/exposure";
 
 function problems(raw: Record<string, unknown>): string[] {
     try {
@@ -131,6 +132,7 @@ describe("config errors: each example fixes its error", () => {
                 },
                 ...configuredSources(config),
                 apiPorts: [],
+                exposure: nothingMeasured(),
                 rules: [],
                 warnings: [],
             });

@@ -17,7 +17,10 @@ const config = parseStackConfig({
 
 function cloud(): FakeCloud {
     return {
-        groups: [{ id: GROUP, name: "capi-mgmt-sg" }],
+        groups: [
+            { id: GROUP, name: "capi-mgmt-sg" },
+            { id: OTHER, name: "lb-extra" },
+        ],
         subnets: [],
         routers: [],
         floatingIps: [{ address: "10.12.7.222", portId: "port-lb" }],
@@ -46,6 +49,42 @@ describe("discovery preflight", () => {
                 securityGroupIds: [GROUP],
             },
         ]);
+    });
+
+    it("fails naming a group on the port that the credentials cannot see (its rules count)", async () => {
+        const c = cloud();
+        c.groups = c.groups.filter((g) => g.id !== OTHER);
+        await assert.rejects(
+            discover(config, fakeLookups(c)),
+            new RegExp(`security group\\(s\\) ${OTHER} on the API's port are not visible`),
+        );
+    });
+
+    it("reads the rules of every group on those ports for the exposure", async () => {
+        const c = cloud();
+        c.rules = [
+            {
+                id: "other-6443",
+                security_group_id: OTHER,
+                direction: "ingress",
+                ethertype: "IPv4",
+                protocol: "tcp",
+                port_range_min: 6443,
+                port_range_max: 6443,
+                remote_ip_prefix: "0.0.0.0/0",
+                remote_group_id: null,
+            },
+        ];
+        const found = await discover(config, fakeLookups(c));
+        assert.deepEqual(found.exposure.groups.map((g) => g.name).sort(), [
+            "capi-mgmt-sg",
+            "lb-extra",
+        ]);
+        assert.deepEqual(
+            found.exposure.rules.map((r) => [r.group.name, r.rule.id]),
+            [["lb-extra", "other-6443"]],
+        );
+        assert.equal(found.exposure.portSecurity, true);
     });
 
     it("fails naming the port when port security is off on one of them", async () => {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../../components/config/schema";
 import { NeutronRule } from "../../components/model/rules";
 import { configuredSources, Discovered, planIngress } from "../../components/plan/plan";
+import { nothingMeasured } from "../../components/discover/exposure";
 
 const G = "sg-1";
 let next = 0;
@@ -38,6 +39,7 @@ function found(rules: NeutronRule[]): Discovered {
         api: { address: "10.12.7.222", port: 6443, provenance: "config" },
         ...configuredSources(config()),
         apiPorts: [],
+        exposure: nothingMeasured(),
         rules,
         warnings: [],
     };
@@ -136,6 +138,7 @@ describe("plan", () => {
                     api: { address: "10.12.7.222", port: 6443, provenance: "config" },
                     ...configuredSources(narrow),
                     apiPorts: [],
+                    exposure: nothingMeasured(),
                     rules: [],
                     warnings: [],
                 }),

@@ -110,6 +110,14 @@ describe("program across updates (mock runtime)", function () {
         fake.cloud.routers[0].ips = ["10.12.4.1"];
         const config = exampleConfig();
         config.operator = { ...config.operator, cidrs: ["10.12.4.2/32"] };
+        // The old operator rule on 22 and the old gateway's rule stay: accepted, else refused.
+        config.acceptedExposure = fake.cloud.rules
+            .filter(
+                (r) =>
+                    (r.port_range_min === 22 && r.remote_ip_prefix === "10.12.4.1/32") ||
+                    r.remote_ip_prefix === "10.12.4.37/32",
+            )
+            .map((r) => ({ rule: r.id, reason: "old addresses, removed next" }));
         const { outputs, captured } = await run(config);
         const after = registered.find(
             (r) => r.inputs.remoteIpPrefix === "10.12.4.1/32" && r.inputs.portRangeMin === 6443,

@@ -181,6 +181,49 @@ describe("program (mock runtime)", function () {
         assert.equal(registered.filter((r) => r.type === RULE).length, 0);
     });
 
+    it("refuses while another group on the API's port admits the world, declaring nothing", async () => {
+        // The "default" group on the port: a protocol-"0" rule from anywhere. Retiring the
+        // managed group's wide rules would change nothing the API admits.
+        fake.cloud.rules.push({
+            ...wide("other-zero", 0, "0.0.0.0/0"),
+            security_group_id: "default",
+            protocol: "0",
+            port_range_min: null,
+            port_range_max: null,
+        });
+        await assert.rejects(run(exampleConfig()), (err: Error) => {
+            assert.match(err.message, /rule other-zero in group default \(default\)/);
+            assert.match(err.message, /"0"/);
+            assert.match(
+                err.message,
+                /6443\/tcp IPv4: every IPv4 address except these \d+ prefixes/,
+            );
+            assert.match(err.message, /retire .*remove it by hand.*acceptedExposure/s);
+            return true;
+        });
+        assert.equal(registered.length, 0, "no rule, no retirement, nothing declared");
+        // Accepted with a reason: the update goes ahead and the residual exposure is an output.
+        const config = exampleConfig();
+        config.acceptedExposure = [{ group: "default", reason: "lab port, isolated upstream" }];
+        const { outputs } = await run(config);
+        const exposure = outputs.exposure as {
+            after: { port: number; ethertype: string; beyondAllowSet: string }[];
+            accepted: { rule: string; accepted: string }[];
+        };
+        assert.deepEqual(
+            exposure.accepted.map((a) => [a.rule, a.accepted]),
+            [["other-zero", "lab port, isolated upstream"]],
+        );
+        assert.match(
+            exposure.after.find((r) => r.port === 6443 && r.ethertype === "IPv4")!.beyondAllowSet,
+            /^every IPv4 address except/,
+        );
+        assert.deepEqual(
+            (outputs.retireTargets as { id: string }[]).map((t) => t.id),
+            ["wide-6443", "wide-22"],
+        );
+    });
+
     it("fails closed on a unit that cannot be measured, naming it and the command", async () => {
         const config = exampleConfig({ api: { address: "10.12.7.222", port: 6443 } });
         config.conductors.juju!.timeoutSeconds = 2;
@@ -208,7 +251,12 @@ describe("program (mock runtime)", function () {
             port_range_max: 65535,
         });
         fake.cloud.rules.push({ ...wide("ssh-from-conductor", 22, "10.12.4.154/32") });
-        const { outputs } = await run(exampleConfig());
+        const config = exampleConfig();
+        config.acceptedExposure = [
+            { rule: "range", reason: "accepted here to see the drift rows" },
+            { rule: "ssh-from-conductor", reason: "accepted here to see the drift rows" },
+        ];
+        const { outputs } = await run(config);
         assert.deepEqual(
             (outputs.drift as { id: string }[]).map((d) => d.id),
             ["range", "ssh-from-conductor"],

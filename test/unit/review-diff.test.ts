@@ -70,7 +70,14 @@ function countingLookups() {
             calls.push("apiPorts"),
             [{ id: "p", via: "fixed-ip", portSecurityEnabled: true, securityGroupIds: [GROUP] }]
         ),
-        listRules: async () => {
+        groupNames: async (ids) => new Map(ids.map((id) => [id, "capi-mgmt-sg"])),
+        remoteGroupAddresses: async (id) => {
+            throw new Error(`no remote group expected (${id})`);
+        },
+        addressGroupAddresses: async (id) => {
+            throw new Error(`no address group expected (${id})`);
+        },
+        rulesOfGroups: async () => {
             calls.push("listRules");
             listings += 1;
             // A second listing would see a new wide rule: the review must not take one.

@@ -7,6 +7,7 @@ import { renderComparison, renderReview, ReviewInput } from "../../components/re
 import { roleDescription } from "../../components/model/rules";
 import { maskSecrets } from "../../components/review/settings";
 import { loadStackConfig } from "../../components/config/stackfile";
+import { foundExposure } from "../support/exposure";
 
 const GOLDEN = path.join(__dirname, "..", "fixtures", "review");
 
@@ -21,8 +22,9 @@ function golden(name: string, actual: string): void {
 
 function livePlan(stack: string): ReviewInput {
     const config = loadStackConfig(stack);
+    const group = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
     const found: Discovered = {
-        group: { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" },
+        group,
         api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
         apiPorts: [
             {
@@ -48,8 +50,10 @@ function livePlan(stack: string): ReviewInput {
                 port_range_max: 7000,
             },
         ],
+        exposure: foundExposure([group], []),
         warnings: [],
     };
+    found.exposure = foundExposure([group], found.rules);
     return {
         stack,
         config,

@@ -17,6 +17,9 @@ export interface FakeCloud {
         portSecurityEnabled?: boolean;
     }[];
     rules: NeutronRule[];
+    /** Remote group id → its ports' addresses; address group id → addresses (absent: 404). */
+    members?: Record<string, string[]>;
+    addressGroups?: Record<string, string[]>;
 }
 
 /** Lookups answered from `cloud`; a name or id matching other than once fails, as Neutron's. */
@@ -51,7 +54,11 @@ export function fakeLookups(cloud: FakeCloud): OpenStackLookups {
                 securityGroupIds: port.securityGroupIds,
             }));
         },
-        listRules: async (groupId) => cloud.rules.filter((r) => r.security_group_id === groupId),
+        rulesOfGroups: async (ids) => cloud.rules.filter((r) => ids.includes(r.security_group_id)),
+        groupNames: async (ids) =>
+            new Map(cloud.groups.filter((g) => ids.includes(g.id)).map((g) => [g.id, g.name])),
+        remoteGroupAddresses: async (id) => cloud.members?.[id] ?? [],
+        addressGroupAddresses: async (id) => cloud.addressGroups?.[id] ?? null,
     };
 }
 

@@ -1,0 +1,198 @@
+// Before and after: what the API's port admits now, and once the plan ran (allow-set added, retire
+// targets removed), judged against the allow-set. Pure: no Pulumi, no I/O.
+import type { AllowEntry } from "../model/allowset";
+import {
+    Admitter,
+    computeExposure,
+    describeExposure,
+    Exposure,
+    exposureBeyond,
+    PortExposure,
+    rulesAfterPlan,
+} from "../model/exposure";
+import type { FoundExposure } from "../discover/exposure";
+
+/** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
+export interface AcceptedExposure {
+    group?: string;
+    rule?: string;
+    reason: string;
+}
+
+/** A rule that admits a source outside the allow-set to a protected port. */
+export interface Responsible extends Admitter {
+    /** Where: `6443/tcp IPv4`, one per port and family it reaches. */
+    reaches: string[];
+    /** The operator's reason, when `acceptedExposure` names it. */
+    accepted?: string;
+}
+
+export interface ExposureReview {
+    before: Exposure;
+    after: Exposure;
+    /** Parts of each exposure outside the allow-set. */
+    beyondBefore: PortExposure[];
+    beyondAfter: PortExposure[];
+    /** Rules admitting a source outside the allow-set once the plan ran (accepted ones marked). */
+    afterResponsible: Responsible[];
+    /** The same for the live rules now (the audit and verify judge these). */
+    beforeResponsible: Responsible[];
+    /** Set when the preview must fail: names each unaccepted responsible rule and the ways out. */
+    refusal?: string;
+}
+
+export function planExposure(input: {
+    found: FoundExposure;
+    managed: { id: string; name: string };
+    allowSet: AllowEntry[];
+    retireIds: string[];
+    protectedPorts: number[];
+    accepted: AcceptedExposure[];
+}): ExposureReview {
+    const { found, protectedPorts } = input;
+    const compute = (rules: typeof found.rules) =>
+        computeExposure({
+            rules,
+            remotes: found.remotes,
+            protectedPorts,
+            portSecurity: found.portSecurity,
+        });
+    const before = compute(found.rules);
+    const after = compute(
+        rulesAfterPlan(found.rules, input.managed, input.allowSet, input.retireIds),
+    );
+    const allowed = input.allowSet.map((e) => ({
+        port: e.port,
+        ethertype: e.ethertype,
+        cidr: e.remoteIpPrefix,
+    }));
+    const beyondBefore = exposureBeyond(before, allowed);
+    const beyondAfter = exposureBeyond(after, allowed);
+    const review: ExposureReview = {
+        before,
+        after,
+        beyondBefore,
+        beyondAfter,
+        beforeResponsible: responsible(beyondBefore, input.accepted),
+        afterResponsible: responsible(beyondAfter, input.accepted),
+    };
+    const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
+    if (blocking.length > 0) {
+        review.refusal = refusalMessage(beyondAfter, blocking, after);
+    }
+    return review;
+}
+
+/** The responsible rules the operator has not accepted: what fails the audit and verify. */
+export function unacceptedExcess(responsible: Responsible[]): Responsible[] {
+    return responsible.filter((r) => r.accepted === undefined);
+}
+
+function responsible(beyond: PortExposure[], accepted: AcceptedExposure[]): Responsible[] {
+    const byRule = new Map<string, Responsible>();
+    for (const pe of beyond) {
+        const where = `${pe.port}/tcp ${pe.ethertype}`;
+        for (const admitter of pe.parts.flatMap((p) => p.admittedBy)) {
+            const key = `${admitter.groupId}|${admitter.ruleId}`;
+            const seen = byRule.get(key);
+            if (seen) {
+                if (!seen.reaches.includes(where)) {
+                    seen.reaches.push(where);
+                }
+                continue;
+            }
+            const reason = acceptance(admitter, accepted);
+            byRule.set(key, {
+                ...admitter,
+                reaches: [where],
+                ...(reason !== undefined ? { accepted: reason } : {}),
+            });
+        }
+    }
+    return [...byRule.values()];
+}
+
+/** The reason of the first `acceptedExposure` entry naming this rule (and its group, if given). */
+function acceptance(admitter: Admitter, accepted: AcceptedExposure[]): string | undefined {
+    return accepted.find(
+        (a) =>
+            (a.rule === undefined || a.rule === admitter.ruleId) &&
+            (a.group === undefined ||
+                a.group === admitter.groupId ||
+                a.group === admitter.groupName) &&
+            // A planned rule has no id yet and is never beyond the allow-set; nothing else matches.
+            admitter.ruleId !== "",
+    )?.reason;
+}
+
+function refusalMessage(beyond: PortExposure[], blocking: Responsible[], after: Exposure): string {
+    const lines = [
+        "exposure: after this update the API's port would still admit sources outside the " +
+            "allow-set, so nothing is declared (no rule created, none deleted):",
+    ];
+    for (const pe of beyond) {
+        lines.push(
+            `  ${pe.port}/tcp ${pe.ethertype}: ${describeExposure(pe.parts, pe.ethertype)} beyond the allow-set`,
+        );
+    }
+    lines.push("Responsible rules:");
+    for (const r of blocking) {
+        const group = r.groupId ? `group ${r.groupName} (${r.groupId})` : r.groupName;
+        lines.push(
+            `  - rule ${r.ruleId || "(none)"} in ${group}: admits ${r.admits}; counts because ` +
+                `${r.why} (reaches ${r.reaches.join(", ")})`,
+        );
+    }
+    for (const u of after.unreadable) {
+        lines.push(
+            `  - rule ${u.ruleId} in group ${u.groupId} is unreadable (${u.what}): counted as everything`,
+        );
+    }
+    for (const u of after.unresolved) {
+        lines.push(
+            `  - rule ${u.ruleId} in group ${u.groupId}: ${u.remote} cannot be resolved: counted as any address`,
+        );
+    }
+    lines.push(
+        "Ways out, for each rule: retire it through `retire` selectors (an exact single-port tcp " +
+            "rule from 0.0.0.0/0 or ::/0 in the managed group), remove it by hand, or accept it " +
+            'with a reason: acceptedExposure: [{ rule: <rule id>, reason: "..." }] ' +
+            '(or { group: <name or id>, reason: "..." }).',
+    );
+    return lines.join("\n");
+}
+
+/** Rows for outputs and JSON: per protected port and family, what is admitted, in words. */
+export function exposureRows(exposure: Exposure, beyond: PortExposure[]) {
+    return exposure.ports.map((pe) => {
+        const outside = beyond.find((b) => b.port === pe.port && b.ethertype === pe.ethertype);
+        return {
+            port: pe.port,
+            ethertype: pe.ethertype,
+            admits: describeExposure(pe.parts, pe.ethertype),
+            cidrs: pe.parts.map((p) => p.cidr),
+            beyondAllowSet: outside ? describeExposure(outside.parts, pe.ethertype) : "nothing",
+        };
+    });
+}
+
+/** Stack outputs / JSON: before and after per port and family, responsible and accepted rules. */
+export function exposureOutputs(review: ExposureReview) {
+    const rule = (r: Responsible) => ({
+        group: `${r.groupName} (${r.groupId})`,
+        rule: r.ruleId,
+        admits: r.admits,
+        why: r.why,
+        reaches: r.reaches,
+        ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
+    });
+    return {
+        portSecurity: review.before.portSecurity,
+        before: exposureRows(review.before, review.beyondBefore),
+        after: exposureRows(review.after, review.beyondAfter),
+        responsibleAfter: review.afterResponsible.map(rule),
+        accepted: review.afterResponsible.filter((r) => r.accepted !== undefined).map(rule),
+        unreadable: review.before.unreadable,
+        unresolved: review.before.unresolved,
+    };
+}
