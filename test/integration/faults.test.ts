@@ -31,7 +31,7 @@ interface StatusJson {
     applications: Record<string, { units: Record<string, unknown>; "status-error"?: string }>;
 }
 
-const FAKE = path.resolve(__dirname, "..", "fixtures", "fake-juju");
+const FAKE = path.resolve(__dirname, "..", "..", "tools", "fakes", "juju");
 const rows: Row[] = [];
 
 async function attempt(

@@ -1,4 +1,4 @@
-// The Juju layer against the fake `juju` (test/fixtures/fake-juju), which replays the output
+// The Juju layer against the fake `juju` (tools/fakes/juju), which replays the output
 // formats of Juju 3 and 2.9. One test measures for real: `ip -j route get` inside a network
 // namespace the test creates.
 import * as assert from "assert";
@@ -14,7 +14,7 @@ import {
     runOnUnits,
 } from "../../components/juju/units";
 
-const FAKE = path.join(__dirname, "..", "fixtures", "fake-juju");
+const FAKE = path.join(__dirname, "..", "..", "tools", "fakes", "juju");
 const BIN = path.join(FAKE, "juju");
 const API = "10.12.7.222";
 
