@@ -12,6 +12,7 @@ export default tseslint.config(
             ".stryker-tmp/",
             "reports/",
             "test/fixtures/",
+            "tools/fakes/",
             "*.mjs",
         ],
     },

@@ -2,6 +2,7 @@
 // `juju run` on 2.9): the flavor, the units, and one outcome per unit, whatever Juju printed.
 // What is measured with it is in measure.ts.
 import { ProcessRun, runProcess } from "../process/run";
+import { bounded, mapBounded } from "./bounded";
 import {
     JujuCommandResult,
     JujuUnitStatus,
@@ -10,6 +11,10 @@ import {
     parseJujuStatus,
     parseJujuVersion,
 } from "./parse";
+import { JujuError, message, quote, shellQuote } from "./failure";
+
+export { JujuError, message, quote, shellQuote, unhealthy } from "./failure";
+export type { JujuFailure } from "./failure";
 
 /** "exec": Juju 3 `juju exec`; "run": Juju 2.9 `juju run` (in Juju 3 `run` runs actions). */
 export type Flavor = "exec" | "run";
@@ -46,32 +51,8 @@ export interface UnitRun {
     problem?: string;
 }
 
-export interface JujuFailure {
-    /** Absent when the failed call was not about one unit (juju version, juju status). */
-    unit?: string;
-    /** The unit's status when it is not healthy, e.g. 'workload error: hook failed: "install"'. */
-    status?: string;
-    command: string;
-    expected: string;
-    got: string;
-}
-
-export class JujuError extends Error {
-    constructor(
-        readonly summary: string,
-        readonly failures: JujuFailure[],
-    ) {
-        super(`${summary}:\n${failures.map(formatFailure).join("\n")}`);
-        this.name = "JujuError";
-    }
-}
-
-/** Bound on what any one juju call may print: a status of thousands of units fits well. */
 /** Units a juju call names at least (when there are that many): fewer processes, same latency. */
 const MIN_UNITS_PER_CALL = 8;
-
-/** How much of a unit's stdout/stderr an error message quotes. */
-const QUOTE_LIMIT = 500;
 
 interface Session {
     flavor?: Promise<Flavor>;
@@ -356,41 +337,6 @@ function runJuju(
     });
 }
 
-/** Runs at most `limit` of the functions given to it at once, in the order given. */
-function bounded(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
-    let running = 0;
-    const waiting: (() => void)[] = [];
-    return async (fn) => {
-        while (running >= Math.max(1, limit)) {
-            await new Promise<void>((resolve) => waiting.push(resolve));
-        }
-        running++;
-        try {
-            return await fn();
-        } finally {
-            running--;
-            waiting.shift()?.();
-        }
-    };
-}
-
-async function mapBounded<T, R>(
-    items: readonly T[],
-    limit: number,
-    fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-    const results = new Array<R>(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-    return results;
-}
-
 function succeeded(outcome: ProcessRun): boolean {
     return outcome.code === 0 && !outcome.timedOut && outcome.error === undefined;
 }
@@ -403,46 +349,6 @@ function describeProcess(outcome: ProcessRun): string {
     return `${how}; stderr ${quote(outcome.stderr)}`;
 }
 
-/** The unit's status when it is not plainly healthy, for errors and provenance. */
-export function unhealthy(unit: UnitStatus): string | undefined {
-    const notes: string[] = [];
-    if (unit.workload.current !== "active") {
-        notes.push(statusNote("workload", unit.workload));
-    }
-    if (unit.agent.current !== "idle" && unit.agent.current !== "executing") {
-        notes.push(statusNote("agent", unit.agent));
-    }
-    if (unit.machineStatus !== undefined && unit.machineStatus !== "started") {
-        notes.push(`machine ${unit.machine} ${unit.machineStatus}`);
-    }
-    return notes.length > 0 ? notes.join(", ") : undefined;
-}
-
-function statusNote(what: string, status: { current: string; message?: string }): string {
-    return `${what} ${status.current}${status.message ? `: ${status.message}` : ""}`;
-}
-
-function formatFailure(f: JujuFailure): string {
-    const who = f.unit === undefined ? "" : `${f.unit}${f.status ? ` [${f.status}]` : ""}: `;
-    return `  - ${who}ran ${f.command}; expected ${f.expected}; got ${f.got}`;
-}
-
 function commandLine(t: JujuTarget, args: string[]): string {
     return [t.bin ?? "juju", ...args].map(shellQuote).join(" ");
-}
-
-export function shellQuote(word: string): string {
-    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** At most QUOTE_LIMIT characters of output, as a JSON string so newlines stay visible. */
-export function quote(text: string): string {
-    if (text.length <= QUOTE_LIMIT) {
-        return JSON.stringify(text);
-    }
-    return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length - QUOTE_LIMIT} more characters)`;
-}
-
-export function message(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
 }

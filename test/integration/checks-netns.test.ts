@@ -18,7 +18,7 @@ import type { JujuTarget } from "../../components/juju/units";
 import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
-const FAKE_JUJU = path.join(FIXTURES, "fake-juju", "juju");
+const FAKE_JUJU = path.resolve(__dirname, "..", "..", "tools", "fakes", "juju", "juju");
 const FAKE_KUBECTL = path.join(FIXTURES, "fake-kubectl", "kubectl");
 
 // In the namespace: 127.0.0.1:LISTEN accepts and closes, HOLD accepts and holds, CLOSED refuses;

@@ -15,8 +15,8 @@ installMocks();
 /** The cloud the next run looks up; tests replace or change it. */
 export const fake: { cloud: FakeCloud } = { cloud: undefined as unknown as FakeCloud };
 
-export const FAKE_JUJU = path.resolve(__dirname, "..", "fixtures", "fake-juju", "juju");
-export const SCENARIOS = path.resolve(__dirname, "..", "fixtures", "fake-juju", "scenarios");
+export const FAKE_JUJU = path.resolve(__dirname, "..", "..", "tools", "fakes", "juju", "juju");
+export const SCENARIOS = path.resolve(__dirname, "..", "..", "tools", "fakes", "juju", "scenarios");
 export const GROUP = "0d5c6a52-2a39-4bb0-9f59-6a2e3b1d9c01";
 export const RULE = "openstack:networking/secGroupRule:SecGroupRule";
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -11,7 +11,7 @@ import { measureConductorSources, parseRouteGet } from "../../components/juju/me
 import { parseJujuRun29, parseJujuStatus } from "../../components/juju/parse";
 import { JujuError, JujuTarget, listUnits, runOnUnits } from "../../components/juju/units";
 
-const FAKE = path.resolve(__dirname, "../fixtures/fake-juju");
+const FAKE = path.resolve(__dirname, "../../tools/fakes/juju");
 const SCENARIOS = path.join(FAKE, "scenarios");
 const API = "10.12.7.222";
 

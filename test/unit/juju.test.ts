@@ -1,97 +1,22 @@
-// The Juju layer against the fake `juju` (test/fixtures/fake-juju), which replays the output
+// The Juju layer against the fake `juju` (tools/fakes/juju), which replays the output
 // formats of Juju 3 and 2.9. One test measures for real: `ip -j route get` inside a network
 // namespace the test creates.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { measureConductorSources, readApiEndpointFromUnits } from "../../components/juju/measure";
+import { detectFlavor, listUnits, runOnUnits } from "../../components/juju/units";
 import {
-    detectFlavor,
-    JujuError,
-    JujuTarget,
-    listUnits,
-    runOnUnits,
-} from "../../components/juju/units";
-
-const FAKE = path.join(__dirname, "..", "fixtures", "fake-juju");
-const BIN = path.join(FAKE, "juju");
-const API = "10.12.7.222";
-
-let tmp: string;
-
-before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "juju-test-"));
-});
-
-after(() => {
-    fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-/** A target on a recorded scenario, or on a copy of one changed by `edit`. */
-function target(
-    scenario: string,
-    options: Partial<JujuTarget> & { edit?: (dir: string) => void } = {},
-): JujuTarget & { log: string } {
-    let dir = path.join(FAKE, "scenarios", scenario);
-    if (options.edit) {
-        const copy = fs.mkdtempSync(path.join(tmp, `${scenario}-`));
-        fs.cpSync(dir, copy, { recursive: true });
-        options.edit(copy);
-        dir = copy;
-    }
-    const log = path.join(fs.mkdtempSync(path.join(tmp, "log-")), "calls");
-    fs.writeFileSync(log, "");
-    return {
-        model: "openstack",
-        application: "magnum",
-        bin: BIN,
-        timeoutSeconds: 20,
-        concurrency: 16,
-        ...options,
-        env: { ...process.env, FAKE_JUJU_SCENARIO: dir, FAKE_JUJU_LOG: log, ...options.env },
-        log,
-    };
-}
-
-const calls = (t: { log: string }) => fs.readFileSync(t.log, "utf8").split("\n").filter(Boolean);
-
-function writeUnit(dir: string, unit: string, file: string, text: string): void {
-    const unitDir = path.join(dir, "units", unit.replace("/", "-"));
-    fs.mkdirSync(unitDir, { recursive: true });
-    fs.writeFileSync(path.join(unitDir, file), text);
-}
-
-function editStatus(dir: string, edit: (status: StatusJson) => void): void {
-    const file = path.join(dir, "status.json");
-    const status = JSON.parse(fs.readFileSync(file, "utf8")) as StatusJson;
-    edit(status);
-    fs.writeFileSync(file, JSON.stringify(status));
-}
-
-interface StatusJson {
-    applications: Record<string, { units?: Record<string, Record<string, unknown>> }>;
-}
-
-async function jujuError(promise: Promise<unknown>): Promise<JujuError> {
-    try {
-        await promise;
-    } catch (err) {
-        assert.ok(err instanceof JujuError, `expected a JujuError, got ${String(err)}`);
-        return err;
-    }
-    assert.fail("expected a JujuError");
-}
-
-/** Running, as opposed to gone or a zombie (PID 1 here may never reap orphans). */
-function alive(pid: number): boolean {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return !/^\d+ \(.*\) [ZX] /.test(stat);
-    } catch {
-        return false;
-    }
-}
+    BIN,
+    API,
+    scratchDir,
+    target,
+    calls,
+    writeUnit,
+    editStatus,
+    jujuError,
+    alive,
+} from "../support/fake-juju";
 
 describe("juju: a three-unit deployment in LXD containers", () => {
     it("measures each unit's source toward the API on Juju 3", async () => {
@@ -327,100 +252,12 @@ describe("juju: units that cannot be measured", () => {
     });
 
     it("fails on an unusable juju", async () => {
-        const missing = target("juju3-lxd", { bin: path.join(tmp, "no-such-juju") });
+        const missing = target("juju3-lxd", { bin: path.join(scratchDir(), "no-such-juju") });
         const err = await jujuError(detectFlavor(missing));
         assert.match(err.failures[0].got, /cannot start .*no-such-juju: spawn .* ENOENT/);
         const old = target("juju3-lxd", {
             edit: (dir) => fs.writeFileSync(path.join(dir, "version"), "1.25.6-trusty-amd64\n"),
         });
         assert.match((await jujuError(detectFlavor(old))).message, /expected Juju 2\.9 or 3\.x/);
-    });
-});
-
-describe("juju: runOnUnits", () => {
-    it("puts several units in one call, a few at least whatever the bound", async () => {
-        const t = target("juju3-lxd", { concurrency: 2 });
-        const runs = await runOnUnits(
-            t,
-            ["magnum/0", "magnum/1", "magnum/2"],
-            "ip -j route get 10.12.7.222",
-        );
-        assert.deepStrictEqual(
-            runs.map((r) => [r.unit, r.ok, r.returnCode]),
-            [
-                ["magnum/0", true, 0],
-                ["magnum/1", true, 0],
-                ["magnum/2", true, 0],
-            ],
-        );
-        const execs = calls(t).filter((c) => c.startsWith("exec"));
-        assert.deepStrictEqual(
-            execs.map((c) => c.split(" ")[4]),
-            ["magnum/0,magnum/1,magnum/2"],
-        );
-        assert.match(runs[0].commandLine, /--unit magnum\/0,magnum\/1,magnum\/2 /);
-    });
-
-    it("asks each unit of a call that hangs again on its own, within the one timeout", async () => {
-        const t = target("juju3-lxd", {
-            concurrency: 1,
-            timeoutSeconds: 1,
-            edit: (dir) => writeUnit(dir, "magnum/1", "hang", ""),
-        });
-        const runs = await runOnUnits(
-            t,
-            ["magnum/0", "magnum/1", "magnum/2"],
-            "ip -j route get 10.12.7.222",
-        );
-        assert.deepStrictEqual(
-            runs.map((r) => [r.unit, r.ok, r.timedOut]),
-            [
-                ["magnum/0", true, false],
-                ["magnum/1", false, true],
-                ["magnum/2", true, false],
-            ],
-        );
-        assert.match(runs[1].commandLine, /--unit magnum\/1 /);
-        for (const line of calls(t).filter((c) => c.startsWith("hang "))) {
-            assert.strictEqual(alive(Number(line.split(" ")[1])), false);
-        }
-    });
-
-    it("returns nothing for no units", async () => {
-        const t = target("juju3-lxd");
-        assert.deepStrictEqual(await runOnUnits(t, [], "true"), []);
-        assert.deepStrictEqual(calls(t), []);
-    });
-
-    it("reads only the server values of a real kubeconfig, never its key", async () => {
-        const kubeconfig = path.join(tmp, "kubeconfig");
-        fs.writeFileSync(
-            kubeconfig,
-            [
-                "apiVersion: v1",
-                "clusters:",
-                "- cluster:",
-                "    certificate-authority-data: Q0EgZGF0YQ==",
-                "    server: https://10.12.7.222:6443",
-                "  name: mgmt",
-                "users:",
-                "- name: magnum",
-                "  user:",
-                "    client-key-data: U0VDUkVUIEtFWQ==",
-                "",
-            ].join("\n"),
-        );
-        const t = target("juju3-lxd", {
-            edit: (dir) =>
-                ["magnum/0", "magnum/1", "magnum/2"].forEach((u) => writeUnit(dir, u, "local", "")),
-        });
-        const endpoint = await readApiEndpointFromUnits(t, kubeconfig);
-        assert.deepStrictEqual([endpoint.address, endpoint.port], [API, 6443]);
-        const runs = await runOnUnits(
-            t,
-            ["magnum/0"],
-            `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' '${kubeconfig}'`,
-        );
-        assert.strictEqual(runs[0].stdout, "https://10.12.7.222:6443\n");
     });
 });

@@ -9,7 +9,7 @@ import {
     parseJujuVersion,
 } from "../../components/juju/parse";
 
-const SCENARIOS = path.join(__dirname, "..", "fixtures", "fake-juju", "scenarios");
+const SCENARIOS = path.join(__dirname, "..", "..", "tools", "fakes", "juju", "scenarios");
 const fixture = (...parts: string[]) => fs.readFileSync(path.join(SCENARIOS, ...parts), "utf8");
 
 describe("parse: juju status", () => {

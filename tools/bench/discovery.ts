@@ -12,7 +12,7 @@ import { loadStackConfig } from "../../components/config/stackfile";
 import { installMocks, outputValue, registered, reset } from "../mock/runtime";
 import { FakeCloud, fakeLookups } from "../mock/fake-cloud";
 
-const FAKE = path.join(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");
+const FAKE = path.join(__dirname, "..", "fakes", "juju", "juju");
 const LATENCY_MS = 500;
 const CONCURRENCY = 16;
 const SIZES = [3, 30, 300];

@@ -11,7 +11,7 @@ import type { AllowEntry } from "../../components/model/allowset";
 import { checkConductors, conductorProbeCommand } from "../../components/verify/conductor";
 import type { JujuTarget } from "../../components/juju/units";
 
-const FAKE_JUJU = path.resolve(__dirname, "..", "..", "test", "fixtures", "fake-juju", "juju");
+const FAKE_JUJU = path.resolve(__dirname, "..", "fakes", "juju", "juju");
 const SIZES = [3, 30, 300];
 // A small share of a real `juju exec` round trip (one to a few seconds).
 const LATENCY_MS = 500;

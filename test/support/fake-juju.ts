@@ -1,0 +1,92 @@
+// Targets on the fake `juju` (tools/fakes/juju) and its recorded scenarios, copied and edited
+// per test under one scratch directory, which the root hooks here create and remove once per run.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { JujuError, JujuTarget } from "../../components/juju/units";
+
+export const FAKE = path.join(__dirname, "..", "..", "tools", "fakes", "juju");
+export const BIN = path.join(FAKE, "juju");
+export const API = "10.12.7.222";
+
+let tmp: string;
+
+before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "juju-test-"));
+});
+
+after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The run's scratch directory (exists from the root `before` hook on). */
+export function scratchDir(): string {
+    return tmp;
+}
+
+/** A target on a recorded scenario, or on a copy of one changed by `edit`. */
+export function target(
+    scenario: string,
+    options: Partial<JujuTarget> & { edit?: (dir: string) => void } = {},
+): JujuTarget & { log: string } {
+    let dir = path.join(FAKE, "scenarios", scenario);
+    if (options.edit) {
+        const copy = fs.mkdtempSync(path.join(tmp, `${scenario}-`));
+        fs.cpSync(dir, copy, { recursive: true });
+        options.edit(copy);
+        dir = copy;
+    }
+    const log = path.join(fs.mkdtempSync(path.join(tmp, "log-")), "calls");
+    fs.writeFileSync(log, "");
+    return {
+        model: "openstack",
+        application: "magnum",
+        bin: BIN,
+        timeoutSeconds: 20,
+        concurrency: 16,
+        ...options,
+        env: { ...process.env, FAKE_JUJU_SCENARIO: dir, FAKE_JUJU_LOG: log, ...options.env },
+        log,
+    };
+}
+
+export const calls = (t: { log: string }) =>
+    fs.readFileSync(t.log, "utf8").split("\n").filter(Boolean);
+
+export function writeUnit(dir: string, unit: string, file: string, text: string): void {
+    const unitDir = path.join(dir, "units", unit.replace("/", "-"));
+    fs.mkdirSync(unitDir, { recursive: true });
+    fs.writeFileSync(path.join(unitDir, file), text);
+}
+
+export function editStatus(dir: string, edit: (status: StatusJson) => void): void {
+    const file = path.join(dir, "status.json");
+    const status = JSON.parse(fs.readFileSync(file, "utf8")) as StatusJson;
+    edit(status);
+    fs.writeFileSync(file, JSON.stringify(status));
+}
+
+export interface StatusJson {
+    applications: Record<string, { units?: Record<string, Record<string, unknown>> }>;
+}
+
+export async function jujuError(promise: Promise<unknown>): Promise<JujuError> {
+    try {
+        await promise;
+    } catch (err) {
+        assert.ok(err instanceof JujuError, `expected a JujuError, got ${String(err)}`);
+        return err;
+    }
+    assert.fail("expected a JujuError");
+}
+
+/** Running, as opposed to gone or a zombie (PID 1 here may never reap orphans). */
+export function alive(pid: number): boolean {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return !/^\d+ \(.*\) [ZX] /.test(stat);
+    } catch {
+        return false;
+    }
+}
