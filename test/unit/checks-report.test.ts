@@ -146,6 +146,8 @@ describe("npm run verify: the group's own rows", () => {
             allowSet,
             adoptions: new Map(allowSet.slice(1).map((e, i) => [e, { id: `rule-${i}` }])),
             retireTargets: [{ id: "wide-1", admits: "0.0.0.0/0 on 6443/tcp" }],
+            // The wide rule is the only one beyond the allow-set, and it is a retire target.
+            exposure: { beforeResponsible: [] },
         } as unknown as Plan;
         const rows = groupResults(plan);
         assert.deepEqual(
@@ -164,6 +166,7 @@ describe("npm run verify: the group's own rows", () => {
             allowSet,
             adoptions: new Map(allowSet.map((e, i) => [e, { id: `rule-${i}` }])),
             retireTargets: [],
+            exposure: { beforeResponsible: [] },
         } as unknown as Plan;
         assert.deepEqual(groupResults(plan), []);
     });

@@ -2,6 +2,7 @@
 // The stack config schema. Every preview validates the whole config first; a bad config fails
 // with one message per problem (key path, what is wrong, an example) and nothing is declared.
 import { z } from "zod";
+import { exampleFor, formatExample, formatPath } from "./examples";
 import { parseHostAddress, parsePrefix } from "../model/cidr";
 import { DIGEST_PATTERN } from "../plan/approval";
 
@@ -75,6 +76,18 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 const waiver = z.strictObject({ cidr, reason });
 
 const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
+
+/** A rule or group whose exposure beyond the allow-set the operator accepts, with a reason. */
+const acceptedExposure = z
+    .strictObject({
+        group: z.string().min(1).optional(),
+        rule: z.string().min(1).optional(),
+        reason,
+    })
+    .refine((a) => a.group !== undefined || a.rule !== undefined, {
+        error: "name a group (name or id) or a rule (id) to accept",
+    });
+
 const floorMessage = (min: number) => ({
     error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
 });
@@ -126,6 +139,8 @@ const verify = z.strictObject({
                     .default({ exitCode: 0 }),
                 // A real Magnum operation (a resize) takes many minutes.
                 timeoutSeconds: timeoutSeconds(600, 7200),
+                // Values may be Pulumi secrets (components/verify/check-env.ts).
+                env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
             }),
         )
         .default([]),
@@ -145,6 +160,7 @@ export const stackConfigSchema = z
         minPrefixLength: z.number().int().min(8, floorMessage(8)).max(32).default(16),
         minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
         waivers: z.array(waiver).default([]),
+        acceptedExposure: z.array(acceptedExposure).default([]),
         allowDestroy: z.boolean().default(false),
         // The retirement digest a reviewer approved (components/plan/approval.ts).
         approvedRetirement: z
@@ -157,61 +173,58 @@ export const stackConfigSchema = z
             custom: [],
         }),
     })
-    .superRefine((c, ctx) => {
-        const outside = (ports: number[], path: (string | number)[]) => {
-            ports.forEach((p, i) => {
-                if (!c.protectedPorts.includes(p)) {
-                    ctx.addIssue({
-                        code: "custom",
-                        path: [...path, i],
-                        message: `port ${p} is not one of protectedPorts (${c.protectedPorts.join(", ")})`,
-                    });
+    // Runs even when other keys are invalid (zod skips it otherwise), so every problem is reported
+    // in one round; the value may then be partly unparsed, hence the checks on each field's shape.
+    .superRefine(
+        (c, ctx) => {
+            const protectedPorts = validPorts(c.protectedPorts) ?? [];
+            const outside = (ports: unknown, path: (string | number)[]) => {
+                if (protectedPorts.length === 0) {
+                    return;
                 }
-            });
-        };
-        outside(c.api.port === undefined ? [] : [c.api.port], ["api", "port"]);
-        outside(c.operator.ports, ["operator", "ports"]);
-        outside(c.hairpin.ports, ["hairpin", "ports"]);
-        c.retire?.forEach((s, i) => outside(s.ports ?? [], ["retire", i, "ports"]));
-        if (c.verify.mode !== "never" && c.conductors.static && c.verify.conductors.enabled) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["verify", "conductors", "enabled"],
-                message:
-                    "the conductor handshake runs through Juju; set it false with static conductors",
-            });
-        }
-    });
+                (validPorts(ports) ?? []).forEach((p, i) => {
+                    if (!protectedPorts.includes(p)) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [...path, i],
+                            message: `port ${p} is not one of protectedPorts (${protectedPorts.join(", ")})`,
+                        });
+                    }
+                });
+            };
+            const api = objectOrEmpty(c.api);
+            if (validPorts([api.port]) && !protectedPorts.includes(api.port as number)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["api", "port"],
+                    message: `port ${api.port} is not one of protectedPorts (${protectedPorts.join(", ")})`,
+                });
+            }
+            outside(objectOrEmpty(c.operator).ports, ["operator", "ports"]);
+            outside(objectOrEmpty(c.hairpin).ports, ["hairpin", "ports"]);
+            if (Array.isArray(c.retire)) {
+                c.retire.forEach((s, i) => outside(objectOrEmpty(s).ports, ["retire", i, "ports"]));
+            }
+            const verify = objectOrEmpty(c.verify);
+            if (
+                verify.mode !== "never" &&
+                objectOrEmpty(c.conductors).static !== undefined &&
+                objectOrEmpty(c.conductors).juju === undefined &&
+                objectOrEmpty(verify.conductors).enabled !== false
+            ) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["verify", "conductors", "enabled"],
+                    message:
+                        "the conductor handshake runs through Juju; set it false with static conductors",
+                });
+            }
+        },
+        { when: (payload) => isObject(payload.value) },
+    );
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type VerifySettings = StackConfig["verify"];
-
-const EXAMPLES: [string, string][] = [
-    ["securityGroup", "securityGroup: { name: capi-mgmt-sg }"],
-    ["api.fromKubeconfig", "api: { fromKubeconfig: { path: /etc/magnum/kubeconfig } }"],
-    ["api", "api: { address: 10.12.7.222, port: 6443 }"],
-    ["conductors.static", 'conductors: { static: { addresses: [10.12.4.154], reason: "..." } }'],
-    ["conductors", "conductors: { juju: { model: openstack, application: magnum } }"],
-    ["operator.ports", "operator: { ports: [6443, 22] }"],
-    ["operator", 'operator: { cidrs: [10.12.4.1/32], reason: "operator workstation via VR0 NAT" }'],
-    ["hairpin.cidrs", 'hairpin: { cidrs: [{ cidr: 10.20.0.0/24, reason: "..." }] }'],
-    ["hairpin", "hairpin: { subnets: [capi-mgmt-subnet], routers: [capi-mgmt-router] }"],
-    ["protectedPorts", "protectedPorts: [6443, 22]"],
-    ["retire", "retire: [{ remote: 0.0.0.0/0, ports: [6443, 22] }]"],
-    ["minPrefixLengthIpv6", "minPrefixLengthIpv6: 48"],
-    ["minPrefixLength", "minPrefixLength: 16"],
-    ["waivers", 'waivers: [{ cidr: 10.0.0.0/8, reason: "..." }]'],
-    ["allowDestroy", "allowDestroy: false"],
-    [
-        "approvedRetirement",
-        "approvedRetirement: { digest: sha256:<from the review>, targets: [...] }",
-    ],
-    ["cloud", "cloud: mycloud"],
-    ["verify.operator", "verify: { operator: { kubeconfig: ~/.kube/mgmt.yaml } }"],
-    ["verify.tenant", "verify: { tenant: { kubeconfig: ~/.kube/beta.yaml, image: busybox:1.36 } }"],
-    ["verify.custom", "verify: { custom: [{ name: resize, command: ./resize.sh }] }"],
-    ["verify", "verify: { mode: onChange }"],
-];
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -228,7 +241,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     if (result.success) {
         return result.data;
     }
-    throw new ConfigError(result.error.issues.map(describeIssue));
+    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
 }
 
 /** The retire selectors: the configured ones, or any-address on every protected port. */
@@ -240,19 +253,21 @@ export function retireSelectors(config: StackConfig): { remote: string; ports: n
     }));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
     const path = formatPath(issue.path);
-    const example = EXAMPLES.find(
-        ([prefix]) =>
-            path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`),
-    );
     const key = path === "" ? NAMESPACE : `${NAMESPACE}:${path}`;
-    return `${key}: ${issueMessage(issue)}${example ? ` (for example ${example[1]})` : ""}`;
+    // An unknown key is fixed by removing it: no value to offer.
+    const example =
+        issue.code === "unrecognized_keys"
+            ? undefined
+            : exampleFor(issue.path as (string | number)[], raw);
+    return `${key}: ${issueMessage(issue)}${example ? ` (for example ${formatExample(example)})` : ""}`;
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
     if (issue.code === "unrecognized_keys") {
-        return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+        const keys = issue.keys.join(", ");
+        return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}`;
     }
     if (issue.code === "invalid_type" && issue.input === undefined) {
         return `is required (${issue.expected})`;
@@ -260,12 +275,20 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return issue.message;
 }
 
-function formatPath(path: PropertyKey[]): string {
-    return path
-        .map((part, i) =>
-            typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`,
-        )
-        .join("");
+function isObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function objectOrEmpty(value: unknown): Record<string, unknown> {
+    return isObject(value) ? value : {};
+}
+
+/** The ports when `value` is a list of valid port numbers, else undefined. */
+function validPorts(value: unknown): number[] | undefined {
+    return Array.isArray(value) &&
+        value.every((p) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535)
+        ? (value as number[])
+        : undefined;
 }
 
 function validPrefix(text: string): boolean {
@@ -282,7 +305,7 @@ function prefixMessage(input: unknown): string {
         parsePrefix(String(input));
         return "invalid prefix";
     } catch (err) {
-        return `${(err as Error).message} (an address or CIDR such as 10.12.4.1/32)`;
+        return (err as Error).message;
     }
 }
 

@@ -1,8 +1,10 @@
 // Copied from components/model/exposure.ts by `npm run policy:shared`: edit the original.
 // The effective exposure of the API's port: for each protected port and family, the exact set of
 // source addresses the union of the ingress rules of every security group on the port admits, as
-// a minimal CIDR list naming the rules behind each part. Facts from Neutron Zed, checked in
-// /work/shared/reference/exposure-facts.md. Pure: no Pulumi, no I/O; never throws on one rule.
+// a minimal CIDR list naming the rules behind each part. Facts from Neutron Zed: a port admits
+// the union of its groups' rules (neutron/agent/linux/iptables_firewall.py), a remote group its
+// ports' fixed IPs and allowed-address-pairs (neutron/db/securitygroups_rpc_base.py). Pure: no
+// Pulumi, no I/O; never throws on one rule.
 import { AllowEntry, entryName } from "./allowset";
 import {
     ANY_ADDRESS,
@@ -95,11 +97,15 @@ export function computeExposure(input: {
 }): Exposure {
     const ports = [...new Set(input.protectedPorts)].sort((a, b) => a - b);
     const buckets = new Map<string, { range: AddressRange; admitter: Admitter }[]>();
+    for (const port of ports) {
+        for (const ethertype of FAMILIES) buckets.set(`${port}|${ethertype}`, []);
+    }
     const add = (port: number, source: RuleSource, admitter: Omit<Admitter, "cidr">) => {
-        const key = `${port}|${source.ethertype}`;
-        const list = buckets.get(key) ?? [];
-        list.push({ range: source.range, admitter: { ...admitter, cidr: source.range.cidr } });
-        buckets.set(key, list);
+        const admitted = admitter as Admitter;
+        admitted.cidr = source.range.cidr;
+        buckets
+            .get(`${port}|${source.ethertype}`)!
+            .push({ range: source.range, admitter: admitted });
     };
     const unreadable: UnreadableRule[] = [];
     const unresolved: UnresolvedRemote[] = [];
@@ -177,10 +183,17 @@ export function exposureBeyond(
         }
         const beyond: ExposurePart[] = [];
         for (const part of parts) {
-            for (const rest of subtractRanges(rangeOf(part.cidr), here)) {
+            const range = rangeOf(part.cidr);
+            const rest = subtractRanges(range, here);
+            if (rest.length === 1 && rest[0].cidr === part.cidr) {
+                beyond.push(part);
+                continue;
+            }
+            const admitters = part.admittedBy.map((a) => ({ a, range: rangeOf(a.cidr) }));
+            for (const piece of rest) {
                 beyond.push({
-                    cidr: rest.cidr,
-                    admittedBy: part.admittedBy.filter((a) => overlaps(rangeOf(a.cidr), rest)),
+                    cidr: piece.cidr,
+                    admittedBy: admitters.filter((x) => overlaps(x.range, piece)).map((x) => x.a),
                 });
             }
         }
@@ -193,7 +206,9 @@ export function exposureBeyond(
 
 /**
  * The rules once the plan is applied: one rule per allow entry added to the managed group (ids
- * "planned:<resource name>"), the retire target ids removed.
+ * "planned:<resource name>", the name being entryName(entry), as the rule resource is named after
+ * its component's prefix), the retire target ids removed. An entry already live is listed twice;
+ * the union does not change.
  */
 export function rulesAfterPlan(
     before: GroupRule[],

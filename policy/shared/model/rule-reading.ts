@@ -164,25 +164,8 @@ function readSources(
     unresolved: string[],
 ): RuleSource[] {
     const sources: RuleSource[] = [];
-    const addPrefix = (text: string, admits: (cidr: string) => string, what: string) => {
-        let read: ReturnType<typeof enforcedPrefix>;
-        try {
-            read = enforcedPrefix(text);
-        } catch (err) {
-            problems.push(`${what} ${show(text)} (${err instanceof Error ? err.message : err})`);
-            return;
-        }
-        // A prefix of the other family than the rule's still counts in its own (Neutron refuses
-        // the mix); an IPv4-mapped prefix counts for IPv4 as well, whatever the driver does.
-        for (const p of [read.prefix, read.mappedIpv4]) {
-            if (p)
-                sources.push({
-                    ethertype: p.ethertype,
-                    range: rangeOf(p.cidr),
-                    admits: admits(p.cidr),
-                });
-        }
-    };
+    const addPrefix = (text: string, admits: (cidr: string) => string, what: string) =>
+        prefixSources(text, admits, what, sources, problems);
     const anyOf = (admits: string) => {
         for (const ethertype of families) {
             sources.push({
@@ -204,9 +187,9 @@ function readSources(
             anyOf(`${kind} ${id} could not be resolved: counted as any address`);
             return true;
         }
-        for (const address of addresses) {
-            addPrefix(address, (cidr) => `${cidr} (in ${kind} ${id})`, `${kind} ${id} address`);
-        }
+        const members = membersOf(kind, id, addresses);
+        sources.push(...members.sources);
+        problems.push(...members.problems);
         return true;
     };
     const viaGroup = viaRemote("remote group", raw.remote_group_id, remotes.groups);
@@ -234,6 +217,62 @@ function readSources(
         anyOf("no remote: any address");
     }
     return sources;
+}
+
+/**
+ * The sources of one address or prefix as a firewall enforces it. A prefix of the other family
+ * than the rule's still counts in its own (Neutron refuses the mix); an IPv4-mapped prefix counts
+ * for IPv4 as well, whatever the driver does.
+ */
+function prefixSources(
+    text: string,
+    admits: (cidr: string) => string,
+    what: string,
+    sources: RuleSource[],
+    problems: string[],
+): void {
+    let read: ReturnType<typeof enforcedPrefix>;
+    try {
+        read = enforcedPrefix(text);
+    } catch (err) {
+        problems.push(`${what} ${show(text)} (${err instanceof Error ? err.message : err})`);
+        return;
+    }
+    for (const p of [read.prefix, read.mappedIpv4]) {
+        if (p)
+            sources.push({
+                ethertype: p.ethertype,
+                range: rangeOf(p.cidr),
+                admits: admits(p.cidr),
+            });
+    }
+}
+
+// Many rules name the same remote group: its members are read once per list of addresses.
+const membersMemo = new WeakMap<
+    string[],
+    Map<string, { sources: RuleSource[]; problems: string[] }>
+>();
+
+function membersOf(kind: string, id: string, addresses: string[]) {
+    const byRemote = membersMemo.get(addresses) ?? new Map();
+    membersMemo.set(addresses, byRemote);
+    const key = `${kind}|${id}`;
+    let found = byRemote.get(key);
+    if (!found) {
+        found = { sources: [] as RuleSource[], problems: [] as string[] };
+        for (const address of addresses) {
+            prefixSources(
+                address,
+                (cidr) => `${cidr} (in ${kind} ${id})`,
+                `${kind} ${id} address`,
+                found.sources,
+                found.problems,
+            );
+        }
+        byRemote.set(key, found);
+    }
+    return found;
 }
 
 function show(value: unknown): string {
