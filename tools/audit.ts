@@ -5,8 +5,8 @@
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
-import { exposureRows, unacceptedExcess } from "../components/plan/exposure";
-import { discoveryLabel, Paint, Progress } from "./cli/output";
+import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
+import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
     stack: string;
@@ -32,14 +32,7 @@ export interface AuditReport {
 export interface AuditExposure {
     portSecurity: boolean;
     ports: ReturnType<typeof exposureRows>;
-    beyondAllowSet: {
-        group: string;
-        rule: string;
-        admits: string;
-        why: string;
-        reaches: string[];
-        accepted?: string;
-    }[];
+    beyondAllowSet: ReturnType<typeof responsibleRow>[];
     unreadable: { groupId: string; ruleId: string; what: string }[];
     unresolved: { groupId: string; ruleId: string; remote: string }[];
 }
@@ -67,14 +60,7 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
     const exposure: AuditExposure = {
         portSecurity: exposed.before.portSecurity,
         ports: exposureRows(exposed.before, exposed.beyondBefore),
-        beyondAllowSet: exposed.beforeResponsible.map((r) => ({
-            group: `${r.groupName} (${r.groupId})`,
-            rule: r.ruleId,
-            admits: r.admits,
-            why: r.why,
-            reaches: r.reaches,
-            ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
-        })),
+        beyondAllowSet: exposed.beforeResponsible.map(responsibleRow),
         unreadable: exposed.before.unreadable,
         unresolved: exposed.before.unresolved,
     };
@@ -138,13 +124,8 @@ function table(rows: object[]): string {
     const cells = rows.map((row) =>
         header.map((k) => String((row as Record<string, unknown>)[k] ?? "")),
     );
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    return [header.map((h) => h.toUpperCase()), ...cells]
-        .map((row) =>
-            row
-                .map((cell, i) => cell.padEnd(widths[i]))
-                .join("  ")
-                .trimEnd(),
-        )
-        .join("\n");
+    return textTable(
+        header.map((h) => h.toUpperCase()),
+        cells,
+    );
 }

@@ -176,16 +176,21 @@ export function exposureRows(exposure: Exposure, beyond: PortExposure[]) {
     });
 }
 
-/** Stack outputs / JSON: before and after per port and family, responsible and accepted rules. */
-export function exposureOutputs(review: ExposureReview) {
-    const rule = (r: Responsible) => ({
+/** A rule beyond the allow-set as outputs, the audit and reviews show it. */
+export function responsibleRow(r: Responsible) {
+    return {
         group: `${r.groupName} (${r.groupId})`,
         rule: r.ruleId,
         admits: r.admits,
         why: r.why,
         reaches: r.reaches,
         ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
-    });
+    };
+}
+
+/** Stack outputs / JSON: before and after per port and family, responsible and accepted rules. */
+export function exposureOutputs(review: ExposureReview) {
+    const rule = responsibleRow;
     return {
         portSecurity: review.before.portSecurity,
         before: exposureRows(review.before, review.beyondBefore),

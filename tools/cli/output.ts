@@ -133,3 +133,16 @@ export function discoveryLabel(stack: string, config: StackConfig): string {
         : "";
     return `${units}looking up the group, the API's port and the rules (stack ${stack})`;
 }
+
+/** Columns padded to their widest cell, two spaces apart: the tools' plain-text tables. */
+export function textTable(header: string[], rows: string[][]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    return [header, ...rows]
+        .map((row) =>
+            row
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}

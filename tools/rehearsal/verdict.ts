@@ -6,6 +6,7 @@ import { findMissing } from "../../components/apply/gate";
 import { Plan } from "../../components/plan/plan";
 import { classifyRules, describePorts, NeutronRule } from "../../components/model/rules";
 import { heading, log } from "./output";
+import { textTable } from "../cli/output";
 import { StandIns } from "./standins";
 
 export function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): string {
@@ -24,15 +25,7 @@ export function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): s
             r.description ?? "",
         ]);
     const header = ["RULE", "TYPE", "PORTS", "REMOTE", "BEFORE", "AFTER", "DESCRIPTION"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    return [header, ...rows]
-        .map((row) =>
-            row
-                .map((cell, i) => cell.padEnd(widths[i]))
-                .join("  ")
-                .trimEnd(),
-        )
-        .join("\n");
+    return textTable(header, rows);
 }
 
 /** What `--json` prints: tight and verified is success; `problems` name what is not. */
