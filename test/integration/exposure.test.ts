@@ -16,6 +16,7 @@ import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 import { loadStackConfig } from "../../components/config/stackfile";
 import type { StackConfig } from "../../components/config/schema";
+import { approvalFor } from "../../components/plan/approval";
 
 const declared: string[] = [];
 pulumi.runtime.setMocks(
@@ -165,8 +166,8 @@ describe("effective exposure (local OpenStack)", function () {
 
     function audit(file: string): { status: number | null; json: AuditJson } {
         const run = spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "tools/audit.ts", "--stack", file, "--json"],
+            path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js"),
+            ["audit", "--stack", file, "--json"],
             { cwd: ROOT, encoding: "utf8", env },
         );
         assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
@@ -177,11 +178,17 @@ describe("effective exposure (local OpenStack)", function () {
     async function preview(file: string): Promise<string | undefined> {
         const config: StackConfig = loadStackConfig(file);
         const session = await openSession({ cloud: cloudName, env });
-        const { restLookups } = await import("../../components/discover/rest-lookups");
+        const { liveReview, restLookups } = await import("../../components/discover/rest-lookups");
         const { runProgram } = await import("../../components/program");
+        // The operator approves the retire targets the review showed; only the exposure refuses.
+        const { plan } = await liveReview(config, session);
+        const approved = {
+            ...config,
+            approvedRetirement: approvalFor(plan.groupId, plan.retireTargets),
+        };
         declared.length = 0;
         try {
-            await runProgram("capi-mgmt", config, restLookups(session));
+            await runProgram("capi-mgmt", approved, restLookups(session));
             return undefined;
         } catch (err) {
             assert.deepEqual(declared, [], "a refused preview declares nothing");
