@@ -25,7 +25,7 @@ const MODULES = {
     },
     parse: {
         mutate: ["components/juju/parse*.ts"],
-        spec: ["parse-juju", "parse-safety", "juju-measurements"],
+        spec: ["parse-juju", "parse-safety", "parse-juju-checks", "juju-measurements"],
     },
     // The route parser only: the rest of measure.ts runs the fake juju, not unit tests.
     route: {
