@@ -30,7 +30,7 @@ const MODULES = {
     // The route parser only: the rest of measure.ts runs the fake juju, not unit tests.
     route: {
         mutate: ["components/juju/measure.ts:180-232"],
-        spec: ["parse-juju", "juju-measurements"],
+        spec: ["parse-juju", "parse-safety", "juju-measurements"],
     },
     "probe-output": {
         mutate: ["components/verify/probe-output.ts"],

@@ -120,6 +120,15 @@ describe("parse checks: juju exec and juju run output", () => {
             () =>
                 parseJujuExec3(
                     JSON.stringify({
+                        "magnum/0": { results: { stdout: "x", "stdout-encoding": "hex" } },
+                    }),
+                ),
+            message('magnum/0 stdout has an unknown encoding "hex"'),
+        );
+        assert.throws(
+            () =>
+                parseJujuExec3(
+                    JSON.stringify({
                         "magnum/0": { results: { stderr: "x", "stderr-encoding": "hex" } },
                     }),
                 ),
@@ -141,6 +150,13 @@ describe("parse checks: juju exec and juju run output", () => {
                 message(`magnum/3 ${stream} has an unknown encoding "hex"`),
             );
         }
+    });
+
+    it("takes an empty encoding for plain text", () => {
+        const json = JSON.stringify({
+            "magnum/0": { results: { stdout: "aGk=", "stdout-encoding": "" } },
+        });
+        assert.equal(parseJujuExec3(json)[0].stdout, "aGk=");
     });
 
     it("accepts both 2.9 encoding keys when they agree, and refuses them when they differ", () => {
@@ -168,6 +184,7 @@ describe("parse checks: juju version", () => {
             ["  2.9.46-ubuntu-amd64  \nWARNING something\n", 2, 9],
             ["10.12\n", 10, 12],
             ["3.10.1", 3, 10],
+            ["\n3.6.0-ubuntu-amd64\n", 3, 6],
         ];
         for (const [text, major, minor] of cases) {
             const v = parseJujuVersion(text);

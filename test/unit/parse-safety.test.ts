@@ -190,9 +190,21 @@ describe("parsers: safety checks", () => {
         assert.throws(
             () => parseRouteGet(route("local")),
             (err: Error) =>
-                err.message.startsWith(
-                    "the API address 10.12.7.222 is local to this unit (a local route with prefsrc",
-                ),
+                err.message ===
+                "the API address 10.12.7.222 is local to this unit (a local route with prefsrc " +
+                    "10.12.4.154): a conductor does not reach the API from its own address; " +
+                    "is the kubeconfig's server (or api.address) the unit's own address?",
         );
+        const bad = (fields: Record<string, unknown>) =>
+            JSON.stringify([{ dst: "10.12.7.222", prefsrc: "10.12.4.154", ...fields }]);
+        assert.throws(
+            () => parseRouteGet(bad({ dst: "10.12.7.0/24" }), "10.12.7.222"),
+            /^Error: dst "10\.12\.7\.0\/24" is not a host address/,
+        );
+        assert.throws(
+            () => parseRouteGet(bad({ dst: "10.12.7.0/24" })),
+            /^Error: dst "10\.12\.7\.0\/24" is not a host address/,
+        );
+        assert.throws(() => parseRouteGet(bad({ dev: 3 })), /dev/);
     });
 });
