@@ -13,7 +13,7 @@ const MODULES = {
     },
     allowset: {
         mutate: ["components/model/allowset.ts"],
-        spec: ["allowset", "allowset-checks", "plan"],
+        spec: ["allowset", "allowset-checks", "allowset-schema", "plan"],
     },
     plan: {
         mutate: ["components/plan/plan.ts"],
