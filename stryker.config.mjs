@@ -46,7 +46,8 @@ const MODULES = {
             "components/model/addressset.ts",
             "components/model/rule-reading.ts",
         ],
-        spec: ["exposure", "exposure-properties"],
+        // The property tests take minutes per run of the whole module on two shared cores.
+        spec: ["exposure", "rule-reading"],
     },
 };
 
