@@ -33,6 +33,11 @@ describe("reading one rule", () => {
             assert.deepEqual(r.ports, PORTS, String(protocol));
             assert.match(r.why(22), /^every protocol \(protocol .*\), so every port$/);
         }
+        // Neutron refuses ports on a rule of every protocol: if one has them, they do not narrow it.
+        assert.deepEqual(
+            read({ protocol: null, port_range_min: 22, port_range_max: 22 }).ports,
+            PORTS,
+        );
         for (const protocol of ["tcp", " TCP ", "6", 6, "006"]) {
             const r = read({ protocol });
             assert.equal(r.unreadable, undefined, String(protocol));
