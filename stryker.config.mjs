@@ -13,7 +13,7 @@ const MODULES = {
     },
     allowset: {
         mutate: ["components/model/allowset.ts"],
-        spec: ["allowset", "allowset-checks", "plan"],
+        spec: ["allowset", "allowset-checks", "allowset-schema", "plan"],
     },
     plan: {
         mutate: ["components/plan/plan.ts"],
@@ -24,15 +24,31 @@ const MODULES = {
         spec: ["config", "config-examples"],
     },
     parse: {
-        // Whatever files hold the parsers of Juju, route and probe output.
         mutate: ["components/juju/parse*.ts"],
-        spec: ["parse-juju", "parse-probes", "parse-safety"],
+        spec: ["parse-juju", "parse-safety", "parse-juju-checks", "juju-measurements"],
+    },
+    // The route parser only: the rest of measure.ts runs the fake juju, not unit tests.
+    route: {
+        mutate: ["components/juju/measure.ts:180-232"],
+        spec: ["parse-juju", "parse-safety", "juju-measurements"],
+    },
+    "probe-output": {
+        mutate: ["components/verify/probe-output.ts"],
+        spec: ["parse-probes", "parse-safety", "probe-output-checks"],
     },
     "destroy-guard": {
         mutate: ["components/apply/destroy-guard.ts"],
         spec: ["destroy-guard"],
     },
-    // exposure: { mutate: ["components/model/exposure.ts"], spec: ["exposure"] },
+    exposure: {
+        mutate: [
+            "components/model/exposure.ts",
+            "components/model/addressset.ts",
+            "components/model/rule-reading.ts",
+        ],
+        // The property tests take minutes per run of the whole module on two shared cores.
+        spec: ["exposure", "rule-reading", "addressset"],
+    },
 };
 
 const chosen = (process.env.STRYKER_MODULES ?? Object.keys(MODULES).join(","))

@@ -1,7 +1,8 @@
 // The parsers' safety checks, one test per way a broken check would let a wrong value through:
 // unit names, status errors, machine status, and the tenant probe's error/timeout split.
 import * as assert from "node:assert/strict";
-import { parseJujuStatus } from "../../components/juju/parse";
+import { parseRouteGet } from "../../components/juju/measure";
+import { parseJujuExec3, parseJujuRun29, parseJujuStatus } from "../../components/juju/parse";
 import { parseNcProbe, parseTcpProbe } from "../../components/verify/probe-output";
 
 function status(units: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
@@ -118,5 +119,92 @@ describe("parsers: safety checks", () => {
             '{"probe":"tcp","outcome":"error","ms":3,"error":"EHOSTUNREACH"}',
         );
         assert.deepEqual(probe, { outcome: "error", ms: 3, error: "EHOSTUNREACH" });
+    });
+
+    it("keys Juju 3 exec results only by whole unit names", () => {
+        const exec = (key: string) =>
+            JSON.stringify({ [key]: { status: "completed", results: { "return-code": 0 } } });
+        for (const name of ["magnum/0", "magnum/12", "a/0", "magnum-conductor/3", "m2/7"]) {
+            assert.deepEqual(
+                parseJujuExec3(exec(name)).map((r) => r.unit),
+                [name],
+                name,
+            );
+        }
+        for (const name of ["magnum/0x", "magnum/", "/0", "0magnum/0", "Magnum/0", "magnum/a/1"]) {
+            assert.throws(
+                () => parseJujuExec3(exec(name)),
+                (err: Error) => err.message === `"${name}" is not a unit name`,
+                name,
+            );
+        }
+        assert.throws(
+            () => parseJujuExec3(exec(" magnum/0")),
+            (err: Error) => err.message === '" magnum/0" is not a unit name',
+        );
+    });
+
+    it("takes a Juju 2.9 run entry's unit only from a whole unit name in UnitId", () => {
+        const run = (unit: string) => JSON.stringify([{ UnitId: unit, Stdout: "ok" }]);
+        for (const name of ["magnum/0", "magnum/12", "a/0"]) {
+            assert.equal(parseJujuRun29(run(name))[0].unit, name);
+        }
+        for (const name of ["magnum/0x", "magnum", "", "Magnum/0", "0/0"]) {
+            assert.throws(
+                () => parseJujuRun29(run(name)),
+                (err: Error) =>
+                    err.message === `entry 0 has no unit name in UnitId (${JSON.stringify(name)})`,
+                name,
+            );
+        }
+        const second = JSON.stringify([
+            { UnitId: "magnum/0", Stdout: "" },
+            { UnitId: "magnum/1x", Stdout: "" },
+        ]);
+        assert.throws(
+            () => parseJujuRun29(second),
+            (err: Error) => err.message === 'entry 1 has no unit name in UnitId ("magnum/1x")',
+        );
+    });
+
+    it("reads a source only from a unicast route, with or without its type", () => {
+        const route = (type?: string) =>
+            JSON.stringify([
+                {
+                    ...(type === undefined ? {} : { type }),
+                    dst: "10.12.7.222",
+                    dev: "eth0",
+                    prefsrc: "10.12.4.154",
+                },
+            ]);
+        assert.equal(parseRouteGet(route(), "10.12.7.222").source, "10.12.4.154");
+        assert.equal(parseRouteGet(route("unicast"), "10.12.7.222").source, "10.12.4.154");
+        for (const type of ["blackhole", "prohibit", "unreachable", "throw", "broadcast", ""]) {
+            assert.throws(
+                () => parseRouteGet(route(type), "10.12.7.222"),
+                (err: Error) =>
+                    err.message === `the route to 10.12.7.222 is of type ${JSON.stringify(type)}`,
+                type,
+            );
+        }
+        assert.throws(
+            () => parseRouteGet(route("local")),
+            (err: Error) =>
+                err.message ===
+                "the API address 10.12.7.222 is local to this unit (a local route with prefsrc " +
+                    "10.12.4.154): a conductor does not reach the API from its own address; " +
+                    "is the kubeconfig's server (or api.address) the unit's own address?",
+        );
+        const bad = (fields: Record<string, unknown>) =>
+            JSON.stringify([{ dst: "10.12.7.222", prefsrc: "10.12.4.154", ...fields }]);
+        assert.throws(
+            () => parseRouteGet(bad({ dst: "10.12.7.0/24" }), "10.12.7.222"),
+            /^Error: dst "10\.12\.7\.0\/24" is not a host address/,
+        );
+        assert.throws(
+            () => parseRouteGet(bad({ dst: "10.12.7.0/24" })),
+            /^Error: dst "10\.12\.7\.0\/24" is not a host address/,
+        );
+        assert.throws(() => parseRouteGet(bad({ dev: 3 })), /dev/);
     });
 });

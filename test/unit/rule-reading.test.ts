@@ -1,0 +1,152 @@
+// What one rule admits, read field by field in every form Neutron stores: the protected ports it
+// reaches, from which addresses, and why; an unreadable field admits everything (fail closed).
+import * as assert from "node:assert/strict";
+import { RemoteAddresses } from "../../components/model/exposure";
+import { readRule } from "../../components/model/rule-reading";
+import { NeutronRule } from "../../components/model/rules";
+
+const PORTS = [22, 6443];
+const none = (): RemoteAddresses => ({ groups: new Map(), addressGroups: new Map() });
+function read(fields: Record<string, unknown>, remotes = none()) {
+    const rule = {
+        id: "r1",
+        security_group_id: "sg",
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        port_range_min: 6443,
+        port_range_max: 6443,
+        remote_ip_prefix: "10.0.0.1/32",
+        remote_group_id: null,
+        description: null,
+        ...fields,
+    } as unknown as NeutronRule;
+    return readRule(rule, remotes, PORTS);
+}
+const cidrs = (r: ReturnType<typeof read>) => r.sources.map((s) => s.range.cidr);
+
+describe("reading one rule", () => {
+    it("reads every spelling of every protocol as all ports, TCP as its range, others as none", () => {
+        for (const protocol of [null, undefined, "", " any ", "0", 0, "ip", "hopopt"]) {
+            const r = read({ protocol, port_range_min: null, port_range_max: null });
+            assert.equal(r.unreadable, undefined, String(protocol));
+            assert.deepEqual(r.ports, PORTS, String(protocol));
+            assert.match(r.why(22), /^every protocol \(protocol .*\), so every port$/);
+        }
+        // Neutron refuses ports on a rule of every protocol: if one has them, they do not narrow it.
+        assert.deepEqual(
+            read({ protocol: null, port_range_min: 22, port_range_max: 22 }).ports,
+            PORTS,
+        );
+        for (const protocol of ["tcp", " TCP ", "6", 6, "006"]) {
+            const r = read({ protocol });
+            assert.equal(r.unreadable, undefined, String(protocol));
+            assert.deepEqual(r.ports, [6443], String(protocol));
+            assert.equal(r.why(6443), "tcp 6443");
+        }
+        for (const protocol of ["udp", "17", 255, "icmpv6"]) {
+            const r = read({ protocol });
+            assert.deepEqual(
+                [r.unreadable, r.ports, r.sources],
+                [undefined, [], []],
+                String(protocol),
+            );
+            assert.equal(r.why(22), "");
+        }
+    });
+
+    it("counts a protocol it cannot read as admitting everything", () => {
+        for (const protocol of ["256", 256, "0006", "tcpx", "6a", true, {}]) {
+            const r = read({ protocol });
+            assert.equal(r.unreadable, `protocol ${JSON.stringify(protocol)}`, String(protocol));
+            assert.deepEqual(r.ports, PORTS);
+            assert.deepEqual(cidrs(r), ["0.0.0.0/0"]);
+            assert.equal(r.sources[0].admits, "every IPv4 address (unreadable rule)");
+            assert.equal(
+                r.why(22),
+                `cannot read its protocol ${JSON.stringify(protocol)}: counted as admitting everything`,
+            );
+        }
+    });
+
+    it("reads port ranges inclusively, open on a missing side", () => {
+        const ports = (min: unknown, max: unknown) =>
+            read({ port_range_min: min, port_range_max: max }).ports;
+        assert.deepEqual(ports(null, null), PORTS);
+        assert.deepEqual(ports(null, 22), [22]);
+        assert.deepEqual(ports(6443, null), [6443]);
+        assert.deepEqual(ports(0, 22), [22]);
+        assert.deepEqual(ports(23, 6442), []);
+        assert.deepEqual(ports(22, 6443), PORTS);
+        assert.deepEqual(ports(1, 65535), PORTS);
+        assert.equal(read({ port_range_min: 1, port_range_max: 65535 }).why(22), "tcp, all ports");
+        assert.equal(
+            read({ port_range_min: 2, port_range_max: 65535 }).why(22),
+            "tcp 2-65535 includes 22",
+        );
+        assert.equal(
+            read({ port_range_min: 1, port_range_max: 65534 }).why(22),
+            "tcp 1-65534 includes 22",
+        );
+        assert.equal(
+            read({ port_range_min: 20, port_range_max: 30 }).why(22),
+            "tcp 20-30 includes 22",
+        );
+    });
+
+    it("counts a port range it cannot read as every port", () => {
+        for (const [min, max] of [
+            [-1, 22],
+            [22, 65536],
+            [6443, 22],
+            [22.5, 23],
+            ["22", 22],
+        ]) {
+            const r = read({ port_range_min: min, port_range_max: max });
+            assert.equal(
+                r.unreadable,
+                `port range ${JSON.stringify(min)}-${JSON.stringify(max)}`,
+                `${min}-${max}`,
+            );
+            assert.deepEqual(r.ports, PORTS);
+        }
+    });
+
+    it("reads no source from an egress rule, and an unknown direction as everything", () => {
+        const egress = read({ direction: "egress" });
+        assert.deepEqual([egress.ports, egress.sources, egress.unresolved], [[], [], []]);
+        assert.equal(egress.why(22), "");
+        assert.equal(read({ direction: "in" }).unreadable, 'direction "in"');
+        assert.equal(read({ direction: undefined }).unreadable, "direction (absent)");
+    });
+
+    it("names a rule without id, and keeps a readable id", () => {
+        assert.equal(read({ id: "" }).ruleId, "(no id)");
+        assert.equal(read({ id: "" }).unreadable, 'id ""');
+        assert.equal(read({ id: 7 }).unreadable, "id 7");
+        assert.equal(read({ id: "x" }).ruleId, "x");
+        assert.equal(read({ id: "x" }).unreadable, undefined);
+    });
+
+    it("resolves remote groups, counts unresolved and malformed ones as any address", () => {
+        const remotes = none();
+        remotes.groups.set("sg-a", ["10.1.0.5", "10.1.0.6/32"]);
+        const r = read({ remote_ip_prefix: null, remote_group_id: "sg-a" }, remotes);
+        assert.deepEqual(cidrs(r), ["10.1.0.5/32", "10.1.0.6/32"]);
+        assert.equal(r.sources[0].admits, "10.1.0.5/32 (in remote group sg-a)");
+        const lost = read({ remote_ip_prefix: null, remote_group_id: "sg-b" }, remotes);
+        assert.deepEqual(lost.unresolved, ["remote group sg-b"]);
+        assert.deepEqual(cidrs(lost), ["0.0.0.0/0"]);
+        assert.equal(
+            lost.sources[0].admits,
+            "0.0.0.0/0 (remote group sg-b could not be resolved: counted as any address)",
+        );
+        const odd = read({ remote_ip_prefix: null, remote_group_id: 5 }, remotes);
+        assert.equal(odd.unreadable, "remote group 5");
+        const noRemote = read({ remote_ip_prefix: "", remote_group_id: "" });
+        assert.deepEqual(cidrs(noRemote), ["0.0.0.0/0"]);
+        assert.equal(noRemote.sources[0].admits, "0.0.0.0/0 (no remote: any address)");
+        const badPrefix = read({ remote_ip_prefix: 10 });
+        assert.equal(badPrefix.unreadable, "remote_ip_prefix 10");
+    });
+});
