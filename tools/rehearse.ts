@@ -192,11 +192,16 @@ async function runWithoutEngine(
     const outputs = await applyProgram({
         stack: STACK,
         values: { ...config, approvedRetirement },
-        session: async (name) => {
-            if (name !== cloud.cloudName) {
+        // The program's provider names the resolved identity (its auth URL), or a clouds.yaml entry.
+        session: async (provider) => {
+            const ours =
+                provider.cloud === cloud.cloudName ||
+                (provider.cloud === "" && provider.authUrl === session.settings.authUrl);
+            if (!ours) {
                 throw new Error(
-                    `an openstack provider names cloud "${name}"; the rehearsal applies only to ` +
-                        `"${cloud.cloudName}"`,
+                    `an openstack provider names cloud "${provider.cloud}" at ` +
+                        `"${provider.authUrl}"; the rehearsal applies only to "${cloud.cloudName}" ` +
+                        `at ${session.settings.authUrl}`,
                 );
             }
             return session;

@@ -116,7 +116,16 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
                 `${file}: not valid YAML at ${where} (${problem.code}); expected a clouds.yaml`,
             );
         }
-        data = doc.toJS();
+        try {
+            data = doc.toJS();
+        } catch {
+            // The library's message quotes the alias's name: the text of a value, maybe a password
+            // written unquoted after "*". Say what is wrong, never what was written.
+            throw new Error(
+                `${file}: not valid YAML: a value starting with * is read as an alias to an anchor ` +
+                    `that does not exist; quote values that start with * or &`,
+            );
+        }
     }
     if (data === null || data === undefined) {
         return {};

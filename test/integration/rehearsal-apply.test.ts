@@ -62,8 +62,8 @@ describe("engine-less apply of the program (local Neutron)", function () {
         applyProgram({
             stack: "apply-test",
             values: {},
-            session: async (name) => {
-                assert.equal(name, cloud.cloudName);
+            session: async (provider) => {
+                assert.equal(provider.cloud, cloud.cloudName);
                 return session;
             },
             beforeCheck: async () => undefined,

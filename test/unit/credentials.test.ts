@@ -282,6 +282,11 @@ describe("openstack: clouds files that do not parse", () => {
             /secure\.yaml: not valid YAML at line 5, column 7 \(DUPLICATE_KEY\)/,
         ],
         ["clouds.yaml", `${PASSWORD}\n`, /clouds\.yaml: the top level is not a mapping/],
+        [
+            "clouds.yaml",
+            `clouds:\n  prod:\n    auth:\n      password: *${PASSWORD}\n`,
+            /clouds\.yaml: not valid YAML: a value starting with \* is read as an alias/,
+        ],
     ];
     for (const [name, text, expected] of kinds) {
         it(`${name}: ${expected.source}, and no secret`, () => {

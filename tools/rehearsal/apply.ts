@@ -21,12 +21,21 @@ import {
 } from "./openstack-standin";
 import { ProviderProcess, providerFileName, writeProvider } from "./provider-host";
 
+/** The inputs of an openstack provider that say which cloud it writes to. */
+export interface ProviderIdentity {
+    cloud: string;
+    authUrl: string;
+}
+
 export interface ApplyOptions {
     stack: string;
     /** The stack's config values, keys without the namespace, as the engine hands them over. */
     values: Record<string, unknown>;
-    /** A session on the cloud an openstack provider names ("" = OS_* variables). */
-    session(cloud: string): Promise<Session>;
+    /**
+     * A session for what an openstack provider names: a clouds.yaml entry, or (as the program
+     * builds it) the resolved identity's auth URL with `cloud` empty.
+     */
+    session(provider: ProviderIdentity): Promise<Session>;
     /** Runs before each check: the data plane then enforces the group as it is. */
     beforeCheck(): Promise<void>;
     log(line: string): void;
@@ -89,8 +98,8 @@ class Applier {
     readonly stopped: Promise<undefined>;
     private stop_: () => void = () => undefined;
     private readonly inflight = new Set<Promise<unknown>>();
-    /** openstack provider id → the clouds.yaml entry it names. */
-    private readonly clouds = new Map<string, string>();
+    /** openstack provider id → the cloud it writes to. */
+    private readonly clouds = new Map<string, ProviderIdentity>();
     private readonly hosts = new Map<string, Promise<ProviderProcess>>();
 
     constructor(private readonly options: ApplyOptions) {
@@ -131,7 +140,10 @@ class Applier {
         }
         if (args.type === PROVIDER_TYPE) {
             const id = `${args.name}-provider`;
-            this.clouds.set(id, String(args.inputs.cloud ?? ""));
+            this.clouds.set(id, {
+                cloud: String(args.inputs.cloud ?? ""),
+                authUrl: String(args.inputs.authUrl ?? ""),
+            });
             return { id, state: args.inputs };
         }
         if (args.type === RULE_TYPE) {
@@ -164,11 +176,11 @@ class Applier {
         const inputs = args.inputs as RuleInputs;
         // A provider reference is "<urn>::<id>"; none means the default provider (OS_* variables).
         const providerId = args.provider ? args.provider.split("::").pop()! : "";
-        const cloud = providerId ? this.clouds.get(providerId) : "";
-        if (cloud === undefined) {
+        const provider = providerId ? this.clouds.get(providerId) : { cloud: "", authUrl: "" };
+        if (provider === undefined) {
             throw new Error(`unknown openstack provider ${args.provider}`);
         }
-        const session = await this.options.session(cloud);
+        const session = await this.options.session(provider);
         if (args.id) {
             const live = await getRule(session, args.id);
             if (!live) {
