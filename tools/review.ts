@@ -20,7 +20,7 @@ import {
 } from "../components/config/stackfile";
 import { parseStackConfig, StackConfig } from "../components/config/schema";
 import { openSession } from "../components/openstack/keystone";
-import { changedFiles, changedStacks, stackFileAtRef } from "../components/review/git";
+import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
 import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
@@ -123,6 +123,8 @@ export async function runBaseReview(
     options: BaseReviewOptions,
     progress: Progress,
 ): Promise<BaseReviewReport> {
+    // A base git does not know could not be reviewed: an error, never every stack "added".
+    commitOf(options.base);
     const stacks = options.changed
         ? changedStacks(changedFiles(options.base)).map((c) => c.stack)
         : [options.stack!];

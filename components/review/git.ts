@@ -90,7 +90,17 @@ export function commitOf(ref: string, cwd = PROJECT_ROOT): string {
     if (ref.startsWith("-")) {
         throw new Error(`"${ref}" is not a git ref`);
     }
-    return git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], cwd).trim();
+    const run = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+        cwd,
+        encoding: "utf8",
+    });
+    if (run.error || run.status !== 0) {
+        throw new Error(
+            `git ref "${ref}" names no commit here (git rev-parse --verify ${ref}); expected a ` +
+                `branch, tag or commit of this repository, e.g. origin/main`,
+        );
+    }
+    return run.stdout.trim();
 }
 
 function git(args: string[], cwd: string): string {

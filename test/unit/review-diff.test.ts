@@ -329,6 +329,11 @@ describe("npm run review on a fresh copy of the repository", function () {
         assert.match(usage.stderr, /--changed needs --base/);
         const bad = review("--changed", "--base", "no-such-ref");
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /git rev-parse .*no-such-ref/);
+        assert.match(bad.stderr, /git ref "no-such-ref" names no commit here/);
+        // One stack against an unknown base is an error too, never the stack shown as "added".
+        const one = review("--stack", "example", "--base", "no-such-ref");
+        assert.equal(one.status, 2);
+        assert.match(one.stderr, /git ref "no-such-ref" names no commit here/);
+        assert.doesNotMatch(one.stdout, /added/);
     });
 });
