@@ -55,7 +55,19 @@ describe("cidr", () => {
         assert.ok(isAnyAddress(parsePrefix("0.0.0.0/0")));
         assert.ok(isAnyAddress(parsePrefix("::/0")));
         assert.ok(!isAnyAddress(parsePrefix("0.0.0.0/1")));
-        assert.ok(isHostRoute(hostRoute("::1")));
+        assert.ok(isHostRoute(hostRoute("2001:db8::1")));
+        assert.ok(isHostRoute(hostRoute("10.12.4.154")));
+        // No host sends from these: a rule for one would admit no conductor at all.
+        for (const address of [
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "127.0.0.1",
+            "::",
+            "::1",
+        ]) {
+            assert.throws(() => hostRoute(address), /address; expected a host's unicast address/);
+        }
         assert.ok(prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.1.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.0/16")));
