@@ -165,7 +165,7 @@ const MEASURED_AT_PREVIEW = "conductors measured through Juju at preview";
 function configuredOnly(config: StackConfig): Discovered {
     const sources = configuredSources(config);
     if (config.conductors.juju) {
-        sources.conductors.push({ source: "0.0.0.1", provenance: MEASURED_AT_PREVIEW });
+        sources.conductors.push({ source: "192.0.2.1", provenance: MEASURED_AT_PREVIEW });
     }
     return {
         group: { id: "", name: "" },

@@ -91,6 +91,12 @@ describe("deriveAllowSet", () => {
         const conductorRange = ruling();
         conductorRange.conductors = [{ source: "10.12.4.0/24", provenance: "juju magnum/0" }];
         assert.throws(() => deriveAllowSet(conductorRange), /conductor source "10\.12\.4\.0\/24"/);
+        const nowhere = ruling();
+        nowhere.conductors = [{ source: "0.0.0.0", provenance: "config conductors.static" }];
+        assert.throws(
+            () => deriveAllowSet(nowhere),
+            /conductor source "0\.0\.0\.0" \(config conductors\.static\): 0\.0\.0\.0 is a unspecified address/,
+        );
     });
 
     it("admits a wide prefix only with a waiver, and never any-address even with one", () => {

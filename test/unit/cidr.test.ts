@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     hostRoute,
+    sourceHostRoute,
     isAnyAddress,
     isHostRoute,
     parseHostAddress,
@@ -66,7 +67,11 @@ describe("cidr", () => {
             "::",
             "::1",
         ]) {
-            assert.throws(() => hostRoute(address), /address; expected a host's unicast address/);
+            assert.throws(
+                () => sourceHostRoute(address),
+                /address; expected a host's unicast address/,
+            );
+            assert.ok(isHostRoute(hostRoute(address)), "a host route all the same");
         }
         assert.ok(prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.1.7")));

@@ -1,7 +1,7 @@
 // Copied from components/model/allowset.ts by `npm run policy:shared`: edit the original.
 // The pure derivation of the allow-set: no Pulumi, no I/O.
 import { coversWholeFamily } from "./addressset";
-import { Ethertype, hostRoute, isAnyAddress, isHostRoute, parsePrefix, Prefix } from "./cidr";
+import { Ethertype, isAnyAddress, isHostRoute, parsePrefix, Prefix, sourceHostRoute } from "./cidr";
 
 export type Role = "conductor" | "operator" | "hairpin";
 
@@ -81,7 +81,8 @@ export function deriveAllowSet(input: DerivationInput): AllowEntry[] {
     const add = (role: Role, source: SourceInput, ports: number[]) => {
         let prefix: Prefix;
         try {
-            prefix = role === "conductor" ? hostRoute(source.source) : parsePrefix(source.source);
+            prefix =
+                role === "conductor" ? sourceHostRoute(source.source) : parsePrefix(source.source);
         } catch (err) {
             problems.push(
                 `${role} source "${source.source}" (${source.provenance}): ${message(err)}`,

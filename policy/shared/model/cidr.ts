@@ -92,21 +92,26 @@ export function parseHostAddress(text: string): { address: string; ethertype: Et
     };
 }
 
-/**
- * The host route (/32 or /128) for one host's source address. Throws for an address no host sends
- * from (ipaddr.js ranges: unspecified, broadcast, multicast, loopback): a rule for it would admit
- * no conductor, so the conductor would be locked out.
- */
+/** The host route (/32 or /128) for one address. */
 export function hostRoute(text: string): Prefix {
-    const range = parseAddress(text.trim()).range();
-    if (NOT_A_SOURCE.includes(range)) {
-        throw new Error(`${text.trim()} is a ${range} address; expected a host's unicast address`);
-    }
     const { address, ethertype } = parseHostAddress(text);
     return parsePrefix(`${address}/${ethertype === "IPv4" ? 32 : 128}`);
 }
 
 const NOT_A_SOURCE = ["unspecified", "broadcast", "multicast", "loopback"];
+
+/**
+ * The host route of a conductor's source toward the API. Throws for an address no host sends
+ * from across a network (ipaddr.js ranges: unspecified, broadcast, multicast, loopback): a rule
+ * for it would admit no conductor, so the conductor would be locked out.
+ */
+export function sourceHostRoute(text: string): Prefix {
+    const range = parseAddress(text.trim()).range();
+    if (NOT_A_SOURCE.includes(range)) {
+        throw new Error(`${text.trim()} is a ${range} address; expected a host's unicast address`);
+    }
+    return hostRoute(text);
+}
 
 /** True when the prefix admits every address of its family (0.0.0.0/0, ::/0). */
 export function isAnyAddress(prefix: Prefix): boolean {
