@@ -25,8 +25,16 @@ export interface AuditReport {
     missing: { role: string; port: number; source: string }[];
     /** The API port's effective exposure now, and the rules that reach beyond the allow-set. */
     exposure: AuditExposure;
-    /** Rules that are drift or retire targets, and unaccepted rules exposing beyond the allow-set. */
+    /** Each rule that is a finding once, with every fact that makes it one. */
+    findings: AuditFinding[];
+    /** How many rules are findings (`findings.length`): a rule both wide and exposing counts once. */
     failing: number;
+}
+
+/** A rule that is a finding: drift, a retire target, exposure beyond the allow-set, or several. */
+export interface AuditFinding {
+    rule: string;
+    facts: ("drift" | "retire target" | "exposes beyond the allow-set")[];
 }
 
 export interface AuditExposure {
@@ -64,10 +72,45 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         unreadable: exposed.before.unreadable,
         unresolved: exposed.before.unresolved,
     };
-    const failing =
-        rules.filter((r) => r.class === "drift" || r.class === "retire").length +
-        unacceptedExcess(exposed.beforeResponsible).length;
-    return { stack, group: live.group, rules, missing, exposure, failing };
+    const findings = auditFindings(
+        rules,
+        unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
+    );
+    return {
+        stack,
+        group: live.group,
+        rules,
+        missing,
+        exposure,
+        findings,
+        failing: findings.length,
+    };
+}
+
+/**
+ * One finding per rule: the group's drift and retire targets, and the rules (of any group on the
+ * API's port) exposing it beyond the allow-set unaccepted. A wide rule is both a retire target and
+ * exposure: one finding with both facts, so the count is of rules, not of facts.
+ */
+export function auditFindings(
+    rules: { id: string; class: string }[],
+    exposingRuleIds: string[],
+): AuditFinding[] {
+    const byRule = new Map<string, AuditFinding>();
+    const add = (rule: string, fact: AuditFinding["facts"][number]) => {
+        const finding = byRule.get(rule) ?? { rule, facts: [] };
+        if (!finding.facts.includes(fact)) {
+            finding.facts.push(fact);
+        }
+        byRule.set(rule, finding);
+    };
+    for (const r of rules) {
+        if (r.class === "drift" || r.class === "retire") {
+            add(r.id, r.class === "drift" ? "drift" : "retire target");
+        }
+    }
+    exposingRuleIds.forEach((id) => add(id, "exposes beyond the allow-set"));
+    return [...byRule.values()];
 }
 
 /** The report as an operator reads it in a terminal. */
@@ -87,12 +130,16 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
             })),
         ),
     );
+    const classOf = new Map(report.rules.map((r) => [r.id, r.class]));
     for (const r of exposure.beyondAllowSet) {
+        const cls = classOf.get(r.rule);
+        const also =
+            cls === "retire" ? "; also a retire target" : cls === "drift" ? "; also drift" : "";
         lines.push(
             r.accepted !== undefined
                 ? `accepted: rule ${r.rule} in ${r.group} admits ${r.admits} (${r.reaches.join(", ")}): ${r.accepted}`
                 : paint.bad(
-                      `EXPOSED: rule ${r.rule} in ${r.group} admits ${r.admits} (${r.reaches.join(", ")})`,
+                      `EXPOSED: rule ${r.rule} in ${r.group} admits ${r.admits} (${r.reaches.join(", ")})${also}`,
                   ),
         );
     }
@@ -106,10 +153,14 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
             `unresolved: rule ${u.ruleId} in group ${u.groupId}: ${u.remote}, counted as any address`,
         );
     }
+    const count = (fact: AuditFinding["facts"][number]) =>
+        report.findings.filter((f) => f.facts.includes(fact)).length;
     lines.push(
         report.failing
             ? paint.bad(
-                  `${report.failing} finding(s): drift, retire targets or rules exposing the API beyond the allow-set`,
+                  `${report.failing} rule(s) to act on, each counted once: ${count("drift")} drift, ` +
+                      `${count("retire target")} retire target(s), ` +
+                      `${count("exposes beyond the allow-set")} exposing the API beyond the allow-set`,
               )
             : paint.ok("tight: no drift, nothing to retire, nothing beyond the allow-set"),
     );
@@ -120,7 +171,7 @@ function table(rows: object[]): string {
     if (rows.length === 0) {
         return "(none)";
     }
-    const header = Object.keys(rows[0]).filter((k) => k !== "direction");
+    const header = Object.keys(rows[0]);
     const cells = rows.map((row) =>
         header.map((k) => String((row as Record<string, unknown>)[k] ?? "")),
     );
