@@ -6,8 +6,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { Io, main } from "../../tools/cli/main";
-import { colorEnabled, progressOn, silentProgress } from "../../tools/cli/output";
+import { colorEnabled, progressOn } from "../../tools/cli/output";
+import { run } from "../support/cli-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
@@ -19,25 +19,6 @@ const HELP_ARGS = [
     ["cloud", "down", "--help"],
     ["help", "audit"],
 ];
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
-    toolsLoaded: number;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-    const out = { stdout: "", stderr: "", toolsLoaded: 0 };
-    const io: Io = {
-        stdout: (text) => void (out.stdout += text),
-        stderr: (text) => void (out.stderr += text),
-        progress: silentProgress,
-        color: false,
-        loadTools: () => void out.toolsLoaded++,
-    };
-    return { code: await main(argv, io), ...out };
-}
 
 describe("capi-mgmt-ingress command line", () => {
     describe("--help", () => {
@@ -57,7 +38,7 @@ describe("capi-mgmt-ingress command line", () => {
             for (const name of SUBCOMMANDS) {
                 assert.match(stdout, new RegExp(`^  ${name}\\b`, "m"));
             }
-            assert.match(stdout, /^ {2}2 {2}could not run/m);
+            assert.match(stdout, /^ {2}2 +could not run/m);
         });
 
         it("through the launcher: answers without Juju, a cloud or a connection", async function () {
@@ -218,12 +199,13 @@ describe("capi-mgmt-ingress command line", () => {
             assert.match(r.stderr, /^audit: no stack "no-such-env": .*Pulumi\.no-such-env\.yaml/);
         });
 
-        it("a failure other than config is kind run", async () => {
+        it("a missing stack file is kind config", async () => {
             const r = await run("verify", "--stack", "no-such-env", "--json");
             assert.equal(r.code, 2);
             const { error } = JSON.parse(r.stdout);
-            assert.equal(error.kind, "run");
+            assert.equal(error.kind, "config");
             assert.match(error.message, /no stack "no-such-env"/);
+            assert.deepEqual(error.problems, [error.message]);
         });
     });
 
