@@ -20,6 +20,7 @@ import {
 } from "../components/config/stackfile";
 import { parseStackConfig, StackConfig } from "../components/config/schema";
 import { openSession } from "../components/openstack/keystone";
+import { stackCloud } from "../components/openstack/credentials";
 import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
 import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
@@ -179,7 +180,7 @@ async function baseAgainstHead(
                 measureBoth(
                     b,
                     h,
-                    restLookups(await openSession({ cloud: config.cloud || undefined })),
+                    restLookups(await openSession({ cloud: stackCloud(config.cloud) })),
                 ),
             );
             const diff = diffStack(

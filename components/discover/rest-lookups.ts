@@ -3,6 +3,7 @@
 import { StackConfig } from "../config/schema";
 import { discover, OpenStackLookups } from "./discovery";
 import { openSession, Session } from "../openstack/keystone";
+import { stackCloud } from "../openstack/credentials";
 import {
     findRouters,
     findSecurityGroups,
@@ -26,7 +27,7 @@ export interface LiveReview {
 }
 
 export async function liveReview(config: StackConfig, session?: Session): Promise<LiveReview> {
-    const s = session ?? (await openSession({ cloud: config.cloud || undefined }));
+    const s = session ?? (await openSession({ cloud: stackCloud(config.cloud) }));
     const found = await discover(config, restLookups(s));
     return {
         found,

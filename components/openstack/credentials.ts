@@ -138,6 +138,29 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     return resolved;
 }
 
+/**
+ * The cloud the tools (audit, verify, review --live) read for a stack: its config's `cloud`, else
+ * what OS_CLOUD selects. openstacksdk's `get_one(cloud)` takes the stack's cloud over OS_CLOUD, but
+ * the provider does the reverse (gophercloud's clientconfig replaces the cloud it is given by
+ * OS_CLOUD), so with both set and different the tools would read one cloud and `pulumi up` write
+ * another: refused, naming both.
+ */
+export function stackCloud(
+    cloud: string,
+    env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+    const selected = env.OS_CLOUD;
+    if (cloud && selected && selected !== cloud) {
+        throw new Error(
+            `OS_CLOUD is "${selected}" but the stack config's cloud is "${cloud}": the openstack ` +
+                `provider (gophercloud's clientconfig) takes OS_CLOUD's cloud "${selected}", while ` +
+                `this tool (as openstacksdk) reads cloud "${cloud}"; expected OS_CLOUD unset or ` +
+                `"${cloud}"`,
+        );
+    }
+    return cloud || undefined;
+}
+
 /** The plugin's options (keystoneauth1 loading), with their deprecated names. */
 function pluginOptions(method: AuthSettings["method"]): [string, string[]][] {
     const common: [string, string[]][] = [
