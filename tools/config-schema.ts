@@ -1,11 +1,12 @@
 // `capi-mgmt-ingress schema [--check]` (`npm run schema`): writes the stack config schema derived
 // from the zod schema to stacks/config.schema.json, Pulumi.yaml's `config:` declarations, and the
 // schema reference on the first line of every stack file. With --check it writes nothing and
-// lists what is stale.
+// lists what is stale (content differs) or only unformatted.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
-import { isMap, isScalar, parseDocument } from "yaml";
+import { isDeepStrictEqual } from "node:util";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { pulumiConfigDeclarations, stackFileSchema } from "../components/config/jsonschema";
 import { STACKS_DIR } from "../components/config/stackfile";
 
@@ -32,19 +33,62 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     return Promise.all(files.map(async (f) => ({ file: f.file, text: await format(f) })));
 }
 
-/** Writes the files (or, with `check`, only compares them); returns the stale ones. */
-export async function updateSchemaFiles(check: boolean): Promise<string[]> {
-    const stale: string[] = [];
+/**
+ * How a file compares with what it should read. `stale`: its content differs (its data, or its
+ * comment lines: the schema reference, Pulumi.yaml's note); `unformatted`: the same data and
+ * comments, only laid out otherwise (prettier --check, in lint, reports that).
+ */
+export type FileState = "current" | "stale" | "unformatted";
+
+export function fileState(file: string, current: string | undefined, generated: string): FileState {
+    if (current === generated) {
+        return "current";
+    }
+    if (current === undefined) {
+        return "stale";
+    }
+    try {
+        const same =
+            isDeepStrictEqual(readData(file, current), readData(file, generated)) &&
+            isDeepStrictEqual(commentLines(current), commentLines(generated));
+        return same ? "unformatted" : "stale";
+    } catch {
+        // Not parseable: its content cannot be what is generated.
+        return "stale";
+    }
+}
+
+function readData(file: string, text: string): unknown {
+    return file.endsWith(".json") ? JSON.parse(text) : parse(text);
+}
+
+function commentLines(text: string): string[] {
+    return text
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith("#"));
+}
+
+/**
+ * Writes the stale files (or, with `check`, only compares them); returns every file that is not
+ * current, with its state. An unformatted file is left as it is: its content is current.
+ */
+export async function updateSchemaFiles(
+    check: boolean,
+): Promise<{ file: string; state: Exclude<FileState, "current"> }[]> {
+    const found: { file: string; state: Exclude<FileState, "current"> }[] = [];
     for (const { file, text } of await generatedFiles()) {
-        const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-        if (current !== text) {
-            stale.push(path.relative(ROOT, file));
-            if (!check) {
-                fs.writeFileSync(file, text);
-            }
+        const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+        const state = fileState(file, current, text);
+        if (state === "current") {
+            continue;
+        }
+        found.push({ file: path.relative(ROOT, file), state });
+        if (!check && state === "stale") {
+            fs.writeFileSync(file, text);
         }
     }
-    return stale;
+    return found;
 }
 
 function stackFiles(): string[] {

@@ -39,7 +39,17 @@ function transpile(code, filePath) {
 }
 
 const revert = require("pirates").addHook(transpile, { exts: [".ts"] });
-const { main, processIo } = require("./main.ts");
+const { main, processIo, reportInterrupted } = require("./main.ts");
+
+// Interrupted: exit 130, saying so. A tool with its own handler (rehearse removes its stand-ins
+// first) exits 130 itself.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+        if (process.listenerCount(signal) === 1) {
+            process.exit(reportInterrupted(process.argv.slice(2), processIo(), signal));
+        }
+    });
+}
 
 const loadTools = () => {
     revert();

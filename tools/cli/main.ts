@@ -3,10 +3,12 @@
 // argument errors start no cloud, no Juju call and no request.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Argument, Command, CommanderError } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError } from "commander";
+import { stackNameProblem } from "../../components/config/stackname";
 import {
     colorEnabled,
     errorDocument,
+    ErrorDocument,
     EXIT,
     paint,
     Progress,
@@ -40,14 +42,25 @@ const BENCH_SUITES = ["cli", "discovery", "openstack", "verify"];
 
 const EXIT_CODES = `
 Exit codes:
-  0  ok: nothing found
-  1  a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
-  2  could not run: bad arguments, bad config, a lookup that failed
+  0    ok: nothing found
+  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
+  2    could not run: bad arguments, bad config, a lookup that failed
+  130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
 
 With --json, stdout holds exactly one JSON document: the result, or
-{"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run.`;
+{"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run
+or was interrupted.`;
 
-const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a stack file";
+const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
+
+/** `--stack` and `--against`: refused before anything loads when they name no stack. */
+function stackArgument(value: string): string {
+    const problem = stackNameProblem(value);
+    if (problem !== undefined) {
+        throw new InvalidArgumentError(problem);
+    }
+    return value;
+}
 
 /** Runs one command line (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -70,14 +83,44 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ) {
             return EXIT.ok;
         }
-        if (json) {
-            const command = commandPath(program, argv);
-            const message = err.message.replace(/^error: /, "");
-            io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+        if (err.code === "commander.help") {
+            // A missing subcommand: commander showed the usage on stderr.
+            return EXIT.couldNotRun;
         }
-        // Also a missing subcommand (commander showed the help on stderr).
+        // Worded like every other error of the tool: `<subcommand>: <message>`, or the document.
+        const command = commandPath(program, argv);
+        const message = err.message.replace(/^error: /, "");
+        if (json) {
+            io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+        } else {
+            io.stderr(
+                `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
+            );
+        }
         return EXIT.couldNotRun;
     }
+}
+
+/**
+ * What a command interrupted by `signal` says before it exits 130: `<subcommand>: interrupted`
+ * on stderr, or under --json the error document on stdout (a result is printed only at the end,
+ * so stdout holds nothing else).
+ */
+export function reportInterrupted(argv: string[], io: Io, signal: string): number {
+    const command = commandPath(
+        buildProgram(io, false, () => undefined),
+        argv,
+    );
+    const message = `interrupted (${signal})`;
+    if (argv.includes("--json")) {
+        const doc: ErrorDocument = {
+            error: { kind: "interrupted", command, message, exitCode: EXIT.interrupted },
+        };
+        io.stdout(`${JSON.stringify(doc)}\n`);
+    } else {
+        io.stderr(`${command}: ${message}\n`);
+    }
+    return EXIT.interrupted;
 }
 
 function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): Command {
@@ -91,10 +134,9 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .configureOutput({
             writeOut: io.stdout,
             writeErr: io.stderr,
-            // Under --json the error is the JSON document on stdout, written by main().
-            outputError: (text, write) => (json ? undefined : write(text)),
+            // main() writes argument errors, named by the subcommand (or as the JSON document).
+            outputError: () => undefined,
         })
-        .showHelpAfterError(json ? false : "(run with --help for usage)")
         .addHelpText("after", EXIT_CODES);
 
     /** Runs a subcommand's work; an error becomes exit 2, as text or as the JSON document. */
@@ -122,7 +164,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .description(
             "classify every live rule of the stack's group; drift or a wide rule is a finding",
         )
-        .requiredOption("--stack <env>", STACK_HELP)
+        .requiredOption("--stack <env>", STACK_HELP, stackArgument)
         .option("--json", "print the report as JSON")
         .addHelpText("after", EXIT_CODES)
         .action(
@@ -144,9 +186,9 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
             "Markdown for a pull request: the effective settings and, with --live, the plan; " +
                 "with --base, what a change does to each stack",
         )
-        .option("--stack <env>", STACK_HELP)
+        .option("--stack <env>", STACK_HELP, stackArgument)
         .option("--live", "derive the allow-set, adoptions, retire targets and drift live")
-        .option("--against <env>", "compare with another stack")
+        .option("--against <env>", "compare with another stack", stackArgument)
         .option(
             "--base <git-ref>",
             "compare with the stack file at this ref (git show, no checkout); with --live both " +
@@ -219,7 +261,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
     program
         .command("verify")
         .description("run the stack's post-deploy checks now; a failed check is a finding")
-        .requiredOption("--stack <env>", STACK_HELP)
+        .requiredOption("--stack <env>", STACK_HELP, stackArgument)
         .option("--json", "print the results as JSON")
         .addHelpText("after", EXIT_CODES)
         .action(
@@ -293,17 +335,23 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .command("schema")
         .description(
             "write stacks/config.schema.json, Pulumi.yaml's config declarations and the stack " +
-                "files' schema reference from the zod schema; --check: exit 1 if any is stale",
+                "files' schema reference from the zod schema; --check: exit 1 if any is stale (its content, " +
+                "not its formatting)",
         )
-        .option("--check", "write nothing; list the stale files")
+        .option("--check", "write nothing; list the stale files (and those only unformatted)")
         .action(
             action("schema", async (opts: { check?: boolean }) => {
                 const { updateSchemaFiles } = await import("../config-schema");
-                const stale = await updateSchemaFiles(opts.check === true);
-                for (const file of stale) {
-                    io.stdout(`${opts.check ? "stale" : "wrote"} ${file}\n`);
+                const files = await updateSchemaFiles(opts.check === true);
+                for (const { file, state } of files) {
+                    io.stdout(
+                        state === "unformatted"
+                            ? `unformatted ${file} (content current; npx prettier --write ${file})\n`
+                            : `${opts.check ? "stale" : "wrote"} ${file}\n`,
+                    );
                 }
-                return opts.check && stale.length > 0 ? EXIT.finding : EXIT.ok;
+                const stale = files.some((f) => f.state === "stale");
+                return opts.check && stale ? EXIT.finding : EXIT.ok;
             }),
         );
 

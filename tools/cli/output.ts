@@ -10,6 +10,8 @@ export const EXIT = {
     finding: 1,
     /** The tool could not run: bad arguments, bad config, a lookup that failed. */
     couldNotRun: 2,
+    /** Interrupted by SIGINT or SIGTERM (128 + SIGINT's number, as a shell reports it). */
+    interrupted: 130,
 } as const;
 
 /** Bad arguments found after parsing (commander reports its own through `usageError`). */
@@ -22,12 +24,12 @@ export class UsageError extends Error {
 
 /**
  * The document `--json` prints on stdout instead of a result when a subcommand could not run.
- * `kind` is `usage` (arguments), `config` (the stack file; `problems` lists every one) or `run`
- * (anything else: a lookup, Juju, the local cloud).
+ * `kind` is `usage` (arguments), `config` (the stack file; `problems` lists every one), `run`
+ * (anything else: a lookup, Juju, the local cloud) or `interrupted` (exit code 130).
  */
 export interface ErrorDocument {
     error: {
-        kind: "usage" | "config" | "run";
+        kind: "usage" | "config" | "run" | "interrupted";
         command: string;
         message: string;
         problems?: string[];

@@ -1,0 +1,201 @@
+// The command line's errors: worded `<subcommand>: <message>` like the tool's other errors, exit 2;
+// stack names refused by Pulumi's rule; stack files that cannot be read are kind config; OS_CLOUD
+// naming another cloud than the stack's is refused; an interrupted command exits 130.
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { reportInterrupted } from "../../tools/cli/main";
+import { captureIo, run } from "../support/cli-run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
+
+describe("capi-mgmt-ingress errors", () => {
+    describe("argument errors: `<subcommand>: <message>` on stderr, exit 2", () => {
+        const cases: [string[], string][] = [
+            [["audit", "--stack", "x", "--bogus"], "audit: unknown option '--bogus'"],
+            [["verify"], "verify: required option '--stack <env>' not specified"],
+            [["review", "--stack"], "review: option '--stack <env>' argument missing"],
+            [["bench", "nosuch"], "bench: command-argument value 'nosuch' is invalid"],
+            [["cloud", "sideways"], "cloud: unknown command 'sideways'"],
+            [["frobnicate"], "capi-mgmt-ingress: unknown command 'frobnicate'"],
+        ];
+        for (const [argv, start] of cases) {
+            it(argv.join(" "), async () => {
+                const r = await run(...argv);
+                assert.equal(r.code, 2);
+                assert.ok(r.stderr.startsWith(start), r.stderr);
+                assert.doesNotMatch(r.stderr, /^error:/m);
+                assert.match(r.stderr, /\(run "capi-mgmt-ingress .*--help" for usage\)\n$/);
+                assert.equal(r.stdout, "");
+                assert.equal(r.toolsLoaded, 0);
+            });
+        }
+    });
+
+    describe("--stack and --against take stack names by Pulumi's rule", () => {
+        for (const argv of [
+            ["audit", "--stack", "../x"],
+            ["verify", "--stack", "a/b"],
+            ["review", "--stack", "prod", "--against", "../../etc/passwd"],
+        ]) {
+            it(argv.join(" "), async () => {
+                const value = argv[argv.length - 1];
+                const r = await run(...argv);
+                assert.equal(r.code, 2);
+                assert.equal(r.toolsLoaded, 0, "refused before any tool loads");
+                assert.ok(r.stderr.startsWith(`${argv[0]}: option '--`), r.stderr);
+                assert.match(r.stderr, /is not a stack name: Pulumi stack names are 1 to 100/);
+                assert.equal(r.stderr.includes(`Pulumi.${value}.yaml`), false, "no made-up path");
+                const doc = JSON.parse((await run(...argv, "--json")).stdout);
+                assert.equal(doc.error.kind, "usage");
+                assert.equal(doc.error.command, argv[0]);
+            });
+        }
+    });
+
+    describe("stack files", () => {
+        let dir: string;
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-errors-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const stackFile = (config: Record<string, unknown>) => {
+            const file = path.join(dir, "Pulumi.t.yaml");
+            fs.writeFileSync(file, stringify({ config }));
+            return file;
+        };
+        const validConfig = (cloud: string) => ({
+            "capi-mgmt-ingress:cloud": cloud,
+            "capi-mgmt-ingress:securityGroup": { name: "capi-mgmt-sg" },
+            "capi-mgmt-ingress:api": { address: "10.20.0.70" },
+            "capi-mgmt-ingress:conductors": {
+                static: { addresses: ["10.20.0.71"], reason: "a test's unit" },
+            },
+            "capi-mgmt-ingress:operator": {
+                cidrs: ["203.0.113.1/32"],
+                reason: "a test's operator",
+            },
+            "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
+        });
+
+        it("a secure: value and duplicate keys are kind config, naming the file", async () => {
+            const secure = stackFile({ "capi-mgmt-ingress:cloud": { secure: "AAABAMv4lu3" } });
+            const a = JSON.parse((await run("audit", "--stack", secure, "--json")).stdout);
+            assert.equal(a.error.kind, "config");
+            assert.match(
+                a.error.message,
+                /capi-mgmt-ingress:cloud is a secret in .*Pulumi\.t\.yaml/,
+            );
+            assert.equal(a.error.message.includes("AAABAMv4lu3"), false);
+
+            fs.writeFileSync(secure, "config:\n  a: 1\n  a: v4lu3\n");
+            const r = await run("verify", "--stack", secure, "--json");
+            assert.equal(r.code, 2);
+            const { error } = JSON.parse(r.stdout);
+            assert.equal(error.kind, "config");
+            assert.deepEqual(error.problems, [
+                `${secure}:3:3: not valid YAML: duplicate key (DUPLICATE_KEY)`,
+            ]);
+            assert.equal(r.stdout.includes("v4lu3"), false);
+        });
+
+        it("OS_CLOUD naming another cloud than the stack's: refused before any request, naming both", async () => {
+            const file = stackFile(validConfig("prod"));
+            const saved = process.env.OS_CLOUD;
+            process.env.OS_CLOUD = "staging";
+            try {
+                for (const command of ["audit", "verify"]) {
+                    const r = await run(command, "--stack", file, "--json");
+                    assert.equal(r.code, 2, r.stdout);
+                    const { error } = JSON.parse(r.stdout);
+                    assert.match(
+                        error.message,
+                        /^OS_CLOUD is "staging" but the stack config's cloud is "prod": the openstack provider .* takes OS_CLOUD's cloud "staging", while this tool .* reads cloud "prod"; expected OS_CLOUD unset or "prod"$/,
+                    );
+                }
+            } finally {
+                if (saved === undefined) {
+                    delete process.env.OS_CLOUD;
+                } else {
+                    process.env.OS_CLOUD = saved;
+                }
+            }
+        });
+
+        it("interrupted: exit 130, `<subcommand>: interrupted` (through the launcher)", async function () {
+            this.timeout(120000);
+            // A Keystone that accepts the connection and never answers: the audit waits on it.
+            const sockets: net.Socket[] = [];
+            let connected: () => void = () => undefined;
+            const seen = new Promise<void>((resolve) => (connected = resolve));
+            const server = net.createServer((s) => {
+                sockets.push(s);
+                connected();
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            try {
+                const port = (server.address() as net.AddressInfo).port;
+                const clouds = path.join(dir, "clouds.yaml");
+                fs.writeFileSync(
+                    clouds,
+                    stringify({
+                        clouds: {
+                            hang: {
+                                auth: {
+                                    auth_url: `http://127.0.0.1:${port}/v3`,
+                                    username: "u",
+                                    password: "p",
+                                    project_name: "p",
+                                    user_domain_name: "Default",
+                                    project_domain_name: "Default",
+                                },
+                            },
+                        },
+                    }),
+                );
+                const file = stackFile(validConfig("hang"));
+                const env = Object.fromEntries(
+                    Object.entries(process.env).filter(([k]) => !k.startsWith("OS_")),
+                );
+                const child = spawn(LAUNCHER, ["audit", "--stack", file], {
+                    cwd: dir,
+                    env: { ...env, OS_CLIENT_CONFIG_FILE: clouds },
+                });
+                let stderr = "";
+                child.stderr.on("data", (d) => (stderr += d));
+                const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+                await Promise.race([seen, exited]);
+                child.kill("SIGINT");
+                assert.equal(await exited, 130, stderr);
+                assert.equal(stderr, "audit: interrupted (SIGINT)\n");
+            } finally {
+                sockets.forEach((s) => s.destroy());
+                server.close();
+            }
+        });
+    });
+
+    it("interrupted with --json: the error document, exit code 130", () => {
+        const { io, out } = captureIo();
+        assert.equal(reportInterrupted(["cloud", "up", "--json"], io, "SIGTERM"), 130);
+        assert.deepEqual(JSON.parse(out.stdout), {
+            error: {
+                kind: "interrupted",
+                command: "cloud up",
+                message: "interrupted (SIGTERM)",
+                exitCode: 130,
+            },
+        });
+        assert.equal(out.stderr, "");
+    });
+
+    it("--help lists exit code 130", async () => {
+        for (const argv of [["--help"], ["audit", "--help"]]) {
+            assert.match((await run(...argv)).stdout, /^ {2}130 {2}interrupted/m);
+        }
+    });
+});
