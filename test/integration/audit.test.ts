@@ -133,6 +133,8 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
     interface AuditJson {
         rules: { id: string; class: string }[];
         missing: { role: string; port: number; source: string }[];
+        findings: { rule: string; facts: string[] }[];
+        failing: number;
     }
 
     function audit(stack = stackFile): { status: number | null; json: AuditJson } {
@@ -156,6 +158,26 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         const others = json.rules.filter((r) => !expected.has(r.id));
         assert.equal(others.length, 2);
         assert.ok(others.every((r) => r.class === "unrelated"));
+        // The wide 6443 rule is a retire target and exposure beyond the allow-set: one finding.
+        const wide = [...expected].find(([, c]) => c === "retire")![0];
+        assert.deepEqual(json.findings.find((f) => f.rule === wide)?.facts, [
+            "retire target",
+            "exposes beyond the allow-set",
+        ]);
+        assert.equal(json.failing, new Set(json.findings.map((f) => f.rule)).size);
+        assert.equal(json.failing, json.findings.length);
+        const text = spawnSync(LAUNCHER, ["audit", "--stack", stackFile], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+        }).stdout;
+        assert.match(text, /^ID +CLASS +DIRECTION +ETHERTYPE/m);
+        assert.match(text, new RegExp(`^${wide} +retire +ingress `, "m"));
+        assert.match(text, new RegExp(`EXPOSED: rule ${wide} .*; also a retire target`));
+        assert.match(
+            text,
+            new RegExp(`^${json.failing} rule\\(s\\) to act on, each counted once`, "m"),
+        );
         assert.deepEqual(
             json.missing.map((m) => `${m.role} ${m.port} ${m.source}`),
             [

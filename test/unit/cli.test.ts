@@ -84,6 +84,36 @@ describe("capi-mgmt-ingress command line", () => {
         });
     });
 
+    it("--help and argument errors load commander and the command line only", function () {
+        this.timeout(120000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-modules-"));
+        const hook = path.join(dir, "hook.js");
+        const list = path.join(dir, "modules.txt");
+        fs.writeFileSync(
+            hook,
+            `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(list)}, ` +
+                `Object.keys(require.cache).join("\\n")));\n`,
+        );
+        // sucrase compiles the command line once (kept in .cache/cli): measured after that.
+        const allowed =
+            /^(tools\/cli\/[^/]+|components\/config\/stackname\.ts|node_modules\/(commander|pirates)\/.*)$/;
+        try {
+            for (const argv of [["--help"], ["audit", "--help"], ["verify", "--stack", "../x"]]) {
+                spawnSync(process.execPath, [LAUNCHER, ...argv], { cwd: dir });
+                spawnSync(process.execPath, ["-r", hook, LAUNCHER, ...argv], { cwd: dir });
+                const loaded = fs
+                    .readFileSync(list, "utf8")
+                    .split("\n")
+                    .filter((m) => m !== hook)
+                    .map((m) => path.relative(ROOT, m));
+                const heavy = loaded.filter((m) => !allowed.test(m));
+                assert.deepEqual(heavy, [], argv.join(" "));
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     describe("bad arguments: exit 2", () => {
         const cases: [string[], RegExp][] = [
             [["audit", "--stack", "x", "--bogus"], /unknown option '--bogus'/],
