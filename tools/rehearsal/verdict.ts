@@ -7,6 +7,7 @@ import { Plan } from "../../components/plan/plan";
 import { classifyRules, describePorts, NeutronRule } from "../../components/model/rules";
 import { heading, log } from "./output";
 import { StandIns } from "./standins";
+import type { ScenarioResult } from "./scenario-run";
 
 export function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): string {
     const ids = [...new Set([...before, ...after].map((r) => r.id))];
@@ -44,6 +45,19 @@ export interface RehearsalVerdict {
     checks: CheckResult[];
     /** What the stand-ins in use cannot show. */
     unproven: string[];
+    /** With --scenario: its refusal, rule changes, residual exposure and differential probes. */
+    scenario?: ScenarioResult;
+}
+
+/**
+ * Success: tight and verified; with a scenario, the scenario passed and, unless it expects the
+ * refusal, the group also ends tight and verified.
+ */
+export function rehearsalPassed(v: RehearsalVerdict): boolean {
+    if (v.scenario) {
+        return v.scenario.passed && (v.scenario.expectRefusal || (v.tight && v.verified));
+    }
+    return v.tight && v.verified;
 }
 
 export function verdict(
