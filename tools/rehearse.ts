@@ -233,7 +233,9 @@ async function runWithoutEngine(
         stack: STACK,
         values: { ...config, approvedRetirement },
         session: async (name) => {
-            if (name !== cloud.cloudName) {
+            // The provider carries the identity resolved from config.cloud (checked above) with
+            // cloud "" (components/openstack/provider.ts): either names the local cloud.
+            if (name !== cloud.cloudName && name !== "") {
                 throw new Error(
                     `an openstack provider names cloud "${name}"; the rehearsal applies only to ` +
                         `"${cloud.cloudName}"`,
