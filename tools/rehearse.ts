@@ -33,8 +33,10 @@ import {
 } from "./rehearsal/standins";
 import { beforeAfterTable, RehearsalVerdict, verdict } from "./rehearsal/verdict";
 import { seedBefore, SeedResult } from "./localcloud/seed";
+import { ScenarioName, scenarioValues, seedScenario } from "./rehearsal/scenarios";
+import { playScenario, ScenarioResult } from "./rehearsal/scenario-run";
 
-async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
+async function main(cleanups: Cleanup[], scenarioName?: ScenarioName): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
     heading("local OpenStack");
     const cloud = await io.progress.step("starting the local Keystone and Neutron", ensureCloud);
@@ -46,8 +48,16 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
         `seeded: group capi-mgmt-sg (${seed.securityGroupId}), floating IP ${seed.floatingIp} ` +
             `on port ${seed.portId}, router gateway ${seed.routerGatewayIp}`,
     );
+    const scenario = scenarioName ? await seedScenario(cloud, seed, scenarioName) : undefined;
+    if (scenario) {
+        log(
+            `scenario ${scenario.name}: added rule ${scenario.ruleId}; groups on the API's port: ` +
+                scenario.groupIds.join(", "),
+        );
+    }
     const session = await rehearsalSession(cloud);
-    const stackConfig = rehearsalConfig(readStackFile(STACK), seed);
+    const raw = scenarioValues(readStackFile(STACK), scenarioName);
+    const stackConfig = rehearsalConfig(raw, seed);
     const before = await listRules(session, seed.securityGroupId);
 
     heading("stand-ins");
@@ -58,10 +68,18 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
 
     const approved = await approveRetirement(config, session);
     const engine = await findPulumiCli();
-    if (engine) {
-        await runWithEngine(engine, cloud, config, approved);
+    const update = () =>
+        engine
+            ? runWithEngine(engine, cloud, raw, config, approved)
+            : runWithoutEngine(cloud, session, standIns, approved);
+    let played: ScenarioResult | undefined;
+    if (scenario) {
+        played = await playScenario({ scenario, config, session, standIns, update });
+        if (played.refusal !== undefined) {
+            return refusedVerdict(played, standIns.unproven);
+        }
     } else {
-        await runWithoutEngine(cloud, session, standIns, approved);
+        await update();
     }
 
     heading("verify");
@@ -82,7 +100,28 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     const after = await listRules(session, seed.securityGroupId);
     heading("the group's ingress rules, before and after");
     log(beforeAfterTable(before, after));
-    return verdict(live.plan, after, results, standIns);
+    return {
+        ...verdict(live.plan, after, results, standIns),
+        ...(played ? { scenario: played } : {}),
+    };
+}
+
+/** A scenario whose update refused: nothing ran to verify, the wide rules stay (not tight). */
+function refusedVerdict(played: ScenarioResult, unproven: string[]): RehearsalVerdict {
+    heading("verdict");
+    log(
+        played.passed
+            ? `scenario ${played.name}: refused before anything was deleted, as expected`
+            : `scenario ${played.name} FAILED: ${played.problems.join("; ")}`,
+    );
+    return {
+        tight: false,
+        verified: false,
+        problems: [`the update refused: ${played.refusal!.split("\n")[0]}`],
+        checks: [],
+        unproven,
+        scenario: played,
+    };
 }
 
 /**
@@ -140,6 +179,7 @@ async function rehearsalSession(cloud: LocalCloud): Promise<Session> {
 async function runWithEngine(
     cli: string,
     cloud: LocalCloud,
+    raw: Record<string, unknown>,
     config: StackConfig,
     approvedRetirement: RetirementApproval | undefined,
 ): Promise<void> {
@@ -148,7 +188,7 @@ async function runWithEngine(
         root: ROOT,
         stateDir: STATE_DIR,
         stack: STACK,
-        values: { ...readStackFile(STACK), api: config.api, approvedRetirement },
+        values: { ...raw, api: config.api, approvedRetirement },
         env: cloud.env,
     });
     const outputs = await previewAndUp(settings, io.write);
@@ -226,8 +266,10 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
 export async function rehearse(options: {
     write: (text: string) => void;
     progress: Progress;
+    /** One of SCENARIOS (tools/rehearsal/scenarios.ts); none = the ruling's change as is. */
+    scenario?: ScenarioName;
 }): Promise<RehearsalVerdict> {
-    Object.assign(io, options);
+    Object.assign(io, { write: options.write, progress: options.progress });
     const cleanups: Cleanup[] = [];
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`${signal}: removing the stand-ins`);
@@ -235,7 +277,7 @@ export async function rehearse(options: {
     };
     process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
     try {
-        return await main(cleanups);
+        return await main(cleanups, options.scenario);
     } finally {
         await runCleanups(cleanups);
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
