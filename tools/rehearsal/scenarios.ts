@@ -1,8 +1,8 @@
 // Rehearsal scenarios (`rehearse --scenario <name>`): the seeded "before" state plus one exposure
 // the retire selectors do not remove (a second group on the API's port, a protocol-0 rule, a port
-// range), or that second group accepted through `acceptedExposure`. Each ends with the preview
-// refusing before anything is deleted, or the update run and its residual exposure shown; then
-// probes check the data plane against the model (tools/rehearsal/differential.ts).
+// range), or a second group open to a bastion network, accepted through `acceptedExposure`. Each
+// ends with the preview refusing before anything is deleted, or the update run and its residual
+// exposure shown; then probes check the data plane against the model (./differential.ts).
 import type { LocalCloud } from "../localcloud/cloud";
 import { authenticate, networkCall, type Session as SeedSession } from "../localcloud/client";
 import { SEED, type SeedResult } from "../localcloud/seed";
@@ -13,7 +13,12 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /** The second group the `second-group` and `accepted` scenarios attach to the API's port. */
 export const SECOND_GROUP = "capi-scenario-sg";
 export const ACCEPT_REASON =
-    "rehearsal: the platform team's bastion group, reviewed and kept open on purpose";
+    "rehearsal: the platform team's bastion network, reviewed and kept open on purpose";
+/**
+ * What the accepted group admits on 6443: half a documentation range, so the residual exposure
+ * has addresses outside it (the tenant pod's among them) for the differential probes to sample.
+ */
+export const BASTION_CIDR = "198.51.100.128/25";
 
 export interface ScenarioSeed {
     name: ScenarioName;
@@ -36,11 +41,7 @@ export function parseScenario(name: string): ScenarioName {
     return known;
 }
 
-/**
- * The stack values the scenario runs with. `accepted` accepts the second group with a reason and
- * drops the tenant check: the accepted group admits the tenant by design, which the differential
- * probes show instead.
- */
+/** The stack values the scenario runs with: `accepted` accepts the second group with a reason. */
 export function scenarioValues(
     raw: Record<string, unknown>,
     name: ScenarioName | undefined,
@@ -48,13 +49,7 @@ export function scenarioValues(
     if (name !== "accepted") {
         return raw;
     }
-    const verify = { ...(raw.verify as Record<string, unknown>) };
-    delete verify.tenant;
-    return {
-        ...raw,
-        verify,
-        acceptedExposure: [{ group: SECOND_GROUP, reason: ACCEPT_REASON }],
-    };
+    return { ...raw, acceptedExposure: [{ group: SECOND_GROUP, reason: ACCEPT_REASON }] };
 }
 
 /** Adds the scenario's extra to the seeded "before" state (seedBefore resets it next run). */
@@ -79,6 +74,7 @@ export async function seedScenario(
     const groupId = await emptyGroup(tenant, SECOND_GROUP);
     const ruleId = await createRule(tenant, {
         ...wide,
+        ...(name === "accepted" ? { remote_ip_prefix: BASTION_CIDR } : {}),
         protocol: "tcp",
         port_range_min: SEED.apiPort,
         port_range_max: SEED.apiPort,
