@@ -36,7 +36,11 @@ import { seedBefore, SeedResult } from "./localcloud/seed";
 import { ScenarioName, scenarioValues, seedScenario } from "./rehearsal/scenarios";
 import { playScenario, ScenarioResult } from "./rehearsal/scenario-run";
 
-async function main(cleanups: Cleanup[], scenarioName?: ScenarioName): Promise<RehearsalVerdict> {
+async function main(
+    cleanups: Cleanup[],
+    signal: AbortSignal,
+    scenarioName?: ScenarioName,
+): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
     heading("local OpenStack");
     const cloud = await io.progress.step("starting the local Keystone and Neutron", ensureCloud);
@@ -71,7 +75,7 @@ async function main(cleanups: Cleanup[], scenarioName?: ScenarioName): Promise<R
     const update = () =>
         engine
             ? runWithEngine(engine, cloud, raw, config, approved)
-            : runWithoutEngine(cloud, session, standIns, approved);
+            : runWithoutEngine(cloud, session, standIns, approved, signal);
     let played: ScenarioResult | undefined;
     if (scenario) {
         played = await playScenario({ scenario, config, session, standIns, update });
@@ -207,6 +211,7 @@ async function runWithoutEngine(
     session: Session,
     standIns: StandIns,
     approvedRetirement: RetirementApproval | undefined,
+    signal: AbortSignal,
 ): Promise<void> {
     const config = standIns.config;
     heading("engine-less: the Pulumi CLI is not installed");
@@ -248,6 +253,7 @@ async function runWithoutEngine(
         },
         beforeCheck: standIns.syncFirewall,
         log,
+        signal,
     });
     log(stringify({ outputs }));
 }
@@ -260,8 +266,11 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
 }
 
 /**
- * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130). Throws
- * when the rehearsal could not run; the verdict says whether it ended tight and verified.
+ * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130) and on a
+ * crash: an exception no code catches (thrown from a callback, or a rejection nobody handles
+ * outside the apply, which collects its own) rejects the rehearsal, so the stand-ins are removed
+ * and the command reports the error (exit 2) instead of Node ending the process with exit 1.
+ * Throws when the rehearsal could not run; the verdict says whether it ended tight and verified.
  */
 export async function rehearse(options: {
     write: (text: string) => void;
@@ -275,11 +284,21 @@ export async function rehearse(options: {
         console.error(`${signal}: removing the stand-ins`);
         void runCleanups(cleanups).then(() => process.exit(130));
     };
-    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    const stop = new AbortController();
+    let crash: (err: unknown) => void = () => undefined;
+    const crashed = new Promise<never>((_, reject) => {
+        crash = (err) => {
+            const message = err instanceof Error ? err.message : String(err);
+            stop.abort();
+            reject(new Error(`the rehearsal crashed: ${message}; its stand-ins are removed`));
+        };
+    });
+    crashed.catch(() => undefined);
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal).on("uncaughtException", crash);
     try {
-        return await main(cleanups, options.scenario);
+        return await Promise.race([main(cleanups, stop.signal, options.scenario), crashed]);
     } finally {
         await runCleanups(cleanups);
-        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("uncaughtException", crash);
     }
 }

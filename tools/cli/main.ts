@@ -43,6 +43,7 @@ Exit codes:
   0  ok: nothing found
   1  a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
   2  could not run: bad arguments, bad config, a lookup that failed
+  130  rehearse interrupted (SIGINT, SIGTERM), after it removed its stand-ins
 
 With --json, stdout holds exactly one JSON document: the result, or
 {"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run.`;
