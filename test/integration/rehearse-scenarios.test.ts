@@ -49,14 +49,15 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
             assert.match(s.refusal ?? "", /^exposure: after this update/);
             assert.ok(s.refusalNamesRule, s.refusal);
             assert.deepEqual([s.deleted, s.created], [[], []]);
+            // "before" admits every address: no documentation address lies outside it.
             assert.equal(s.differential!.against, "before");
-            assert.ok(s.differential!.total > 0);
+            assert.ok(s.differential!.inside > 0);
             assert.equal(s.differential!.agreements, s.differential!.total);
             assert.doesNotMatch(log, /^create capi-mgmt-/m);
         });
     }
 
-    it("accepted: runs the update, keeps the accepted group's rule and shows the residual exposure", () => {
+    it("accepted: runs the update, keeps the accepted group's rule, shows the residual exposure; probes agree inside and outside", () => {
         const { status, verdict, log } = rehearse("accepted");
         const s = verdict.scenario!;
         assert.equal(status, 0, log.slice(-4000));
@@ -65,9 +66,17 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
         assert.equal(s.deleted.length, 2, "the managed group's two wide rules");
         assert.ok(s.created.length > 0);
         const api = s.residual.find((r) => r.port === 6443 && r.ethertype === "IPv4")!;
-        assert.match(api.beyondAllowSet, /^every IPv4 address except/);
-        assert.match(log, /^accepted: rule \S+ in group capi-scenario-sg: 0\.0\.0\.0\/0/m);
-        assert.equal(s.differential!.against, "after");
-        assert.equal(s.differential!.agreements, s.differential!.total);
+        assert.equal(api.beyondAllowSet, "1 prefix: 198.51.100.128/25");
+        assert.match(
+            log,
+            /^accepted: rule \S+ in group capi-scenario-sg: .*198\.51\.100\.128\/25/m,
+        );
+        const d = s.differential!;
+        assert.equal(d.against, "after");
+        assert.ok(d.inside > 0 && d.outside > 0, JSON.stringify(d));
+        assert.equal(d.agreements, d.total, JSON.stringify(d.samples.filter((p) => !p.agrees)));
+        const outcome = (source: string) => d.samples.find((p) => p.source === source)?.outcome;
+        assert.equal(outcome("198.51.100.127"), "timeout");
+        assert.equal(outcome("198.51.100.128"), "connected");
     });
 });
