@@ -33,8 +33,14 @@ import {
 } from "./rehearsal/standins";
 import { beforeAfterTable, RehearsalVerdict, verdict } from "./rehearsal/verdict";
 import { seedBefore, SeedResult } from "./localcloud/seed";
+import { ScenarioName, scenarioValues, seedScenario } from "./rehearsal/scenarios";
+import { playScenario, ScenarioResult } from "./rehearsal/scenario-run";
 
-async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
+async function main(
+    cleanups: Cleanup[],
+    signal: AbortSignal,
+    scenarioName?: ScenarioName,
+): Promise<RehearsalVerdict> {
     fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
     heading("local OpenStack");
     const cloud = await io.progress.step("starting the local Keystone and Neutron", ensureCloud);
@@ -46,8 +52,16 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
         `seeded: group capi-mgmt-sg (${seed.securityGroupId}), floating IP ${seed.floatingIp} ` +
             `on port ${seed.portId}, router gateway ${seed.routerGatewayIp}`,
     );
+    const scenario = scenarioName ? await seedScenario(cloud, seed, scenarioName) : undefined;
+    if (scenario) {
+        log(
+            `scenario ${scenario.name}: added rule ${scenario.ruleId}; groups on the API's port: ` +
+                scenario.groupIds.join(", "),
+        );
+    }
     const session = await rehearsalSession(cloud);
-    const stackConfig = rehearsalConfig(readStackFile(STACK), seed);
+    const raw = scenarioValues(readStackFile(STACK), scenarioName);
+    const stackConfig = rehearsalConfig(raw, seed);
     const before = await listRules(session, seed.securityGroupId);
 
     heading("stand-ins");
@@ -58,10 +72,18 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
 
     const approved = await approveRetirement(config, session);
     const engine = await findPulumiCli();
-    if (engine) {
-        await runWithEngine(engine, cloud, config, approved);
+    const update = () =>
+        engine
+            ? runWithEngine(engine, cloud, raw, config, approved)
+            : runWithoutEngine(cloud, session, standIns, approved, signal);
+    let played: ScenarioResult | undefined;
+    if (scenario) {
+        played = await playScenario({ scenario, config, session, standIns, update });
+        if (played.refusal !== undefined) {
+            return refusedVerdict(played, standIns.unproven);
+        }
     } else {
-        await runWithoutEngine(cloud, session, standIns, approved);
+        await update();
     }
 
     heading("verify");
@@ -82,7 +104,28 @@ async function main(cleanups: Cleanup[]): Promise<RehearsalVerdict> {
     const after = await listRules(session, seed.securityGroupId);
     heading("the group's ingress rules, before and after");
     log(beforeAfterTable(before, after));
-    return verdict(live.plan, after, results, standIns);
+    return {
+        ...verdict(live.plan, after, results, standIns),
+        ...(played ? { scenario: played } : {}),
+    };
+}
+
+/** A scenario whose update refused: nothing ran to verify, the wide rules stay (not tight). */
+function refusedVerdict(played: ScenarioResult, unproven: string[]): RehearsalVerdict {
+    heading("verdict");
+    log(
+        played.passed
+            ? `scenario ${played.name}: refused before anything was deleted, as expected`
+            : `scenario ${played.name} FAILED: ${played.problems.join("; ")}`,
+    );
+    return {
+        tight: false,
+        verified: false,
+        problems: [`the update refused: ${played.refusal!.split("\n")[0]}`],
+        checks: [],
+        unproven,
+        scenario: played,
+    };
 }
 
 /**
@@ -140,6 +183,7 @@ async function rehearsalSession(cloud: LocalCloud): Promise<Session> {
 async function runWithEngine(
     cli: string,
     cloud: LocalCloud,
+    raw: Record<string, unknown>,
     config: StackConfig,
     approvedRetirement: RetirementApproval | undefined,
 ): Promise<void> {
@@ -148,7 +192,7 @@ async function runWithEngine(
         root: ROOT,
         stateDir: STATE_DIR,
         stack: STACK,
-        values: { ...readStackFile(STACK), api: config.api, approvedRetirement },
+        values: { ...raw, api: config.api, approvedRetirement },
         env: cloud.env,
     });
     const outputs = await previewAndUp(settings, io.write);
@@ -167,6 +211,7 @@ async function runWithoutEngine(
     session: Session,
     standIns: StandIns,
     approvedRetirement: RetirementApproval | undefined,
+    signal: AbortSignal,
 ): Promise<void> {
     const config = standIns.config;
     heading("engine-less: the Pulumi CLI is not installed");
@@ -208,6 +253,7 @@ async function runWithoutEngine(
         },
         beforeCheck: standIns.syncFirewall,
         log,
+        signal,
     });
     log(stringify({ outputs }));
 }
@@ -220,24 +266,39 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
 }
 
 /**
- * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130). Throws
- * when the rehearsal could not run; the verdict says whether it ended tight and verified.
+ * Runs the rehearsal and removes its stand-ins, also on SIGINT/SIGTERM (then exits 130) and on a
+ * crash: an exception no code catches (thrown from a callback, or a rejection nobody handles
+ * outside the apply, which collects its own) rejects the rehearsal, so the stand-ins are removed
+ * and the command reports the error (exit 2) instead of Node ending the process with exit 1.
+ * Throws when the rehearsal could not run; the verdict says whether it ended tight and verified.
  */
 export async function rehearse(options: {
     write: (text: string) => void;
     progress: Progress;
+    /** One of SCENARIOS (tools/rehearsal/scenarios.ts); none = the ruling's change as is. */
+    scenario?: ScenarioName;
 }): Promise<RehearsalVerdict> {
-    Object.assign(io, options);
+    Object.assign(io, { write: options.write, progress: options.progress });
     const cleanups: Cleanup[] = [];
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`${signal}: removing the stand-ins`);
         void runCleanups(cleanups).then(() => process.exit(130));
     };
-    process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
+    const stop = new AbortController();
+    let crash: (err: unknown) => void = () => undefined;
+    const crashed = new Promise<never>((_, reject) => {
+        crash = (err) => {
+            const message = err instanceof Error ? err.message : String(err);
+            stop.abort();
+            reject(new Error(`the rehearsal crashed: ${message}; its stand-ins are removed`));
+        };
+    });
+    crashed.catch(() => undefined);
+    process.once("SIGINT", onSignal).once("SIGTERM", onSignal).on("uncaughtException", crash);
     try {
-        return await main(cleanups);
+        return await Promise.race([main(cleanups, stop.signal, options.scenario), crashed]);
     } finally {
         await runCleanups(cleanups);
-        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("uncaughtException", crash);
     }
 }

@@ -98,7 +98,7 @@ describe("rehearsal stand-ins in network namespaces", function () {
         ];
         sync = startFirewallSync({
             namespace: topology.state.api.namespace,
-            groupId: GROUP,
+            groupIds: [GROUP],
             listRules: async () => rules,
             intervalMs: 200,
         });
@@ -286,7 +286,7 @@ describe("rehearsal stand-ins in network namespaces", function () {
     it("a group that cannot be read leaves the API namespace dropping everything", async () => {
         const failing = startFirewallSync({
             namespace: topology!.state.api.namespace,
-            groupId: GROUP,
+            groupIds: [GROUP],
             listRules: async () => {
                 throw new Error("Networking API unreachable");
             },

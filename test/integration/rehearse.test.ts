@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
+import { listStandIns } from "../../tools/rehearsal/topology";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -51,6 +52,32 @@ describe("npm run rehearse (engine-less)", function () {
         assert.match(table, /tcp 6443 +0\.0\.0\.0\/0 +yes +-/);
         assert.match(table, /tcp 22 +0\.0\.0\.0\/0 +yes +-/);
         assert.match(output, /tight: all 7 allow entries present, no wide rule or drift/);
+    });
+
+    it("a crash inside the apply removes the namespaces and exits 2 with a JSON error", async () => {
+        const crash = path.join(ROOT, "test/fixtures/rehearsal-crash.js");
+        const run = spawnSync(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--json"],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PATH: withoutPulumi(),
+                    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${crash}`,
+                },
+            },
+        );
+        assert.match(run.stderr, /^create capi-mgmt-/m, "the crash comes inside the apply");
+        assert.equal(run.status, 2, run.stderr.slice(-4000));
+        const doc = JSON.parse(run.stdout) as { error: { command: string; message: string } };
+        assert.equal(doc.error.command, "rehearse");
+        assert.match(doc.error.message, /crashed: crash injected inside the apply/);
+        const left = (await listStandIns()).filter(
+            (name) => name.includes(`-${run.pid}-`) || name.endsWith(`${run.pid}op`),
+        );
+        assert.deepEqual(left, []);
     });
 });
 

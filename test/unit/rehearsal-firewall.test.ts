@@ -22,7 +22,7 @@ function rule(fields: Partial<NeutronRule>): NeutronRule {
 
 /** The accept lines of a ruleset, without the table's fixed preamble. */
 function accepts(rules: NeutronRule[]): string[] {
-    return renderRuleset(rules, GROUP)
+    return renderRuleset(rules, [GROUP])
         .split("\n")
         .map((line) => line.trim())
         .filter((line) => line.includes(" accept comment ") || line.startsWith("#"))
@@ -31,7 +31,7 @@ function accepts(rules: NeutronRule[]): string[] {
 
 describe("rehearsal firewall rendering", () => {
     it("drops by default and replaces its table in one transaction", () => {
-        const text = renderRuleset([], GROUP);
+        const text = renderRuleset([], [GROUP]);
         assert.match(text, /^table inet capi_rehearsal\ndelete table inet capi_rehearsal\n/);
         assert.match(text, /policy drop;/);
         assert.match(text, /ct state established,related accept/);
@@ -55,6 +55,29 @@ describe("rehearsal firewall rendering", () => {
                 "ip saddr 203.0.113.11/32 meta l4proto 6 accept",
             ],
         );
+    });
+
+    it("renders protocol 0 in any spelling as every protocol, as the exposure model counts it", () => {
+        const any = { remote_ip_prefix: "0.0.0.0/0", port_range_min: null, port_range_max: null };
+        assert.deepEqual(
+            accepts([rule({ ...any, protocol: "0" }), rule({ ...any, protocol: "HOPOPT" })]),
+            ["ip saddr 0.0.0.0/0 accept", "ip saddr 0.0.0.0/0 accept"],
+        );
+    });
+
+    it("renders the union of every group on the port and leaves other groups out", () => {
+        const rules = [
+            rule({ id: "r-managed" }),
+            rule({ id: "r-second", security_group_id: "sg-second", remote_ip_prefix: "0.0.0.0/0" }),
+            rule({ id: "r-elsewhere", security_group_id: "sg-not-on-port" }),
+        ];
+        const text = renderRuleset(rules, [GROUP, "sg-second"]);
+        assert.match(text, /comment "r-managed"/);
+        assert.match(
+            text,
+            /ip saddr 0\.0\.0\.0\/0 meta l4proto 6 th dport 6443 accept comment "r-second"/,
+        );
+        assert.doesNotMatch(text, /r-elsewhere/);
     });
 
     it("renders an absent remote as the whole family and no protocol as any protocol", () => {
@@ -115,23 +138,23 @@ describe("rehearsal firewall rendering", () => {
 
     it("refuses what it cannot render faithfully", () => {
         assert.throws(
-            () => renderRuleset([rule({ protocol: "bogus" })], GROUP),
+            () => renderRuleset([rule({ protocol: "bogus" })], [GROUP]),
             /unknown protocol "bogus"/,
         );
         assert.throws(
-            () => renderRuleset([rule({ protocol: "gre" })], GROUP),
+            () => renderRuleset([rule({ protocol: "gre" })], [GROUP]),
             /protocol gre has no ports/,
         );
         assert.throws(
-            () => renderRuleset([rule({ remote_ip_prefix: "2001:db8::/32" })], GROUP),
+            () => renderRuleset([rule({ remote_ip_prefix: "2001:db8::/32" })], [GROUP]),
             /is not IPv4/,
         );
         assert.throws(
-            () => renderRuleset([rule({ id: 'x" accept' })], GROUP),
+            () => renderRuleset([rule({ id: 'x" accept' })], [GROUP]),
             /is not a Neutron id/,
         );
         assert.throws(
-            () => renderRuleset([rule({ port_range_min: 70000, port_range_max: 70000 })], GROUP),
+            () => renderRuleset([rule({ port_range_min: 70000, port_range_max: 70000 })], [GROUP]),
             /70000/,
         );
     });

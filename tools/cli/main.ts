@@ -284,18 +284,26 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 "a rehearsal that does not end tight and verified is a finding",
         )
         .option("--json", "print the verdict as JSON; the rehearsal's narrative goes to stderr")
+        .option(
+            "--scenario <name>",
+            "seed one extra exposure: second-group, protocol-zero, port-range or accepted",
+        )
         .addHelpText("after", EXIT_CODES)
         .action(
-            action("rehearse", async (opts: { json?: boolean }) => {
+            action("rehearse", async (opts: { json?: boolean; scenario?: string }) => {
+                const { parseScenario } = await import("../rehearsal/scenarios");
+                const scenario = opts.scenario ? parseScenario(opts.scenario) : undefined;
                 const { rehearse } = await import("../rehearse");
+                const { rehearsalPassed } = await import("../rehearsal/verdict");
                 const verdict = await rehearse({
                     write: opts.json ? io.stderr : io.stdout,
                     progress: io.progress,
+                    scenario,
                 });
                 if (opts.json) {
                     print(verdict);
                 }
-                return verdict.tight && verdict.verified ? EXIT.ok : EXIT.finding;
+                return rehearsalPassed(verdict) ? EXIT.ok : EXIT.finding;
             }),
         );
 

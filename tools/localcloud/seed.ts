@@ -51,7 +51,7 @@ const Router = Id.extend({
         .object({ network_id: z.string(), external_fixed_ips: FixedIps })
         .nullable(),
 });
-const Port = Id.extend({ fixed_ips: FixedIps });
+const Port = Id.extend({ fixed_ips: FixedIps, security_groups: z.array(z.string()).optional() });
 const FloatingIp = Id.extend({ floating_ip_address: z.string() });
 const Rule = Id.extend({
     direction: z.string(),
@@ -123,6 +123,17 @@ export async function seedBefore(cloud: LocalCloud): Promise<SeedResult> {
         fixed_ips: [{ subnet_id: subnet.id, ip_address: SEED.portIp }],
         security_groups: [securityGroupId],
     });
+    if (port.security_groups && port.security_groups.join() !== securityGroupId) {
+        // A scenario may have attached another group: the "before" state has the managed one only.
+        await expectStatus(
+            tenant,
+            "PUT",
+            `/v2.0/ports/${port.id}`,
+            200,
+            { port: { security_groups: [securityGroupId] } },
+            { port: Id },
+        );
+    }
     const portIp = port.fixed_ips.find((ip) => ip.subnet_id === subnet.id)?.ip_address;
     if (portIp === undefined) {
         throw new Error(`port ${SEED.port} (${port.id}): expected an address on ${SEED.subnet}`);

@@ -39,6 +39,8 @@ export interface ApplyOptions {
     /** Runs before each check: the data plane then enforces the group as it is. */
     beforeCheck(): Promise<void>;
     log(line: string): void;
+    /** Once aborted (the rehearsal crashed), no further registration is applied. */
+    signal?: AbortSignal;
     /** The program; index.ts's `main` unless a test declares another. */
     program?: () => Promise<Record<string, unknown>>;
 }
@@ -123,6 +125,9 @@ class Applier {
     async register(args: pulumi.runtime.MockResourceArgs): Promise<Result> {
         if (this.failures.length > 0) {
             throw new Error("not started: the update stopped at an earlier failure");
+        }
+        if (this.options.signal?.aborted) {
+            throw new Error("not started: the rehearsal stopped");
         }
         const step = this.apply(args);
         this.inflight.add(step);

@@ -1,6 +1,7 @@
-// The security group, enforced: the group's live ingress rules rendered into an nftables
-// ruleset for the API namespace (default drop, as Neutron's own firewall), applied atomically,
-// and kept in sync from the Networking API by a bounded loop.
+// The API's port, enforced: the live ingress rules of every security group on the port (their
+// union, as Neutron enforces them) rendered into an nftables ruleset for the API namespace
+// (default drop, as Neutron's own firewall), applied atomically, and kept in sync from the
+// Networking API by a bounded loop.
 import { parsePrefix } from "../../components/model/cidr";
 import { NeutronRule } from "../../components/model/rules";
 import { inNamespace, run } from "./run";
@@ -38,10 +39,10 @@ const PROTOCOL_NUMBERS: Record<string, number> = {
 /** Protocols whose rules carry a destination port range. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 
-/** The nftables ruleset that admits exactly what the group's ingress rules admit. */
-export function renderRuleset(rules: NeutronRule[], groupId: string): string {
+/** The nftables ruleset that admits exactly what the union of these groups' ingress rules admits. */
+export function renderRuleset(rules: NeutronRule[], groupIds: string[]): string {
     const lines = rules
-        .filter((rule) => rule.direction === "ingress" && rule.security_group_id === groupId)
+        .filter((rule) => rule.direction === "ingress" && groupIds.includes(rule.security_group_id))
         .map(renderRule);
     return [
         // Declaring then deleting the table makes `nft -f` replace it in one transaction.
@@ -124,10 +125,15 @@ function protocolNumber(rule: NeutronRule): number | undefined {
     if (text === "" || text === "any") {
         return undefined;
     }
-    if (/^\d{1,3}$/.test(text) && Number(text) <= 255) {
-        return Number(text);
+    const number = /^\d{1,3}$/.test(text) ? Number(text) : PROTOCOL_NUMBERS[text];
+    if (number === 0) {
+        // Every protocol for Neutron's iptables driver, as the exposure model counts it
+        // (components/model/rule-reading.ts): the mirror must admit what the model computes.
+        return undefined;
     }
-    const number = PROTOCOL_NUMBERS[text];
+    if (number === undefined || number > 255) {
+        throw new Error(`rule ${rule.id}: unknown protocol ${JSON.stringify(rule.protocol)}`);
+    }
     if (number === undefined) {
         throw new Error(`rule ${rule.id}: unknown protocol ${JSON.stringify(rule.protocol)}`);
     }
@@ -158,8 +164,9 @@ export function readRuleset(namespace: string): Promise<string> {
 export interface FirewallSyncOptions {
     /** The API stand-in's namespace. */
     namespace: string;
-    groupId: string;
-    /** Reads the group's rules through the Networking API. */
+    /** Every security group on the API's port. */
+    groupIds: string[];
+    /** Reads those groups' rules through the Networking API. */
     listRules: () => Promise<NeutronRule[]>;
     intervalMs?: number;
     /** The loop stops by itself after this long. */
@@ -198,11 +205,13 @@ export function startFirewallSync(options: FirewallSyncOptions): FirewallSync {
     const stopped = new Promise<string>((resolve) => (finish = resolve));
 
     const syncOnce = async (force: boolean): Promise<string> => {
-        const ruleset = renderRuleset(await options.listRules(), options.groupId);
+        const ruleset = renderRuleset(await options.listRules(), options.groupIds);
         if (force || ruleset !== applied) {
             await applyRuleset(options.namespace, ruleset);
             applied = ruleset;
-            log(`firewall: applied ${countRules(ruleset)} rule(s) of group ${options.groupId}`);
+            log(
+                `firewall: applied ${countRules(ruleset)} rule(s) of group(s) ${options.groupIds.join(", ")}`,
+            );
         }
         return ruleset;
     };
@@ -242,7 +251,7 @@ export function startFirewallSync(options: FirewallSyncOptions): FirewallSync {
     };
     const failClosed = async (why: string) => {
         halt();
-        const closed = renderRuleset([], options.groupId);
+        const closed = renderRuleset([], options.groupIds);
         await queue;
         await applyRuleset(options.namespace, closed).catch((err: Error) =>
             log(`firewall: could not apply the drop-all ruleset: ${err.message}`),

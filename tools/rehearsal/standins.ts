@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { checkTenantIsolation } from "../../components/verify/checks";
 import { DEFAULT_API_PORT, parseStackConfig, StackConfig } from "../../components/config/schema";
-import { listRules } from "../../components/openstack/networking";
+import { listRules, portsGuardingAddress } from "../../components/openstack/networking";
 import { Session } from "../../components/openstack/keystone";
 import { SeedResult } from "../localcloud/seed";
 import { generatePki, startApiServer, writeOperatorKubeconfig } from "./api-server";
@@ -18,6 +18,7 @@ import {
     DEFAULT_ADDRESSES,
     namespaceSupport,
     nftablesSupport,
+    TopologyState,
 } from "./topology";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -34,6 +35,8 @@ export interface StandIns {
     syncFirewall(): Promise<void>;
     /** What these stand-ins cannot show. */
     unproven: string[];
+    /** The namespaces (netns mode only). */
+    topology?: TopologyState;
 }
 
 /**
@@ -95,10 +98,22 @@ export async function startStandIns(
     cleanups.push(server.stop);
     writeKubeconfigs(config, `https://${apiAddress}:${config.api.port ?? DEFAULT_API_PORT}`, pki);
     cleanups.push(async () => removeCredentials(config, pki.dir));
+    // Neutron enforces the union of every group on the port (exposure-facts.md): so does the mirror.
+    const groupIds = [
+        ...new Set(
+            (await portsGuardingAddress(session, apiAddress)).flatMap((p) => p.securityGroups),
+        ),
+    ].sort();
+    if (groupIds.length === 0) {
+        throw new Error(
+            `no security group guards the API address ${apiAddress}: nothing to mirror`,
+        );
+    }
     const sync = startFirewallSync({
         namespace: topology.state.api.namespace,
-        groupId: seed.securityGroupId,
-        listRules: () => listRules(session, seed.securityGroupId),
+        groupIds,
+        listRules: async () =>
+            (await Promise.all(groupIds.map((id) => listRules(session, id)))).flat(),
         log,
     });
     cleanups.push(sync.stop);
@@ -117,6 +132,7 @@ export async function startStandIns(
         config,
         syncFirewall: async () => void (await sync.syncNow()),
         unproven: [],
+        topology: state,
     };
 }
 

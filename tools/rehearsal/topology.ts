@@ -14,7 +14,12 @@ const LEFTOVER_NAMESPACE = new RegExp(`^${BASE}-(\\d+)-`);
 const LEFTOVER_LINK = new RegExp(`^${BASE}(\\d+)op$`);
 
 /** 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737) and 2001:db8::/32 (RFC 3849). */
-const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"];
+export const DOCUMENTATION_RANGES = [
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "2001:db8::/32",
+];
 
 export interface Addresses {
     /** The router namespace's address on every link: each stand-in's gateway. */

@@ -8,6 +8,7 @@ import { classifyRules, describePorts, NeutronRule } from "../../components/mode
 import { heading, log } from "./output";
 import { textTable } from "../cli/output";
 import { StandIns } from "./standins";
+import type { ScenarioResult } from "./scenario-run";
 
 export function beforeAfterTable(before: NeutronRule[], after: NeutronRule[]): string {
     const ids = [...new Set([...before, ...after].map((r) => r.id))];
@@ -37,6 +38,19 @@ export interface RehearsalVerdict {
     checks: CheckResult[];
     /** What the stand-ins in use cannot show. */
     unproven: string[];
+    /** With --scenario: its refusal, rule changes, residual exposure and differential probes. */
+    scenario?: ScenarioResult;
+}
+
+/**
+ * Success: tight and verified; with a scenario, the scenario passed and, unless it expects the
+ * refusal, the group also ends tight and verified.
+ */
+export function rehearsalPassed(v: RehearsalVerdict): boolean {
+    if (v.scenario) {
+        return v.scenario.passed && (v.scenario.expectRefusal || (v.tight && v.verified));
+    }
+    return v.tight && v.verified;
 }
 
 export function verdict(

@@ -1,0 +1,100 @@
+import * as assert from "node:assert/strict";
+import {
+    DifferentialResult,
+    disagreements,
+    expectedOutcome,
+    sampleSources,
+} from "../../tools/rehearsal/differential";
+import { parseScenario, scenarioValues, SECOND_GROUP } from "../../tools/rehearsal/scenarios";
+import type { PortExposure } from "../../components/model/exposure";
+
+const exposure = (cidrs: string[]): PortExposure => ({
+    port: 6443,
+    ethertype: "IPv4",
+    parts: cidrs.map((cidr) => ({ cidr, admittedBy: [] })),
+});
+
+describe("rehearsal scenarios", () => {
+    it("judges a probe source inside the computed exposure as connecting, outside as timing out", () => {
+        const set = exposure(["203.0.113.0/28", "198.51.100.77/32"]);
+        assert.equal(expectedOutcome("203.0.113.15", set), "connected");
+        assert.equal(expectedOutcome("203.0.113.16", set), "timeout");
+        assert.equal(expectedOutcome("198.51.100.77", set), "connected");
+        assert.equal(expectedOutcome("198.51.100.78", set), "timeout");
+        assert.equal(expectedOutcome("192.0.2.1", exposure(["0.0.0.0/0"])), "connected");
+        assert.equal(expectedOutcome("192.0.2.1", undefined), "timeout");
+        assert.equal(expectedOutcome("192.0.2.1", exposure(["::/0"])), "timeout");
+    });
+
+    it("samples each part's ends and the addresses just past them, inside and outside", () => {
+        const set = exposure(["10.20.0.0/24", "198.51.100.128/25", "203.0.113.11/32"]);
+        const sources = sampleSources(set, ["203.0.113.11"]);
+        // Just past each end of each part; the part's own ends (a reserved one left out).
+        for (const address of ["198.51.100.127", "198.51.100.128", "198.51.100.255"]) {
+            assert.ok(sources.includes(address), address);
+        }
+        for (const address of ["203.0.113.10", "203.0.113.12"]) {
+            assert.ok(sources.includes(address), address);
+        }
+        assert.ok(!sources.includes("203.0.113.11"), "a stand-in's address is never a source");
+        // The complement's pieces: 192.0.2.0/24 lies wholly outside.
+        for (const address of ["192.0.2.0", "192.0.2.127", "192.0.2.255"]) {
+            assert.ok(sources.includes(address), address);
+        }
+        // Never a real address: 10.20.0.0/24's ends and neighbours are not documentation ones.
+        assert.ok(sources.every((a) => /^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(a)));
+        const expected = sources.map((a) => expectedOutcome(a, set));
+        assert.ok(expected.includes("connected") && expected.includes("timeout"));
+        assert.deepEqual(sources, [...new Set(sources)]);
+    });
+
+    it("samples inside only when the set holds every documentation address, outside when empty", () => {
+        const all = sampleSources(exposure(["0.0.0.0/0"]), []);
+        assert.deepEqual(all.slice(0, 3), ["192.0.2.0", "192.0.2.127", "192.0.2.255"]);
+        assert.ok(all.every((a) => expectedOutcome(a, exposure(["0.0.0.0/0"])) === "connected"));
+        const none = sampleSources(undefined, []);
+        assert.equal(none.length, 9);
+        assert.ok(none.every((a) => expectedOutcome(a, undefined) === "timeout"));
+    });
+
+    it("names each probe that disagrees with the model, and only those", () => {
+        const result: DifferentialResult = {
+            against: "after",
+            port: 6443,
+            samples: [
+                { source: "192.0.2.5", expected: "timeout", outcome: "connected", agrees: false },
+                { source: "192.0.2.6", expected: "timeout", outcome: "timeout", agrees: true },
+                {
+                    source: "198.51.100.200",
+                    expected: "connected",
+                    outcome: "timeout",
+                    agrees: false,
+                },
+            ],
+            inside: 1,
+            outside: 2,
+            agreements: 1,
+            total: 3,
+        };
+        assert.deepEqual(disagreements(result), [
+            "probe from 192.0.2.5 to port 6443: expected timeout, got connected",
+            "probe from 198.51.100.200 to port 6443: expected connected, got timeout",
+        ]);
+    });
+
+    it("refuses an unknown scenario, naming the known ones", () => {
+        assert.equal(parseScenario("protocol-zero"), "protocol-zero");
+        assert.throws(() => parseScenario("open"), /unknown scenario "open".*second-group/);
+    });
+
+    it("accepts the second group with a reason only in the accepted scenario", () => {
+        const raw = { cloud: "rehearsal", verify: { mode: "always", tenant: { pod: "p" } } };
+        assert.equal(scenarioValues(raw, "second-group"), raw);
+        assert.equal(scenarioValues(raw, undefined), raw);
+        const accepted = scenarioValues(raw, "accepted");
+        assert.deepEqual((accepted.acceptedExposure as { group: string }[])[0].group, SECOND_GROUP);
+        // The bastion network leaves the tenant outside: its check still runs.
+        assert.deepEqual(accepted.verify, raw.verify);
+        assert.ok(!("acceptedExposure" in raw));
+    });
+});

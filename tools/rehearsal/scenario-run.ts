@@ -1,0 +1,152 @@
+// One rehearsal scenario, played: the computed exposure before and after, the update (which must
+// refuse before anything is deleted, or, where accepted, run), the rules of every group on the
+// API's port compared before and after, and the differential probes.
+import { StackConfig, DEFAULT_API_PORT } from "../../components/config/schema";
+import { liveReview } from "../../components/discover/rest-lookups";
+import { exposureRows } from "../../components/plan/exposure";
+import { listRules } from "../../components/openstack/networking";
+import { Session } from "../../components/openstack/keystone";
+import { NeutronRule } from "../../components/model/rules";
+import { DifferentialResult, disagreements, runDifferential } from "./differential";
+import { heading, log } from "./output";
+import { ScenarioSeed } from "./scenarios";
+import { StandIns } from "./standins";
+
+/** What `--json` carries for a scenario; `passed` is the scenario's own verdict. */
+export interface ScenarioResult {
+    name: string;
+    expectRefusal: boolean;
+    /** The update's refusal (or failure) message; absent when it ran. */
+    refusal?: string;
+    /** The refusal names the rule the scenario added. */
+    refusalNamesRule: boolean;
+    /** Ingress rules of the port's groups before the update that are gone after it. */
+    deleted: string[];
+    /** Ingress rules there after the update that were not there before. */
+    created: string[];
+    /** After the update: each protected port and family, what it admits beyond the allow-set. */
+    residual: { port: number; ethertype: string; beyondAllowSet: string }[];
+    differential?: DifferentialResult;
+    passed: boolean;
+    /** Why it did not pass. */
+    problems: string[];
+}
+
+export async function playScenario(input: {
+    scenario: ScenarioSeed;
+    config: StackConfig;
+    session: Session;
+    standIns: StandIns;
+    update: () => Promise<void>;
+}): Promise<ScenarioResult> {
+    const { scenario, config, session, standIns } = input;
+    const ingress = async () =>
+        (await Promise.all(scenario.groupIds.map((id) => listRules(session, id))))
+            .flat()
+            .filter((r: NeutronRule) => r.direction === "ingress")
+            .map((r) => r.id);
+    const rulesBefore = await ingress();
+    const computed = (await liveReview(config, session)).plan.exposure;
+
+    let refusal: string | undefined;
+    try {
+        await input.update();
+    } catch (err) {
+        refusal = err instanceof Error ? err.message : String(err);
+        heading(`scenario ${scenario.name}: the update refused`);
+        log(refusal);
+    }
+    const rulesAfter = await ingress();
+    const deleted = rulesBefore.filter((id) => !rulesAfter.includes(id));
+    const created = rulesAfter.filter((id) => !rulesBefore.includes(id));
+    const now = (await liveReview(config, session)).plan.exposure;
+    const residual = exposureRows(now.before, now.beyondBefore).map((row) => ({
+        port: row.port,
+        ethertype: row.ethertype,
+        beyondAllowSet: row.beyondAllowSet,
+    }));
+    heading(`scenario ${scenario.name}: exposure of the API's port now`);
+    for (const row of residual) {
+        log(`${row.port}/tcp ${row.ethertype}: beyond the allow-set: ${row.beyondAllowSet}`);
+    }
+    for (const r of now.beforeResponsible.filter((r) => r.accepted !== undefined)) {
+        log(`accepted: rule ${r.ruleId} in group ${r.groupName}: ${r.admits} (${r.accepted})`);
+    }
+
+    const problems: string[] = [];
+    const refusalNamesRule = refusal?.includes(scenario.ruleId) ?? false;
+    if (scenario.expectRefusal) {
+        if (!refusal?.startsWith("exposure:")) {
+            problems.push(`expected the exposure refusal, got ${refusal ?? "an update that ran"}`);
+        }
+        if (!refusalNamesRule) {
+            problems.push(`the refusal does not name rule ${scenario.ruleId}`);
+        }
+        if (deleted.length > 0 || created.length > 0) {
+            problems.push(
+                `rules changed: deleted [${deleted.join(", ")}], created [${created.join(", ")}]`,
+            );
+        }
+    } else {
+        if (refusal !== undefined) {
+            problems.push(`expected the update to run, got: ${refusal}`);
+        }
+        if (!rulesAfter.includes(scenario.ruleId)) {
+            problems.push(`the accepted rule ${scenario.ruleId} is gone`);
+        }
+        if (
+            !residual.some(
+                (r) =>
+                    r.port === (config.api.port ?? DEFAULT_API_PORT) &&
+                    r.beyondAllowSet !== "nothing",
+            )
+        ) {
+            problems.push("no residual exposure shown for the accepted rule");
+        }
+    }
+
+    let differential: DifferentialResult | undefined;
+    if (standIns.topology) {
+        await standIns.syncFirewall();
+        const port = config.api.port ?? DEFAULT_API_PORT;
+        const against = refusal === undefined ? "after" : "before";
+        const exposure = (against === "after" ? computed.after : computed.before).ports.find(
+            (pe) => pe.port === port && pe.ethertype === "IPv4",
+        );
+        differential = await runDifferential({
+            topology: standIns.topology,
+            address: config.api.address!,
+            port,
+            exposure,
+            against,
+        });
+        heading(`differential: the data plane against the computed "${against}" exposure`);
+        for (const s of differential.samples) {
+            log(
+                `${s.source}: expected ${s.expected}, got ${s.outcome}${s.agrees ? "" : "  DISAGREES"}`,
+            );
+        }
+        log(
+            `agreement ${differential.agreements}/${differential.total} ` +
+                `(${differential.inside} inside, ${differential.outside} outside the computed set)`,
+        );
+        if (differential.outside === 0) {
+            log("no documentation address lies outside the computed set: inside probes only");
+        }
+        problems.push(...disagreements(differential).map((line) => `differential: ${line}`));
+    } else {
+        problems.push("differential: no network namespaces here, nothing probed");
+    }
+    return {
+        name: scenario.name,
+        expectRefusal: scenario.expectRefusal,
+        ...(refusal !== undefined ? { refusal } : {}),
+        refusalNamesRule,
+        deleted,
+        created,
+        residual,
+        ...(differential ? { differential } : {}),
+        passed: problems.length === 0,
+        problems,
+    };
+}
