@@ -9,7 +9,7 @@ import {
     findSecurityGroups,
     findSubnets,
     portsGuardingAddress,
-} from "../openstack/networking";
+} from "../openstack/resources";
 import {
     addressGroupAddresses,
     groupNames,

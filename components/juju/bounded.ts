@@ -1,36 +1,33 @@
 // Bounded concurrency for juju calls: how many juju processes run at once.
 
-/** Runs at most `limit` of the functions given to it at once, in the order given. */
-export function bounded(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
-    let running = 0;
+/**
+ * At most `limit` holders at once, served in the order they asked. `acquire` resolves to a
+ * release function; releasing twice releases once.
+ */
+export function slots(limit: number): { acquire(): Promise<() => void> } {
+    let held = 0;
     const waiting: (() => void)[] = [];
-    return async (fn) => {
-        while (running >= Math.max(1, limit)) {
-            await new Promise<void>((resolve) => waiting.push(resolve));
-        }
-        running++;
-        try {
-            return await fn();
-        } finally {
-            running--;
-            waiting.shift()?.();
-        }
+    return {
+        async acquire() {
+            if (held < Math.max(1, limit)) {
+                held++;
+            } else {
+                // A releasing holder hands its slot straight to the first waiter.
+                await new Promise<void>((resolve) => waiting.push(resolve));
+            }
+            let released = false;
+            return () => {
+                if (released) {
+                    return;
+                }
+                released = true;
+                const next = waiting.shift();
+                if (next) {
+                    next();
+                } else {
+                    held--;
+                }
+            };
+        },
     };
-}
-
-export async function mapBounded<T, R>(
-    items: readonly T[],
-    limit: number,
-    fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-    const results = new Array<R>(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-    return results;
 }

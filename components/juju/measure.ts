@@ -8,12 +8,12 @@ import {
     JujuError,
     JujuFailure,
     JujuTarget,
-    listUnits,
     message,
     quote,
     runOnUnits,
     shellQuote,
     unhealthy,
+    unitsAndFlavor,
     UnitRun,
     UnitStatus,
 } from "./units";
@@ -67,11 +67,12 @@ export async function measureConductorSources(
     }
     // The canonical address: a mapped ::ffff:a.b.c.d would send `ip` to the IPv6 table.
     const command = `ip -j route get ${api}`;
-    const units = await listUnits(t);
+    const { units, flavor } = await unitsAndFlavor(t);
     const runs = await runOnUnits(
         t,
         units.map((u) => u.unit),
         command,
+        flavor,
     );
     const expected = `exit 0 and one route to ${api} with a prefsrc host address`;
     const failures: JujuFailure[] = [];
@@ -124,11 +125,12 @@ export async function readApiEndpointFromUnits(
         throw new Error(`the kubeconfig path "${kubeconfigPath}" is not an absolute path`);
     }
     const command = `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' ${shellQuote(kubeconfigPath)}`;
-    const units = await listUnits(t);
+    const { units, flavor } = await unitsAndFlavor(t);
     const runs = await runOnUnits(
         t,
         units.map((u) => u.unit),
         command,
+        flavor,
     );
     const expected = `exit 0 and one https server URL with an IP address in ${kubeconfigPath}`;
     const failures: JujuFailure[] = [];

@@ -2,7 +2,7 @@
 // `juju run` on 2.9): the flavor, the units, and one outcome per unit, whatever Juju printed.
 // What is measured with it is in measure.ts.
 import { ProcessRun, runProcess } from "../process/run";
-import { bounded, mapBounded } from "./bounded";
+import { slots } from "./bounded";
 import {
     JujuCommandResult,
     JujuUnitStatus,
@@ -51,8 +51,14 @@ export interface UnitRun {
     problem?: string;
 }
 
-/** Units a juju call names at least (when there are that many): fewer processes, same latency. */
-const MIN_UNITS_PER_CALL = 8;
+/**
+ * The most units one juju call names. Juju runs a call's tasks in parallel, but Juju 3's CLI then
+ * fetches each task's result with an API request of its own, one after the other
+ * (`GetActionResult` in cmd/juju/action/common.go): a call's tail grows with its units, while
+ * each call costs a process start and a login on this host. A hundred keeps that tail to about a
+ * tenth of a round trip and 300 units to three processes.
+ */
+const MAX_UNITS_PER_CALL = 100;
 
 interface Session {
     flavor?: Promise<Flavor>;
@@ -139,20 +145,39 @@ export function listUnits(t: JujuTarget): Promise<UnitStatus[]> {
 }
 
 /**
+ * The application's units and the flavor, asked side by side: two juju processes at once, not
+ * one after the other. A failed listing is reported before a failed detection.
+ */
+export async function unitsAndFlavor(
+    t: JujuTarget,
+): Promise<{ units: UnitStatus[]; flavor: Flavor }> {
+    const [units, flavor] = await Promise.allSettled([listUnits(t), detectFlavor(t)]);
+    if (units.status === "rejected") {
+        throw units.reason;
+    }
+    if (flavor.status === "rejected") {
+        throw flavor.reason;
+    }
+    return { units: units.value, flavor: flavor.value };
+}
+
+/**
  * Runs a read-only shell command on each unit; one outcome per unit, in the order given. Every
  * unit has `timeoutSeconds` from the start to answer, once: a unit that hangs costs one timeout.
  *
- * Units are spread over at most `concurrency` juju calls, several units to a call: Juju runs
- * a call's tasks on all its units in parallel and returns every result, so a call costs one
- * controller round trip however many units it names, where one process per unit would cost
- * one login each and queue behind the bound. A call can only fail as a whole, though (a hung
- * unit keeps Juju 3 from printing any result, a timeout kills them all). So a call still
- * running at half the timeout is hedged: each of its units is also asked in a call of its own
- * with the other half, which yields its own outcome, timeout or error; the first answer per
- * unit wins and the other call is killed. A unit that shares a call with a hung one thus has
- * half the timeout on its own. Units a finished call gave no result for (not scheduled) are
- * asked alone too, within what is left of the timeout. Those second tries are why the command
- * must be read-only.
+ * Units share as few juju calls as MAX_UNITS_PER_CALL and `concurrency` allow: Juju runs a
+ * call's tasks on all its units in parallel, so a call costs one controller round trip however
+ * many units it names, where one process per unit would cost a start and a login each. A call
+ * can only fail as a whole, though: one hung unit keeps Juju 3 from printing any result
+ * (`waitForTasks` returns its timeout error before writing them), and a timeout kills them all.
+ * So a call still running halfway to the deadline is hedged: its units are asked again, split
+ * over up to `concurrency` calls of their own with what is left, which are hedged the same way.
+ * Within a few halvings the hung unit is alone in its call, and every other unit has its own
+ * answer. The first answer per unit wins and calls whose units all answered are killed; a unit
+ * that never answers gets the outcome of the smallest call that named it. Units a finished call
+ * gave no result for (not scheduled) are asked again the same way at once. Those second tries
+ * are why the command must be read-only. At most `concurrency` calls run that are not hedged:
+ * a hedged call hands its slot to its hedges, so they never wait behind it.
  */
 export async function runOnUnits(
     t: JujuTarget,
@@ -164,67 +189,77 @@ export async function runOnUnits(
         return [];
     }
     const how = flavor ?? (await detectFlavor(t));
-    const budgetMs = t.timeoutSeconds * 1000;
-    const deadline = Date.now() + budgetMs;
-    // Each juju process costs a login and a start on this host: a few units to a call at least.
-    const perCall = Math.max(
-        MIN_UNITS_PER_CALL,
-        Math.ceil(units.length / Math.max(1, t.concurrency)),
-    );
-    const calls: string[][] = [];
-    for (let i = 0; i < units.length; i += perCall) {
-        calls.push(units.slice(i, i + perCall));
-    }
-    const runs = new Map<string, UnitRun>();
-    // Calls of one unit have their own bound: they must not wait behind the calls they hedge.
-    // Each has its own timer from when it starts, so one queued behind a hung unit's call is
-    // not charged for that wait.
-    const alone = bounded(t.concurrency);
-    const askAlone = async (unit: string, timeoutMs: number, signal?: AbortSignal) => {
-        const result = await alone(() =>
-            signal?.aborted
-                ? Promise.resolve(undefined)
-                : runCall(t, how, [unit], command, timeoutMs, signal),
-        );
-        return result?.runs[0];
-    };
-    await mapBounded(calls, t.concurrency, async (call) => {
-        if (call.length === 1) {
-            (await runCall(t, how, call, command, budgetMs)).runs.forEach((r) =>
-                runs.set(r.unit, r),
-            );
+    const deadline = Date.now() + t.timeoutSeconds * 1000;
+    const answers = new Map<string, UnitRun>();
+    // Outcomes without an answer, kept from the call that named the fewest units.
+    const fallbacks = new Map<string, { run: UnitRun; size: number }>();
+    const running = new Set<{ units: string[]; abort: AbortController }>();
+    const pool = slots(t.concurrency);
+    const unanswered = (group: string[]) => group.filter((unit) => !answers.has(unit));
+
+    const ask = async (group: string[]): Promise<void> => {
+        const release = await pool.acquire();
+        const left = deadline - Date.now();
+        if (left <= 0 || unanswered(group).length === 0) {
+            release();
             return;
         }
-        const abort = new AbortController();
-        let hedges: Promise<(UnitRun | undefined)[]> | undefined;
-        const timer = setTimeout(() => {
-            hedges = Promise.all(call.map((unit) => askAlone(unit, budgetMs / 2, abort.signal)));
-        }, budgetMs / 2);
-        const result = await runCall(t, how, call, command, budgetMs);
+        const call = { units: group, abort: new AbortController() };
+        let hedged: Promise<unknown> | undefined;
+        // A hedged call gives its slot to its hedges: they never wait behind it.
+        const hedge = () => {
+            release();
+            return (hedged ??= Promise.all(
+                split(unanswered(group), Math.max(2, t.concurrency)).map(ask),
+            ));
+        };
+        const timer = group.length > 1 ? setTimeout(hedge, left / 2) : undefined;
+        running.add(call);
+        const result = await runCall(t, how, group, command, left, call.abort.signal);
+        running.delete(call);
         clearTimeout(timer);
-        result.runs.forEach((r) => runs.set(r.unit, r));
-        if (hedges === undefined) {
-            const left = Math.max(0, deadline - Date.now());
-            for (const run of await Promise.all(
-                result.unattributed.map((u) => askAlone(u, left)),
-            )) {
-                runs.set(run!.unit, run!);
-            }
-            return;
-        }
-        if (result.unattributed.length === 0) {
-            abort.abort();
-        }
-        for (const run of await hedges) {
-            if (run !== undefined && !runs.has(run.unit)) {
-                runs.set(run.unit, run);
+        release();
+        for (const { unit, run, answered } of result) {
+            if (answered) {
+                if (!answers.has(unit)) {
+                    answers.set(unit, run);
+                }
+            } else if ((fallbacks.get(unit)?.size ?? Infinity) > group.length) {
+                fallbacks.set(unit, { run, size: group.length });
             }
         }
-    });
-    return units.map((unit) => runs.get(unit) as UnitRun);
+        // Calls still running for units that all have an answer now are killed.
+        for (const other of running) {
+            if (unanswered(other.units).length === 0) {
+                other.abort.abort();
+            }
+        }
+        if (group.length > 1 && unanswered(group).length > 0) {
+            await hedge();
+        } else if (hedged !== undefined) {
+            await hedged;
+        }
+    };
+
+    const perCall = Math.max(MAX_UNITS_PER_CALL, Math.ceil(units.length / t.concurrency));
+    await Promise.all(split(units, Math.ceil(units.length / perCall)).map(ask));
+    return units.map((unit) => answers.get(unit) ?? fallbacks.get(unit)!.run);
 }
 
-/** One juju call over some units; units it gave no result for come back as unattributed. */
+/** `items` in at most `parts` groups of near-equal size, in order. */
+function split<T>(items: T[], parts: number): T[][] {
+    const size = Math.ceil(items.length / Math.max(1, parts));
+    const groups: T[][] = [];
+    for (let i = 0; i < items.length; i += size) {
+        groups.push(items.slice(i, i + size));
+    }
+    return groups;
+}
+
+/**
+ * One juju call over some units: an outcome for each, answered when Juju gave a result for the
+ * unit, unanswered (timed out, killed, no result, unreadable output) otherwise.
+ */
 async function runCall(
     t: JujuTarget,
     flavor: Flavor,
@@ -232,7 +267,7 @@ async function runCall(
     command: string,
     timeoutMs: number,
     signal?: AbortSignal,
-): Promise<{ runs: UnitRun[]; unattributed: string[] }> {
+): Promise<{ unit: string; run: UnitRun; answered: boolean }[]> {
     const args =
         flavor === "exec"
             ? ["exec", "-m", t.model, "--unit", units.join(","), "--format=json", "--", command]
@@ -250,20 +285,13 @@ async function runCall(
         }
     }
     const byUnit = new Map(results.map((r) => [r.unit, r]));
-    const runs: UnitRun[] = [];
-    const unattributed: string[] = [];
-    for (const unit of units) {
+    return units.map((unit) => {
         const result = byUnit.get(unit);
-        if (result) {
-            // Juju's own error text names task ids, not units: it only helps a one-unit call.
-            runs.push(fromResult(result, line, outcome, units.length === 1));
-        } else if (units.length > 1) {
-            unattributed.push(unit);
-        } else {
-            runs.push(withoutResult(unit, line, outcome, parseProblem));
-        }
-    }
-    return { runs, unattributed };
+        return result
+            ? // Juju's own error text names task ids, not units: it only helps a one-unit call.
+              { unit, run: fromResult(result, line, outcome, units.length === 1), answered: true }
+            : { unit, run: withoutResult(unit, line, outcome, parseProblem), answered: false };
+    });
 }
 
 function fromResult(

@@ -14,14 +14,16 @@ import { networkRequest, openSession, Session } from "../../components/openstack
 import {
     createRule,
     deleteRule,
+    getRule,
+    listRules,
+    RuleCreate,
+} from "../../components/openstack/networking";
+import {
     findRouters,
     findSecurityGroups,
     findSubnets,
-    getRule,
-    listRules,
     portsGuardingAddress,
-    RuleCreate,
-} from "../../components/openstack/networking";
+} from "../../components/openstack/resources";
 import {
     cloudOrSkip,
     killNetworking,

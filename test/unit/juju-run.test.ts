@@ -3,8 +3,20 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { readApiEndpointFromUnits } from "../../components/juju/measure";
-import { runOnUnits } from "../../components/juju/units";
-import { API, scratchDir, target, calls, writeUnit, alive } from "../support/fake-juju";
+import { slots } from "../../components/juju/bounded";
+import { runOnUnits, unitsAndFlavor } from "../../components/juju/units";
+import {
+    API,
+    BIN,
+    scratchDir,
+    target,
+    calls,
+    writeUnit,
+    alive,
+    jujuError,
+} from "../support/fake-juju";
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `magnum/${i}`);
 
 describe("juju: runOnUnits", () => {
     it("puts several units in one call, a few at least whatever the bound", async () => {
@@ -55,6 +67,66 @@ describe("juju: runOnUnits", () => {
         }
     });
 
+    it("names a hundred units to a call at most: 300 units take three juju processes", async () => {
+        const t = target("juju3-lxd", { env: { FAKE_JUJU_SCENARIO: "", FAKE_JUJU_UNITS: "300" } });
+        const runs = await runOnUnits(t, names(300), `ip -j route get ${API}`, "exec");
+        assert.deepStrictEqual(
+            runs.filter((r) => r.ok).map((r) => r.unit),
+            names(300),
+        );
+        const execs = calls(t).filter((c) => c.startsWith("exec"));
+        assert.deepStrictEqual(
+            execs.map((c) => c.split(" ")[4].split(",").length),
+            [100, 100, 100],
+        );
+    });
+
+    it("isolates one hung unit among forty within one timeout, every other unit answered", async () => {
+        const t = target("juju3-lxd", {
+            concurrency: 4,
+            timeoutSeconds: 2,
+            edit: (dir) => {
+                for (const unit of names(40)) {
+                    writeUnit(
+                        dir,
+                        unit,
+                        "ip.stdout",
+                        fs.readFileSync(`${dir}/units/magnum-0/ip.stdout`, "utf8"),
+                    );
+                }
+                writeUnit(dir, "magnum/23", "hang", "");
+            },
+        });
+        const started = Date.now();
+        const runs = await runOnUnits(t, names(40), `ip -j route get ${API}`, "exec");
+        const ms = Date.now() - started;
+        assert.deepStrictEqual(
+            runs.filter((r) => !r.ok).map((r) => [r.unit, r.timedOut]),
+            [["magnum/23", true]],
+        );
+        assert.match(runs[23].commandLine, /--unit magnum\/23 /);
+        assert.ok(ms < 2 * 1000 * 1.4, `one hung unit took ${ms} ms against a 2 s timeout`);
+        const hung = calls(t).filter((c) => c.startsWith("hang "));
+        assert.ok(hung.length >= 2, "the hung unit was asked in its first call and alone");
+        for (const line of hung) {
+            assert.strictEqual(alive(Number(line.split(" ")[1])), false);
+        }
+    });
+
+    it("reports a failed listing before a failed version check", async () => {
+        const t = target("juju3-lxd", {
+            bin: "/bin/false",
+        });
+        const err = await jujuError(unitsAndFlavor(t));
+        assert.match(err.message, /^cannot list the units of magnum/);
+        const ok = target("juju3-lxd", { bin: BIN });
+        const both = await unitsAndFlavor(ok);
+        assert.deepStrictEqual(
+            [both.flavor, both.units.map((u) => u.unit)],
+            ["exec", ["magnum/0", "magnum/1", "magnum/2"]],
+        );
+    });
+
     it("returns nothing for no units", async () => {
         const t = target("juju3-lxd");
         assert.deepStrictEqual(await runOnUnits(t, [], "true"), []);
@@ -91,5 +163,26 @@ describe("juju: runOnUnits", () => {
             `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' '${kubeconfig}'`,
         );
         assert.strictEqual(runs[0].stdout, "https://10.12.7.222:6443\n");
+    });
+});
+
+describe("juju: slots", () => {
+    it("holds at most the limit, hands a released slot to the first waiter, releases once", async () => {
+        const pool = slots(2);
+        const order: string[] = [];
+        const a = await pool.acquire();
+        const b = await pool.acquire();
+        const c = pool.acquire().then((release) => (order.push("c"), release));
+        const d = pool.acquire().then((release) => (order.push("d"), release));
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(order, []);
+        a();
+        a();
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(order, ["c"]);
+        b();
+        (await c)();
+        (await d)();
+        assert.deepStrictEqual(order, ["c", "d"]);
     });
 });

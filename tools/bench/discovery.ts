@@ -1,7 +1,7 @@
 // Preview-time derivation (measure every conductor unit, then derive the allow-set) against the
-// fake juju with a fixed latency per juju call, at 3, 30 and 300 units. Compares the calls
-// runOnUnits makes (units spread over at most `concurrency` calls) with one call per unit under
-// the same bound.
+// fake juju with a fixed latency per juju call, at 3, 30 and 300 units (target: at most 1.5 times
+// that latency at 300). Compares the calls runOnUnits makes (up to a hundred units to a call)
+// with one call per unit under the same bound.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -54,7 +54,7 @@ export async function run(): Promise<object> {
                 },
             });
         }
-        const at30 = sizes.find((s) => s.units === 30)?.ratioToLatency ?? Infinity;
+        const at300 = sizes.find((s) => s.units === 300)?.ratioToLatency ?? Infinity;
         // Warm-up: the first evaluation also loads the SDK and serializes the providers.
         await evaluateProgram(3);
         const evaluation = [];
@@ -68,9 +68,10 @@ export async function run(): Promise<object> {
             note:
                 "wallMs and cpuMs are medians of the repeats; cpuMs counts this process and the " +
                 "juju processes it waited for; a juju call's latency does not depend on how many " +
-                "units it names (Juju runs them in parallel), juju status and version answer at once",
+                "units it names (Juju runs them in parallel), juju status and version answer at " +
+                "once and run side by side",
             sizes,
-            target: { ratioAt30Units: at30, limit: 1.5, met: at30 <= 1.5 },
+            target: { ratioAt300Units: at300, limit: 1.5, met: at300 <= 1.5 },
             programEvaluation: {
                 note:
                     "the whole program (example stack, checks included) under Pulumi's mock " +

@@ -3,7 +3,8 @@
 // tasks in parallel, so a call lasts one unit's latency). Reports the wall time against one
 // probe's time (target: at most 1.5 at 300 units), what an all-timeout round costs against the
 // probe's timeout (target: once, not once per unit), and what one hung unit costs against the
-// juju timeout (target: once; its call is hedged unit by unit at half the timeout).
+// juju timeout (target: once; its call is hedged at half the time left, split until the hung
+// unit is alone).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -116,7 +117,7 @@ export async function run(): Promise<object> {
             30,
             timeoutMs,
         );
-        // One unit never answers: its call is hedged unit by unit; it ends at the juju timeout.
+        // One unit never answers: its call is hedged until it is alone; it ends at the juju timeout.
         const hung = await measure(
             scenario(root, 30, (i) => (i === 7 ? "hang" : "connected")),
             30,

@@ -2,7 +2,7 @@
 // deleting groups, setting quotas); the program itself never makes them.
 import { isOpenStackError } from "../../components/openstack/http";
 import { networkRequest, type Session } from "../../components/openstack/keystone";
-import type { SecurityGroup } from "../../components/openstack/networking";
+import type { SecurityGroup } from "../../components/openstack/resources";
 
 export async function createSecurityGroup(
     s: Session,
