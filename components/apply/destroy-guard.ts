@@ -35,16 +35,20 @@ export function admits(rule: NeutronRule, entry: AllowEntry): boolean {
 /**
  * The `sources` that no rule of the group admits once the rules keyed like a `removed` entry (the
  * stack's own rules for them, created or adopted: Neutron's duplicate key allows one per entry)
- * are deleted. Pure; `rules` is GET /v2.0/security-group-rules for `groupId`.
+ * and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
+ * GET /v2.0/security-group-rules for `groupId`.
  */
 export function unadmittedOnceRemoved(
     rules: NeutronRule[],
     groupId: string,
     removed: AllowEntry[],
     sources: AllowEntry[],
+    alsoGone: string[] = [],
 ): AllowEntry[] {
     const gone = new Set(removed.map((e) => entryKey(e, groupId)));
-    const surviving = rules.filter((r) => r.security_group_id === groupId && !gone.has(ruleKey(r)));
+    const surviving = rules.filter(
+        (r) => r.security_group_id === groupId && !gone.has(ruleKey(r)) && !alsoGone.includes(r.id),
+    );
     return sources.filter((entry) => !surviving.some((r) => admits(r, entry)));
 }
 

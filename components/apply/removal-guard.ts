@@ -12,7 +12,8 @@
 //   of the failed step's old and new states (performPostSteps' erroredDeps), and the gate's old
 //   state depends on every rule it read back, the dropped ones included.
 // So a refusal here leaves every dropped rule in place, and the retirement (which depends on the
-// gate) does not run either.
+// gate) does not run either. The retirement runs the check again in its update, with the wide
+// rules it is about to retire counted as gone: one of them may be what still admits a source.
 import { AllowEntry } from "../model/allowset";
 import { entryKey, NeutronRule } from "../model/rules";
 import { Lister, listLive, unadmittedOnceRemoved } from "./destroy-guard";
@@ -36,16 +37,18 @@ export function droppedEntries(olds: RemovalSide, news: RemovalSide): AllowEntry
 
 /**
  * The dropped entries whose source no rule of the old group admits on the entry's port once the
- * stack's own rules for the dropped entries are deleted. `rules` is the old group listed after
- * this update's rules were created, so a replacement (a wider operator prefix) counts. Pure.
+ * stack's own rules for the dropped entries, and the rules with an id in `retiring`, are deleted.
+ * `rules` is the old group listed after this update's rules were created, so a replacement (a
+ * wider operator prefix) counts. Pure.
  */
 export function strandedByUpdate(
     rules: NeutronRule[],
     olds: RemovalSide,
     news: RemovalSide,
+    retiring: string[] = [],
 ): AllowEntry[] {
     const dropped = droppedEntries(olds, news);
-    return unadmittedOnceRemoved(rules, olds.groupId, dropped, dropped);
+    return unadmittedOnceRemoved(rules, olds.groupId, dropped, dropped, retiring);
 }
 
 /** The refusal for an update that would strand a dropped entry's source, or undefined. Pure. */
@@ -53,8 +56,9 @@ export function removalRefusal(
     rules: NeutronRule[],
     olds: RemovalSide,
     news: RemovalSide,
+    retiring: string[] = [],
 ): string | undefined {
-    const stranded = strandedByUpdate(rules, olds, news);
+    const stranded = strandedByUpdate(rules, olds, news, retiring);
     if (stranded.length === 0) {
         return undefined;
     }
@@ -64,10 +68,12 @@ export function removalRefusal(
     );
     const moved =
         olds.groupId === news.groupId ? "" : ` (the update moves to group ${news.groupId})`;
+    const retired =
+        retiring.length === 0 ? "" : ` and the wide rules it retires (${retiring.join(", ")})`;
     return (
         `Refusing to remove the rules of ${stranded.length} allow-set entr` +
         `${stranded.length === 1 ? "y" : "ies"} this update no longer declares${moved}: once this ` +
-        `stack's rules for them are deleted, no rule of security group ${olds.groupId} ` +
+        `stack's rules for them${retired} are deleted, no rule of security group ${olds.groupId} ` +
         `(GET /v2.0/security-group-rules, ${rules.length} rules listed) admits their sources on ` +
         `their ports:\n${rows.join("\n")}\n` +
         `Expected another rule of the group (a wider prefix, a rule added by hand) to admit each ` +
@@ -81,7 +87,8 @@ export function removalRefusal(
 
 /**
  * Throws the refusal for an update from `olds` (the gate's recorded state) to `news` (its checked
- * inputs), unless `news.allowDestroy` is true (the approval of the current configuration). Lists
+ * inputs), unless `news.allowDestroy` is true (the approval of the current configuration);
+ * `retiring` are the ids of wide rules the same update deletes. Lists
  * the old group only when an entry was dropped; a listing that fails refuses (fail closed), and so
  * does a recorded state without a group id and allow-set.
  */
@@ -89,6 +96,7 @@ export async function guardRemoval(
     olds: Partial<RemovalSide>,
     news: RemovalSide & { allowDestroy?: boolean },
     list?: Lister,
+    retiring: string[] = [],
 ): Promise<void> {
     if (news.allowDestroy === true) {
         return;
@@ -106,7 +114,7 @@ export async function guardRemoval(
         return;
     }
     const rules = await listLive(recorded, list, "Refusing to remove dropped allow-set entries");
-    const refusal = removalRefusal(rules, recorded, news);
+    const refusal = removalRefusal(rules, recorded, news, retiring);
     if (refusal) {
         throw new Error(refusal);
     }

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
 import { guardDestroy } from "./destroy-guard";
+import { guardRemoval } from "./removal-guard";
 import { findMissing, formatMissing } from "./gate";
 import { openSession, Session } from "../openstack/keystone";
 import { deleteRule, getRule, listRules } from "../openstack/networking";
@@ -233,7 +234,11 @@ export const wideRuleRetirementProvider: pulumi.dynamic.ResourceProvider = {
         return { changes };
     },
 
+    // A wide rule retired here may be what let the gate pass an entry this update drops.
     async update(id: string, olds: RetirementOutputs, news: Record<string, unknown>) {
+        const inputs = retirementInputs(news);
+        const retiring = inputs.targets.map((t) => t.id);
+        await guardRemoval(olds, inputs, undefined, retiring);
         return { outs: await retireAndRecord(id, news, olds.retired ?? []) };
     },
 

@@ -15,7 +15,8 @@ import {
 } from "../../components/openstack/networking";
 import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
 import { openSession, Session } from "../../components/openstack/keystone";
-import { entryKey, ruleKey } from "../../components/model/rules";
+import { entryKey, ruleKey, ruleShape } from "../../components/model/rules";
+import { RetirementOutputs, wideRuleRetirementProvider } from "../../components/apply/retirement";
 import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
 import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
@@ -44,6 +45,7 @@ describe("removal guard against the local cloud", function () {
     let cloud: LocalCloud;
     let s: Session;
     let gateFile: string;
+    let retirementFile: string;
     const processes: ProviderProcess[] = [];
     const groups: string[] = [];
 
@@ -51,6 +53,7 @@ describe("removal guard against the local cloud", function () {
         cloud = await cloudOrSkip(this);
         s = await openSession({ env: cloud.env });
         gateFile = await serializeProvider("gate-removal", readbackGateProvider);
+        retirementFile = await serializeProvider("retirement-removal", wideRuleRetirementProvider);
     });
 
     afterEach(async () => {
@@ -62,8 +65,8 @@ describe("removal guard against the local cloud", function () {
         }
     });
 
-    async function gate(): Promise<ProviderProcess> {
-        const p = await ProviderProcess.start(gateFile, { PATH: process.env.PATH, ...cloud.env });
+    async function gate(file = gateFile): Promise<ProviderProcess> {
+        const p = await ProviderProcess.start(file, { PATH: process.env.PATH, ...cloud.env });
         processes.push(p);
         return p;
     }
@@ -100,10 +103,15 @@ describe("removal guard against the local cloud", function () {
 
     /**
      * The update to `entries` in the engine's order: create the new rules, diff and update the
-     * gate, and only when that passed delete the dropped entries' rules. Returns the gate's result
+     * gate, and only when that passed (and `thenDelete`) delete the dropped entries' rules. Returns the gate's result
      * and the group's rule ids before the deletes.
      */
-    async function update(state: GateOutputs, entries: AllowEntry[], allowDestroy = false) {
+    async function update(
+        state: GateOutputs,
+        entries: AllowEntry[],
+        allowDestroy = false,
+        thenDelete = true,
+    ) {
         const news = {
             cloud: state.cloud,
             groupId: state.groupId,
@@ -118,7 +126,7 @@ describe("removal guard against the local cloud", function () {
         const result = await provider.call("update", "id", state, news);
         const afterGate = (await listRules(s, state.groupId)).map((r) => r.id).sort();
         assert.deepEqual(afterGate, before, "the gate's update deletes nothing itself");
-        if (result.ok) {
+        if (result.ok && thenDelete) {
             const dropped = new Set(
                 droppedEntries(state, news).map((e) => entryKey(e, state.groupId)),
             );
@@ -196,5 +204,42 @@ describe("removal guard against the local cloud", function () {
         assert.match(refused.result.error.message, /2 allow-set entries/);
         assert.match(refused.result.error.message, /operator {2}22\/tcp {2}198\.51\.100\.7\/32/);
         assert.match(refused.result.error.message, /operator {2}6443\/tcp {2}198\.51\.100\.7\/32/);
+    });
+
+    it("a dropped unit admitted only by a wide rule the same update retires: the retirement refuses", async () => {
+        const { groupId, state } = await deployed("retiring");
+        const wide = await createRule(s, {
+            ...entryRuleBody(gone, groupId),
+            remote_ip_prefix: "0.0.0.0/0",
+            description: "opened during an incident",
+        });
+        // The gate counts the wide rule, still there; the retirement's update comes next.
+        const { result, before } = await update(state, WITHOUT_UNIT, false, false);
+        assert.ok(result.ok, JSON.stringify(result));
+        const olds: RetirementOutputs = {
+            cloud: state.cloud,
+            groupId,
+            entries: OLD,
+            targets: [],
+            allowDestroy: false,
+            readbackRuleCount: state.rules.length,
+            retired: [],
+        };
+        const news = {
+            ...olds,
+            entries: WITHOUT_UNIT,
+            targets: [{ id: wide.id, shape: ruleShape(wide) }],
+            readbackRuleCount: before.length,
+        };
+        const retirement = await (await gate(retirementFile)).call("update", "id", olds, news);
+        assert.ok(!retirement.ok, "the retirement must refuse");
+        assert.match(
+            retirement.error.message,
+            new RegExp(`wide rules it retires \\(${wide.id}\\)`),
+        );
+        assert.match(retirement.error.message, /conductor {2}6443\/tcp {2}10\.30\.0\.13\/32/);
+        const ids = (await listRules(s, groupId)).map((r) => r.id);
+        assert.ok(ids.includes(wide.id), "the wide rule was not retired");
+        assert.ok(await admitted(groupId, gone));
     });
 });

@@ -149,6 +149,21 @@ describe("removal guard: which dropped sources an update would strand", () => {
         ]);
     });
 
+    it("a wide rule the same update retires admits nothing", () => {
+        const wide = rule({});
+        const rules = [...TIGHT, wide];
+        assert.deepEqual(strandedByUpdate(rules, side(OLD), without(C12)), []);
+        assert.deepEqual(prefixes(strandedByUpdate(rules, side(OLD), without(C12), [wide.id])), [
+            "10.30.0.12/32",
+        ]);
+        assert.deepEqual(strandedByUpdate(rules, side(OLD), without(C12), ["other"]), []);
+        const message = removalRefusal(rules, side(OLD), without(C12), [wide.id])!;
+        assert.match(
+            message,
+            new RegExp(`rules for them and the wide rules it retires \\(${wide.id}\\) are deleted`),
+        );
+    });
+
     it("a changed group checks the old group, where the stack's rules are deleted", () => {
         assert.deepEqual(stranded(side(OLD, "group-2")), prefixes(OLD));
         const anywhere = { port_range_min: null, port_range_max: null };
@@ -204,6 +219,14 @@ describe("removal guard: the refusal and the live decision", () => {
         await guardRemoval(side(OLD), { ...without(C12), allowDestroy: true }, listing(TIGHT));
         await guardRemoval(side(OLD), { ...side([]), allowDestroy: true }, listing(TIGHT));
         assert.deepEqual(asked, [G, G, G], "allowDestroy lists nothing");
+        await guardRemoval(side(OLD), { ...side([]), allowDestroy: true }, listing(TIGHT), ["x"]);
+        assert.deepEqual(asked, [G, G, G]);
+        const wide = rule({});
+        await guardRemoval(side(OLD), without(C12), listing([...TIGHT, wide]), ["other"]);
+        await assert.rejects(
+            guardRemoval(side(OLD), without(C12), listing([...TIGHT, wide]), [wide.id]),
+            /wide rules it retires/,
+        );
         await assert.rejects(
             guardRemoval(side(OLD), { ...without(C12), allowDestroy: false }, listing(TIGHT)),
             /Refusing to remove/,
