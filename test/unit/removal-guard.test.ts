@@ -9,6 +9,7 @@ import {
     strandedByUpdate,
 } from "../../components/apply/removal-guard";
 import { readbackGateProvider } from "../../components/apply/gate";
+import { wideRuleRetirementProvider } from "../../components/apply/retirement";
 
 const G = "group-1";
 
@@ -277,5 +278,32 @@ describe("read-back gate: the diff runs the update that guards a removal", () =>
             changes: true,
         });
         assert.deepEqual(await diff({ allowDestroy: true }), { changes: true });
+    });
+});
+
+describe("retirement: the diff re-runs the removal guard while an entry is being dropped", () => {
+    const state = {
+        ...side(OLD),
+        targets: [],
+        allowDestroy: false,
+        readbackRuleCount: 5,
+        retired: [],
+    };
+    const diff = (news: object) =>
+        wideRuleRetirementProvider.diff!("id", state, { ...state, ...news });
+
+    it("reports a change when an entry is dropped, even with no target", async () => {
+        assert.deepEqual(await diff({}), { changes: false });
+        assert.deepEqual(await diff({ entries: [...OLD].reverse() }), { changes: false });
+        assert.deepEqual(
+            await diff({ entries: [...OLD, entry("conductor", 6443, "10.30.0.14/32")] }),
+            {
+                changes: false,
+            },
+        );
+        assert.deepEqual(await diff({ entries: without(C12).entries }), { changes: true });
+        assert.deepEqual(await diff({ entries: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }), {
+            changes: true,
+        });
     });
 });
