@@ -1,7 +1,10 @@
 // The destroy guard: removing the tight rules is decided from the live group, never from what this
-// stack recorded. The retirement and the read-back gate both run it in their delete, and the
-// engine deletes them before the rules they depend on, so the check runs while every tight rule
-// still exists and a refusal stops the destroy before any rule is deleted.
+// stack recorded. Two removals are guarded:
+// - a destroy: the retirement and the read-back gate run `guardDestroy` in their delete, and the
+//   engine deletes them before the rules they depend on, so the check runs while every tight rule
+//   still exists and a refusal stops the destroy before any rule is deleted;
+// - an update that drops allow-set entries: the gate's update runs `guardRemoval`
+//   (removal-guard.ts) before the engine deletes the dropped entries' rules.
 import { AllowEntry } from "../model/allowset";
 import { parsePrefix, prefixContains } from "../model/cidr";
 import { coversPort, entryKey, NeutronRule, remotePrefix, ruleKey } from "../model/rules";
@@ -30,10 +33,28 @@ export function admits(rule: NeutronRule, entry: AllowEntry): boolean {
 }
 
 /**
+ * The `sources` that no rule of the group admits once the rules keyed like a `removed` entry (the
+ * stack's own rules for them, created or adopted: Neutron's duplicate key allows one per entry)
+ * and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
+ * GET /v2.0/security-group-rules for `groupId`.
+ */
+export function unadmittedOnceRemoved(
+    rules: NeutronRule[],
+    groupId: string,
+    removed: AllowEntry[],
+    sources: AllowEntry[],
+    alsoGone: string[] = [],
+): AllowEntry[] {
+    const gone = new Set(removed.map((e) => entryKey(e, groupId)));
+    const surviving = rules.filter(
+        (r) => r.security_group_id === groupId && !gone.has(ruleKey(r)) && !alsoGone.includes(r.id),
+    );
+    return sources.filter((entry) => !surviving.some((r) => admits(r, entry)));
+}
+
+/**
  * The allow-set entries on the API's port (the conductors' port) that no rule of the group admits
- * once the rules keyed like an allow entry are gone. Those are the stack's own rules, created or
- * adopted (Neutron's duplicate key allows one per entry), so these are the sources a destroy
- * would lock out. Pure; `rules` is GET /v2.0/security-group-rules for `groupId`.
+ * once the rules keyed like an allow entry are gone: the sources a destroy would lock out. Pure.
  */
 export function strandedByDestroy(
     rules: NeutronRule[],
@@ -41,10 +62,11 @@ export function strandedByDestroy(
     entries: AllowEntry[],
 ): AllowEntry[] {
     const apiPorts = new Set(entries.filter((e) => e.role === "conductor").map((e) => e.port));
-    const own = new Set(entries.map((e) => entryKey(e, groupId)));
-    const surviving = rules.filter((r) => r.security_group_id === groupId && !own.has(ruleKey(r)));
-    return entries.filter(
-        (entry) => apiPorts.has(entry.port) && !surviving.some((r) => admits(r, entry)),
+    return unadmittedOnceRemoved(
+        rules,
+        groupId,
+        entries,
+        entries.filter((e) => apiPorts.has(e.port)),
     );
 }
 
@@ -68,15 +90,40 @@ export function destroyRefusal(state: DestroyGuardState, rules: NeutronRule[]): 
     );
 }
 
+/** Where to list and with what: a session opened from `cloud`, unless `list` is given. */
+export type Lister = (groupId: string) => Promise<NeutronRule[]>;
+
+/**
+ * GET /v2.0/security-group-rules for `where.groupId`; a failure throws `refusing` with the group
+ * and the request named (fail closed).
+ */
+export async function listLive(
+    where: { cloud: string; groupId: string },
+    list: Lister | undefined,
+    refusing: string,
+): Promise<NeutronRule[]> {
+    try {
+        return list
+            ? await list(where.groupId)
+            : await listRules(
+                  await openSession({ cloud: where.cloud || undefined }),
+                  where.groupId,
+              );
+    } catch (err) {
+        throw new Error(
+            `${refusing}: the rules of security group ${where.groupId} could not be listed ` +
+                `(GET /v2.0/security-group-rules) to check that no allow-set source is left ` +
+                `without an admitting rule: ${err instanceof Error ? err.message : String(err)}`,
+        );
+    }
+}
+
 /**
  * Lists the group live and throws the refusal, unless `allowDestroy` is set. A listing that fails
  * refuses too (fail closed), naming the group and the request. `list` is the Networking API's
  * GET /v2.0/security-group-rules for the group (a session opened from the recorded cloud).
  */
-export async function guardDestroy(
-    state: DestroyGuardState,
-    list?: (groupId: string) => Promise<NeutronRule[]>,
-): Promise<void> {
+export async function guardDestroy(state: DestroyGuardState, list?: Lister): Promise<void> {
     if (state.allowDestroy === true) {
         return;
     }
@@ -87,21 +134,7 @@ export async function guardDestroy(
                 "`pulumi up`, then `pulumi destroy`.",
         );
     }
-    let rules: NeutronRule[];
-    try {
-        rules = list
-            ? await list(state.groupId)
-            : await listRules(
-                  await openSession({ cloud: state.cloud || undefined }),
-                  state.groupId,
-              );
-    } catch (err) {
-        throw new Error(
-            `Refusing to destroy: the rules of security group ${state.groupId} could not be ` +
-                `listed (GET /v2.0/security-group-rules) to check that no allow-set source is left ` +
-                `without an admitting rule: ${err instanceof Error ? err.message : String(err)}`,
-        );
-    }
+    const rules = await listLive(state, list, "Refusing to destroy");
     const refusal = destroyRefusal(state, rules);
     if (refusal) {
         throw new Error(refusal);

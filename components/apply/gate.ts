@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
 import { guardDestroy } from "./destroy-guard";
+import { guardRemoval } from "./removal-guard";
 import { openSession, Session } from "../openstack/keystone";
 import { listRules } from "../openstack/networking";
 import { entryKey, NeutronRule, ruleKey, ruleShape, RuleShape } from "../model/rules";
@@ -170,9 +171,16 @@ export const readbackGateProvider: pulumi.dynamic.ResourceProvider = {
         return { changes };
     },
 
-    async update(_id: string, _olds: GateOutputs, news: Record<string, unknown>) {
+    // Runs before the engine deletes the rules of entries this update dropped (removal-guard.ts
+    // cites the engine's order): the new rules are read back, then each dropped entry's source
+    // must still be admitted by another rule of the live group, unless allowDestroy approves.
+    async update(_id: string, olds: GateOutputs, news: Record<string, unknown>) {
         const inputs = gateInputs(news);
-        return { outs: await readBack(await sessionFor(inputs), inputs) };
+        const session = await sessionFor(inputs);
+        const outs = await readBack(session, inputs);
+        const sameCloud = (olds.cloud ?? "") === inputs.cloud;
+        await guardRemoval(olds, inputs, sameCloud ? (g) => listRules(session, g) : undefined);
+        return { outs };
     },
 
     // A refresh records gaps instead of failing; the next diff then re-runs the gate.

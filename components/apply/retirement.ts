@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AllowEntry, allowEntrySchema } from "../model/allowset";
 import { guardDestroy } from "./destroy-guard";
+import { droppedEntries, guardRemoval } from "./removal-guard";
 import { findMissing, formatMissing } from "./gate";
 import { openSession, Session } from "../openstack/keystone";
 import { deleteRule, getRule, listRules } from "../openstack/networking";
@@ -216,6 +217,16 @@ async function retireAndRecord(
     }
 }
 
+// An update that drops entries re-runs the removal guard here even with no target: if this update
+// refused before while the gate's passed, the gate's state no longer holds the dropped entries.
+function dropsEntries(olds: RetirementOutputs, news: RetirementInputs): boolean {
+    return (
+        !Array.isArray(olds.entries) ||
+        !Array.isArray(news.entries) ||
+        droppedEntries(olds, news).length > 0
+    );
+}
+
 export const wideRuleRetirementProvider: pulumi.dynamic.ResourceProvider = {
     async create(props: Record<string, unknown>) {
         const id = `retirement-${String(props.groupId)}`;
@@ -229,11 +240,16 @@ export const wideRuleRetirementProvider: pulumi.dynamic.ResourceProvider = {
             news.targets.length > 0 ||
             olds.allowDestroy !== news.allowDestroy ||
             olds.groupId !== news.groupId ||
-            olds.cloud !== news.cloud;
+            olds.cloud !== news.cloud ||
+            dropsEntries(olds, news);
         return { changes };
     },
 
+    // A wide rule retired here may be what let the gate pass an entry this update drops.
     async update(id: string, olds: RetirementOutputs, news: Record<string, unknown>) {
+        const inputs = retirementInputs(news);
+        const retiring = inputs.targets.map((t) => t.id);
+        await guardRemoval(olds, inputs, undefined, retiring);
         return { outs: await retireAndRecord(id, news, olds.retired ?? []) };
     },
 

@@ -67,8 +67,9 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     "acceptedExposure[].rule": "A rule id whose exposure is accepted.",
     "acceptedExposure[].reason": "Why this exposure is accepted.",
     allowDestroy:
-        "Lets `pulumi destroy` remove the tight rules after the wide ones were retired, which " +
-        "locks Magnum out unless access was restored another way.",
+        "Lets `pulumi destroy` remove the tight rules after the wide ones were retired, and an " +
+        "`up` remove the rules of allow-set entries it drops that no other rule admits; either " +
+        "locks those sources out unless access was restored another way.",
     approvedRetirement:
         "The retirement digest a reviewer approved (printed by the review): the wide rules are " +
         "deleted only when the retire targets measured at preview and up have this digest.",
