@@ -226,10 +226,16 @@ export const stackConfigSchema = z
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type VerifySettings = StackConfig["verify"];
 
+/** A stack config that cannot be used: `problems` lists each (key or file, what, an example). */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
+    /** `message` defaults to the list of problems; a stack file that cannot be read gives its own. */
+    constructor(
+        readonly problems: string[],
+        message?: string,
+    ) {
         super(
-            `The stack config is not valid; nothing was declared:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+            message ??
+                `The stack config is not valid; nothing was declared:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
         );
         this.name = "ConfigError";
     }
@@ -237,7 +243,8 @@ export class ConfigError extends Error {
 
 /** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-    const result = stackConfigSchema.safeParse(raw);
+    // reportInput: a wrong type is told from a missing key by the input (never printed, only typed).
+    const result = stackConfigSchema.safeParse(raw, { reportInput: true });
     if (result.success) {
         return result.data;
     }
@@ -269,10 +276,20 @@ function issueMessage(issue: z.core.$ZodIssue): string {
         const keys = issue.keys.join(", ");
         return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}`;
     }
-    if (issue.code === "invalid_type" && issue.input === undefined) {
-        return `is required (${issue.expected})`;
+    if (issue.code === "invalid_type") {
+        return issue.input === undefined
+            ? `is required (${issue.expected})`
+            : `expected ${issue.expected}, got ${typeName(issue.input)}`;
     }
     return issue.message;
+}
+
+/** The YAML type of a value, never the value itself (it may be a secret). */
+function typeName(value: unknown): string {
+    if (value === null) {
+        return "null (no value)";
+    }
+    return Array.isArray(value) ? "array" : typeof value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
