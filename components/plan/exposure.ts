@@ -7,6 +7,7 @@ import {
     describeExposure,
     Exposure,
     exposureBeyond,
+    GroupRule,
     PortExposure,
     rulesAfterPlan,
 } from "../model/exposure";
@@ -30,6 +31,8 @@ export interface Responsible extends Admitter {
 export interface ExposureReview {
     before: Exposure;
     after: Exposure;
+    /** What "after" is computed from: every group's live rules, allow-set added, retirees gone. */
+    afterRules: GroupRule[];
     /** Parts of each exposure outside the allow-set. */
     beyondBefore: PortExposure[];
     beyondAfter: PortExposure[];
@@ -58,9 +61,8 @@ export function planExposure(input: {
             portSecurity: found.portSecurity,
         });
     const before = compute(found.rules);
-    const after = compute(
-        rulesAfterPlan(found.rules, input.managed, input.allowSet, input.retireIds),
-    );
+    const afterRules = rulesAfterPlan(found.rules, input.managed, input.allowSet, input.retireIds);
+    const after = compute(afterRules);
     const allowed = input.allowSet.map((e) => ({
         port: e.port,
         ethertype: e.ethertype,
@@ -71,6 +73,7 @@ export function planExposure(input: {
     const review: ExposureReview = {
         before,
         after,
+        afterRules,
         beyondBefore,
         beyondAfter,
         beforeResponsible: responsible(beyondBefore, input.accepted),

@@ -54,6 +54,37 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
             assert.ok(s.differential!.inside > 0);
             assert.equal(s.differential!.agreements, s.differential!.total);
             assert.doesNotMatch(log, /^create capi-mgmt-/m);
+            // The plan's "after" rules enforced in place of the mirror, per protected port.
+            const planned = s.planned!;
+            assert.deepEqual(
+                planned.map((d) => [d.against, d.port]),
+                [
+                    ["after", 6443],
+                    ["after", 22],
+                ],
+            );
+            for (const d of planned) {
+                assert.equal(
+                    d.agreements,
+                    d.total,
+                    JSON.stringify(d.samples.filter((p) => !p.agrees)),
+                );
+            }
+            const counts = planned.map((d) => [d.inside, d.outside]);
+            if (name === "protocol-zero") {
+                // Protocol 0 from 0.0.0.0/0 stays: every IPv4 source on every port, and the API
+                // stand-in is reachable over IPv4 only, so no probe source lies outside "after".
+                assert.ok(counts.every(([inside, outside]) => inside > 0 && outside === 0));
+            } else {
+                // The offending rule keeps 6443 open to every address; 22 is left to the
+                // operator, whose address a probe never reuses: outside probes only there.
+                assert.ok(counts[0][0] > 0 && counts[0][1] === 0, JSON.stringify(counts));
+                assert.ok(counts[1][0] === 0 && counts[1][1] > 0, JSON.stringify(counts));
+            }
+            // Pinned for the probes, then the mirror of the live rules restored.
+            const applied = log.split("\n").filter((line) => line.includes("firewall: applied"));
+            assert.ok(applied.some((line) => line.endsWith("(pinned, not the live rules)")));
+            assert.ok(!applied[applied.length - 1].includes("pinned"), applied.join("\n"));
         });
     }
 

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { NeutronRule } from "../../components/model/rules";
+import { rulesAfterPlan } from "../../components/model/exposure";
 import { renderRuleset } from "../../tools/rehearsal/firewall";
 import { assertDocumentationAddress, planTopology } from "../../tools/rehearsal/topology";
 
@@ -133,6 +134,38 @@ describe("rehearsal firewall rendering", () => {
                 rule({ id: "rg", remote_group_id: "sg-3", remote_ip_prefix: null }),
             ]),
             ["# rg: admits members of a remote group, none of which is a stand-in"],
+        );
+    });
+
+    it('renders the plan\'s "after": live rules kept, retire targets gone, planned rules in', () => {
+        const wide = rule({ remote_ip_prefix: "0.0.0.0/0" });
+        const ssh = rule({ remote_ip_prefix: "0.0.0.0/0", port_range_min: 22, port_range_max: 22 });
+        const after = rulesAfterPlan(
+            [wide, ssh].map((r) => ({ group: { id: GROUP, name: "managed" }, rule: r })),
+            { id: GROUP, name: "managed" },
+            [
+                {
+                    role: "operator",
+                    ethertype: "IPv4",
+                    protocol: "tcp",
+                    port: 22,
+                    remoteIpPrefix: "192.0.2.7/32",
+                    provenance: ["test"],
+                },
+            ],
+            [ssh.id],
+        );
+        assert.deepEqual(accepts(after.map((r) => r.rule)), [
+            "ip saddr 0.0.0.0/0 meta l4proto 6 th dport 6443 accept",
+            "ip saddr 192.0.2.7/32 meta l4proto 6 th dport 22 accept",
+        ]);
+        assert.match(
+            renderRuleset([after[1].rule], [GROUP]),
+            /comment "planned:22-192\.0\.2\.7-32"/,
+        );
+        assert.throws(
+            () => renderRuleset([rule({ id: 'planned:x" accept' })], [GROUP]),
+            /is not a Neutron id/,
         );
     });
 

@@ -63,7 +63,8 @@ export function renderRuleset(rules: NeutronRule[], groupIds: string[]): string 
 }
 
 function renderRule(rule: NeutronRule): string {
-    if (!/^[A-Za-z0-9-]+$/.test(rule.id)) {
+    // A planned rule (rulesAfterPlan) has no Neutron id yet: `planned:<entry name>`.
+    if (!/^([A-Za-z0-9-]+|planned:[A-Za-z0-9.-]+)$/.test(rule.id)) {
         throw new Error(`rule id ${JSON.stringify(rule.id)} is not a Neutron id`);
     }
     if (rule.remote_group_id || rule.remote_address_group_id) {
@@ -179,6 +180,11 @@ export interface FirewallSyncOptions {
 export interface FirewallSync {
     /** Reads the group and applies it now; resolves once nft holds the result. */
     syncNow(): Promise<string>;
+    /**
+     * Enforces these rules instead of the groups' live ones until called with undefined, which
+     * restores the mirror; resolves once nft holds the result.
+     */
+    pin(rules: NeutronRule[] | undefined): Promise<string>;
     /** Stops the loop; the last ruleset stays in force. */
     stop(): Promise<void>;
     /** Resolves with the reason once the loop has stopped (and, failing, dropped everything). */
@@ -204,13 +210,16 @@ export function startFirewallSync(options: FirewallSyncOptions): FirewallSync {
     let finish: (reason: string) => void = () => undefined;
     const stopped = new Promise<string>((resolve) => (finish = resolve));
 
+    let pinned: NeutronRule[] | undefined;
+
     const syncOnce = async (force: boolean): Promise<string> => {
-        const ruleset = renderRuleset(await options.listRules(), options.groupIds);
+        const ruleset = renderRuleset(pinned ?? (await options.listRules()), options.groupIds);
         if (force || ruleset !== applied) {
             await applyRuleset(options.namespace, ruleset);
             applied = ruleset;
             log(
-                `firewall: applied ${countRules(ruleset)} rule(s) of group(s) ${options.groupIds.join(", ")}`,
+                `firewall: applied ${countRules(ruleset)} rule(s) of group(s) ` +
+                    `${options.groupIds.join(", ")}${pinned ? " (pinned, not the live rules)" : ""}`,
             );
         }
         return ruleset;
@@ -263,6 +272,10 @@ export function startFirewallSync(options: FirewallSyncOptions): FirewallSync {
     timer = setTimeout(tick, 0).unref();
     return {
         syncNow: () => serialized(true),
+        pin: (rules) => {
+            pinned = rules;
+            return serialized(true);
+        },
         stop: async () => {
             halt();
             await queue;

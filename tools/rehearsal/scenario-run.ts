@@ -3,7 +3,7 @@
 // API's port compared before and after, and the differential probes.
 import { StackConfig, DEFAULT_API_PORT } from "../../components/config/schema";
 import { liveReview } from "../../components/discover/rest-lookups";
-import { exposureRows } from "../../components/plan/exposure";
+import { ExposureReview, exposureRows } from "../../components/plan/exposure";
 import { listRules } from "../../components/openstack/networking";
 import { Session } from "../../components/openstack/keystone";
 import { NeutronRule } from "../../components/model/rules";
@@ -27,6 +27,11 @@ export interface ScenarioResult {
     /** After the update: each protected port and family, what it admits beyond the allow-set. */
     residual: { port: number; ethertype: string; beyondAllowSet: string }[];
     differential?: DifferentialResult;
+    /**
+     * Refused scenarios: the plan's "after" rules loaded into the API's nftables in place of the
+     * mirror (Neutron untouched), probed on each protected port the stand-in serves.
+     */
+    planned?: DifferentialResult[];
     passed: boolean;
     /** Why it did not pass. */
     problems: string[];
@@ -106,6 +111,7 @@ export async function playScenario(input: {
     }
 
     let differential: DifferentialResult | undefined;
+    let planned: DifferentialResult[] | undefined;
     if (standIns.topology) {
         await standIns.syncFirewall();
         const port = config.api.port ?? DEFAULT_API_PORT;
@@ -120,20 +126,20 @@ export async function playScenario(input: {
             exposure,
             against,
         });
-        heading(`differential: the data plane against the computed "${against}" exposure`);
-        for (const s of differential.samples) {
-            log(
-                `${s.source}: expected ${s.expected}, got ${s.outcome}${s.agrees ? "" : "  DISAGREES"}`,
-            );
-        }
-        log(
-            `agreement ${differential.agreements}/${differential.total} ` +
-                `(${differential.inside} inside, ${differential.outside} outside the computed set)`,
-        );
+        report(`the data plane against the computed "${against}" exposure`, differential);
         if (differential.outside === 0) {
             log("no documentation address lies outside the computed set: inside probes only");
         }
         problems.push(...disagreements(differential).map((line) => `differential: ${line}`));
+        if (refusal !== undefined) {
+            planned = await probePlannedAfter(standIns, computed, config);
+            for (const d of planned) {
+                problems.push(...disagreements(d).map((line) => `planned "after": ${line}`));
+            }
+            if (planned.every((d) => d.outside === 0)) {
+                log('planned "after": no probe source lies outside it on any port: inside only');
+            }
+        }
     } else {
         problems.push("differential: no network namespaces here, nothing probed");
     }
@@ -146,7 +152,57 @@ export async function playScenario(input: {
         created,
         residual,
         ...(differential ? { differential } : {}),
+        ...(planned ? { planned } : {}),
         passed: problems.length === 0,
         problems,
     };
+}
+
+/**
+ * The data plane against the plan's "after" when the update refused: the rules the plan would
+ * leave (ExposureReview.afterRules, the preview's own) enforced in the API namespace instead of
+ * the mirror, probed on each protected port the stand-in serves (the API's and 22), then the
+ * mirror restored. Nothing is written to Neutron.
+ */
+async function probePlannedAfter(
+    standIns: StandIns,
+    computed: ExposureReview,
+    config: StackConfig,
+): Promise<DifferentialResult[]> {
+    const topology = standIns.topology!;
+    const served = [config.api.port ?? DEFAULT_API_PORT, 22];
+    const ports = config.protectedPorts.filter((p) => served.includes(p));
+    const results: DifferentialResult[] = [];
+    await standIns.pinFirewall(computed.afterRules.map((r) => r.rule));
+    try {
+        for (const port of ports) {
+            const result = await runDifferential({
+                topology,
+                address: config.api.address!,
+                port,
+                exposure: computed.after.ports.find(
+                    (pe) => pe.port === port && pe.ethertype === "IPv4",
+                ),
+                against: "after",
+            });
+            report(`the plan's "after" rules enforced, port ${port}`, result);
+            results.push(result);
+        }
+    } finally {
+        await standIns.pinFirewall(undefined);
+    }
+    return results;
+}
+
+function report(title: string, d: DifferentialResult): void {
+    heading(`differential: ${title}`);
+    for (const s of d.samples) {
+        log(
+            `${s.source}: expected ${s.expected}, got ${s.outcome}${s.agrees ? "" : "  DISAGREES"}`,
+        );
+    }
+    log(
+        `agreement ${d.agreements}/${d.total} ` +
+            `(${d.inside} inside, ${d.outside} outside the computed set)`,
+    );
 }

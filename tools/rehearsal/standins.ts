@@ -9,6 +9,7 @@ import { DEFAULT_API_PORT, parseStackConfig, StackConfig } from "../../component
 import { listRules } from "../../components/openstack/networking";
 import { portsGuardingAddress } from "../../components/openstack/resources";
 import { Session } from "../../components/openstack/keystone";
+import { NeutronRule } from "../../components/model/rules";
 import { SeedResult } from "../localcloud/seed";
 import { generatePki, startApiServer, writeOperatorKubeconfig } from "./api-server";
 import { startFirewallSync } from "./firewall";
@@ -34,6 +35,8 @@ export interface StandIns {
     config: StackConfig;
     /** Re-applies the group's live rules to the API namespace now (no-op with loopback). */
     syncFirewall(): Promise<void>;
+    /** Enforces these rules instead of the live ones; undefined restores the mirror. */
+    pinFirewall(rules: NeutronRule[] | undefined): Promise<void>;
     /** What these stand-ins cannot show. */
     unproven: string[];
     /** The namespaces (netns mode only). */
@@ -132,6 +135,7 @@ export async function startStandIns(
         mode: "netns",
         config,
         syncFirewall: async () => void (await sync.syncNow()),
+        pinFirewall: async (rules) => void (await sync.pin(rules)),
         unproven: [],
         topology: state,
     };
@@ -167,6 +171,7 @@ async function loopbackStandIns(
             },
         }),
         syncFirewall: async () => undefined,
+        pinFirewall: async () => undefined,
         unproven: [
             "conductor handshakes (the units are not measured through Juju)",
             "tenant isolation (no namespace to send from)",
