@@ -1,9 +1,15 @@
-// The address set's own reading of stored prefixes against cidr.ts' enforcedPrefix (ipaddr.js):
-// for every text, the same ranges, the same canonical text, or the same error.
+// The address set against independent oracles: its own reading of stored prefixes against cidr.ts'
+// enforcedPrefix (ipaddr.js), for every text the same ranges, canonical text, or error; union and
+// difference against brute-force membership over a 256-address space of each family.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import * as ipaddr from "ipaddr.js";
-import { enforcedRanges, rangeOf } from "../../components/model/addressset";
+import {
+    enforcedRanges,
+    rangeOf,
+    subtractRanges,
+    unionRanges,
+} from "../../components/model/addressset";
 import { enforcedPrefix } from "../../components/model/cidr";
 
 /** What cidr.ts makes of a text, as ranges worked out with ipaddr.js, or its error message. */
@@ -133,4 +139,103 @@ describe("address sets: reading stored prefixes", () => {
             assert.throws(() => rangeOf(bad), new RegExp(`"${bad}" is not a canonical CIDR`));
         }
     });
+});
+
+/** The i-th address of a 256-address space, in each family. */
+const SPACES = {
+    IPv4: { base: 0x0a000000n, text: (i: number) => `10.0.0.${i}` },
+    IPv6: {
+        base: 0x20010db8000000000000000000000000n,
+        text: (i: number) => `2001:db8::${i.toString(16)}`,
+    },
+};
+
+/** The minimal CIDR list of a set of offsets (greedy largest aligned block), as canonical text. */
+function minimalCidrs(set: Set<number>, family: "IPv4" | "IPv6"): string[] {
+    const bits = family === "IPv4" ? 32 : 128;
+    const out: string[] = [];
+    for (let a = 0; a < 256;) {
+        if (!set.has(a)) {
+            a++;
+            continue;
+        }
+        let size = 1;
+        while (a % (size * 2) === 0 && size * 2 <= 256) {
+            const next = size * 2;
+            let all = true;
+            for (let k = a; k < a + next; k++) all &&= set.has(k);
+            if (!all) break;
+            size = next;
+        }
+        out.push(`${SPACES[family].text(a)}/${bits - Math.log2(size)}`);
+        a += size;
+    }
+    return out.map((c) => enforcedRanges(c).prefix.cidr);
+}
+
+const block = (family: "IPv4" | "IPv6") =>
+    fc
+        .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 8 }))
+        .map(([at, hostBits]) => {
+            const first = at - (at % 2 ** hostBits);
+            const bits = family === "IPv4" ? 32 : 128;
+            const range = enforcedRanges(`${SPACES[family].text(first)}/${bits - hostBits}`).prefix;
+            return { range, first, last: first + 2 ** hostBits - 1 };
+        });
+
+describe("address sets: union and difference against brute force", () => {
+    for (const family of ["IPv4", "IPv6"] as const) {
+        it(`unions ${family} CIDRs minimally, each part naming the items that overlap it, in order`, () => {
+            fc.assert(
+                fc.property(fc.array(block(family), { maxLength: 12 }), (blocks) => {
+                    const set = new Set<number>();
+                    for (const b of blocks) for (let k = b.first; k <= b.last; k++) set.add(k);
+                    const parts = unionRanges(blocks);
+                    assert.deepEqual(
+                        parts.map((p) => p.range.cidr),
+                        minimalCidrs(set, family),
+                    );
+                    for (const part of parts) {
+                        const lo = Number(part.range.start - SPACES[family].base);
+                        const hi = Number(part.range.end - SPACES[family].base);
+                        const expected = blocks
+                            .map((b, index) => ({ b, index }))
+                            .filter(({ b }) => b.first <= hi && b.last >= lo)
+                            .sort(
+                                (x, y) =>
+                                    x.b.first - y.b.first ||
+                                    y.b.last - x.b.last ||
+                                    x.index - y.index,
+                            )
+                            .map(({ b }) => b);
+                        assert.deepEqual(part.items, expected);
+                    }
+                }),
+                { numRuns: 300 },
+            );
+        });
+
+        it(`subtracts ${family} CIDRs exactly, as a minimal list`, () => {
+            fc.assert(
+                fc.property(
+                    block(family),
+                    fc.array(block(family), { maxLength: 6 }),
+                    (from, removed) => {
+                        const set = new Set<number>();
+                        for (let k = from.first; k <= from.last; k++) set.add(k);
+                        for (const r of removed)
+                            for (let k = r.first; k <= r.last; k++) set.delete(k);
+                        assert.deepEqual(
+                            subtractRanges(
+                                from.range,
+                                removed.map((r) => r.range),
+                            ).map((r) => r.cidr),
+                            minimalCidrs(set, family),
+                        );
+                    },
+                ),
+                { numRuns: 300 },
+            );
+        });
+    }
 });
