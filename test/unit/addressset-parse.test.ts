@@ -133,6 +133,21 @@ describe("address sets: reading stored prefixes", () => {
         assert.throws(() => enforcedRanges("2001:db8::/129"), /prefix length above \/128/);
     });
 
+    it("reads the edges of each form as cidr.ts does", () => {
+        const edges = [
+            ...["10.0.0.0/08", "10.0.0.0/032", "10.0.0.0/010", "10.0.0.0/8", "10.0.0.0/10"],
+            ...["10..0.1", "01.1.1.1", "1.2.3.4.", "1.2.3", "256.1.1.1", "1.2.3.4/", "1.2.3.4/33"],
+            ...["1:2:3:4:5:6:7:8:9", "1::2:3:4:5:6:7:8", "12345::", "1:", ":1", "1:::2", "::"],
+            ...["1::", "::1", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:0:0:2:0:0:3:4"],
+            ...["1:0:2:0:0:0:3:4", "1:2:0:0:0:0:0:0", "0:0:1:0:0:0:0:0/64", "::ffff:1.2.3.4"],
+            ...["::ffff:1.2.3.4/95", "::1.2.3.4", "1::ffff:1.2.3.4", "::ffff:1.2.3/128"],
+        ];
+        for (const text of edges) assert.deepEqual(reading(text), oracle(text), text);
+        assert.equal(enforcedRanges("10.0.0.0/08").prefix.cidr, "10.0.0.0/8");
+        assert.equal(enforcedRanges("1:0:2:0:0:0:3:4").prefix.cidr, "1:0:2::3:4/128");
+        assert.equal(enforcedRanges("1:0:0:2:0:0:3:4").prefix.cidr, "1::2:0:0:3:4/128");
+    });
+
     it("takes only canonical CIDRs as ranges", () => {
         assert.equal(rangeOf("::ffff:a00:0/104").start, 0xffff0a000000n);
         for (const bad of ["10.0.0.1/24", "2001:DB8::/32", "10.0.0.0", "::0/0", "x"]) {
