@@ -1,7 +1,6 @@
 // Sets of addresses as minimal, sorted CIDR lists: union, difference and coverage over IPv4 and
 // IPv6, exact to the address. The CIDR arithmetic is fast-cidr-tools'; what is here only groups
 // the inputs so that each of its calls stays small (see unionRanges). Pure: no Pulumi, no I/O.
-import * as ipaddr from "ipaddr.js";
 import { exclude, merge } from "fast-cidr-tools";
 import { enforcedPrefix, Ethertype } from "./cidr";
 
@@ -158,9 +157,8 @@ export function familyShare(ranges: AddressRange[], ethertype: Ethertype): numbe
  */
 function canonicalRange(cidr: string): AddressRange {
     const read = fastRange(cidr);
-    if (read) return read.prefix;
-    const [address, length] = cidr.split("/");
-    return rangeOf(`${ipaddr.parse(address).toString()}/${length}`);
+    if (!read) throw new Error(`fast-cidr-tools printed "${cidr}", which is no CIDR`);
+    return read.prefix;
 }
 
 /**
@@ -181,9 +179,7 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
     if (v4 !== undefined) {
         length ??= 32;
         if (length > 32) return undefined;
-        // Most stored prefixes are canonical already: their text is kept, not rebuilt.
-        const same = slash !== -1 && text.length - slash - 1 === (length < 10 ? 1 : 2);
-        return { prefix: ipv4Range(v4, length, same ? text : undefined) };
+        return { prefix: ipv4Range(v4, length) };
     }
     const groups = (MAPPED.test(text) && mappedGroups(text, end)) || hexGroups(text, end);
     if (groups === undefined) return undefined;
@@ -213,13 +209,10 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
         : { prefix };
 }
 
-function ipv4Range(address: number, length: number, canonical?: string): AddressRange {
+function ipv4Range(address: number, length: number): AddressRange {
     const size = 2 ** (32 - length);
     const network = address - (address % size);
-    const cidr =
-        network === address && canonical !== undefined
-            ? canonical
-            : `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
+    const cidr = `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
     return { cidr, ethertype: "IPv4", start: BigInt(network), end: BigInt(network + size - 1) };
 }
 

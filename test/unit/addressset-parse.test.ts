@@ -141,11 +141,27 @@ describe("address sets: reading stored prefixes", () => {
             ...["1::", "::1", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:0:0:2:0:0:3:4"],
             ...["1:0:2:0:0:0:3:4", "1:2:0:0:0:0:0:0", "0:0:1:0:0:0:0:0/64", "::ffff:1.2.3.4"],
             ...["::ffff:1.2.3.4/95", "::1.2.3.4", "1::ffff:1.2.3.4", "::ffff:1.2.3/128"],
+            ...["1x2.3.4", "1.2.3:4", "1.2.3.4x", "10.0.0.1/x"],
         ];
         for (const text of edges) assert.deepEqual(reading(text), oracle(text), text);
         assert.equal(enforcedRanges("10.0.0.0/08").prefix.cidr, "10.0.0.0/8");
         assert.equal(enforcedRanges("1:0:2:0:0:0:3:4").prefix.cidr, "1:0:2::3:4/128");
         assert.equal(enforcedRanges("1:0:0:2:0:0:3:4").prefix.cidr, "1::2:0:0:3:4/128");
+    });
+
+    it("names in each part a single address at the part's last address", () => {
+        const items = ["10.0.0.1/32", "10.0.0.2/31", "2001:db8::1/128", "2001:db8::2/127"].map(
+            (cidr) => ({ range: rangeOf(cidr) }),
+        );
+        assert.deepEqual(
+            unionRanges(items).map((p) => [p.range.cidr, p.items.map((i) => i.range.cidr)]),
+            [
+                ["10.0.0.1/32", ["10.0.0.1/32"]],
+                ["10.0.0.2/31", ["10.0.0.2/31"]],
+                ["2001:db8::1/128", ["2001:db8::1/128"]],
+                ["2001:db8::2/127", ["2001:db8::2/127"]],
+            ],
+        );
     });
 
     it("takes only canonical CIDRs as ranges", () => {
