@@ -87,6 +87,39 @@ describe("exposure model: edges", () => {
         );
     });
 
+    it("names a rule whose range touches a piece at one end address, and no rule beside it", () => {
+        const compute = (rules: GroupRule[]) =>
+            computeExposure({ rules, remotes: none, protectedPorts: [6443], portSecurity: true });
+        const pieces = (rules: GroupRule[], allowed: string[]) =>
+            exposureBeyond(
+                compute(rules),
+                allowed.map((cidr) => ({ port: 6443, ethertype: "IPv4" as const, cidr })),
+            ).flatMap((pe) => pe.parts.map((p) => [p.cidr, p.admittedBy.map((a) => a.ruleId)]));
+        assert.deepEqual(
+            pieces(
+                [tcp("r-a", 6443, "10.0.0.0/24"), tcp("r-b", 6443, "10.0.0.255/32")],
+                ["10.0.0.0/25"],
+            ),
+            [["10.0.0.128/25", ["r-a", "r-b"]]],
+        );
+        const allButLast = [25, 26, 27, 28, 29, 30, 31, 32].map(
+            (length) => `10.0.0.${256 - 2 ** (33 - length)}/${length}`,
+        );
+        assert.deepEqual(pieces([tcp("r-a", 6443, "10.0.0.0/24")], allButLast), [
+            ["10.0.0.255/32", ["r-a"]],
+        ]);
+        assert.deepEqual(
+            pieces(
+                [tcp("r-a", 6443, "10.0.0.0/25"), tcp("r-b", 6443, "10.0.0.128/25")],
+                ["10.0.0.0/26"],
+            ),
+            [
+                ["10.0.0.64/26", ["r-a"]],
+                ["10.0.0.128/25", ["r-b"]],
+            ],
+        );
+    });
+
     it("words each threshold: half a family, 10 and 11 prefixes, 1024 and 1025 parts", () => {
         assert.equal(describeExposure(parts(["0.0.0.0/1"]), "IPv4"), "1 prefix: 0.0.0.0/1");
         assert.equal(
