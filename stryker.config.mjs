@@ -47,7 +47,7 @@ const MODULES = {
             "components/model/rule-reading.ts",
         ],
         // The property tests take minutes per run of the whole module on two shared cores.
-        spec: ["exposure", "rule-reading", "addressset"],
+        spec: ["exposure", "exposure-words", "rule-reading", "addressset", "addressset-parse"],
     },
 };
 

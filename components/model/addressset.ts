@@ -1,7 +1,6 @@
 // Sets of addresses as minimal, sorted CIDR lists: union, difference and coverage over IPv4 and
 // IPv6, exact to the address. The CIDR arithmetic is fast-cidr-tools'; what is here only groups
 // the inputs so that each of its calls stays small (see unionRanges). Pure: no Pulumi, no I/O.
-import * as ipaddr from "ipaddr.js";
 import { exclude, merge } from "fast-cidr-tools";
 import { enforcedPrefix, Ethertype } from "./cidr";
 
@@ -23,20 +22,27 @@ const FAMILY_SIZE: Record<Ethertype, bigint> = { IPv4: 1n << 32n, IPv6: 1n << 12
  * digit and was most of the model's CPU time at 10,000 rules.
  */
 export function rangeOf(cidr: string): AddressRange {
-    const slash = cidr.indexOf("/");
-    const address = cidr.slice(0, slash);
-    const length = Number(cidr.slice(slash + 1));
-    if (!address.includes(":")) {
-        const [a, b, c, d] = address.split(".").map(Number);
-        const start = BigInt(((a << 24) >>> 0) + (b << 16) + (c << 8) + d);
-        return { cidr, ethertype: "IPv4", start, end: start + (1n << BigInt(32 - length)) - 1n };
+    const read = fastRange(cidr);
+    if (read?.prefix.cidr !== cidr) {
+        throw new Error(`"${cidr}" is not a canonical CIDR`);
     }
-    const parts = (ipaddr.parse(address) as ipaddr.IPv6).parts;
-    let start = 0n;
-    for (let i = 0; i < 8; i += 2) {
-        start = (start << 32n) | BigInt(parts[i] * 65536 + parts[i + 1]);
-    }
-    return { cidr, ethertype: "IPv6", start, end: start + (1n << BigInt(128 - length)) - 1n };
+    return read.prefix;
+}
+
+/**
+ * The network a firewall enforces for a stored remote prefix, as ranges: cidr.ts'
+ * enforcedPrefix (host bits cleared, an absent length a host route, an IPv4-mapped prefix also
+ * as IPv4), read directly for the plain forms that make up almost every rule (dotted quads,
+ * hexadecimal IPv6), through enforcedPrefix for the rest. Throws as enforcedPrefix does.
+ */
+export function enforcedRanges(text: string): { prefix: AddressRange; mappedIpv4?: AddressRange } {
+    const read = fastRange(text);
+    if (read) return read;
+    const { prefix, mappedIpv4 } = enforcedPrefix(text);
+    return {
+        prefix: rangeOf(prefix.cidr),
+        mappedIpv4: mappedIpv4 ? rangeOf(mappedIpv4.cidr) : undefined,
+    };
 }
 
 /**
@@ -51,20 +57,19 @@ export function rangeOf(cidr: string): AddressRange {
 export function unionRanges<T extends { range: AddressRange }>(
     items: T[],
 ): { range: AddressRange; items: T[] }[] {
-    const sorted = [...items].sort(
-        (a, b) => compare(a.range.start, b.range.start) || compare(b.range.end, a.range.end),
-    );
+    const sorted = sortedByRange(items);
     const parts: { range: AddressRange; items: T[] }[] = [];
     let i = 0;
     while (i < sorted.length) {
         const run: T[] = [sorted[i]];
         const outer: string[] = [sorted[i].range.cidr];
-        let runEnd = sorted[i].range.end;
+        // The first address after the run (a BigInt sum allocates: made once per extension).
+        let after = sorted[i].range.end + 1n;
         i++;
-        while (i < sorted.length && sorted[i].range.start <= runEnd + 1n) {
-            if (sorted[i].range.end > runEnd) {
+        while (i < sorted.length && sorted[i].range.start <= after) {
+            if (sorted[i].range.end >= after) {
                 outer.push(sorted[i].range.cidr);
-                runEnd = sorted[i].range.end;
+                after = sorted[i].range.end + 1n;
             }
             run.push(sorted[i]);
             i++;
@@ -127,10 +132,10 @@ export function subtractRanges(range: AddressRange, removed: AddressRange[]): Ad
 export function coversWholeFamily(cidrs: string[], ethertype: Ethertype): boolean {
     const ranges: { range: AddressRange }[] = [];
     for (const text of cidrs) {
-        const { prefix, mappedIpv4 } = enforcedPrefix(text);
-        for (const p of [prefix, mappedIpv4]) {
-            if (p && p.ethertype === ethertype) {
-                ranges.push({ range: rangeOf(p.cidr) });
+        const { prefix, mappedIpv4 } = enforcedRanges(text);
+        for (const range of [prefix, mappedIpv4]) {
+            if (range && range.ethertype === ethertype) {
+                ranges.push({ range });
             }
         }
     }
@@ -151,8 +156,200 @@ export function familyShare(ranges: AddressRange[], ethertype: Ethertype): numbe
  * ipaddr.js writes it, before anything reads it again.
  */
 function canonicalRange(cidr: string): AddressRange {
-    const [address, length] = cidr.split("/");
-    return rangeOf(`${ipaddr.parse(address).toString()}/${length}`);
+    const read = fastRange(cidr);
+    if (!read) throw new Error(`fast-cidr-tools printed "${cidr}", which is no CIDR`);
+    return read.prefix;
+}
+
+/**
+ * A dotted quad, a hexadecimal IPv6 address (at most one `::`, no zone) or `::ffff:` and a
+ * dotted quad, with an optional length of 1 to 3 digits, read as cidr.ts' enforcedPrefix reads
+ * it: the network (host bits cleared) with its canonical text, and for an IPv4-mapped prefix of
+ * /96 or longer its IPv4 network too. Undefined for any other text (cidr.ts reads or refuses it).
+ */
+function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRange } | undefined {
+    const slash = text.indexOf("/");
+    const end = slash === -1 ? text.length : slash;
+    let length: number | undefined;
+    if (slash !== -1) {
+        length = digits(text, slash + 1);
+        if (length === undefined) return undefined;
+    }
+    const v4 = dottedQuad(text, 0, end);
+    if (v4 !== undefined) {
+        length ??= 32;
+        if (length > 32) return undefined;
+        return { prefix: ipv4Range(v4, length) };
+    }
+    const groups = (MAPPED.test(text) && mappedGroups(text, end)) || hexGroups(text, end);
+    if (groups === undefined) return undefined;
+    length ??= 128;
+    if (length > 128) return undefined;
+    const mapped =
+        groups[5] === 0xffff && (groups[0] | groups[1] | groups[2] | groups[3] | groups[4]) === 0;
+    for (let i = 0; i < 8; i++) {
+        const kept = Math.min(Math.max(length - 16 * i, 0), 16);
+        groups[i] &= 0xffff - (2 ** (16 - kept) - 1);
+    }
+    // In three Numbers of at most 48 bits (exact), so that only three BigInts are made.
+    const [a, b, c, d, e, f, g, h] = groups;
+    const start =
+        (BigInt(a * 2 ** 32 + b * 2 ** 16 + c) << 80n) |
+        (BigInt(d * 2 ** 32 + e * 2 ** 16 + f) << 32n) |
+        BigInt(g * 2 ** 16 + h);
+    const prefix: AddressRange = {
+        cidr: `${rfc5952(groups)}/${length}`,
+        ethertype: "IPv6",
+        start,
+        end: start + IPV6_HOSTS[length],
+    };
+    if (!mapped) return { prefix };
+    return length >= 96
+        ? { prefix, mappedIpv4: ipv4Range(g * 2 ** 16 + h, length - 96) }
+        : { prefix };
+}
+
+function ipv4Range(address: number, length: number): AddressRange {
+    const size = 2 ** (32 - length);
+    const network = address - (address % size);
+    const cidr = `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
+    return { cidr, ethertype: "IPv4", start: BigInt(network), end: BigInt(network + size - 1) };
+}
+
+// ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d`: only this spelling of a mapped address is
+// read here, the others by cidr.ts.
+const MAPPED = /^::ffff:/i;
+
+function mappedGroups(text: string, end: number): number[] | undefined {
+    const v4 = dottedQuad(text, 7, end);
+    return v4 === undefined ? undefined : [0, 0, 0, 0, 0, 0xffff, v4 >>> 16, v4 & 0xffff];
+}
+
+/** The last address of an IPv6 prefix of each length minus its first. */
+const IPV6_HOSTS = Array.from({ length: 129 }, (_, l) => (1n << BigInt(128 - l)) - 1n);
+
+/** 1 to 3 decimal digits from `from` to the end of the text, as ipaddr.js and cidr.ts accept. */
+function digits(text: string, from: number): number | undefined {
+    const count = text.length - from;
+    if (count < 1 || count > 3) return undefined;
+    let value = 0;
+    for (let i = from; i < text.length; i++) {
+        const d = text.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return undefined;
+        value = value * 10 + d;
+    }
+    return value;
+}
+
+/** Four decimal octets, no leading zero (what cidr.ts accepts as IPv4), as an unsigned integer. */
+function dottedQuad(text: string, from: number, end: number): number | undefined {
+    let value = 0;
+    let octets = 0;
+    let i = from;
+    while (octets < 4) {
+        const first = i;
+        let octet = 0;
+        while (i < end && i - first < 4) {
+            const d = text.charCodeAt(i) - 48;
+            if (d < 0 || d > 9) break;
+            octet = octet * 10 + d;
+            i++;
+        }
+        const width = i - first;
+        if (width === 0 || width > 3 || octet > 255 || (width > 1 && text[first] === "0")) {
+            return undefined;
+        }
+        value = value * 256 + octet;
+        octets++;
+        if (octets < 4) {
+            if (text[i] !== "." || i >= end) return undefined;
+            i++;
+        }
+    }
+    return i === end ? value : undefined;
+}
+
+/** The eight groups of a hexadecimal IPv6 address between 0 and `end`, or undefined. */
+function hexGroups(text: string, end: number): number[] | undefined {
+    const groups: number[] = [];
+    let gap = -1;
+    let i = 0;
+    if (text.startsWith("::")) {
+        gap = 0;
+        i = 2;
+    }
+    while (i < end) {
+        const from = i;
+        let group = 0;
+        while (i < end && i - from < 5) {
+            const d = hexDigit(text.charCodeAt(i));
+            if (d === -1) break;
+            group = group * 16 + d;
+            i++;
+        }
+        if (i === from || i - from > 4) return undefined;
+        groups.push(group);
+        if (i === end) break;
+        if (text[i] !== ":" || i + 1 >= end) return undefined;
+        i++;
+        if (text[i] === ":") {
+            if (gap !== -1) return undefined;
+            gap = groups.length;
+            i++;
+        }
+    }
+    if (gap === -1) return groups.length === 8 ? groups : undefined;
+    if (groups.length > 7) return undefined;
+    groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
+    return groups;
+}
+
+function hexDigit(code: number): number {
+    if (code >= 48 && code <= 57) return code - 48;
+    const lower = code | 32;
+    return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** As ipaddr.js prints IPv6: lower-case groups, the first longest run of 2+ zero groups as `::`. */
+function rfc5952(groups: number[]): string {
+    let bestAt = -1;
+    let bestLength = 1;
+    for (let i = 0; i < 8;) {
+        let j = i;
+        while (j < 8 && groups[j] === 0) j++;
+        if (j - i > bestLength) {
+            bestAt = i;
+            bestLength = j - i;
+        }
+        i = j === i ? i + 1 : j;
+    }
+    let text = "";
+    for (let i = 0; i < 8; i++) {
+        if (i === bestAt) {
+            text += "::";
+            i += bestLength - 1;
+        } else {
+            text += (i === 0 || i === bestAt + bestLength ? "" : ":") + groups[i].toString(16);
+        }
+    }
+    return text;
+}
+
+/**
+ * Items by first address, then widest first; equal ranges keep their order. BigInt comparisons
+ * were most of the model's sort: each start is compared first as a Number (exact for IPv4, and
+ * never out of order for IPv6), the BigInts only on a tie.
+ */
+function sortedByRange<T extends { range: AddressRange }>(items: T[]): T[] {
+    const keys = items.map((item) => Number(item.range.start));
+    const order = items.map((_, i) => i);
+    order.sort(
+        (x, y) =>
+            keys[x] - keys[y] ||
+            compare(items[x].range.start, items[y].range.start) ||
+            compare(items[y].range.end, items[x].range.end),
+    );
+    return order.map((i) => items[i]);
 }
 
 function compare(a: bigint, b: bigint): number {

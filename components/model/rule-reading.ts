@@ -1,8 +1,8 @@
 // How the exposure model reads one security-group rule in every form Neutron stores: which
 // protected TCP ports it reaches and from which addresses. Reads fields as unknown: a rule that
 // cannot be read is described, never thrown, and counts as admitting everything (fail closed).
-import { ANY_ADDRESS, AddressRange, rangeOf } from "./addressset";
-import { enforcedPrefix, Ethertype } from "./cidr";
+import { ANY_ADDRESS, AddressRange, enforcedRanges, rangeOf } from "./addressset";
+import { Ethertype } from "./cidr";
 import type { RemoteAddresses } from "./exposure";
 import type { NeutronRule } from "./rules";
 
@@ -117,15 +117,16 @@ export function readRule(
     // Neutron refuses ports on a rule of every protocol; if one has them, the driver's reading
     // is unknown, so they are not trusted to narrow it.
     const ports = protectedPorts.filter((p) => kind === "all" || (min <= p && p <= max));
-    const why =
-        kind === "all"
-            ? () => `every protocol (protocol ${show(raw.protocol)}), so every port`
-            : (port: number) =>
-                  min === 1 && max === 65535
-                      ? `${text}, all ports`
-                      : min === max
-                        ? `${text} ${min}`
-                        : `${text} ${min}-${max} includes ${port}`;
+    const everyPort =
+        kind === "all" && `every protocol (protocol ${show(raw.protocol)}), so every port`;
+    const why = everyPort
+        ? () => everyPort
+        : (port: number) =>
+              min === 1 && max === 65535
+                  ? `${text}, all ports`
+                  : min === max
+                    ? `${text} ${min}`
+                    : `${text} ${min}-${max} includes ${port}`;
     return { ruleId, unresolved, ports, sources, why };
 }
 
@@ -230,20 +231,17 @@ function prefixSources(
     sources: RuleSource[],
     problems: string[],
 ): void {
-    let read: ReturnType<typeof enforcedPrefix>;
+    let read: ReturnType<typeof enforcedRanges>;
     try {
-        read = enforcedPrefix(text);
+        read = enforcedRanges(text);
     } catch (err) {
         problems.push(`${what} ${show(text)} (${err instanceof Error ? err.message : err})`);
         return;
     }
-    for (const p of [read.prefix, read.mappedIpv4]) {
-        if (p)
-            sources.push({
-                ethertype: p.ethertype,
-                range: rangeOf(p.cidr),
-                admits: admits(p.cidr),
-            });
+    const { prefix, mappedIpv4 } = read;
+    sources.push({ ethertype: prefix.ethertype, range: prefix, admits: admits(prefix.cidr) });
+    if (mappedIpv4) {
+        sources.push({ ethertype: "IPv4", range: mappedIpv4, admits: admits(mappedIpv4.cidr) });
     }
 }
 

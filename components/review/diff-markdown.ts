@@ -1,6 +1,7 @@
 // A change's review as Markdown: one section per stack. Pure: it renders what diff.ts computed.
 import type { RetirementSide, StackDiff } from "./diff";
 import { table } from "./markdown";
+import { NOT_READ } from "./exposure";
 
 /** The first line of every review comment: the workflow finds and updates its own comment by it. */
 export const REVIEW_MARKER = "<!-- capi-mgmt-ingress:review -->";
@@ -82,7 +83,7 @@ export function renderStackDiff(diff: StackDiff): string[] {
     }
     lines.push("", "#### Effective exposure of the API's port after `up`", "");
     if (diff.exposure === null) {
-        lines.push("_Derived from the live rules: run with `--live`._");
+        lines.push(`_${NOT_READ}_`);
     } else if (diff.exposure.length === 0) {
         lines.push("No change.");
     } else {

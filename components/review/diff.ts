@@ -6,7 +6,8 @@ import { DEFAULT_API_PORT, parseStackConfig, retireSelectors, StackConfig } from
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings } from "./settings";
-import { computeExposure, describeExposure, Ethertype, rulesAfterPlan } from "../model/exposure";
+import { describeExposure, Ethertype } from "../model/exposure";
+import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
@@ -107,13 +108,14 @@ export function diffStack(
     const notes: string[] = [];
     if (live) {
         notes.push(
-            "Effective exposure from the managed group's measured rules with each side applied " +
-                "(remote groups count as any address).",
+            "Effective exposure from every security group on the API's port as measured, with " +
+                "each side applied (remote groups and address groups resolved).",
         );
     } else {
         notes.push(
             "Allow-set rows from the stack files alone: conductors measured through Juju and " +
                 "hairpin subnets and routers are derived at preview (run with --live to include them).",
+            NOT_READ,
         );
     }
     return {
@@ -242,28 +244,12 @@ function diffSelectors(base?: StackConfig, head?: StackConfig): SelectorChange[]
 }
 
 /**
- * The exposure each side leaves once applied: the measured rules of the managed group, plus the
- * side's allow-set, minus its retire targets (remote groups count as any address, as unresolved).
+ * The exposure each side leaves once applied: every rule of every group on the API's port as
+ * measured, with the side's allow-set added and its retire targets removed, remote groups and
+ * address groups resolved (the plan's own "after", components/plan/exposure.ts).
  */
 function diffExposure(base: Side, head: Side): ExposureChange[] {
-    const after = (side: Side) => {
-        if (!side.plan || !side.found || !side.config) {
-            return undefined;
-        }
-        const { plan, found, config } = side;
-        const rules = rulesAfterPlan(
-            found.rules.map((rule) => ({ group: found.group, rule })),
-            found.group,
-            plan.allowSet,
-            plan.retireTargets.map((t) => t.id),
-        );
-        return computeExposure({
-            rules,
-            remotes: { groups: new Map(), addressGroups: new Map() },
-            protectedPorts: config.protectedPorts,
-            portSecurity: true,
-        }).ports;
-    };
+    const after = (side: Side) => side.plan?.exposure.after.ports;
     const [b, h] = [after(base), after(head)];
     const keys = [...new Set([...(b ?? []), ...(h ?? [])].map((p) => `${p.port}|${p.ethertype}`))];
     return keys.flatMap((key) => {

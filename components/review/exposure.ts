@@ -4,6 +4,12 @@
 import { describeExposure, exposureBeyond } from "../model/exposure";
 import type { ExposureReview, Responsible } from "../plan/exposure";
 
+/** What a review without the live cloud cannot tell about the exposure. */
+export const NOT_READ =
+    "Not read from the cloud: the managed group's rules and every other security group on the " +
+    "API's port (whose rules count as much) are unknown here, so the effective exposure is not " +
+    "shown. Run with --live.";
+
 /** Markdown lines for one stack's review. */
 export function renderExposure(review: ExposureReview): string[] {
     const lines = ["", "### Effective exposure of the API's port (every group on it)", ""];

@@ -3,7 +3,7 @@ import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
 import { flattenSettings } from "./settings";
 import { judgeApproval } from "../plan/approval";
-import { renderExposure } from "./exposure";
+import { NOT_READ, renderExposure } from "./exposure";
 
 export interface ReviewInput {
     stack: string;
@@ -23,6 +23,7 @@ export function renderReview(input: ReviewInput): string {
     lines.push(...table(["key", "value"], settingsRows(input.config)));
     if (!input.live) {
         lines.push("", "_Run with `--live` for the derived allow-set and the retire targets._");
+        lines.push("", "### Effective exposure of the API's port", "", `_${NOT_READ}_`);
         return lines.join("\n") + "\n";
     }
     const { plan } = input.live;

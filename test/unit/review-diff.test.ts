@@ -181,6 +181,72 @@ describe("review: base against head", () => {
         }
     });
 
+    it("counts every group on the API's port in each side's exposure, not only the managed one", async () => {
+        const other = "7d3e0c2e-0000-4000-8000-0000000000cc";
+        const { lookups } = countingLookups();
+        lookups.apiPorts = async () => [
+            {
+                id: "p",
+                via: "fixed-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: [GROUP, other],
+            },
+        ];
+        lookups.groupNames = async (ids) =>
+            new Map(ids.map((id) => [id, id === other ? "lb-health-sg" : "capi-mgmt-sg"]));
+        lookups.rulesOfGroups = async (ids) => {
+            assert.deepEqual([...ids].sort(), [GROUP, other].sort());
+            return [wide("w-6443", 6443), { ...wide("o-6443", 6443), security_group_id: other }];
+        };
+        const head = staticStack({
+            hairpin: {
+                subnets: ["capi-mgmt-subnet"],
+                cidrs: [{ cidr: "10.30.0.0/24", reason: "second management subnet" }],
+            },
+        });
+        const measured = await measureBoth(
+            parseStackConfig(staticStack()),
+            parseStackConfig(head),
+            lookups,
+        );
+        const diff = diffStack(
+            "prod",
+            { raw: staticStack(), found: measured.base },
+            { raw: head, found: measured.head },
+            true,
+        );
+        // The managed group's w-6443 is retired on both sides; lb-health-sg's o-6443 is not, so
+        // 6443 stays open to every address whatever the change: no exposure row differs.
+        assert.deepEqual(
+            diff.retirement!.head!.targets.map((t) => t.id),
+            ["w-6443"],
+        );
+        assert.deepEqual(diff.exposure, []);
+        const report = renderDiffReport({ base: "main", head: "the working tree", stacks: [diff] });
+        assert.match(report, /No change\./);
+        // Without the other group, the same change shows: the port's exposure decides.
+        const { lookups: alone } = countingLookups();
+        const single = await measureBoth(
+            parseStackConfig(staticStack()),
+            parseStackConfig(head),
+            alone,
+        );
+        const narrowed = diffStack(
+            "prod",
+            { raw: staticStack(), found: single.base },
+            { raw: head, found: single.head },
+            true,
+        );
+        assert.equal(narrowed.exposure!.length, 1);
+        assert.doesNotMatch(narrowed.exposure![0].head, /every IPv4 address/);
+    });
+
+    it("says without --live that no group on the port was read", () => {
+        const diff = diffStack("prod", { raw: staticStack() }, { raw: staticStack() }, false);
+        assert.equal(diff.exposure, null);
+        assert.ok(diff.notes.some((n) => /every other security group on the API's port/.test(n)));
+    });
+
     it("derives both sides from one measurement, so only the config's effect shows", async () => {
         const { lookups, calls } = countingLookups();
         const base = parseStackConfig(staticStack());

@@ -20,6 +20,8 @@ function golden(name: string, actual: string): void {
     assert.equal(actual, fs.readFileSync(file, "utf8"));
 }
 
+const OTHER = { id: "9a2b7d41-0000-4000-8000-000000000002", name: "lb-health-sg" };
+
 function livePlan(stack: string): ReviewInput {
     const config = loadStackConfig(stack);
     const group = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
@@ -31,7 +33,8 @@ function livePlan(stack: string): ReviewInput {
                 id: "port-api",
                 via: "floating-ip",
                 portSecurityEnabled: true,
-                securityGroupIds: ["6c1f0c2e-0000-4000-8000-000000000001"],
+                // A second group on the API's port: its rules count, and are never changed.
+                securityGroupIds: ["6c1f0c2e-0000-4000-8000-000000000001", OTHER.id],
             },
         ],
         conductors: ["10.12.4.154", "10.12.4.155", "10.12.4.156"].map((source, i) => ({
@@ -53,7 +56,14 @@ function livePlan(stack: string): ReviewInput {
         exposure: foundExposure([group], []),
         warnings: [],
     };
-    found.exposure = foundExposure([group], found.rules);
+    found.exposure = foundExposure(
+        [group, OTHER],
+        [
+            ...found.rules,
+            { ...rule("r-other-wide", 6443, "0.0.0.0/0"), security_group_id: OTHER.id },
+            { ...rule("r-other-ssh", 22, "203.0.113.0/24"), security_group_id: OTHER.id },
+        ],
+    );
     return {
         stack,
         config,
@@ -90,6 +100,24 @@ describe("review", () => {
 
     it("renders the live allow-set, the adopted rules, the retire targets and the drift", () => {
         golden("example-live.md", renderReview(livePlan("example")));
+    });
+
+    it("counts every group on the API's port: another group's wide rule stays in the exposure after", () => {
+        const text = renderReview(livePlan("example"));
+        const exposure = text.slice(text.indexOf("### Effective exposure"));
+        const row = exposure.split("\n").find((l) => l.startsWith("| 6443/tcp IPv4 |"))!;
+        // Before and after alike: the managed group's wide rule goes, the other group's stays.
+        assert.equal(row.split(" | ")[2], "every IPv4 address");
+        assert.match(exposure, /\| lb-health-sg \| r-other-wide \| 0\.0\.0\.0\/0 \|/);
+        assert.match(exposure, /\| lb-health-sg \| r-other-ssh \| 203\.0\.113\.0\/24 \|/);
+        assert.doesNotMatch(exposure, /\| capi-mgmt-sg \| r-wide-6443 \|/);
+        assert.match(exposure, /The preview refuses/);
+    });
+
+    it("says offline that no group on the port was read", () => {
+        const text = renderReview({ stack: "example", config: loadStackConfig("example") });
+        assert.match(text, /every other security group on the API's port .* are unknown here/);
+        assert.doesNotMatch(text, /\| port \| before \| after/);
     });
 
     it("shows what differs between two environments", () => {

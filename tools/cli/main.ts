@@ -38,7 +38,7 @@ export function processIo(loadTools: () => void = () => undefined): Io {
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const BENCH_SUITES = ["cli", "discovery", "openstack", "verify"];
+const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "openstack", "verify"];
 
 const EXIT_CODES = `
 Exit codes:
