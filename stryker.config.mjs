@@ -21,7 +21,7 @@ const MODULES = {
     },
     config: {
         mutate: ["components/config/schema.ts", "components/config/examples.ts"],
-        spec: ["config", "config-examples"],
+        spec: ["config", "config-checks", "config-schema", "config-examples"],
     },
     parse: {
         mutate: ["components/juju/parse*.ts"],

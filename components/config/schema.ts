@@ -192,7 +192,12 @@ export const stackConfigSchema = z
                 });
             };
             const api = objectOrEmpty(c.api);
-            if (validPorts([api.port]) && !protectedPorts.includes(api.port as number)) {
+            // Like `outside`: a refused protectedPorts is reported once, by its own key.
+            if (
+                protectedPorts.length > 0 &&
+                validPorts([api.port]) &&
+                !protectedPorts.includes(api.port as number)
+            ) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["api", "port"],
@@ -236,7 +241,8 @@ export class ConfigError extends Error {
 
 /** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-    const result = stackConfigSchema.safeParse(raw);
+    // With the input in each issue, a value of the wrong type is told from a missing one.
+    const result = stackConfigSchema.safeParse(raw, { reportInput: true });
     if (result.success) {
         return result.data;
     }
