@@ -21,7 +21,13 @@ const MODULES = {
     },
     config: {
         mutate: ["components/config/schema.ts", "components/config/examples.ts"],
-        spec: ["config", "config-checks", "config-schema", "config-examples"],
+        spec: [
+            "config",
+            "config-checks",
+            "config-example-values",
+            "config-schema",
+            "config-examples",
+        ],
     },
     parse: {
         mutate: ["components/juju/parse*.ts"],
