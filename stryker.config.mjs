@@ -29,6 +29,12 @@ const MODULES = {
             "config-examples",
         ],
     },
+    // The examples alone, without the JSON-schema suite, which offers no example: each of the
+    // example table's mutants reloads every test file.
+    examples: {
+        mutate: ["components/config/examples.ts"],
+        spec: ["config", "config-checks", "config-example-values", "config-examples"],
+    },
     parse: {
         mutate: ["components/juju/parse*.ts"],
         spec: ["parse-juju", "parse-safety", "parse-juju-checks", "juju-measurements"],

@@ -190,6 +190,33 @@ describe("config checks", () => {
         );
     });
 
+    it("says what a custom check's name and expected output must be", () => {
+        const custom = (check: Record<string, unknown>) =>
+            texts({ verify: { custom: [{ name: "resize", command: "./resize.sh", ...check }] } });
+        assert.deepEqual(custom({ name: "Resize" }), [
+            "capi-mgmt-ingress:verify.custom[0].name: lower-case letters, digits and dashes",
+        ]);
+        assert.deepEqual(custom({ expect: { stdoutMatches: "ok(" } }), [
+            "capi-mgmt-ingress:verify.custom[0].expect.stdoutMatches: not a valid regular expression",
+        ]);
+        assert.deepEqual(custom({ expect: { stdoutMatches: "^ok$" } }), []);
+    });
+
+    it("refuses a config that is no mapping by the namespace alone", () => {
+        for (const raw of [null, [], "capi-mgmt-sg"]) {
+            assert.throws(
+                () => parseStackConfig(raw as never),
+                (err: Error) =>
+                    err instanceof ConfigError &&
+                    err.problems.length === 1 &&
+                    /^capi-mgmt-ingress: Invalid input: expected object, received /.test(
+                        err.problems[0],
+                    ),
+                JSON.stringify(raw),
+            );
+        }
+    });
+
     it("retires what is configured, on its own ports or every protected port, canonically", () => {
         const config = accepted({
             protectedPorts: [6443, 22, 2222],
