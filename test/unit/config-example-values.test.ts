@@ -122,6 +122,13 @@ describe("config examples: every key's", () => {
         }
     });
 
+    it("never offers to turn the destroy guard off", () => {
+        assert.deepEqual(exampleFor(["allowDestroy"], { ...valid(), allowDestroy: "yes" }), {
+            path: ["allowDestroy"],
+            value: false,
+        });
+    });
+
     it("none for the config's root or a key the schema does not have", () => {
         assert.equal(exampleFor([], valid()), undefined);
         assert.equal(exampleFor(["typo"], valid()), undefined);
