@@ -5,7 +5,7 @@
 const MODULES = {
     cidr: {
         mutate: ["components/model/cidr.ts"],
-        spec: ["cidr", "allowset", "rules"],
+        spec: ["cidr", "allowset", "rules", "rule-reading"],
     },
     rules: {
         mutate: ["components/model/rules.ts"],
