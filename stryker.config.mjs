@@ -5,7 +5,7 @@
 const MODULES = {
     cidr: {
         mutate: ["components/model/cidr.ts"],
-        spec: ["cidr", "allowset", "rules"],
+        spec: ["cidr", "allowset", "rules", "rule-reading"],
     },
     rules: {
         mutate: ["components/model/rules.ts"],
@@ -21,7 +21,19 @@ const MODULES = {
     },
     config: {
         mutate: ["components/config/schema.ts", "components/config/examples.ts"],
-        spec: ["config", "config-examples"],
+        spec: [
+            "config",
+            "config-checks",
+            "config-example-values",
+            "config-schema",
+            "config-examples",
+        ],
+    },
+    // The examples alone, without the JSON-schema suite, which offers no example: each of the
+    // example table's mutants reloads every test file.
+    examples: {
+        mutate: ["components/config/examples.ts"],
+        spec: ["config", "config-checks", "config-example-values", "config-examples"],
     },
     parse: {
         mutate: ["components/juju/parse*.ts"],

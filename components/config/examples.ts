@@ -175,6 +175,6 @@ function withStaticConductors(raw: unknown): boolean {
 
 /** `key: value` in YAML's flow style, as written under the stack file's `config:`. */
 export function formatExample(example: Example): string {
-    const value = YAML.stringify(example.value, { collectionStyle: "flow" }).trim();
+    const value = YAML.stringify(example.value, { collectionStyle: "flow", lineWidth: 0 }).trim();
     return `${formatPath(example.path)}: ${value}`;
 }

@@ -192,7 +192,12 @@ export const stackConfigSchema = z
                 });
             };
             const api = objectOrEmpty(c.api);
-            if (validPorts([api.port]) && !protectedPorts.includes(api.port as number)) {
+            // Like `outside`: a refused protectedPorts is reported once, by its own key.
+            if (
+                protectedPorts.length > 0 &&
+                validPorts([api.port]) &&
+                !protectedPorts.includes(api.port as number)
+            ) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["api", "port"],

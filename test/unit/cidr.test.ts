@@ -73,6 +73,10 @@ describe("cidr", () => {
             );
             assert.ok(isHostRoute(hostRoute(address)), "a host route all the same");
         }
+        // Measured text may carry the shell's spaces: the message names the address alone.
+        assert.throws(() => sourceHostRoute(" 127.0.0.1\n"), /^Error: 127\.0\.0\.1 is a loopback/);
+        assert.equal(sourceHostRoute(" 10.12.4.154\n").cidr, "10.12.4.154/32");
+        assert.equal(sourceHostRoute("::ffff:10.12.4.154").cidr, "10.12.4.154/32");
         assert.ok(prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.1.7")));
         assert.ok(!prefixContains(parsePrefix("10.20.0.0/24"), parsePrefix("10.20.0.0/16")));

@@ -1,0 +1,230 @@
+// The config's checks as an operator meets them: the whole error text, the wording of unknown
+// keys and wrong types, the cross-field port check when other keys are malformed, the limits of
+// each value, and the defaults and retire selectors the program then works with.
+import * as assert from "node:assert/strict";
+import {
+    ConfigError,
+    parseStackConfig,
+    retireSelectors,
+    StackConfig,
+} from "../../components/config/schema";
+
+const valid = (): Record<string, unknown> => ({
+    securityGroup: { name: "capi-mgmt-sg" },
+    api: { address: "10.12.7.222" },
+    conductors: { juju: { model: "openstack" } },
+    operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
+});
+
+function problems(change: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig({ ...valid(), ...change });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.problems;
+    }
+    return [];
+}
+
+const accepted = (change: Record<string, unknown>): StackConfig =>
+    parseStackConfig({ ...valid(), ...change });
+
+/** The problems without their examples, for checks of the wording only. */
+const texts = (change: Record<string, unknown>) =>
+    problems(change).map((p) => p.replace(/ \(for example .*\)$/, ""));
+
+describe("config checks", () => {
+    it("says nothing was declared and lists each problem on its own line", () => {
+        assert.throws(
+            () => parseStackConfig({ ...valid(), securityGroup: {}, typo: 1 }),
+            (err: Error) => {
+                assert.equal(err.name, "ConfigError");
+                assert.equal(
+                    err.message,
+                    "The stack config is not valid; nothing was declared:\n" +
+                        "  - capi-mgmt-ingress:securityGroup: give exactly one of name or id " +
+                        "(for example securityGroup: { name: capi-mgmt-sg })\n" +
+                        "  - capi-mgmt-ingress: unknown key typo; remove it",
+                );
+                return true;
+            },
+        );
+    });
+
+    it("names unknown keys where they are, with no example to set", () => {
+        assert.deepEqual(problems({ typo: 1, other: 2 }), [
+            "capi-mgmt-ingress: unknown keys typo, other; remove them",
+        ]);
+        assert.deepEqual(problems({ api: { address: "10.12.7.222", adress: "10.12.7.222" } }), [
+            "capi-mgmt-ingress:api: unknown key adress; remove it",
+        ]);
+    });
+
+    it("tells a missing key from one of the wrong type", () => {
+        const withoutOperator = valid();
+        delete withoutOperator.operator;
+        assert.throws(
+            () => parseStackConfig(withoutOperator),
+            /capi-mgmt-ingress:operator: is required \(object\) \(for example operator: /,
+        );
+        assert.deepEqual(texts({ operator: 5, protectedPorts: "6443" }), [
+            "capi-mgmt-ingress:operator: expected object, got number",
+            "capi-mgmt-ingress:protectedPorts: expected array, got string",
+        ]);
+    });
+
+    describe("ports outside protectedPorts", () => {
+        it("are not checked while protectedPorts itself is refused", () => {
+            const ports = { api: { address: "10.12.7.222", port: 6443 } };
+            const operator = { cidrs: ["10.12.4.1/32"], reason: "operator via VR0", ports: [80] };
+            for (const protectedPorts of [[0, 6443], [1.5, 6443], [65536, 6443], [], "6443"]) {
+                const found = problems({ ...ports, operator, protectedPorts });
+                assert.ok(found.length > 0, JSON.stringify(protectedPorts));
+                assert.deepEqual(
+                    found.filter((p) => !p.startsWith("capi-mgmt-ingress:protectedPorts")),
+                    [],
+                    JSON.stringify(protectedPorts),
+                );
+            }
+        });
+
+        it("are checked at the ends of the port range", () => {
+            const config = accepted({
+                protectedPorts: [1, 65535],
+                api: { address: "10.12.7.222", port: 65535 },
+                operator: { cidrs: ["10.12.4.1/32"], reason: "operator via VR0", ports: [1] },
+                hairpin: { ports: [65535] },
+                retire: [{ remote: "0.0.0.0/0", ports: [1, 65535] }],
+            });
+            assert.equal(config.api.port, 65535);
+            const operator = { cidrs: ["10.12.4.1/32"], reason: "operator via VR0", ports: [1] };
+            const ends = { protectedPorts: [1, 65535], operator };
+            assert.deepEqual(texts({ ...ends, hairpin: { ports: [6443] } }), [
+                "capi-mgmt-ingress:hairpin.ports[0]: port 6443 is not one of protectedPorts (1, 65535)",
+            ]);
+        });
+
+        it("names the API port and every retire selector's port that is outside", () => {
+            assert.deepEqual(
+                texts({
+                    api: { address: "10.12.7.222", port: 22 },
+                    protectedPorts: [6443],
+                    retire: [{ remote: "0.0.0.0/0" }, { remote: "::/0", ports: [6443, 22] }],
+                }),
+                [
+                    "capi-mgmt-ingress:api.port: port 22 is not one of protectedPorts (6443)",
+                    "capi-mgmt-ingress:operator.ports[1]: port 22 is not one of protectedPorts (6443)",
+                    "capi-mgmt-ingress:retire[1].ports[1]: port 22 is not one of protectedPorts (6443)",
+                ],
+            );
+        });
+
+        it("tolerates the other keys being malformed and reports them by their own keys", () => {
+            const found = texts({
+                api: null,
+                operator: [],
+                hairpin: "none",
+                retire: "0.0.0.0/0",
+                verify: 3,
+                conductors: null,
+            });
+            assert.deepEqual(found.map((p) => p.split(": ")[0]).sort(), [
+                "capi-mgmt-ingress:api",
+                "capi-mgmt-ingress:conductors",
+                "capi-mgmt-ingress:hairpin",
+                "capi-mgmt-ingress:operator",
+                "capi-mgmt-ingress:retire",
+                "capi-mgmt-ingress:verify",
+            ]);
+            assert.deepEqual(
+                texts({ retire: [5, { remote: "0.0.0.0/0", ports: [80] }] }).map(
+                    (p) => p.split(": ")[0],
+                ),
+                ["capi-mgmt-ingress:retire[0]", "capi-mgmt-ingress:retire[1].ports[0]"],
+            );
+        });
+    });
+
+    it("asks for the handshake off with static conductors unless verification never runs", () => {
+        const statics = { static: { addresses: ["10.12.4.154"], reason: "no Juju in this lab" } };
+        const key = "capi-mgmt-ingress:verify.conductors.enabled";
+        assert.deepEqual(
+            texts({ conductors: statics }).map((p) => p.split(": ")[0]),
+            [key],
+        );
+        for (const verify of [{ mode: "always" }, { conductors: { enabled: true } }, "x"]) {
+            assert.ok(
+                texts({ conductors: statics, verify }).some((p) => p.startsWith(`${key}: `)),
+                JSON.stringify(verify),
+            );
+        }
+        for (const verify of [{ mode: "never" }, { conductors: { enabled: false } }]) {
+            assert.deepEqual(problems({ conductors: statics, verify }), [], JSON.stringify(verify));
+        }
+        // Both kinds given: the one problem is the conductors' own.
+        assert.deepEqual(texts({ conductors: { ...statics, juju: { model: "openstack" } } }), [
+            "capi-mgmt-ingress:conductors: give exactly one of juju or static",
+        ]);
+    });
+
+    it("refuses an accepted exposure that names nothing, and a malformed approval digest", () => {
+        // The example stays on the problem's line, however long it is.
+        assert.deepEqual(problems({ acceptedExposure: [{ reason: "the lab's jump host" }] }), [
+            "capi-mgmt-ingress:acceptedExposure[0]: name a group (name or id) or a rule (id) to " +
+                "accept (for example acceptedExposure[0]: { rule: 5b0e7c1a-3f2d-4e8b-9c6a-1d2e3f4a5b6c, " +
+                "reason: operator workstation via the VR0 NAT })",
+        ]);
+        assert.equal(
+            accepted({ acceptedExposure: [{ group: "default", reason: "the lab's jump host" }] })
+                .acceptedExposure[0].group,
+            "default",
+        );
+        assert.deepEqual(texts({ approvedRetirement: `sha256:${"A".repeat(64)}` }), [
+            "capi-mgmt-ingress:approvedRetirement: expected sha256:<64 hex digits>",
+        ]);
+        const digest = `sha256:${"0a".repeat(32)}`;
+        assert.deepEqual(accepted({ approvedRetirement: digest }).approvedRetirement, { digest });
+        assert.deepEqual(
+            accepted({ approvedRetirement: { digest, targets: ["r1"] } }).approvedRetirement,
+            { digest, targets: ["r1"] },
+        );
+    });
+
+    it("says what a custom check's name and expected output must be", () => {
+        const custom = (check: Record<string, unknown>) =>
+            texts({ verify: { custom: [{ name: "resize", command: "./resize.sh", ...check }] } });
+        assert.deepEqual(custom({ name: "Resize" }), [
+            "capi-mgmt-ingress:verify.custom[0].name: lower-case letters, digits and dashes",
+        ]);
+        assert.deepEqual(custom({ expect: { stdoutMatches: "ok(" } }), [
+            "capi-mgmt-ingress:verify.custom[0].expect.stdoutMatches: not a valid regular expression",
+        ]);
+        assert.deepEqual(custom({ expect: { stdoutMatches: "^ok$" } }), []);
+    });
+
+    it("refuses a config that is no mapping by the namespace alone", () => {
+        for (const raw of [null, [], "capi-mgmt-sg"]) {
+            assert.throws(
+                () => parseStackConfig(raw as never),
+                (err: Error) =>
+                    err instanceof ConfigError &&
+                    err.problems.length === 1 &&
+                    /^capi-mgmt-ingress: expected object, got (null|array|string)/.test(
+                        err.problems[0],
+                    ),
+                JSON.stringify(raw),
+            );
+        }
+    });
+
+    it("retires what is configured, on its own ports or every protected port, canonically", () => {
+        const config = accepted({
+            protectedPorts: [6443, 22, 2222],
+            retire: [{ remote: "0.0.0.0/0", ports: [22] }, { remote: "0:0::0/0" }],
+        });
+        assert.deepEqual(retireSelectors(config), [
+            { remote: "0.0.0.0/0", ports: [22] },
+            { remote: "::/0", ports: [6443, 22, 2222] },
+        ]);
+    });
+});
