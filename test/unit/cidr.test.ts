@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
+    enforcedPrefix,
     hostRoute,
     sourceHostRoute,
     isAnyAddress,
@@ -36,7 +37,9 @@ describe("cidr", () => {
             /host bits set; the network is 10.20.0.0\/24/,
         );
         assert.throws(() => parsePrefix("10.1"), /dotted-quad/);
-        assert.throws(() => parsePrefix("010.1.1.1"), /dotted-quad/);
+        for (const octal of ["010.1.1.1", "10.01.1.1", "10.1.1.010/32"]) {
+            assert.throws(() => parsePrefix(octal), /dotted-quad/, octal);
+        }
         assert.throws(() => parsePrefix("10.1.1.1/33"), /above \/32/);
         assert.throws(() => parsePrefix("10.1.1.1/x"), /no valid prefix length/);
         // The length is anchored at both ends: no NaN slips past the floor.
@@ -92,5 +95,53 @@ describe("cidr", () => {
         assert.throws(() => parsePrefix("10.20.0.129/25"), /the network is 10.20.0.128\/25/);
         assert.ok(!isHostRoute(parsePrefix("10.0.0.0/24")));
         assert.ok(!isHostRoute(parsePrefix("2001:db8::/64")));
+    });
+
+    describe("enforcedPrefix: the network a firewall enforces for a stored prefix", () => {
+        it("keeps an IPv4-mapped prefix IPv6 and carries its IPv4 equivalent from /96 up", () => {
+            const mapped = (text: string) => {
+                const read = enforcedPrefix(text);
+                return [read.prefix.cidr, read.prefix.ethertype, read.mappedIpv4?.cidr];
+            };
+            assert.deepEqual(mapped("::ffff:192.0.2.77/120"), [
+                "::ffff:c000:200/120",
+                "IPv6",
+                "192.0.2.0/24",
+            ]);
+            // Padded, without a length: a host route in both readings.
+            assert.deepEqual(mapped(" ::ffff:10.1.2.3 "), [
+                "::ffff:a01:203/128",
+                "IPv6",
+                "10.1.2.3/32",
+            ]);
+            // /96 maps to every IPv4 address: the wide case the model must not miss.
+            assert.deepEqual(mapped("::ffff:10.1.2.3/96"), ["::ffff:0:0/96", "IPv6", "0.0.0.0/0"]);
+            // Below /96 the network leaves ::ffff:0:0/96, so no IPv4 address is meant.
+            assert.deepEqual(mapped("::ffff:10.1.2.3/95"), ["::fffe:0:0/95", "IPv6", undefined]);
+        });
+
+        it("refuses a mapped prefix whose length is not 0-128 in plain digits", () => {
+            for (const text of [
+                "::ffff:10.1.2.3/129",
+                "::ffff:10.1.2.3/abc",
+                "::ffff:10.1.2.3/0128",
+                "::ffff:10.1.2.3/",
+            ]) {
+                assert.throws(
+                    () => enforcedPrefix(text),
+                    (err: Error) => err.message === `"${text}" has no valid prefix length`,
+                    text,
+                );
+            }
+        });
+
+        it("clears host bits of other prefixes in their own family, with no mapped reading", () => {
+            assert.deepEqual(enforcedPrefix("10.1.2.3/24"), {
+                prefix: { cidr: "10.1.2.0/24", ethertype: "IPv4", length: 24 },
+            });
+            assert.deepEqual(enforcedPrefix(" 2001:db8::1/64 "), {
+                prefix: { cidr: "2001:db8::/64", ethertype: "IPv6", length: 64 },
+            });
+        });
     });
 });

@@ -141,8 +141,9 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
         const v6 = ipaddr.IPv6.parse(text);
         return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
     }
-    // Only dotted quads: ipaddr.js also accepts "10.1" and octal forms, which Neutron reads differently.
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text) || /(^|\.)0\d/.test(text)) {
+    // Only dotted quads: ipaddr.js also accepts "10.1" and octal forms, which Neutron reads
+    // differently; its four-part check refuses a leading zero in any octet.
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
         throw new Error(`"${text}" is not a dotted-quad IPv4 address`);
     }
     return ipaddr.IPv4.parse(text);
