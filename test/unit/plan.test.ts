@@ -62,6 +62,25 @@ describe("plan", () => {
         ]);
     });
 
+    it("computes the exposure after the update without the wide rules it retires", () => {
+        const wide = rule({});
+        const measured = found([wide]);
+        measured.exposure = {
+            ...nothingMeasured(),
+            groups: [{ id: G, name: "capi-mgmt-sg" }],
+            rules: [{ group: { id: G, name: "capi-mgmt-sg" }, rule: wide }],
+        };
+        const { exposure, retireTargets } = planIngress(config(), measured);
+        assert.deepEqual(
+            retireTargets.map((t) => t.id),
+            [wide.id],
+        );
+        assert.ok(exposure.beyondBefore.length > 0, "the wide rule is exposure now");
+        assert.ok(!exposure.afterRules.some((r) => r.rule.id === wide.id));
+        assert.deepEqual(exposure.beyondAfter, []);
+        assert.equal(exposure.refusal, undefined);
+    });
+
     it("derives the allow-set on the API's port and the operator's ports", () => {
         const plan = planIngress(config(), found([]));
         assert.equal(plan.groupId, G);

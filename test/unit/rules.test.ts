@@ -3,6 +3,7 @@ import { AllowEntry } from "../../components/model/allowset";
 import {
     classifyRules,
     coversPort,
+    enforcedRemotePrefix,
     entryKey,
     isAnySource,
     isOwnDescription,
@@ -317,6 +318,35 @@ describe("rules", () => {
             remotePrefix(rule({ ethertype: "IPv6", remote_ip_prefix: null })).cidr,
             "::/0",
         );
+    });
+
+    it("reads a live rule's remote as Neutron enforces it: any-address of its family, host bits cleared", () => {
+        const enforced = (fields: Partial<NeutronRule>) => enforcedRemotePrefix(rule(fields)).cidr;
+        assert.equal(enforced({ ethertype: "IPv6", remote_ip_prefix: null }), "::/0");
+        assert.equal(enforced({ ethertype: "IPv4", remote_ip_prefix: null }), "0.0.0.0/0");
+        assert.equal(enforced({ remote_ip_prefix: "198.51.100.9/24" }), "198.51.100.0/24");
+        assert.equal(
+            enforced({ remote_ip_prefix: "198.51.100.9/24", normalized_cidr: "198.51.100.0/24" }),
+            "198.51.100.0/24",
+        );
+        // The duplicate key carries the enforced network, so a host-bits rule matches its entry.
+        assert.equal(
+            ruleKey(rule({ ethertype: "IPv6", protocol: "tcp", remote_ip_prefix: null })),
+            "sg-1|ingress|IPv6|tcp|6443|6443|::/0|",
+        );
+    });
+
+    it("reads every spelling of protocol 0 as every protocol, and only 6 in any form as TCP", () => {
+        const allPorts = (protocol: string) =>
+            rule({ protocol, port_range_min: null, port_range_max: null });
+        for (const every of ["ip", "IP", "hopopt", "00", " 0 "]) {
+            assert.ok(coversPort(allPorts(every), 6443), every);
+        }
+        // A leading zero makes no other protocol every protocol (01 is ICMP).
+        for (const other of ["10", "16", "60", "01", "udp", "17"]) {
+            assert.ok(!coversPort(allPorts(other), 6443), other);
+        }
+        assert.ok(coversPort(rule({ protocol: "006" }), 6443));
     });
 
     it("knows its own description, and nothing else, as its own", () => {
