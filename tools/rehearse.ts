@@ -7,6 +7,7 @@
 // (tools/rehearsal/apply.ts). Its verdict says whether the group ends tight and verified. Like an
 // operator, it approves the retirement digest the review printed before the update.
 import * as fs from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { stringify } from "yaml";
 import { formatResults, runChecks, verifyPlan } from "../components/verify/checks";
 import { DEFAULT_API_PORT, parseStackConfig, StackConfig } from "../components/config/schema";
@@ -280,11 +281,24 @@ export async function rehearse(options: {
 }): Promise<RehearsalVerdict> {
     Object.assign(io, { write: options.write, progress: options.progress });
     const cleanups: Cleanup[] = [];
-    const onSignal = (signal: NodeJS.Signals) => {
-        console.error(`${signal}: removing the stand-ins`);
-        void runCleanups(cleanups).then(() => process.exit(130));
-    };
     const stop = new AbortController();
+    let interrupt: (signal: NodeJS.Signals) => void = () => undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+        interrupt = (signal) => {
+            stop.abort();
+            const err = new Error(`interrupted (${signal}); its stand-ins are removed`);
+            err.name = "Interrupted";
+            reject(err);
+        };
+    });
+    interrupted.catch(() => undefined);
+    let signalled = false;
+    // Kept until the stand-ins are gone: a second signal must not cut their removal short.
+    const onSignal = (signal: NodeJS.Signals) => {
+        console.error(`${signal}: ${signalled ? "still " : ""}removing the stand-ins`);
+        signalled = true;
+        interrupt(signal);
+    };
     let crash: (err: unknown) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => {
         crash = (err) => {
@@ -294,10 +308,18 @@ export async function rehearse(options: {
         };
     });
     crashed.catch(() => undefined);
-    process.once("SIGINT", onSignal).once("SIGTERM", onSignal).on("uncaughtException", crash);
+    process.on("SIGINT", onSignal).on("SIGTERM", onSignal).on("uncaughtException", crash);
+    const run = main(cleanups, stop.signal, options.scenario);
     try {
-        return await Promise.race([main(cleanups, stop.signal, options.scenario), crashed]);
+        return await Promise.race([run, crashed, interrupted]);
     } finally {
+        if (stop.signal.aborted) {
+            // A step in flight may still register a stand-in: let it end (it stops at the abort).
+            await Promise.race([
+                run.catch(() => undefined),
+                delay(15000, undefined, { ref: false }),
+            ]);
+        }
         await runCleanups(cleanups);
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("uncaughtException", crash);
     }

@@ -1,6 +1,6 @@
 // `npm run rehearse` end to end in its engine-less mode, against the local OpenStack.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
@@ -76,6 +76,37 @@ describe("npm run rehearse (engine-less)", function () {
         assert.match(doc.error.message, /crashed: crash injected inside the apply/);
         const left = (await listStandIns()).filter(
             (name) => name.includes(`-${run.pid}-`) || name.endsWith(`${run.pid}op`),
+        );
+        assert.deepEqual(left, []);
+    });
+
+    it("two interrupts inside the apply: the stand-ins are removed, exit 130 with the JSON", async () => {
+        const child = spawn(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--json"],
+            { cwd: ROOT, env: { ...process.env, PATH: withoutPulumi() } },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        let sent = false;
+        child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+            if (!sent && /^create capi-mgmt-/m.test(stderr)) {
+                sent = true;
+                // The second comes while the first's removal runs: it must not cut it short.
+                child.kill("SIGINT");
+                setTimeout(() => child.kill("SIGINT"), 200);
+            }
+        });
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.ok(sent, `never reached the apply: ${stderr.slice(-4000)}`);
+        assert.equal(status, 130, stderr.slice(-4000));
+        const doc = JSON.parse(stdout) as { error: { kind: string; command: string } };
+        assert.deepEqual([doc.error.kind, doc.error.command], ["interrupted", "rehearse"]);
+        assert.match(stderr, /SIGINT: still removing the stand-ins/);
+        const left = (await listStandIns()).filter(
+            (name) => name.includes(`-${child.pid}-`) || name.endsWith(`${child.pid}op`),
         );
         assert.deepEqual(left, []);
     });

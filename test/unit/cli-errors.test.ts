@@ -193,6 +193,19 @@ describe("capi-mgmt-ingress errors", () => {
         assert.equal(out.stderr, "");
     });
 
+    it("an empty or unknown --scenario is a usage error, not the default rehearsal", async () => {
+        for (const name of ["", "Second-Group"]) {
+            const r = await run("rehearse", "--scenario", name, "--json");
+            assert.equal(r.code, 2, r.stderr);
+            const doc = JSON.parse(r.stdout);
+            assert.equal(doc.error.kind, "usage");
+            assert.match(
+                doc.error.message,
+                new RegExp(`unknown scenario "${name}"; expected one of`),
+            );
+        }
+    });
+
     it("--help lists exit code 130", async () => {
         for (const argv of [["--help"], ["audit", "--help"]]) {
             assert.match((await run(...argv)).stdout, /^ {2}130 {2}interrupted/m);

@@ -153,7 +153,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 } else {
                     io.stderr(`${name}: ${doc.error.message}\n`);
                 }
-                setCode(EXIT.couldNotRun);
+                setCode(doc.error.exitCode);
             }
         };
     const print = (value: unknown) => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
@@ -292,7 +292,14 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .action(
             action("rehearse", async (opts: { json?: boolean; scenario?: string }) => {
                 const { parseScenario } = await import("../rehearsal/scenarios");
-                const scenario = opts.scenario ? parseScenario(opts.scenario) : undefined;
+                let scenario: ReturnType<typeof parseScenario> | undefined;
+                try {
+                    // An empty name is a mistake, not the default rehearsal.
+                    scenario =
+                        opts.scenario === undefined ? undefined : parseScenario(opts.scenario);
+                } catch (err) {
+                    throw new UsageError((err as Error).message);
+                }
                 const { rehearse } = await import("../rehearse");
                 const { rehearsalPassed } = await import("../rehearsal/verdict");
                 const verdict = await rehearse({

@@ -50,6 +50,10 @@ export function errorDocument(command: string, err: unknown): ErrorDocument {
             },
         };
     }
+    // By name: a tool that removes what it started before it gives up (rehearse) throws it.
+    if (err instanceof Error && err.name === "Interrupted") {
+        return { error: { kind: "interrupted", command, message, exitCode: EXIT.interrupted } };
+    }
     const kind = err instanceof UsageError ? "usage" : "run";
     return { error: { kind, command, message, exitCode: EXIT.couldNotRun } };
 }
