@@ -29,6 +29,8 @@ export interface Responsible extends Admitter {
 }
 
 export interface ExposureReview {
+    /** Every security group on the ports receiving the API address, as read (managed included). */
+    groups: { id: string; name: string }[];
     before: Exposure;
     after: Exposure;
     /** What "after" is computed from: every group's live rules, allow-set added, retirees gone. */
@@ -71,6 +73,7 @@ export function planExposure(input: {
     const beyondBefore = exposureBeyond(before, allowed);
     const beyondAfter = exposureBeyond(after, allowed);
     const review: ExposureReview = {
+        groups: found.groups,
         before,
         after,
         afterRules,

@@ -13,6 +13,9 @@ export const NOT_READ =
 /** Markdown lines for one stack's review. */
 export function renderExposure(review: ExposureReview): string[] {
     const lines = ["", "### Effective exposure of the API's port (every group on it)", ""];
+    // Named, so a reviewer sees which groups were read, not only those whose rules expose.
+    const read = review.groups.map((g) => `${g.name} (${g.id})`).join(", ");
+    lines.push(`Security groups read on the API's port: ${read || "none"}.`, "");
     if (!review.before.portSecurity) {
         lines.push("> **Port security is off:** Neutron filters nothing on this port.", "");
     }
