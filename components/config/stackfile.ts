@@ -34,6 +34,9 @@ export function readStackFile(stack: string): Record<string, unknown> {
             `no stack "${stack}": ${file} does not exist (stacks: ${known.join(", ")})`,
         );
     }
+    if (!fs.statSync(file).isFile()) {
+        throw fileError(`stack "${stack}": ${file} is not a file; expected a stack file (YAML)`);
+    }
     return parseStackFileText(fs.readFileSync(file, "utf8"), file);
 }
 

@@ -9,6 +9,10 @@ export const STACK_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** Why `stack` is neither a stack name nor a stack file's path; undefined when it is one. */
 export function stackNameProblem(stack: string): string | undefined {
+    // `--stack --json`: the next option taken as the value, which Pulumi's rule would accept.
+    if (stack.startsWith("--")) {
+        return `"${stack}" is an option, not a stack name: give the stack's name after --stack`;
+    }
     if (stack.endsWith(".yaml") || STACK_NAME_PATTERN.test(stack)) {
         return undefined;
     }

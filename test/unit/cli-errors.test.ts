@@ -82,6 +82,16 @@ describe("capi-mgmt-ingress errors", () => {
             "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
         });
 
+        it("a directory named like a stack file is kind config, naming the path", async () => {
+            const folder = path.join(dir, "folder.yaml");
+            fs.mkdirSync(folder);
+            const r = await run("audit", "--stack", folder, "--json");
+            assert.equal(r.code, 2);
+            const { error } = JSON.parse(r.stdout);
+            assert.equal(error.kind, "config");
+            assert.match(error.message, /folder\.yaml is not a file; expected a stack file/);
+        });
+
         it("a secure: value and duplicate keys are kind config, naming the file", async () => {
             const secure = stackFile({ "capi-mgmt-ingress:cloud": { secure: "AAABAMv4lu3" } });
             const a = JSON.parse((await run("audit", "--stack", secure, "--json")).stdout);
@@ -191,6 +201,16 @@ describe("capi-mgmt-ingress errors", () => {
             },
         });
         assert.equal(out.stderr, "");
+    });
+
+    it("--stack followed by another option is a usage error, not a stack named after it", async () => {
+        const r = await run("audit", "--stack", "--json");
+        assert.equal(r.code, 2);
+        // The argument list holds --json, so the error is the JSON document.
+        const { error } = JSON.parse(r.stdout);
+        assert.equal(error.kind, "usage");
+        assert.match(error.message, /"--json" is an option, not a stack name/);
+        assert.equal(r.toolsLoaded, 0, "refused before any tool loads");
     });
 
     it("an empty or unknown --scenario is a usage error, not the default rehearsal", async () => {
