@@ -38,6 +38,8 @@ export interface AuditFinding {
 }
 
 export interface AuditExposure {
+    /** Every security group read on the API's port, managed included. */
+    groups: { id: string; name: string }[];
     portSecurity: boolean;
     ports: ReturnType<typeof exposureRows>;
     beyondAllowSet: ReturnType<typeof responsibleRow>[];
@@ -66,6 +68,7 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         .map((e) => ({ role: e.role, port: e.port, source: e.remoteIpPrefix }));
     const exposed = live.plan.exposure;
     const exposure: AuditExposure = {
+        groups: exposed.groups,
         portSecurity: exposed.before.portSecurity,
         ports: exposureRows(exposed.before, exposed.beyondBefore),
         beyondAllowSet: exposed.beforeResponsible.map(responsibleRow),
@@ -120,8 +123,9 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
         lines.push("allow entries with no rule on the group:", table(report.missing));
     }
     const { exposure } = report;
+    const read = exposure.groups.map((g) => `${g.name} (${g.id})`).join(", ");
     lines.push(
-        "effective exposure of the API's port (every group on it):",
+        `effective exposure of the API's port (groups read: ${read || "none"}):`,
         table(
             exposure.ports.map((p) => ({
                 port: `${p.port}/tcp ${p.ethertype}`,

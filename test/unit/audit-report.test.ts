@@ -53,6 +53,10 @@ function report(): AuditReport {
         rules,
         missing: [],
         exposure: {
+            groups: [
+                { id: "g1", name: "capi-mgmt-sg" },
+                { id: "g2", name: "default" },
+            ],
             portSecurity: true,
             ports: [],
             beyondAllowSet: [
@@ -82,6 +86,14 @@ describe("audit report", () => {
             { rule: DRIFT, facts: ["drift"] },
             { rule: OTHER_GROUP_RULE, facts: ["exposes beyond the allow-set"] },
         ]);
+    });
+
+    it("names every group read on the API's port, not only those whose rules expose", () => {
+        const text = formatAudit(report(), paint(false));
+        assert.match(
+            text,
+            /effective exposure of the API's port \(groups read: capi-mgmt-sg \(g1\), default \(g2\)\):/,
+        );
     });
 
     it("the rules table shows each rule's direction", () => {
