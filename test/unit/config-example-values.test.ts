@@ -122,6 +122,20 @@ describe("config examples: every key's", () => {
         }
     });
 
+    it("offers lists with an item where an empty list would show nothing to copy", () => {
+        for (const key of [
+            "hairpin",
+            "hairpin.subnets",
+            "hairpin.routers",
+            "hairpin.cidrs",
+            "retire",
+        ]) {
+            const example = exampleFor(key.split("."), {});
+            assert.ok(example, key);
+            assert.doesNotMatch(formatExample(example), /\[\]/, key);
+        }
+    });
+
     it("never offers to turn the destroy guard off", () => {
         assert.deepEqual(exampleFor(["allowDestroy"], { ...valid(), allowDestroy: "yes" }), {
             path: ["allowDestroy"],

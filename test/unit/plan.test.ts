@@ -81,6 +81,16 @@ describe("plan", () => {
         assert.equal(exposure.refusal, undefined);
     });
 
+    it("has no configured conductors when Juju lists them", () => {
+        const juju = parseStackConfig({
+            securityGroup: { name: "capi-mgmt-sg" },
+            api: { address: "10.12.7.222" },
+            conductors: { juju: { model: "openstack" } },
+            operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
+        });
+        assert.deepEqual(configuredSources(juju), { conductors: [], hairpin: [] });
+    });
+
     it("derives the allow-set on the API's port and the operator's ports", () => {
         const plan = planIngress(config(), found([]));
         assert.equal(plan.groupId, G);
