@@ -35,27 +35,55 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
 
 /**
  * How a file compares with what it should read. `stale`: its content differs (its data, or its
- * comment lines: the schema reference, Pulumi.yaml's note); `unformatted`: the same data and
- * comments, only laid out otherwise (prettier --check, in lint, reports that).
+ * comment lines: the schema reference, Pulumi.yaml's note); `unformatted`: the same content, and
+ * `prettier --write` makes it what is generated (lint's prettier --check reports it);
+ * `rearranged`: the same data and comment lines arranged otherwise (keys in another order, a
+ * comment beside another key, a value quoted or in flow style), which prettier keeps: only
+ * `npm run schema` restores it.
  */
-export type FileState = "current" | "stale" | "unformatted";
+export type FileState = "current" | "stale" | "unformatted" | "rearranged";
 
-export function fileState(file: string, current: string | undefined, generated: string): FileState {
+export async function fileState(
+    file: string,
+    current: string | undefined,
+    generated: string,
+): Promise<FileState> {
     if (current === generated) {
         return "current";
     }
     if (current === undefined) {
         return "stale";
     }
+    let same: boolean;
     try {
-        const same =
+        same =
             isDeepStrictEqual(readData(file, current), readData(file, generated)) &&
             isDeepStrictEqual(commentLines(current), commentLines(generated));
-        return same ? "unformatted" : "stale";
     } catch {
         // Not parseable: its content cannot be what is generated.
         return "stale";
     }
+    if (!same) {
+        return "stale";
+    }
+    return (await format({ file, text: current })) === generated ? "unformatted" : "rearranged";
+}
+
+/** The line `schema` prints for a file that is not current: its state and what makes it so. */
+export function stateLine(
+    file: string,
+    state: Exclude<FileState, "current">,
+    check: boolean,
+): string {
+    if (state === "unformatted") {
+        return `unformatted ${file} (content current; npx prettier --write ${file})`;
+    }
+    if (!check) {
+        return `wrote ${file}`;
+    }
+    return state === "rearranged"
+        ? `rearranged ${file} (same content, arranged otherwise than generated; npm run schema rewrites it)`
+        : `stale ${file} (npm run schema rewrites it)`;
 }
 
 function readData(file: string, text: string): unknown {
@@ -70,8 +98,8 @@ function commentLines(text: string): string[] {
 }
 
 /**
- * Writes the stale files (or, with `check`, only compares them); returns every file that is not
- * current, with its state. An unformatted file is left as it is: its content is current.
+ * Writes the stale and reordered files (or, with `check`, only compares them); returns every file
+ * that is not current, with its state. An unformatted file is left as it is: prettier fixes it.
  */
 export async function updateSchemaFiles(
     check: boolean,
@@ -79,12 +107,12 @@ export async function updateSchemaFiles(
     const found: { file: string; state: Exclude<FileState, "current"> }[] = [];
     for (const { file, text } of await generatedFiles()) {
         const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
-        const state = fileState(file, current, text);
+        const state = await fileState(file, current, text);
         if (state === "current") {
             continue;
         }
         found.push({ file: path.relative(ROOT, file), state });
-        if (!check && state === "stale") {
+        if (!check && state !== "unformatted") {
             fs.writeFileSync(file, text);
         }
     }

@@ -2,10 +2,12 @@
 // (audit, review, verify, rehearse). The program itself reads the same keys through pulumi.Config.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, parseDocument } from "yaml";
+import { parse } from "yaml";
 import { ConfigError, NAMESPACE, parseStackConfig, StackConfig } from "./schema";
 import { stackNameProblem } from "./stackname";
-import { checkEnvFromEnvironment } from "../verify/check-env";
+import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/check-env";
+import { exampleFor, formatExample, formatPath } from "./examples";
+import { ConfigEntry, readConfigEntries } from "./stackyaml";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
@@ -42,27 +44,58 @@ export function readStackFile(stack: string): Record<string, unknown> {
 
 /**
  * The same from a stack file's text (`file` names it in errors, e.g. `<ref>:stacks/...`). A file
- * that is not valid YAML (a duplicate key, a tab, ...) is a ConfigError naming the file, line,
- * column and the parser's code, never the text: the line may hold a value that is a secret.
+ * that is not a readable stack file (not valid YAML, a `config` that is not a mapping, ...) is a
+ * ConfigError naming the file, line and column (components/config/stackyaml.ts), never the text.
+ * A `{ secure: ... }` value at any depth (Pulumi reads one at any depth of a structured value:
+ * isSecureValue in pulumi/pulumi sdk/go/common/resource/config/object.go) is refused naming its
+ * key path, except where this project takes secrets: the values of verify.custom[].env.
  */
 export function parseStackFileText(text: string, file: string): Record<string, unknown> {
-    const doc = readYaml(text, file) as { config?: Record<string, unknown> } | null;
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc?.config ?? {})) {
-        const [namespace, name] = key.includes(":") ? key.split(":", 2) : [NAMESPACE, key];
-        if (namespace !== NAMESPACE) {
-            continue;
-        }
-        if (isSecure(value)) {
-            throw fileError(
-                `${key} is a secret in ${file}; this project takes no secrets from stack config ` +
-                    `(credentials come from clouds.yaml or OS_* variables)`,
-            );
-        }
-        // Secret check env values come from the environment: only pulumi can decrypt them.
-        raw[name] = name === "verify" ? checkEnv(value, file) : value;
+    const entries = readConfigEntries(text, file).flatMap((entry) => {
+        const [namespace, name] = entry.key.includes(":")
+            ? entry.key.split(":", 2)
+            : [NAMESPACE, entry.key];
+        return namespace === NAMESPACE ? [{ ...entry, name }] : [];
+    });
+    const raw: Record<string, unknown> = Object.fromEntries(entries.map((e) => [e.name, e.value]));
+    const problems = entries.flatMap((entry) =>
+        entry.name === "" || entry.name === NAMESPACE
+            ? [
+                  `${entry.at}: ${entry.key} is the namespace without a key name; a key under ` +
+                      `config is ${NAMESPACE}:<key> (for example ${NAMESPACE}:cloud: mycloud)`,
+              ]
+            : secretProblems(entry, entry.name, raw, file),
+    );
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    // Secret check env values come from the environment: only pulumi can decrypt them.
+    if ("verify" in raw) {
+        raw.verify = checkEnv(raw.verify, file);
     }
     return raw;
+}
+
+/** One problem per `{ secure: ... }` leaf where the key takes no secret; never the ciphertext. */
+function secretProblems(
+    entry: ConfigEntry,
+    name: string,
+    raw: Record<string, unknown>,
+    file: string,
+): string[] {
+    return secureLeaves(entry.value)
+        .filter((leaf) => !(name === "verify" && isCheckEnv(leaf)))
+        .map((leaf) => {
+            const path = [name, ...leaf];
+            const example = exampleFor(path, raw);
+            return (
+                `${NAMESPACE}:${formatPath(path)} is a secret in ${file} (at ` +
+                `${entry.atPath(leaf)}); expected a plain value, set without --secret: this ` +
+                "project takes secrets from stack config only as the values of " +
+                "verify.custom[].env (credentials come from clouds.yaml or OS_* variables)" +
+                (example ? ` (for example ${formatExample(example)})` : "")
+            );
+        });
 }
 
 /** A key's value as the stack file writes it (`{ secure: ... }` leaves included), if readable. */
@@ -79,27 +112,6 @@ export function loadStackConfig(stack: string): StackConfig {
     return parseStackConfig(readStackFile(stack));
 }
 
-function readYaml(text: string, file: string): unknown {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-    if (doc.errors.length > 0) {
-        const problems = doc.errors.map((e) => {
-            const pos = e.linePos?.[0];
-            const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-            return `${where}: not valid YAML: ${e.code.toLowerCase().replace(/_/g, " ")} (${e.code})`;
-        });
-        throw new ConfigError(problems, problems.join("\n"));
-    }
-    try {
-        return doc.toJS();
-    } catch {
-        // The library's message quotes the alias: the text of a value.
-        throw fileError(
-            `${file}: not valid YAML: a value starting with * is read as an alias to an anchor ` +
-                "that does not exist; quote values that start with * or &",
-        );
-    }
-}
-
 /** Check env values from the environment; a secret it cannot read is a config problem. */
 function checkEnv(verify: unknown, file: string): unknown {
     try {
@@ -112,8 +124,4 @@ function checkEnv(verify: unknown, file: string): unknown {
 /** A stack file that cannot be used: one problem, and it is the message. */
 function fileError(problem: string): ConfigError {
     return new ConfigError([problem], problem);
-}
-
-function isSecure(value: unknown): boolean {
-    return typeof value === "object" && value !== null && "secure" in value;
 }

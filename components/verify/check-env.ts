@@ -28,7 +28,7 @@ export function secureLeaves(value: unknown, at: Path = []): Path[] {
 }
 
 /** True for custom.<i>.env.<NAME> inside the verify key. */
-function isCheckEnv(path: Path): boolean {
+export function isCheckEnv(path: Path): boolean {
     return (
         path.length === 4 &&
         path[0] === "custom" &&

@@ -108,7 +108,7 @@ describe("capi-mgmt-ingress errors", () => {
             const { error } = JSON.parse(r.stdout);
             assert.equal(error.kind, "config");
             assert.deepEqual(error.problems, [
-                `${secure}:3:3: not valid YAML: duplicate key (DUPLICATE_KEY)`,
+                `${secure}:3:3: not valid YAML: duplicate key a (DUPLICATE_KEY); a key may appear once in its mapping: keep one`,
             ]);
             assert.equal(r.stdout.includes("v4lu3"), false);
         });

@@ -122,7 +122,10 @@ describe("config errors", () => {
         it("a secure: value", () => {
             const f = file(`config:\n  capi-mgmt-ingress:cloud:\n    secure: AAABAM${SECRET}\n`);
             const err = configError(() => readStackFile(f));
-            assert.match(err.message, new RegExp(`^capi-mgmt-ingress:cloud is a secret in ${f}`));
+            assert.match(
+                err.problems[0],
+                new RegExp(`^capi-mgmt-ingress:cloud is a secret in ${f}`),
+            );
             assert.equal(err.message.includes(SECRET), false);
         });
 
@@ -141,7 +144,8 @@ describe("config errors", () => {
             );
             const err = configError(() => readStackFile(f));
             assert.deepEqual(err.problems, [
-                `${f}:7:9: not valid YAML: duplicate key (DUPLICATE_KEY)`,
+                `${f}:7:9: not valid YAML: duplicate key capi-mgmt-ingress:verify.custom[0].command ` +
+                    "(DUPLICATE_KEY); a key may appear once in its mapping: keep one",
             ]);
             assert.equal(err.message.includes(SECRET), false);
             assert.equal(err.message.includes("curl"), false);

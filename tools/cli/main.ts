@@ -356,16 +356,12 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .option("--check", "write nothing; list the stale files (and those only unformatted)")
         .action(
             action("schema", async (opts: { check?: boolean }) => {
-                const { updateSchemaFiles } = await import("../config-schema");
+                const { stateLine, updateSchemaFiles } = await import("../config-schema");
                 const files = await updateSchemaFiles(opts.check === true);
                 for (const { file, state } of files) {
-                    io.stdout(
-                        state === "unformatted"
-                            ? `unformatted ${file} (content current; npx prettier --write ${file})\n`
-                            : `${opts.check ? "stale" : "wrote"} ${file}\n`,
-                    );
+                    io.stdout(`${stateLine(file, state, opts.check === true)}\n`);
                 }
-                const stale = files.some((f) => f.state === "stale");
+                const stale = files.some((f) => f.state !== "unformatted");
                 return opts.check && stale ? EXIT.finding : EXIT.ok;
             }),
         );

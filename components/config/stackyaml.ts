@@ -1,0 +1,232 @@
+// The YAML of a stack file, down to its `config:` mapping. Every problem names the file, line and
+// column, and what is there only by its kind (a list, a string): never the text, since a line may
+// hold a value that is a secret.
+import {
+    Alias,
+    Document,
+    isAlias,
+    isMap,
+    isNode,
+    isPair,
+    isScalar,
+    isSeq,
+    LineCounter,
+    Node,
+    parseDocument,
+    visit,
+    YAMLError,
+} from "yaml";
+import { ConfigError, NAMESPACE } from "./schema";
+
+/** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
+const MAX_ALIAS_COUNT = 100;
+
+const CONFIG_EXAMPLE =
+    `config: { ${NAMESPACE}:securityGroup: { name: capi-mgmt-sg }, ... }; ` +
+    "stacks/Pulumi.example.yaml shows every key";
+
+/** One key under `config:`: its name as written, its value, and where its key is (file:line:col). */
+export interface ConfigEntry {
+    key: string;
+    value: unknown;
+    at: string;
+    /** Where the node at `path` inside the value is (file:line:col); the key's place if none. */
+    atPath: (path: (string | number)[]) => string;
+}
+
+/**
+ * The keys under `config:` of a stack file's text, in order. Throws ConfigError (one problem per
+ * finding, each with file:line:col) for text that is not valid YAML (a duplicate key names its
+ * key path), an alias that cannot be resolved, loops or expands too far, a document that is empty
+ * or not a mapping, and a `config` that is not a mapping. A file without `config` has no keys.
+ */
+export function readConfigEntries(text: string, file: string): ConfigEntry[] {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
+    const where = (offset: number) => {
+        const { line, col } = lines.linePos(offset);
+        return `${file}:${line}:${col}`;
+    };
+    const syntax = doc.errors.map((e) => yamlProblem(doc, e, where));
+    refuse(syntax.length > 0 ? syntax : aliasProblems(doc, where));
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && root.value === null)) {
+        refuse([
+            `${file}: the stack file is empty; expected a mapping with config: holding this ` +
+                `project's keys (for example ${CONFIG_EXAMPLE})`,
+        ]);
+        return [];
+    }
+    if (!isMap(root)) {
+        refuse([
+            `${where(start(root))}: the stack file is ${kind(root)}; expected a mapping with ` +
+                `config: holding this project's keys (for example ${CONFIG_EXAMPLE})`,
+        ]);
+        return [];
+    }
+    const pair = root.items.find((p) => isScalar(p.key) && p.key.value === "config");
+    if (pair === undefined) {
+        return [];
+    }
+    const config = pair.value;
+    if (!isMap(config)) {
+        const found = isNode(config) ? kind(config) : "empty (no value)";
+        const empty = !isNode(config) || (isScalar(config) && config.value === null);
+        refuse([
+            `${where(start(empty ? (pair.key as Node) : (config as Node)))}: config is ` +
+                `${found}; it must be a mapping of keys (${NAMESPACE}:<key>: <value>), for ` +
+                `example ${CONFIG_EXAMPLE}`,
+        ]);
+        return [];
+    }
+    const values = (doc.toJS() as { config: Record<string, unknown> }).config;
+    return config.items.map((p) => {
+        const key = isScalar(p.key) ? String(p.key.value) : String(p.key);
+        const at = where(start(p.key as Node));
+        const atPath = (path: (string | number)[]) => {
+            const node = path.length === 0 ? p.value : config.getIn([p.key, ...path], true);
+            return isNode(node) ? where(start(node)) : at;
+        };
+        return { key, value: values[key], at, atPath };
+    });
+}
+
+function refuse(problems: string[]): void {
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+}
+
+function start(node: Node): number {
+    return node.range?.[0] ?? 0;
+}
+
+/** What a node is, by kind only. */
+function kind(node: Node): string {
+    if (isSeq(node)) {
+        return "a list";
+    }
+    if (isScalar(node)) {
+        return node.value === null ? "empty (no value)" : `a ${typeof node.value}`;
+    }
+    return isMap(node) ? "a mapping" : "an alias";
+}
+
+function yamlProblem(doc: Document, error: YAMLError, where: (offset: number) => string): string {
+    const at = where(error.pos[0]);
+    if (error.code === "DUPLICATE_KEY") {
+        const path = keyPathAt(doc.contents, error.pos[0], []);
+        const key = path ? `${displayPath(path)} ` : "";
+        return (
+            `${at}: not valid YAML: duplicate key ${key}(DUPLICATE_KEY); a key may appear ` +
+            "once in its mapping: keep one"
+        );
+    }
+    return `${at}: not valid YAML: ${error.code.toLowerCase().replace(/_/g, " ")} (${error.code})`;
+}
+
+/** The path of keys to the key that starts at `offset` (a duplicate), if one does. */
+function keyPathAt(
+    node: unknown,
+    offset: number,
+    path: (string | number)[],
+): (string | number)[] | undefined {
+    if (isMap(node)) {
+        for (const pair of node.items) {
+            const key = isScalar(pair.key) ? String(pair.key.value) : "?";
+            if (isNode(pair.key) && start(pair.key) === offset) {
+                return [...path, key];
+            }
+            const found = keyPathAt(pair.value, offset, [...path, key]);
+            if (found) {
+                return found;
+            }
+        }
+    }
+    if (isSeq(node)) {
+        for (const [i, item] of node.items.entries()) {
+            const found = keyPathAt(item, offset, [...path, i]);
+            if (found) {
+                return found;
+            }
+        }
+    }
+    return undefined;
+}
+
+/** `capi-mgmt-ingress:verify.custom[0].command` for a path under config, else `a.b[0]`. */
+function displayPath(path: (string | number)[]): string {
+    const under = path[0] === "config" && path.length > 1 ? path.slice(1) : path;
+    return under
+        .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+        .join("");
+}
+
+/**
+ * Aliases that would make toJS throw (its message quotes the alias: the text of a value): one
+ * whose anchor is not defined before it, one inside its own anchor's value (a loop, which Pulumi's
+ * YAML reader refuses too), and the first whose expansion passes the yaml package's limit,
+ * counted as the package counts (each alias once, in document order).
+ */
+function aliasProblems(doc: Document, where: (offset: number) => string): string[] {
+    const aliases: Alias[] = [];
+    visit(doc, { Alias: (_key, node) => void aliases.push(node) });
+    const problems: string[] = [];
+    const counts = new Map<Node, { count: number; aliasCount: number }>();
+    const aliasCount = (node: unknown): number => {
+        if (isAlias(node)) {
+            const data = counts.get(node.resolve(doc) as Node);
+            return data ? data.count * data.aliasCount : 0;
+        }
+        if (isMap(node) || isSeq(node)) {
+            return Math.max(0, ...node.items.map(aliasCount));
+        }
+        return isPair(node) ? Math.max(aliasCount(node.key), aliasCount(node.value)) : 1;
+    };
+    let excessive = false;
+    for (const alias of aliases) {
+        const at = where(start(alias));
+        const target = alias.resolve(doc);
+        if (target === undefined) {
+            problems.push(
+                `${at}: not valid YAML: an alias (*name) to an anchor that is not defined ` +
+                    "before it; quote a value that starts with * or &",
+            );
+            continue;
+        }
+        if (contains(target, alias)) {
+            problems.push(
+                `${at}: not valid YAML: an alias inside the value of its own anchor (a loop); ` +
+                    "write the value out instead",
+            );
+            continue;
+        }
+        // The anchor's own node counts once, as in the package (nodes/toJS.js).
+        const data = counts.get(target) ?? { count: 1, aliasCount: 0 };
+        counts.set(target, data);
+        data.count += 1;
+        data.aliasCount ||= aliasCount(target);
+        if (!excessive && data.count * data.aliasCount > MAX_ALIAS_COUNT) {
+            excessive = true;
+            problems.push(
+                `${at}: not valid YAML: the aliases expand to more than ${MAX_ALIAS_COUNT} ` +
+                    "values by here (aliases of values that hold aliases); write the values out",
+            );
+        }
+    }
+    return problems;
+}
+
+function contains(node: Node, alias: Alias): boolean {
+    let found = false;
+    visit(node, {
+        Alias: (_key, a) => {
+            if (a === alias) {
+                found = true;
+                return visit.BREAK;
+            }
+            return undefined;
+        },
+    });
+    return found;
+}
