@@ -60,10 +60,12 @@ export function assertSecretsOnlyInCheckEnv(
                 `as the values of verify.custom[].env (credentials come from clouds.yaml or OS_* ` +
                 `variables)`,
         );
-    if (key !== "verify") {
-        throw refuse("it is not verify");
-    }
     const leaves = fileValue === undefined ? [] : secureLeaves(fileValue);
+    if (key !== "verify") {
+        // Pulumi marks the whole key secret for a secure leaf at any depth: name the leaves.
+        const paths = leaves.filter((p) => p.length > 0).map((p) => dotted(key, p));
+        throw refuse(`it is not verify${paths.length ? ` (${paths.join(", ")} in ${file})` : ""}`);
+    }
     if (leaves.length === 0) {
         throw refuse(`${file} shows no secure value under it to check`);
     }

@@ -211,6 +211,19 @@ describe("secrets: Pulumi secrets in verify.custom[].env", () => {
         assert.match(messages[2], /shows no secure value under it to check/);
     });
 
+    it("names the secure leaves of a structured key that takes no secret, at any depth", () => {
+        const value = { cidrs: [secure], reason: { nested: secure } };
+        assert.throws(
+            () =>
+                assertSecretsOnlyInCheckEnv("capi-mgmt-ingress:operator", "operator", value, file),
+            (err: Error) =>
+                err.message.startsWith(
+                    "capi-mgmt-ingress:operator is a secret; it is not verify (operator.cidrs[0], " +
+                        `operator.reason.nested in ${file}).`,
+                ) && !err.message.includes(CIPHER),
+        );
+    });
+
     it("takes a secret value from the environment outside pulumi, or names the variable", () => {
         const value = verify({ TOKEN: secure, PLAIN: "x" });
         const resolved = checkEnvFromEnvironment(value, { TOKEN: `${PRINTED}-env` }, file);
