@@ -48,36 +48,37 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         return `${file}:${line}:${col}`;
     };
     const syntax = doc.errors.map((e) => yamlProblem(doc, e, where));
-    refuse(syntax.length > 0 ? syntax : aliasProblems(doc, where));
+    const unreadable = syntax.length > 0 ? syntax : aliasProblems(doc, where);
+    if (unreadable.length > 0) {
+        throw new ConfigError(unreadable);
+    }
     const root = doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) {
-        refuse([
+        throw refusal(
             `${file}: the stack file is empty; expected a mapping with config: holding this ` +
                 `project's keys (for example ${CONFIG_EXAMPLE})`,
-        ]);
-        return [];
+        );
     }
     if (!isMap(root)) {
-        refuse([
+        throw refusal(
             `${where(start(root))}: the stack file is ${kind(root)}; expected a mapping with ` +
                 `config: holding this project's keys (for example ${CONFIG_EXAMPLE})`,
-        ]);
-        return [];
+        );
     }
     const pair = root.items.find((p) => isScalar(p.key) && p.key.value === "config");
     if (pair === undefined) {
         return [];
     }
-    const config = pair.value;
+    // `config: *anchor` reads the anchored mapping (aliases are resolved above).
+    const config = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
     if (!isMap(config)) {
         const found = isNode(config) ? kind(config) : "empty (no value)";
         const empty = !isNode(config) || (isScalar(config) && config.value === null);
-        refuse([
+        throw refusal(
             `${where(start(empty ? (pair.key as Node) : (config as Node)))}: config is ` +
                 `${found}; it must be a mapping of keys (${NAMESPACE}:<key>: <value>), for ` +
                 `example ${CONFIG_EXAMPLE}`,
-        ]);
-        return [];
+        );
     }
     const values = (doc.toJS() as { config: Record<string, unknown> }).config;
     return config.items.map((p) => {
@@ -91,10 +92,9 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
     });
 }
 
-function refuse(problems: string[]): void {
-    if (problems.length > 0) {
-        throw new ConfigError(problems);
-    }
+/** A stack file that cannot be used: one problem; nothing is declared. */
+function refusal(problem: string): ConfigError {
+    return new ConfigError([problem]);
 }
 
 function start(node: Node): number {

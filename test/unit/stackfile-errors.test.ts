@@ -229,6 +229,17 @@ describe("stack file errors", () => {
         });
     });
 
+    it("config as an alias of a mapping is that mapping", () => {
+        const text = "x-shared: &cfg\n  capi-mgmt-ingress:cloud: mycloud\nconfig: *cfg\n";
+        assert.deepEqual(parseStackFileText(text, FILE), { cloud: "mycloud" });
+        assert.deepEqual(problems("x-list: &l [1]\nconfig: *l\n"), [
+            `${FILE}:1:12: config is a list; it must be a mapping of keys ` +
+                "(capi-mgmt-ingress:<key>: <value>), for example config: { " +
+                "capi-mgmt-ingress:securityGroup: { name: capi-mgmt-sg }, ... }; " +
+                "stacks/Pulumi.example.yaml shows every key",
+        ]);
+    });
+
     describe("keys", () => {
         it("the namespace with no key name, with or without a value", () => {
             for (const line of ["  capi-mgmt-ingress:", '  "capi-mgmt-ingress:": s3nt1nel']) {
