@@ -175,6 +175,34 @@ describe("capi-mgmt-ingress errors", () => {
             });
         });
 
+        it("review without --live: a source the preview refuses is kind config, not exit 0", async () => {
+            const wide: Record<string, unknown> = validConfig("");
+            wide["capi-mgmt-ingress:operator"] = {
+                cidrs: ["0.0.0.0/0"],
+                reason: "a test's operator",
+            };
+            const r = await run("review", "--stack", stackFile(wide), "--json");
+            assert.equal(r.code, 2, r.stdout);
+            const { error } = JSON.parse(r.stdout);
+            assert.equal(error.kind, "config");
+            assert.deepEqual(error.problems, [
+                "allow-set: operator source 0.0.0.0/0 (config operator.cidrs[0]: a test's operator) " +
+                    "admits every address; it can never be allowed on a protected port",
+            ]);
+            wide["capi-mgmt-ingress:operator"] = {
+                cidrs: ["10.0.0.0/8"],
+                reason: "a test's operator",
+            };
+            const text = await run("review", "--stack", stackFile(wide));
+            assert.equal(text.code, 2);
+            assert.match(text.stderr, /^review: The stack config is not valid/);
+            assert.match(text.stderr, /operator source 10\.0\.0\.0\/8 .* is wider than \/16/);
+            wide["capi-mgmt-ingress:waivers"] = [
+                { cidr: "10.0.0.0/8", reason: "the lab on purpose" },
+            ];
+            assert.equal((await run("review", "--stack", stackFile(wide))).code, 0, "waived");
+        });
+
         it("interrupted: exit 130, `<subcommand>: interrupted` (through the launcher)", async function () {
             this.timeout(120000);
             // A Keystone that accepts the connection and never answers: the audit waits on it.

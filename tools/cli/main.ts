@@ -51,6 +51,12 @@ With --json, stdout holds exactly one JSON document: the result, or
 {"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run
 or was interrupted.`;
 
+const REVIEW_EXIT = `
+review's verdict: exit 1 when, with --live, the preview would refuse the plan (a source outside
+the allow-set still admitted after it, or retire targets the stack's approvedRetirement does not
+approve) or the group has drift; with --base, when a stack has a problem. Without --live, a
+config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
+
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
 
 /** `--stack` and `--against`: refused before anything loads when they name no stack. */
@@ -196,7 +202,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         )
         .option("--changed", "with --base: every stack file changed since the ref")
         .option("--json", "print the review as JSON (the Markdown included)")
-        .addHelpText("after", EXIT_CODES)
+        .addHelpText("after", EXIT_CODES + REVIEW_EXIT)
         .action(
             action(
                 "review",
@@ -253,7 +259,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                     } else {
                         io.stdout(report.markdown);
                     }
-                    return report.drift > 0 ? EXIT.finding : EXIT.ok;
+                    return report.drift > 0 || report.refusing > 0 ? EXIT.finding : EXIT.ok;
                 },
             ),
         );
