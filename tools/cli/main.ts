@@ -43,7 +43,8 @@ const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "opensta
 const EXIT_CODES = `
 Exit codes:
   0    ok: nothing found
-  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
+  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight,
+       a stale schema file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
   130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
 
@@ -73,6 +74,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const json = argv.includes("--json");
     let code: number = EXIT.ok;
     const program = buildProgram(io, json, (c) => (code = c));
+    // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
+    // the name; an unknown name is a usage error however help is asked for.
+    const unknown = unknownCommand(program, argv);
+    if (unknown !== undefined) {
+        reportUsageError(program, unknown.command, unknown.message, json, io);
+        return EXIT.couldNotRun;
+    }
     try {
         await program.parseAsync(argv, { from: "user" });
         return code;
@@ -93,18 +101,60 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        // Worded like every other error of the tool: `<subcommand>: <message>`, or the document.
-        const command = commandPath(program, argv);
         const message = err.message.replace(/^error: /, "");
-        if (json) {
-            io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
-        } else {
-            io.stderr(
-                `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
-            );
-        }
+        reportUsageError(program, commandPath(program, argv), message, json, io);
         return EXIT.couldNotRun;
     }
+}
+
+/** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
+function reportUsageError(
+    program: Command,
+    command: string,
+    message: string,
+    json: boolean,
+    io: Io,
+): void {
+    if (json) {
+        io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+    } else {
+        io.stderr(
+            `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
+        );
+    }
+}
+
+/**
+ * The first name in `argv` (after `help`, if help is asked that way) that is not a subcommand of
+ * the command before it, with the message naming it and the subcommands there are. Options are
+ * skipped: none of the commands with subcommands takes an option with a value.
+ */
+function unknownCommand(
+    program: Command,
+    argv: string[],
+): { command: string; message: string } | undefined {
+    const names = argv.filter((a) => !a.startsWith("-"));
+    let command = program;
+    const path: string[] = [];
+    for (const [i, name] of names.entries()) {
+        if (command.commands.length === 0) {
+            return undefined;
+        }
+        if (i === 0 && name === "help") {
+            continue;
+        }
+        const sub = command.commands.find((c) => c.name() === name);
+        if (!sub) {
+            const known = [...command.commands.map((c) => c.name()), "help"];
+            return {
+                command: path.length ? path.join(" ") : program.name(),
+                message: `unknown command '${name}'; commands: ${known.join(", ")}`,
+            };
+        }
+        path.push(name);
+        command = sub;
+    }
+    return undefined;
 }
 
 /**
@@ -322,7 +372,8 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
 
     const cloud = program
         .command("cloud")
-        .description("the local Keystone + Neutron on LOCAL_CLOUD_HOST (127.0.0.1 by default)");
+        .description("the local Keystone + Neutron on LOCAL_CLOUD_HOST (127.0.0.1 by default)")
+        .addHelpText("after", EXIT_CODES);
     for (const [name, description] of [
         ["up", "start it (or check it runs) and print its endpoints as JSON"],
         ["down", "stop it and wait until its processes are gone"],
@@ -331,6 +382,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         cloud
             .command(name)
             .description(description)
+            .addHelpText("after", EXIT_CODES)
             .action(
                 action(`cloud ${name}`, async () => {
                     const { cloudCommands } = await import("../cloud");
@@ -344,6 +396,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .command("bench")
         .description("run benchmark suites; one JSON document per suite")
         .addArgument(new Argument("<suite...>", "suites to run").choices(BENCH_SUITES))
+        .addHelpText("after", EXIT_CODES)
         .action(
             action("bench", async (suites: string[]) => {
                 const { runBench } = await import("../bench");
@@ -360,6 +413,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 "not its formatting)",
         )
         .option("--check", "write nothing; list the stale files (and those only unformatted)")
+        .addHelpText("after", EXIT_CODES)
         .action(
             action("schema", async (opts: { check?: boolean }) => {
                 const { updateSchemaFiles } = await import("../config-schema");
