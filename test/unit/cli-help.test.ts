@@ -1,12 +1,14 @@
 // Every subcommand's --help documents the exit codes; an unknown command is named however help is
 // asked for; the README's benchmark list is the suites `bench` runs, so neither can drift.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { benchSuites } from "../../tools/bench";
 import { run } from "../support/cli-run";
 
-const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+const ROOT = path.join(__dirname, "..", "..");
+const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 
 /** The subcommand paths the root's help lists, nested ones (`cloud up`) included. */
 async function subcommands(prefix: string[] = []): Promise<string[][]> {
@@ -118,5 +120,42 @@ describe("capi-mgmt-ingress help", () => {
                 .sort(),
             Object.keys(benchSuites).sort(),
         );
+    });
+
+    describe("the README's commands", () => {
+        it("run npm scripts the package has", () => {
+            const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
+                .scripts as Record<string, string>;
+            const used = [...README.matchAll(/npm run(?: -s)? ([a-z][a-z:-]*)/g)].map((m) => m[1]);
+            assert.ok(used.length > 10);
+            for (const name of used) {
+                assert.ok(name in scripts, `npm run ${name}`);
+            }
+        });
+
+        it("show no live command on the rehearsal stack, whose Juju stand-in answers only during a rehearsal", () => {
+            const commands = README.split("\n").map((line) => line.replace(/#.*$/, ""));
+            for (const line of commands) {
+                assert.doesNotMatch(line, /(audit|verify)\b.*--stack rehearsal/, line);
+                assert.doesNotMatch(
+                    line,
+                    /--stack rehearsal.*--live|--live.*--stack rehearsal/,
+                    line,
+                );
+            }
+        });
+
+        it("the Juju stand-in outside a rehearsal says it is not running and how to start it", () => {
+            const juju = path.join(ROOT, "tools", "rehearsal", "shims", "juju");
+            const r = spawnSync(juju, ["status", "magnum", "--format=json"], {
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    REHEARSAL_TOPOLOGY: path.join(ROOT, "no-such-topology.json"),
+                },
+            });
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /^ERROR the rehearsal is not running: .*`npm run rehearse`/);
+        });
     });
 });
