@@ -1,6 +1,8 @@
 // `capi-mgmt-ingress review --stack <env> [--live] [--against <env>] [--json]`: Markdown for a
-// pull request. With --live, drift on the group is a finding (exit 1); retire targets are the
-// change under review, not a finding.
+// pull request. With --live, drift on the group is a finding (exit 1), and so is a plan the
+// preview would refuse (exposure left beyond the allow-set, retire targets not approved); retire
+// targets the stack approves are the change under review, not a finding. Without --live, sources
+// the config names that the preview would refuse are a config error (exit 2).
 // `capi-mgmt-ingress review (--stack <env> | --changed) --base <git-ref> [--live] [--json]`: what a
 // change does to each stack, the stack file at the ref against the working tree; a stack whose
 // config (or derivation) has a problem is a finding.
@@ -25,6 +27,11 @@ import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../compon
 import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
+import {
+    checkConfiguredSources,
+    previewRefusals,
+    verdictLines,
+} from "../components/review/verdict";
 import { discoveryLabel, Progress } from "./cli/output";
 
 export interface ReviewOptions {
@@ -39,6 +46,8 @@ export interface ReviewReport {
     stacks: StackReview[];
     /** Drift rules over every stack reviewed live. */
     drift: number;
+    /** Stacks reviewed live whose preview would refuse (`live.previewRefuses` not empty). */
+    refusing: number;
 }
 
 interface StackReview {
@@ -51,6 +60,8 @@ interface StackReview {
         allowSet: { role: string; port: number; source: string; adopted: string | null }[];
         retireTargets: { id: string; admits: string }[];
         drift: { id: string; reason: string }[];
+        /** Why `pulumi preview` would refuse this plan; empty when it would go ahead. */
+        previewRefuses: string[];
     };
 }
 
@@ -60,15 +71,24 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
         ? await reviewInput(options.against, options.live, progress)
         : undefined;
     const inputs = other ? [input, other] : [input];
+    const stacks = inputs.map(stackReview);
+    const verdicts = stacks.flatMap((s) =>
+        s.live ? verdictLines(s.stack, s.live.previewRefuses) : [],
+    );
+    const markdown = other ? renderComparison(input, other) : renderReview(input);
     return {
-        markdown: other ? renderComparison(input, other) : renderReview(input),
-        stacks: inputs.map(stackReview),
+        markdown: verdicts.length ? `${markdown}${verdicts.join("\n")}\n` : markdown,
+        stacks,
         drift: inputs.reduce((n, i) => n + (i.live?.plan.drift.length ?? 0), 0),
+        refusing: stacks.filter((s) => (s.live?.previewRefuses.length ?? 0) > 0).length,
     };
 }
 
 async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
     const config = loadStackConfig(stack);
+    if (!live) {
+        checkConfiguredSources(config);
+    }
     return {
         stack,
         config,
@@ -100,6 +120,7 @@ function stackReview(input: ReviewInput): StackReview {
                           admits: t.admits,
                       })),
                       drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                      previewRefuses: previewRefusals(input.config, plan),
                   }
                 : undefined,
     };

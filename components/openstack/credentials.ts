@@ -7,7 +7,7 @@
 // `node` process. So: free functions and plain data only; Node built-ins and npm packages are
 // required inside function bodies; no classes, no module-level Maps, Sets or zod schemas.
 import { cloudConfig, environmentCloud, scalarText } from "./cloud-entry";
-import { isRecord, readCloudsFiles } from "./clouds-files";
+import { CloudsFiles, isRecord, readCloudsFiles, searchDirectories } from "./clouds-files";
 
 export type EndpointInterface = "public" | "internal" | "admin";
 
@@ -93,8 +93,11 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     const entry = clouds[name];
     const where = files.configFile ?? "any clouds.yaml";
     if (entry === undefined) {
-        throw new Error(
-            `Cloud "${name}" is not in ${where}; expected one of: ${fileNames.join(", ") || "(none)"}`,
+        const namedBy = opts.cloud ? "the stack config's `cloud`" : "OS_CLOUD";
+        throw environmentError(
+            `Cloud "${name}" is not in ${where} (named by ${namedBy}); ` +
+                `${cloudsRead(files, fromEnv !== undefined, env, cwd)}; expected ` +
+                `${opts.cloud ? "" : "OS_CLOUD unset or "}one of: ${Object.keys(clouds).join(", ") || "(none)"}`,
         );
     }
     if (!isRecord(entry)) {
@@ -148,17 +151,59 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
 export function stackCloud(
     cloud: string,
     env: NodeJS.ProcessEnv = process.env,
+    cwd: string = process.cwd(),
 ): string | undefined {
     const selected = env.OS_CLOUD;
     if (cloud && selected && selected !== cloud) {
-        throw new Error(
+        let read: string;
+        try {
+            read = cloudsRead(
+                readCloudsFiles(env, cwd),
+                environmentCloud(env) !== undefined,
+                env,
+                cwd,
+            );
+        } catch (err) {
+            read = `the clouds files could not be read (${err instanceof Error ? err.message : err})`;
+        }
+        throw environmentError(
             `OS_CLOUD is "${selected}" but the stack config's cloud is "${cloud}": the openstack ` +
                 `provider (gophercloud's clientconfig) takes OS_CLOUD's cloud "${selected}", while ` +
-                `this tool (as openstacksdk) reads cloud "${cloud}"; expected OS_CLOUD unset or ` +
-                `"${cloud}"`,
+                `this tool (as openstacksdk) reads cloud "${cloud}"; ${read}; expected OS_CLOUD ` +
+                `unset or "${cloud}"`,
         );
     }
     return cloud || undefined;
+}
+
+/**
+ * An error of the operator's environment (OS_CLOUD, clouds.yaml, the OS_* variables), not of a
+ * lookup: the command line reports it as kind "config", exit 2 (tools/cli/output.ts). Told by
+ * its name, as this module may hold no class.
+ */
+function environmentError(message: string): Error {
+    const err = new Error(message);
+    err.name = "EnvironmentError";
+    return err;
+}
+
+/** "clouds found: …; files read: …" for an error about which cloud is selected. */
+function cloudsRead(
+    files: CloudsFiles,
+    withEnv: boolean,
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+): string {
+    const names = [
+        ...Object.keys(files.clouds),
+        ...(withEnv ? ["envvars (the OS_* variables)"] : []),
+    ];
+    const read = [files.configFile, files.secureFile].filter((f) => f !== undefined);
+    const searched = [...new Set(searchDirectories(env, cwd))];
+    return (
+        `clouds found: ${names.join(", ") || "none"}; files read: ` +
+        (read.length ? read.join(", ") : `none (no clouds.yaml in ${searched.join(", ")})`)
+    );
 }
 
 /** The plugin's options (keystoneauth1 loading), with their deprecated names. */

@@ -164,7 +164,7 @@ function evaluateSide(which: string, input: SideInput, live: boolean, problems: 
 const MEASURED_AT_PREVIEW = "conductors measured through Juju at preview";
 
 /** What the stack file alone says: static conductors and configured hairpin CIDRs, no rules. */
-function configuredOnly(config: StackConfig): Discovered {
+export function configuredOnly(config: StackConfig): Discovered {
     const sources = configuredSources(config);
     if (config.conductors.juju) {
         sources.conductors.push({ source: "192.0.2.1", provenance: MEASURED_AT_PREVIEW });

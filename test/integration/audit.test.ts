@@ -215,7 +215,15 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
 
     interface ReviewJson {
         drift: number;
-        stacks: { live: { retireTargets: { id: string }[]; drift: { id: string }[] } }[];
+        refusing: number;
+        markdown: string;
+        stacks: {
+            live: {
+                retireTargets: { id: string }[];
+                drift: { id: string }[];
+                previewRefuses: string[];
+            };
+        }[];
     }
 
     async function deleteClass(cls: string): Promise<void> {
@@ -227,16 +235,49 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         }
     }
 
-    it("review --live: drift is a finding (exit 1); retire targets, the change itself, are not", async () => {
+    it("review --live exits 1 while the preview would refuse: drift left beyond the allow-set, retire targets not approved", async () => {
         const drifting = reviewLive();
         assert.equal(drifting.status, 1);
         const drift = [...expected].filter(([, c]) => c === "drift").map(([id]) => id);
         assert.deepEqual(drifting.json.stacks[0].live.drift.map((d) => d.id).sort(), drift.sort());
         assert.equal(drifting.json.drift, drift.length);
+        assert.match(
+            drifting.json.stacks[0].live.previewRefuses.join("\n"),
+            /^exposure: after this update the API's port would still admit sources outside/m,
+        );
         await deleteClass("drift");
-        const retiring = reviewLive();
-        assert.equal(retiring.status, 0, JSON.stringify(retiring.json));
-        assert.equal(retiring.json.stacks[0].live.retireTargets.length, 2);
+
+        // Only the wide rules left: the change itself, but the stack does not approve it yet.
+        const unapproved = reviewLive();
+        assert.equal(unapproved.status, 1, JSON.stringify(unapproved.json));
+        assert.equal(unapproved.json.drift, 0);
+        assert.equal(unapproved.json.refusing, 1);
+        assert.equal(unapproved.json.stacks[0].live.retireTargets.length, 2);
+        assert.deepEqual(
+            unapproved.json.stacks[0].live.previewRefuses.map((r) => r.split(":")[0]),
+            ["Refusing to retire"],
+        );
+        assert.match(
+            unapproved.json.markdown,
+            /\*\*Verdict \(`.*`\):\*\* the preview would refuse \(exit 1\)/,
+        );
+        const text = spawnSync(LAUNCHER, ["review", "--stack", stackFile, "--live"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env,
+        });
+        assert.equal(text.status, 1, "the same verdict without --json");
+        assert.match(text.stdout, /the preview would refuse \(exit 1\):\n\n- Refusing to retire/);
+
+        // Approved with the digest the review printed: the preview goes ahead.
+        const digest = unapproved.json.markdown.match(/digest: (sha256:[0-9a-f]+)/)![1];
+        const config = parse(fs.readFileSync(stackFile, "utf8"));
+        config.config["capi-mgmt-ingress:approvedRetirement"] = digest;
+        fs.writeFileSync(stackFile, stringify(config));
+        const approved = reviewLive();
+        assert.equal(approved.status, 0, JSON.stringify(approved.json));
+        assert.deepEqual(approved.json.stacks[0].live.previewRefuses, []);
+        assert.match(approved.json.markdown, /the preview would go ahead \(exit 0\)/);
         assert.equal(audit().status, 1, "a retire target is still a finding for the audit");
     });
 

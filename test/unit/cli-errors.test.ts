@@ -113,27 +113,94 @@ describe("capi-mgmt-ingress errors", () => {
             assert.equal(r.stdout.includes("v4lu3"), false);
         });
 
-        it("OS_CLOUD naming another cloud than the stack's: refused before any request, naming both", async () => {
-            const file = stackFile(validConfig("prod"));
-            const saved = process.env.OS_CLOUD;
-            process.env.OS_CLOUD = "staging";
+        /** Runs `work` with OS_CLOUD and OS_CLIENT_CONFIG_FILE set, the OS_* variables cleared. */
+        async function withCloudEnv(osCloud: string, clouds: string, work: () => Promise<void>) {
+            const saved = { ...process.env };
+            for (const key of Object.keys(process.env).filter((k) => k.startsWith("OS_"))) {
+                delete process.env[key];
+            }
+            Object.assign(process.env, { OS_CLOUD: osCloud, OS_CLIENT_CONFIG_FILE: clouds });
             try {
+                await work();
+            } finally {
+                for (const key of Object.keys(process.env).filter((k) => k.startsWith("OS_"))) {
+                    delete process.env[key];
+                }
+                Object.assign(process.env, saved);
+            }
+        }
+        const cloudsFile = () => {
+            const file = path.join(dir, "clouds.yaml");
+            const auth = { auth_url: "http://127.0.0.1:9/v3", username: "u", password: "p" };
+            fs.writeFileSync(file, stringify({ clouds: { prod: { auth }, lab: { auth } } }));
+            return file;
+        };
+
+        it("OS_CLOUD naming another cloud than the stack's: kind config, naming both, the clouds and files", async () => {
+            const file = stackFile(validConfig("prod"));
+            const clouds = cloudsFile();
+            await withCloudEnv("staging", clouds, async () => {
                 for (const command of ["audit", "verify"]) {
                     const r = await run(command, "--stack", file, "--json");
                     assert.equal(r.code, 2, r.stdout);
                     const { error } = JSON.parse(r.stdout);
+                    assert.equal(error.kind, "config");
+                    assert.equal(error.exitCode, 2);
+                    assert.deepEqual(error.problems, [error.message]);
                     assert.match(
                         error.message,
-                        /^OS_CLOUD is "staging" but the stack config's cloud is "prod": the openstack provider .* takes OS_CLOUD's cloud "staging", while this tool .* reads cloud "prod"; expected OS_CLOUD unset or "prod"$/,
+                        /^OS_CLOUD is "staging" but the stack config's cloud is "prod": the openstack provider .* takes OS_CLOUD's cloud "staging", while this tool .* reads cloud "prod"; clouds found: prod, lab; files read: (\S+); expected OS_CLOUD unset or "prod"$/,
                     );
+                    assert.ok(error.message.includes(`files read: ${clouds};`), error.message);
                 }
-            } finally {
-                if (saved === undefined) {
-                    delete process.env.OS_CLOUD;
-                } else {
-                    process.env.OS_CLOUD = saved;
-                }
-            }
+            });
+        });
+
+        it("OS_CLOUD naming a cloud clouds.yaml lacks: kind config, the clouds found and files read", async () => {
+            const file = stackFile(validConfig(""));
+            const clouds = cloudsFile();
+            await withCloudEnv("staging", clouds, async () => {
+                const r = await run("audit", "--stack", file, "--json");
+                assert.equal(r.code, 2, r.stdout);
+                const { error } = JSON.parse(r.stdout);
+                assert.equal(error.kind, "config");
+                assert.equal(
+                    error.message,
+                    `Cloud "staging" is not in ${clouds} (named by OS_CLOUD); clouds found: ` +
+                        `prod, lab; files read: ${clouds}; expected OS_CLOUD unset or one of: prod, lab`,
+                );
+                const text = await run("audit", "--stack", file);
+                assert.equal(text.code, 2);
+                assert.equal(text.stderr, `audit: ${error.message}\n`);
+            });
+        });
+
+        it("review without --live: a source the preview refuses is kind config, not exit 0", async () => {
+            const wide: Record<string, unknown> = validConfig("");
+            wide["capi-mgmt-ingress:operator"] = {
+                cidrs: ["0.0.0.0/0"],
+                reason: "a test's operator",
+            };
+            const r = await run("review", "--stack", stackFile(wide), "--json");
+            assert.equal(r.code, 2, r.stdout);
+            const { error } = JSON.parse(r.stdout);
+            assert.equal(error.kind, "config");
+            assert.deepEqual(error.problems, [
+                "allow-set: operator source 0.0.0.0/0 (config operator.cidrs[0]: a test's operator) " +
+                    "admits every address; it can never be allowed on a protected port",
+            ]);
+            wide["capi-mgmt-ingress:operator"] = {
+                cidrs: ["10.0.0.0/8"],
+                reason: "a test's operator",
+            };
+            const text = await run("review", "--stack", stackFile(wide));
+            assert.equal(text.code, 2);
+            assert.match(text.stderr, /^review: The stack config is not valid/);
+            assert.match(text.stderr, /operator source 10\.0\.0\.0\/8 .* is wider than \/16/);
+            wide["capi-mgmt-ingress:waivers"] = [
+                { cidr: "10.0.0.0/8", reason: "the lab on purpose" },
+            ];
+            assert.equal((await run("review", "--stack", stackFile(wide))).code, 0, "waived");
         });
 
         it("interrupted: exit 130, `<subcommand>: interrupted` (through the launcher)", async function () {

@@ -239,11 +239,11 @@ describe("rules", () => {
         // Egress tcp 6443 from 0.0.0.0/0 has the wide shape but admits nothing.
         assert.equal(
             classOf(rule({ direction: "egress", remote_ip_prefix: "0.0.0.0/0" })),
-            "unrelated: admits no protected port",
+            "unrelated: egress: does not count for ingress",
         );
         assert.equal(
             classOf(rule({ protocol: "udp", remote_ip_prefix: "0.0.0.0/0" })),
-            "unrelated: admits no protected port",
+            "unrelated: udp 6443: not tcp, admits no protected port (6443/tcp and 22/tcp)",
         );
     });
 
@@ -252,15 +252,15 @@ describe("rules", () => {
         // Any protocol from the conductor's /32: admits only it, but it is not its rule.
         assert.equal(
             classOf(rule({ protocol: null, remote_ip_prefix: conductor })),
-            "unrelated: admits only allow-set sources",
+            "unrelated: reaches 6443/tcp (every protocol, port 6443) from allow-set sources only",
         );
         assert.equal(
             classOf(rule({ protocol: "udp", remote_ip_prefix: conductor })),
-            "unrelated: admits no protected port",
+            "unrelated: udp 6443: not tcp, admits no protected port (6443/tcp and 22/tcp)",
         );
         assert.equal(
             classOf(rule({ port_range_max: 6450, remote_ip_prefix: conductor })),
-            "unrelated: admits only allow-set sources",
+            "unrelated: reaches 6443/tcp (tcp 6443-6450) from allow-set sources only",
         );
         assert.match(
             classOf(rule({ protocol: "6", remote_ip_prefix: conductor, description: "x" })),
@@ -271,7 +271,7 @@ describe("rules", () => {
             classOf(
                 rule({ port_range_min: 22, port_range_max: 6443, remote_ip_prefix: "0.0.0.0/0" }),
             ),
-            /^drift: 0.0.0.0\/0 reaches 6443\/tcp \(tcp 22-6443\)/,
+            /^drift: 0.0.0.0\/0 reaches 6443\/tcp and 22\/tcp \(tcp 22-6443\)/,
         );
         assert.match(
             classOf(
@@ -282,7 +282,7 @@ describe("rules", () => {
                     remote_ip_prefix: "0.0.0.0/0",
                 }),
             ),
-            /^drift: 0.0.0.0\/0 reaches 6443\/tcp \(any protocol, all ports\)/,
+            /^drift: 0.0.0.0\/0 reaches 6443\/tcp and 22\/tcp \(every protocol, every port\)/,
         );
         // A retire selector on one port only leaves the other port's wide rule as drift.
         const [c] = classifyRules(
@@ -363,11 +363,11 @@ describe("rules", () => {
     it("names the remote group that reaches a protected port", () => {
         assert.equal(
             classOf(rule({ remote_group_id: "sg-other" })),
-            "drift: remote group sg-other reaches 6443/tcp",
+            "drift: remote group sg-other reaches 6443/tcp (tcp 6443)",
         );
         assert.equal(
             classOf(rule({ remote_address_group_id: "ag-1", remote_ip_prefix: "10.12.4.154/32" })),
-            "drift: remote address group ag-1 reaches 6443/tcp",
+            "drift: remote address group ag-1 reaches 6443/tcp (tcp 6443)",
         );
     });
 

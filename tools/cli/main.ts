@@ -43,13 +43,20 @@ const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "opensta
 const EXIT_CODES = `
 Exit codes:
   0    ok: nothing found
-  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight
+  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight,
+       a stale schema file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
   130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
 
 With --json, stdout holds exactly one JSON document: the result, or
 {"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run
 or was interrupted.`;
+
+const REVIEW_EXIT = `
+review's verdict: exit 1 when, with --live, the preview would refuse the plan (a source outside
+the allow-set still admitted after it, or retire targets the stack's approvedRetirement does not
+approve) or the group has drift; with --base, when a stack has a problem. Without --live, a
+config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
 
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
 
@@ -67,6 +74,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const json = argv.includes("--json");
     let code: number = EXIT.ok;
     const program = buildProgram(io, json, (c) => (code = c));
+    // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
+    // the name; an unknown name is a usage error however help is asked for.
+    const unknown = unknownCommand(program, argv);
+    if (unknown !== undefined) {
+        reportUsageError(program, unknown.command, unknown.message, json, io);
+        return EXIT.couldNotRun;
+    }
     try {
         await program.parseAsync(argv, { from: "user" });
         return code;
@@ -87,18 +101,60 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        // Worded like every other error of the tool: `<subcommand>: <message>`, or the document.
-        const command = commandPath(program, argv);
         const message = err.message.replace(/^error: /, "");
-        if (json) {
-            io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
-        } else {
-            io.stderr(
-                `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
-            );
-        }
+        reportUsageError(program, commandPath(program, argv), message, json, io);
         return EXIT.couldNotRun;
     }
+}
+
+/** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
+function reportUsageError(
+    program: Command,
+    command: string,
+    message: string,
+    json: boolean,
+    io: Io,
+): void {
+    if (json) {
+        io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+    } else {
+        io.stderr(
+            `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
+        );
+    }
+}
+
+/**
+ * The first name in `argv` (after `help`, if help is asked that way) that is not a subcommand of
+ * the command before it, with the message naming it and the subcommands there are. Options are
+ * skipped: none of the commands with subcommands takes an option with a value.
+ */
+function unknownCommand(
+    program: Command,
+    argv: string[],
+): { command: string; message: string } | undefined {
+    const names = argv.filter((a) => !a.startsWith("-"));
+    let command = program;
+    const path: string[] = [];
+    for (const [i, name] of names.entries()) {
+        if (command.commands.length === 0) {
+            return undefined;
+        }
+        if (i === 0 && name === "help") {
+            continue;
+        }
+        const sub = command.commands.find((c) => c.name() === name);
+        if (!sub) {
+            const known = [...command.commands.map((c) => c.name()), "help"];
+            return {
+                command: path.length ? path.join(" ") : program.name(),
+                message: `unknown command '${name}'; commands: ${known.join(", ")}`,
+            };
+        }
+        path.push(name);
+        command = sub;
+    }
+    return undefined;
 }
 
 /**
@@ -196,7 +252,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         )
         .option("--changed", "with --base: every stack file changed since the ref")
         .option("--json", "print the review as JSON (the Markdown included)")
-        .addHelpText("after", EXIT_CODES)
+        .addHelpText("after", EXIT_CODES + REVIEW_EXIT)
         .action(
             action(
                 "review",
@@ -253,7 +309,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                     } else {
                         io.stdout(report.markdown);
                     }
-                    return report.drift > 0 ? EXIT.finding : EXIT.ok;
+                    return report.drift > 0 || report.refusing > 0 ? EXIT.finding : EXIT.ok;
                 },
             ),
         );
@@ -316,7 +372,8 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
 
     const cloud = program
         .command("cloud")
-        .description("the local Keystone + Neutron on LOCAL_CLOUD_HOST (127.0.0.1 by default)");
+        .description("the local Keystone + Neutron on LOCAL_CLOUD_HOST (127.0.0.1 by default)")
+        .addHelpText("after", EXIT_CODES);
     for (const [name, description] of [
         ["up", "start it (or check it runs) and print its endpoints as JSON"],
         ["down", "stop it and wait until its processes are gone"],
@@ -325,6 +382,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         cloud
             .command(name)
             .description(description)
+            .addHelpText("after", EXIT_CODES)
             .action(
                 action(`cloud ${name}`, async () => {
                     const { cloudCommands } = await import("../cloud");
@@ -338,6 +396,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .command("bench")
         .description("run benchmark suites; one JSON document per suite")
         .addArgument(new Argument("<suite...>", "suites to run").choices(BENCH_SUITES))
+        .addHelpText("after", EXIT_CODES)
         .action(
             action("bench", async (suites: string[]) => {
                 const { runBench } = await import("../bench");
@@ -354,6 +413,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 "not its formatting)",
         )
         .option("--check", "write nothing; list the stale files (and those only unformatted)")
+        .addHelpText("after", EXIT_CODES)
         .action(
             action("schema", async (opts: { check?: boolean }) => {
                 const { stateLine, updateSchemaFiles } = await import("../config-schema");

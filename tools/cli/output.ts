@@ -24,8 +24,9 @@ export class UsageError extends Error {
 
 /**
  * The document `--json` prints on stdout instead of a result when a subcommand could not run.
- * `kind` is `usage` (arguments), `config` (the stack file; `problems` lists every one), `run`
- * (anything else: a lookup, Juju, the local cloud) or `interrupted` (exit code 130).
+ * `kind` is `usage` (arguments), `config` (the stack file, or the operator's environment:
+ * OS_CLOUD and clouds.yaml; `problems` lists every one), `run` (anything else: a lookup, Juju,
+ * the local cloud) or `interrupted` (exit code 130).
  */
 export interface ErrorDocument {
     error: {
@@ -46,6 +47,18 @@ export function errorDocument(command: string, err: unknown): ErrorDocument {
                 command,
                 message,
                 problems: err.problems,
+                exitCode: EXIT.couldNotRun,
+            },
+        };
+    }
+    // The operator's environment (OS_CLOUD, clouds.yaml): configuration, not a failed lookup.
+    if (err instanceof Error && err.name === "EnvironmentError") {
+        return {
+            error: {
+                kind: "config",
+                command,
+                message,
+                problems: [message],
                 exitCode: EXIT.couldNotRun,
             },
         };

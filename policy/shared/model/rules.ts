@@ -207,9 +207,18 @@ function classifyRule(
             reason: `cannot be read (${rule.unreadable}): counted as admitting everything`,
         };
     }
+    if (rule.direction !== "ingress") {
+        return { rule, class: "unrelated", reason: "egress: does not count for ingress" };
+    }
     const covered = protectedPorts.filter((port) => coversPort(rule, port));
     if (covered.length === 0) {
-        return { rule, class: "unrelated", reason: "admits no protected port" };
+        const protocol = normalizeProtocol(rule.protocol);
+        const why = protocol !== null && protocol !== "tcp" ? "not tcp, " : "";
+        return {
+            rule,
+            class: "unrelated",
+            reason: `${ruleForm(rule)}: ${why}admits no protected port (${portList(protectedPorts)})`,
+        };
     }
     const exactTcp =
         normalizeProtocol(rule.protocol) === "tcp" &&
@@ -246,26 +255,76 @@ function classifyRule(
             };
         }
     }
-    for (const port of covered) {
-        if (viaGroup) {
-            return { rule, class: "drift", reason: `${viaGroup} reaches ${port}/tcp` };
-        }
-        const prefix = enforcedRemotePrefix(rule);
-        const allowed = allowSet.some(
-            (entry) =>
-                entry.port === port &&
-                entry.ethertype === prefix.ethertype &&
-                prefixContains(parsePrefix(entry.remoteIpPrefix), prefix),
-        );
-        if (!allowed) {
-            return {
-                rule,
-                class: "drift",
-                reason: `${prefix.cidr} reaches ${port}/tcp (${describePorts(rule)}) outside the allow-set`,
-            };
-        }
+    if (viaGroup) {
+        return {
+            rule,
+            class: "drift",
+            reason: `${viaGroup} reaches ${portList(covered)} (${ruleForm(rule)})`,
+        };
     }
-    return { rule, class: "unrelated", reason: "admits only allow-set sources" };
+    const prefix = enforcedRemotePrefix(rule);
+    const outside = covered.filter(
+        (port) =>
+            !allowSet.some(
+                (entry) =>
+                    entry.port === port &&
+                    entry.ethertype === prefix.ethertype &&
+                    prefixContains(parsePrefix(entry.remoteIpPrefix), prefix),
+            ),
+    );
+    if (outside.length > 0) {
+        return {
+            rule,
+            class: "drift",
+            reason: `${prefix.cidr} reaches ${portList(outside)} (${ruleForm(rule)}) outside the allow-set`,
+        };
+    }
+    return {
+        rule,
+        class: "unrelated",
+        reason: `reaches ${portList(covered)} (${ruleForm(rule)}) from allow-set sources only`,
+    };
+}
+
+/** `6443/tcp`, `6443/tcp and 22/tcp`: protected ports are TCP ports. */
+function portList(ports: number[]): string {
+    return ports.map((p) => `${p}/tcp`).join(" and ");
+}
+
+/**
+ * What a rule admits, by protocol and ports, in words: `every tcp port` for tcp without a range
+ * (Neutron's "all ports"), `protocol 0 (every protocol), every port`, `udp 53`, `icmp, every
+ * type and code` (Neutron keeps ICMP's type and code in the port fields).
+ */
+export function ruleForm(rule: NeutronRule): string {
+    const raw = rule.protocol?.trim() ?? "";
+    const protocol = normalizeProtocol(rule.protocol);
+    const name =
+        protocol === null
+            ? raw === "" || raw.toLowerCase() === "any"
+                ? "every protocol"
+                : `protocol ${raw} (every protocol)`
+            : /^\d+$/.test(protocol)
+              ? `protocol ${protocol}`
+              : protocol;
+    const icmp = protocol !== null && ["icmp", "ipv6-icmp", "icmpv6", "1", "58"].includes(protocol);
+    const { port_range_min: min, port_range_max: max } = rule;
+    if (icmp) {
+        return min === null
+            ? `${name}, every type and code`
+            : `${name} type ${min}, code ${max ?? "any"}`;
+    }
+    if (min === null && max === null) {
+        return protocol === null || name !== protocol
+            ? `${name}, every port`
+            : `every ${name} port`;
+    }
+    const [low, high] = [min ?? 1, max ?? 65535];
+    if (low === 1 && high === 65535 && protocol !== null) {
+        return `${name} 1-65535: every ${name === protocol ? `${name} ` : ""}port`;
+    }
+    const ports = low === high ? `${low}` : `${low}-${high}`;
+    return protocol === null ? `${name}, port ${ports}` : `${name} ${ports}`;
 }
 
 /**

@@ -1,0 +1,92 @@
+// The review's verdict: the preview refuses exposure left beyond the allow-set after the plan and
+// retire targets the stack does not approve (components/program.ts refuses on both); the verdict
+// lists each, and goes ahead only when neither holds.
+import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../../components/config/schema";
+import { Discovered, planIngress } from "../../components/plan/plan";
+import { retirementDigest } from "../../components/plan/approval";
+import { NeutronRule } from "../../components/model/rules";
+import { previewRefusals, verdictLines } from "../../components/review/verdict";
+import { foundExposure } from "../support/exposure";
+
+const GROUP = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
+
+function rule(id: string, port: number | null, prefix: string): NeutronRule {
+    return {
+        id,
+        security_group_id: GROUP.id,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        port_range_min: port,
+        port_range_max: port,
+        remote_ip_prefix: prefix,
+        remote_group_id: null,
+    };
+}
+
+/** The verdict on `rules`; with `approve`, the stack approves the retire targets measured. */
+function verdict(rules: NeutronRule[], approve = false): string[] {
+    const found: Discovered = {
+        group: GROUP,
+        api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+        apiPorts: [],
+        conductors: [{ source: "10.12.4.154", provenance: "config" }],
+        hairpin: [],
+        rules,
+        exposure: foundExposure([GROUP], rules),
+        warnings: [],
+    };
+    const raw: Record<string, unknown> = {
+        securityGroup: { name: GROUP.name },
+        api: { address: "10.12.7.222" },
+        conductors: { static: { addresses: ["10.12.4.154"], reason: "the test's unit" } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: "the test's operator" },
+        verify: { conductors: { enabled: false } },
+    };
+    const measured = planIngress(parseStackConfig(raw), found);
+    const config = parseStackConfig(
+        approve
+            ? { ...raw, approvedRetirement: retirementDigest(GROUP.id, measured.retireTargets) }
+            : raw,
+    );
+    return previewRefusals(config, planIngress(config, found));
+}
+
+describe("review verdict", () => {
+    const wide = [rule("r-wide-6443", 6443, "0.0.0.0/0"), rule("r-wide-22", 22, "0.0.0.0/0")];
+
+    it("retire targets not approved: the preview refuses", () => {
+        const reasons = verdict(wide);
+        assert.equal(reasons.length, 1);
+        assert.match(reasons[0], /^Refusing to retire: 2 retire target\(s\) measured in group /);
+    });
+
+    it("approved with their digest: the preview goes ahead", () => {
+        assert.deepEqual(verdict(wide, true), []);
+    });
+
+    it("a source outside the allow-set left after the plan: the preview refuses, naming exposure", () => {
+        const reasons = verdict([rule("r-range", null, "198.51.100.0/24")]);
+        assert.equal(reasons.length, 1);
+        assert.match(reasons[0], /^exposure: after this update the API's port would still admit/);
+    });
+
+    it("nothing to retire, nothing beyond the allow-set: it goes ahead", () => {
+        assert.deepEqual(verdict([rule("r-op", 22, "10.12.4.1/32")]), []);
+    });
+
+    it("the Markdown verdict says which, with the exit code", () => {
+        assert.deepEqual(verdictLines("prod", []), [
+            "",
+            "**Verdict (`prod`):** the preview would go ahead (exit 0).",
+        ]);
+        assert.deepEqual(verdictLines("prod", ["exposure: x", "Refusing to retire: y"]), [
+            "",
+            "**Verdict (`prod`):** the preview would refuse (exit 1):",
+            "",
+            "- exposure: x",
+            "- Refusing to retire: y",
+        ]);
+    });
+});
