@@ -1,0 +1,90 @@
+// Secrets written into a stack file never reach the base-against-head review in plaintext: not
+// under keys the schema refuses (the review renders the file before it validates), not in free
+// text, not from a stack file that does not parse or holds a `secure:` value.
+import * as assert from "node:assert/strict";
+import { diffStack, SideInput } from "../../components/review/diff";
+import { renderDiffReport } from "../../components/review/diff-markdown";
+import { parseStackFileText } from "../../components/config/stackfile";
+
+const SENTINEL = "s3cr3t-sentinel-settings";
+
+const stack = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    securityGroup: { name: "capi-mgmt-sg" },
+    api: { address: "10.12.7.222" },
+    conductors: { static: { addresses: ["10.12.4.154"], reason: "conductors outside Juju" } },
+    operator: { cidrs: ["10.12.4.1/32"], reason: "operator behind the VR0 masquerade" },
+    verify: { mode: "never" },
+    ...extra,
+});
+
+/** The review of one stack as Markdown and as JSON, the two forms it is published in. */
+function published(base: SideInput, head: SideInput): { text: string; keys: string[] } {
+    const diff = diffStack("prod", base, head, false);
+    const report = { base: "main", head: "the working tree", stacks: [diff] };
+    return {
+        text: `${renderDiffReport(report)}\n${JSON.stringify(report)}`,
+        keys: diff.settings.map((s) => `${s.key} ${s.change}`),
+    };
+}
+
+/** The value the YAML would give a key, as a side whose file could not be read. */
+function sideOf(text: string): SideInput {
+    try {
+        return { raw: parseStackFileText(text, "main:stacks/Pulumi.prod.yaml") };
+    } catch (err) {
+        return { error: (err as Error).message };
+    }
+}
+
+describe("review: secrets in stack files", () => {
+    it("hides values under keys named like credentials, still showing that they changed", () => {
+        const secrets = (suffix: string) => ({
+            password: `${SENTINEL}-pw-${suffix}`,
+            osCredentials: { applicationCredentialSecret: `${SENTINEL}-ac-${suffix}` },
+            apiToken: `${SENTINEL}-tok-${suffix}`,
+            api_key: [`${SENTINEL}-key-${suffix}`],
+            privateKey: { pem: `${SENTINEL}-pem-${suffix}` },
+        });
+        const { text, keys } = published(
+            { raw: stack(secrets("base")) },
+            { raw: stack(secrets("head")) },
+        );
+        assert.ok(!text.includes(SENTINEL), text);
+        assert.deepEqual(keys, [
+            "apiToken changed",
+            "api_key changed",
+            "osCredentials changed",
+            "password changed",
+            "privateKey changed",
+        ]);
+        assert.match(text, /\| password \| changed \| \(not shown\) \| \(not shown\) \|/);
+        // Unchanged secrets are compared, not only hidden: no row.
+        assert.deepEqual(
+            published({ raw: stack(secrets("same")) }, { raw: stack(secrets("same")) }).keys,
+            [],
+        );
+    });
+
+    it("masks credentials in free text", () => {
+        const reason = `see https://admin:${SENTINEL}@wiki.example/x, password: ${SENTINEL}2`;
+        const { text } = published(
+            { raw: stack() },
+            { raw: stack({ operator: { cidrs: ["10.12.4.1/32"], reason } }) },
+        );
+        assert.ok(text.includes("operator.reason"));
+        assert.ok(!text.includes(SENTINEL), text);
+    });
+
+    it("names a base that does not parse or holds a secure value, never its text", () => {
+        const broken = sideOf(
+            `config:\n  capi-mgmt-ingress:token: ${SENTINEL}\n  capi-mgmt-ingress:token: again\n`,
+        );
+        const secure = sideOf(`config:\n  capi-mgmt-ingress:password:\n    secure: ${SENTINEL}\n`);
+        for (const base of [broken, secure]) {
+            assert.ok(base.error, "the side is unreadable");
+            const { text } = published(base, { raw: stack() });
+            assert.match(text, /\*\*Problem:\*\* base: .*main:stacks\/Pulumi\.prod\.yaml/);
+            assert.ok(!text.includes(SENTINEL), text);
+        }
+    });
+});
