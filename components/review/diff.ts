@@ -97,14 +97,18 @@ export function diffStack(
     const problems: string[] = [];
     const b = evaluateSide("base", base, live, problems);
     const h = evaluateSide("head", head, live, problems);
+    // A file that could not be read is still there: its stack is neither added nor deleted.
+    const unreadable = (side: SideInput) => side.raw === undefined && side.error !== undefined;
     const status: StackStatus =
-        base.raw === undefined
+        base.raw === undefined && !unreadable(base)
             ? "added"
-            : head.raw === undefined
+            : head.raw === undefined && !unreadable(head)
               ? "deleted"
-              : JSON.stringify(base.raw) === JSON.stringify(head.raw)
-                ? "unchanged"
-                : "modified";
+              : unreadable(base) || unreadable(head)
+                ? "modified"
+                : JSON.stringify(base.raw) === JSON.stringify(head.raw)
+                  ? "unchanged"
+                  : "modified";
     const notes: string[] = [];
     if (live) {
         notes.push(

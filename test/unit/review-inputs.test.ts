@@ -1,6 +1,7 @@
-// Secrets written into a stack file never reach the base-against-head review in plaintext: not
-// under keys the schema refuses (the review renders the file before it validates), not in free
-// text, not from a stack file that does not parse or holds a `secure:` value.
+// Stack files the base-against-head review must survive. Secrets never reach it in plaintext:
+// not under keys the schema refuses (the review renders the file before it validates), not in
+// free text, not from a stack file that does not parse or holds a `secure:` value; and a file
+// that cannot be read on one side is a problem in a changed stack, never an added or deleted one.
 import * as assert from "node:assert/strict";
 import { diffStack, SideInput } from "../../components/review/diff";
 import { renderDiffReport } from "../../components/review/diff-markdown";
@@ -36,7 +37,7 @@ function sideOf(text: string): SideInput {
     }
 }
 
-describe("review: secrets in stack files", () => {
+describe("review: stack files nobody expected", () => {
     it("hides values under keys named like credentials, still showing that they changed", () => {
         const secrets = (suffix: string) => ({
             password: `${SENTINEL}-pw-${suffix}`,
@@ -83,6 +84,8 @@ describe("review: secrets in stack files", () => {
         for (const base of [broken, secure]) {
             assert.ok(base.error, "the side is unreadable");
             const { text } = published(base, { raw: stack() });
+            assert.equal(diffStack("prod", base, { raw: stack() }, false).status, "modified");
+            assert.equal(diffStack("prod", { raw: stack() }, base, false).status, "modified");
             assert.match(text, /\*\*Problem:\*\* base: .*main:stacks\/Pulumi\.prod\.yaml/);
             assert.ok(!text.includes(SENTINEL), text);
         }
