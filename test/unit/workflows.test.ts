@@ -198,6 +198,17 @@ describe("workflows", () => {
         }
     });
 
+    it("fail the step when the changed stacks cannot be picked", () => {
+        // bash -e ignores a failed command substitution inside echo's argument, not in an
+        // assignment: git failing or a stack file without a stack name must stop the run.
+        const picks = allSteps().filter((s) => s.step.run?.includes("changed-stacks"));
+        assert.equal(picks.length, 2);
+        for (const { file, step } of picks) {
+            assert.match(step.run!, /^\s*stacks=\$\(npm run -s changed-stacks -- [^\n]*\)$/m, file);
+            assert.ok(!/echo[^\n]*\$\(npm run/.test(step.run!), file);
+        }
+    });
+
     it("hand expressions to scripts only through the environment", () => {
         // `${{ matrix.stack }}` in a script is spliced in before the shell reads it: a stack file
         // named Pulumi.x$(cmd).yaml would run cmd on the operator's runner.
