@@ -132,7 +132,13 @@ function retirementRows(base?: RetirementSide, head?: RetirementSide): string[] 
             "```",
         );
     } else if (head) {
-        lines.push("", `Head: ${head.approval}.`);
+        lines.push(
+            "",
+            head.approval === "spent"
+                ? "Head: nothing to retire; its approvedRetirement is spent (`up` deletes nothing " +
+                      "and warns), so the key can be removed."
+                : `Head: ${head.approval}.`,
+        );
     }
     return lines;
 }

@@ -3,7 +3,8 @@
 // free text, not from a stack file that does not parse or holds a `secure:` value; and a file
 // that cannot be read on one side is a problem in a changed stack, never an added or deleted one.
 import * as assert from "node:assert/strict";
-import { diffStack, SideInput } from "../../components/review/diff";
+import { diffStack, SideInput, StackDiff } from "../../components/review/diff";
+import { renderStackDiff } from "../../components/review/diff-markdown";
 import { renderDiffReport } from "../../components/review/diff-markdown";
 import { parseStackFileText } from "../../components/config/stackfile";
 
@@ -89,5 +90,24 @@ describe("review: stack files nobody expected", () => {
             assert.match(text, /\*\*Problem:\*\* base: .*main:stacks\/Pulumi\.prod\.yaml/);
             assert.ok(!text.includes(SENTINEL), text);
         }
+    });
+});
+
+describe("review: an approval with nothing to retire", () => {
+    it("reports a spent approval at head, not an approval to give", () => {
+        const spent: StackDiff = {
+            ...diffStack("prod", { raw: stack() }, { raw: stack() }, false),
+            retirement: {
+                base: {
+                    targets: [{ id: "w-6443", admits: "0.0.0.0/0 on tcp 6443" }],
+                    digest: "sha256:1",
+                    approval: "approved",
+                },
+                head: { targets: [], approval: "spent" },
+            },
+        };
+        const text = renderStackDiff(spent).join("\n");
+        assert.match(text, /Head: nothing to retire; its approvedRetirement is spent/);
+        assert.ok(!text.includes("To approve"), text);
     });
 });
