@@ -190,6 +190,9 @@ describe("workflows", () => {
             "package-lock.json",
             "tsconfig.json",
         ];
+        for (const filter of [...pr.on.pull_request.paths, ...deploy.on.push.paths]) {
+            assert.ok(fs.existsSync(path.join(ROOT, filter.replace(/\/\*\*$/, ""))), filter);
+        }
         for (const file of files) {
             // Each of these runs `prod` (components/review/git.ts), so both workflows start on it.
             assert.equal(stacksToRun([{ status: "modified", path: file }], ["prod"]).length, 1);
