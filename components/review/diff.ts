@@ -5,7 +5,7 @@ import { AllowEntry } from "../model/allowset";
 import { DEFAULT_API_PORT, parseStackConfig, retireSelectors, StackConfig } from "../config/schema";
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
-import { flattenSettings } from "./settings";
+import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
@@ -221,7 +221,8 @@ export function diffAllowSets(base: AllowEntry[], head: AllowEntry[]): AllowChan
         role: e.role,
         port: e.port,
         source: e.remoteIpPrefix,
-        provenance: e.provenance.join("; "),
+        // Provenance quotes the stack's reasons: free text, masked like the settings.
+        provenance: maskSecrets(e.provenance.join("; ")),
     });
     return [
         ...base.filter((e) => !after.has(key(e))).map((e) => row("lost", e)),

@@ -7,6 +7,10 @@ import { diffStack, SideInput, StackDiff } from "../../components/review/diff";
 import { renderStackDiff } from "../../components/review/diff-markdown";
 import { renderDiffReport } from "../../components/review/diff-markdown";
 import { parseStackFileText } from "../../components/config/stackfile";
+import { parseStackConfig } from "../../components/config/schema";
+import { renderReview } from "../../components/review/markdown";
+import { Discovered, planIngress } from "../../components/plan/plan";
+import { nothingMeasured } from "../../components/discover/exposure";
 
 const SENTINEL = "s3cr3t-sentinel-settings";
 
@@ -67,13 +71,31 @@ describe("review: stack files nobody expected", () => {
         );
     });
 
-    it("masks credentials in free text", () => {
+    it("masks credentials in free text, in the settings and in the rows' provenance", () => {
         const reason = `see https://admin:${SENTINEL}@wiki.example/x, password: ${SENTINEL}2`;
-        const { text } = published(
-            { raw: stack() },
-            { raw: stack({ operator: { cidrs: ["10.12.4.1/32"], reason } }) },
-        );
-        assert.ok(text.includes("operator.reason"));
+        for (const cidrs of [["10.12.4.1/32"], ["10.12.4.2/32"]]) {
+            const { text } = published(
+                { raw: stack() },
+                { raw: stack({ operator: { cidrs, reason } }) },
+            );
+            assert.ok(text.includes("operator.reason"));
+            assert.ok(!text.includes(SENTINEL), text);
+        }
+        const config = parseStackConfig(stack({ operator: { cidrs: ["10.12.4.2/32"], reason } }));
+        const found: Discovered = {
+            group: { id: "g", name: "capi-mgmt-sg" },
+            api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+            apiPorts: [],
+            conductors: [{ source: "10.12.4.154", provenance: "config conductors.static" }],
+            hairpin: [],
+            rules: [],
+            exposure: nothingMeasured(),
+            warnings: [],
+        };
+        const plan = planIngress(config, found);
+        const live = { plan, group: "capi-mgmt-sg (g)", api: "10.12.7.222:6443", warnings: [] };
+        const text = renderReview({ stack: "prod", config, live });
+        assert.ok(text.includes("https://admin:****@wiki.example/x"), text);
         assert.ok(!text.includes(SENTINEL), text);
     });
 
