@@ -11,6 +11,8 @@ import { parseStackConfig } from "../../components/config/schema";
 import { renderReview } from "../../components/review/markdown";
 import { Discovered, planIngress } from "../../components/plan/plan";
 import { nothingMeasured } from "../../components/discover/exposure";
+import type { NeutronRule } from "../../components/model/rules";
+import { foundExposure } from "../support/exposure";
 
 const SENTINEL = "s3cr3t-sentinel-settings";
 
@@ -96,6 +98,40 @@ describe("review: stack files nobody expected", () => {
         const live = { plan, group: "capi-mgmt-sg (g)", api: "10.12.7.222:6443", warnings: [] };
         const text = renderReview({ stack: "prod", config, live });
         assert.ok(text.includes("https://admin:****@wiki.example/x"), text);
+        assert.ok(!text.includes(SENTINEL), text);
+    });
+
+    it("masks credentials in an accepted exposure's reason", () => {
+        const other = { id: "g-other", name: "lb-health-sg" };
+        const reason = `the LB's health check, token=${SENTINEL}`;
+        const config = parseStackConfig(
+            stack({ acceptedExposure: [{ group: "lb-health-sg", reason }] }),
+        );
+        const wideOther: NeutronRule = {
+            id: "r-other",
+            security_group_id: other.id,
+            direction: "ingress",
+            ethertype: "IPv4",
+            protocol: "tcp",
+            port_range_min: 6443,
+            port_range_max: 6443,
+            remote_ip_prefix: "198.51.100.0/24",
+            remote_group_id: null,
+            description: "",
+        };
+        const found: Discovered = {
+            group: { id: "g", name: "capi-mgmt-sg" },
+            api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+            apiPorts: [],
+            conductors: [{ source: "10.12.4.154", provenance: "config conductors.static" }],
+            hairpin: [],
+            rules: [],
+            exposure: foundExposure([{ id: "g", name: "capi-mgmt-sg" }, other], [wideOther]),
+            warnings: [],
+        };
+        const live = { plan: planIngress(config, found), group: "g", api: "a", warnings: [] };
+        const text = renderReview({ stack: "prod", config, live });
+        assert.match(text, /\| lb-health-sg \| r-other \|.*token=\*\*\*\* \|/);
         assert.ok(!text.includes(SENTINEL), text);
     });
 
