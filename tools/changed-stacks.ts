@@ -1,7 +1,8 @@
 // `npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]`: the stacks a change
 // must be previewed and applied in (components/review/git.ts, stacksToRun), for the workflows'
 // matrices. Prints a JSON array of stack names (with --json, each with why it runs).
-// Exit codes: 0 printed (possibly []); 1 git failed; 2 bad usage.
+// Exit codes: 0 printed (possibly []); 1 git failed or a stack file to run has no stack name;
+// 2 bad usage.
 import { parseArgs } from "node:util";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
 

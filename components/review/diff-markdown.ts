@@ -3,7 +3,10 @@ import type { RetirementSide, StackDiff } from "./diff";
 import { table } from "./markdown";
 import { NOT_READ } from "./exposure";
 
-/** The first line of every review comment: the workflow finds and updates its own comment by it. */
+/**
+ * The first line of every review, invisible in the rendered comment: it says what the comment is.
+ * The workflow updates its one comment by the sticky comment action's own `header`.
+ */
 export const REVIEW_MARKER = "<!-- capi-mgmt-ingress:review -->";
 
 export interface DiffReport {
@@ -132,7 +135,13 @@ function retirementRows(base?: RetirementSide, head?: RetirementSide): string[] 
             "```",
         );
     } else if (head) {
-        lines.push("", `Head: ${head.approval}.`);
+        lines.push(
+            "",
+            head.approval === "spent"
+                ? "Head: nothing to retire; its approvedRetirement is spent (`up` deletes nothing " +
+                      "and warns), so the key can be removed."
+                : `Head: ${head.approval}.`,
+        );
     }
     return lines;
 }

@@ -5,7 +5,7 @@ import { AllowEntry } from "../model/allowset";
 import { DEFAULT_API_PORT, parseStackConfig, retireSelectors, StackConfig } from "../config/schema";
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
-import { flattenSettings } from "./settings";
+import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
@@ -97,14 +97,18 @@ export function diffStack(
     const problems: string[] = [];
     const b = evaluateSide("base", base, live, problems);
     const h = evaluateSide("head", head, live, problems);
+    // A file that could not be read is still there: its stack is neither added nor deleted.
+    const unreadable = (side: SideInput) => side.raw === undefined && side.error !== undefined;
     const status: StackStatus =
-        base.raw === undefined
+        base.raw === undefined && !unreadable(base)
             ? "added"
-            : head.raw === undefined
+            : head.raw === undefined && !unreadable(head)
               ? "deleted"
-              : JSON.stringify(base.raw) === JSON.stringify(head.raw)
-                ? "unchanged"
-                : "modified";
+              : unreadable(base) || unreadable(head)
+                ? "modified"
+                : JSON.stringify(base.raw) === JSON.stringify(head.raw)
+                  ? "unchanged"
+                  : "modified";
     const notes: string[] = [];
     if (live) {
         notes.push(
@@ -217,7 +221,8 @@ export function diffAllowSets(base: AllowEntry[], head: AllowEntry[]): AllowChan
         role: e.role,
         port: e.port,
         source: e.remoteIpPrefix,
-        provenance: e.provenance.join("; "),
+        // Provenance quotes the stack's reasons: free text, masked like the settings.
+        provenance: maskSecrets(e.provenance.join("; ")),
     });
     return [
         ...base.filter((e) => !after.has(key(e))).map((e) => row("lost", e)),

@@ -3,6 +3,7 @@
 // their reasons. Pure: renders what it is given.
 import { describeExposure, exposureBeyond } from "../model/exposure";
 import type { ExposureReview, Responsible } from "../plan/exposure";
+import { maskSecrets } from "./settings";
 
 /** What a review without the live cloud cannot tell about the exposure. */
 export const NOT_READ =
@@ -88,7 +89,7 @@ function responsibleTable(rules: Responsible[]): string[] {
             r.admits,
             r.why,
             r.reaches.join(", "),
-            r.accepted ?? "-",
+            r.accepted === undefined ? "-" : maskSecrets(r.accepted),
         ]),
     );
 }

@@ -2,6 +2,7 @@
 // stack files a change touches (`git diff --name-status`). The parsing is pure and tested alone.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { STACK_NAME_PATTERN } from "../config/stackname";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -131,7 +132,9 @@ export interface StackToRun {
  * The stacks a change must be previewed (and, once merged, applied) in: those whose stack file
  * was added or changed, and every stack at head when the program or the policy pack changed.
  * A deleted stack file is left out (its stack is destroyed by hand, never by a merge), and so
- * are the stacks of NOT_DEPLOYED. Sorted by name.
+ * are the stacks of NOT_DEPLOYED. Sorted by name. Throws, naming the file, when a stack to run
+ * has no Pulumi stack name (components/config/stackname.ts): the names go to `pulumi -s` and the
+ * workflows' scripts, so `Pulumi.x$(cmd).yaml` stops the run instead of reaching a shell.
  */
 export function stacksToRun(files: ChangedFile[], stacksAtHead: string[]): StackToRun[] {
     const chosen = new Map<string, StackToRun["why"]>();
@@ -146,6 +149,13 @@ export function stacksToRun(files: ChangedFile[], stacksAtHead: string[]): Stack
                 chosen.set(stack, "code changed");
             }
         }
+    }
+    const unnamed = [...chosen.keys()].filter((stack) => !STACK_NAME_PATTERN.test(stack));
+    if (unnamed.length > 0) {
+        throw new Error(
+            `${unnamed.map((s) => `stacks/Pulumi.${s}.yaml`).join(", ")}: not a Pulumi stack name; ` +
+                `expected 1 to 100 letters, digits, "-", "_" or "." between "Pulumi." and ".yaml"`,
+        );
     }
     return [...chosen]
         .filter(([stack]) => !NOT_DEPLOYED.has(stack))

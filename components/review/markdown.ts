@@ -1,7 +1,7 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
 import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
-import { flattenSettings } from "./settings";
+import { flattenSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
 
@@ -122,7 +122,7 @@ function allowRows(plan: Plan): string[] {
             e.role,
             `${e.port}/tcp`,
             e.remoteIpPrefix,
-            e.provenance.join("; "),
+            maskSecrets(e.provenance.join("; ")),
         ]),
     );
 }

@@ -12,13 +12,22 @@ export interface SettingRow {
 const SHOWN_CHECK_KEYS = new Set(["expect", "timeoutSeconds"]);
 export const HIDDEN = "(not shown)";
 
-/** Flattened rows, secrets masked; a custom check's hidden fields are rows with value HIDDEN. */
+// A key named like a credential (no key of the schema is): its value, even under a key the
+// schema refuses, is compared but never shown, since the review renders the file before it validates.
+const SECRET_KEY = /passw(or)?d|secret|token|credential|api[-_]?key|private[-_]?key/i;
+
+/**
+ * Flattened rows, secrets masked; a custom check's hidden fields and a key named like a
+ * credential are rows with value HIDDEN.
+ */
 export function flattenSettings(values: unknown): SettingRow[] {
     const rows: SettingRow[] = [];
     const push = (key: string, value: string, compare = value) =>
         rows.push({ key, value, compare });
     const walk = (value: unknown, path: string): void => {
-        if (path === "verify.custom" && Array.isArray(value)) {
+        if (SECRET_KEY.test(path.slice(path.lastIndexOf(".") + 1)) && value !== undefined) {
+            push(path, HIDDEN, JSON.stringify(value) ?? "");
+        } else if (path === "verify.custom" && Array.isArray(value)) {
             value.forEach((check, i) => walkCheck(check, i));
             if (value.length === 0) {
                 push(path, "(none)");

@@ -11,6 +11,8 @@ import { runProgram } from "../../components/program";
 import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
 import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
 import { applyProgram } from "../../tools/rehearsal/apply";
+import { measureBoth } from "../../components/review/live";
+import { diffStack } from "../../components/review/diff";
 
 describe("retirement approval (local Neutron)", function () {
     this.timeout(180000);
@@ -36,21 +38,22 @@ describe("retirement approval (local Neutron)", function () {
         lines = [];
     });
 
-    const config = (approvedRetirement?: unknown) =>
-        parseStackConfig({
-            cloud: cloud.cloudName,
-            securityGroup: { name: SEED.securityGroup },
-            api: { address: SEED.floatingIp },
-            conductors: {
-                static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
-            },
-            operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
-            verify: { mode: "never", conductors: { enabled: false } },
-            ...(approvedRetirement === undefined ? {} : { approvedRetirement }),
-        });
+    const config = (approvedRetirement?: unknown, operator?: unknown) =>
+        parseStackConfig({ ...values(approvedRetirement), ...(operator ? { operator } : {}) });
+    const values = (approvedRetirement?: unknown): Record<string, unknown> => ({
+        cloud: cloud.cloudName,
+        securityGroup: { name: SEED.securityGroup },
+        api: { address: SEED.floatingIp },
+        conductors: {
+            static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
+        },
+        operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
+        verify: { mode: "never", conductors: { enabled: false } },
+        ...(approvedRetirement === undefined ? {} : { approvedRetirement }),
+    });
 
     /** `pulumi up` of the program with this approval, as the engine-less rehearsal applies it. */
-    const up = (approvedRetirement?: unknown) =>
+    const up = (approvedRetirement?: unknown, operator?: unknown) =>
         applyProgram({
             stack: "approval-test",
             values: {},
@@ -58,9 +61,16 @@ describe("retirement approval (local Neutron)", function () {
             beforeCheck: async () => undefined,
             log: (line) => lines.push(line),
             program: async () =>
-                runProgram("capi-mgmt", config(approvedRetirement), restLookups(session), {
-                    providers: [new openstack.Provider("openstack", { cloud: cloud.cloudName })],
-                }),
+                runProgram(
+                    "capi-mgmt",
+                    config(approvedRetirement, operator),
+                    restLookups(session),
+                    {
+                        providers: [
+                            new openstack.Provider("openstack", { cloud: cloud.cloudName }),
+                        ],
+                    },
+                ),
         });
 
     /** What the review shows and the reviewer approves. */
@@ -102,6 +112,32 @@ describe("retirement approval (local Neutron)", function () {
             (outputs.retired as { id: string }[]).map((r) => r.id).sort(),
             [seed.wideRuleIds.api, seed.wideRuleIds.ssh].sort(),
         );
+    });
+
+    it("retires with the digest the base-against-head review prints", async () => {
+        // `review --base <ref> --live`: both sides from one measurement, head's digest shown.
+        const operator = { cidrs: ["203.0.113.2/32"], reason: "the operator moved" };
+        const base = values();
+        const head = { ...base, operator };
+        const measured = await measureBoth(
+            parseStackConfig(base),
+            parseStackConfig(head),
+            restLookups(session),
+        );
+        const diff = diffStack(
+            "approval-test",
+            { raw: base, found: measured.base },
+            { raw: head, found: measured.head },
+            true,
+        );
+        const shown = diff.retirement!.head!;
+        assert.equal(shown.approval, "not approved");
+        assert.deepEqual(
+            shown.targets.map((t) => t.id).sort(),
+            [seed.wideRuleIds.api, seed.wideRuleIds.ssh].sort(),
+        );
+        await up({ digest: shown.digest, targets: shown.targets.map((t) => t.id) }, operator);
+        assert.deepEqual(await wideLeft(), []);
     });
 
     it("stops the deletion when a rule is added between review and up", async () => {

@@ -275,10 +275,21 @@ describe("retirement approval", function () {
         });
 
         it("refuses an approval that is not a digest, naming the key", () => {
-            assert.throws(
-                () => config("sha1:abc"),
-                /capi-mgmt-ingress:approvedRetirement: .*sha256:<64 hex digits>/,
-            );
+            const hex = approvedNow().digest.slice("sha256:".length);
+            // Compared byte for byte, so never normalized: upper case or white space is refused.
+            for (const value of [
+                "sha1:abc",
+                `sha256:${hex.toUpperCase()}`,
+                ` sha256:${hex}`,
+                `sha256:${hex}\n`,
+                { digest: `SHA256:${hex}`, targets: [] },
+            ]) {
+                assert.throws(
+                    () => config(value),
+                    /capi-mgmt-ingress:approvedRetirement\S*: .*sha256:<64 hex digits>/,
+                    JSON.stringify(value),
+                );
+            }
         });
     });
 });

@@ -40,6 +40,25 @@ describe("changed stacks", () => {
         ]);
     });
 
+    it("refuses a stack file whose name is not a stack name, naming it", () => {
+        for (const name of ["x$(touch pwned)", "a b", 'q"uote', "back`tick"]) {
+            const files = [{ status: "added" as const, path: `stacks/Pulumi.${name}.yaml` }];
+            assert.throws(
+                () => stacksToRun(files, []),
+                (err: Error) => err.message.startsWith(`stacks/Pulumi.${name}.yaml: not a Pulumi`),
+            );
+            // At head while the program changes, too; a deleted one runs nowhere.
+            const code = [{ status: "modified" as const, path: "index.ts" }];
+            assert.throws(() => stacksToRun(code, [name]), /not a Pulumi stack name/);
+            const gone = [{ status: "deleted" as const, path: `stacks/Pulumi.${name}.yaml` }];
+            assert.deepEqual(stacksToRun(gone, []), []);
+        }
+        assert.deepEqual(
+            stacksToRun([{ status: "added", path: "stacks/Pulumi.eu-west_1.b.yaml" }], []),
+            [{ stack: "eu-west_1.b", why: "stack file added" }],
+        );
+    });
+
     it("runs every stack when the program or the policy pack changes", () => {
         for (const file of [
             "components/model/rules.ts",

@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { stacksToRun } from "../../components/review/git";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const GITHUB = path.join(ROOT, ".github");
@@ -149,7 +150,9 @@ describe("workflows", () => {
 
     it("review pull requests that touch stacks, components and the policy pack, as one comment", () => {
         const pr = load(path.join(GITHUB, "workflows", "pull-request.yml"));
-        assert.deepEqual(pr.on.pull_request.paths, ["stacks/**", "components/**", "policy/**"]);
+        for (const dir of ["stacks/**", "components/**", "policy/**"]) {
+            assert.ok(pr.on.pull_request.paths.includes(dir), dir);
+        }
         const review: Step[] = pr.jobs.review.steps;
         const write = review.findIndex((s) =>
             /npm run -s review -- --changed --base .* > review\.md/.test(s.run ?? ""),
@@ -170,6 +173,51 @@ describe("workflows", () => {
             ),
         );
         assert.deepEqual(preview["runs-on"], ["self-hosted", "capi-mgmt-ingress"]);
+    });
+
+    it("review and preview every change that merges into an up", () => {
+        const pr = load(path.join(GITHUB, "workflows", "pull-request.yml"));
+        const deploy = load(path.join(GITHUB, "workflows", "deploy.yml"));
+        const matches = (filters: string[], file: string) =>
+            filters.some((f) => (f.endsWith("/**") ? file.startsWith(f.slice(0, -2)) : f === file));
+        const files = [
+            "stacks/Pulumi.prod.yaml",
+            "components/plan/plan.ts",
+            "policy/policies.ts",
+            "index.ts",
+            "Pulumi.yaml",
+            "package.json",
+            "package-lock.json",
+            "tsconfig.json",
+        ];
+        for (const filter of [...pr.on.pull_request.paths, ...deploy.on.push.paths]) {
+            assert.ok(fs.existsSync(path.join(ROOT, filter.replace(/\/\*\*$/, ""))), filter);
+        }
+        for (const file of files) {
+            // Each of these runs `prod` (components/review/git.ts), so both workflows start on it.
+            assert.equal(stacksToRun([{ status: "modified", path: file }], ["prod"]).length, 1);
+            assert.ok(matches(pr.on.pull_request.paths, file), `pull-request.yml misses ${file}`);
+            assert.ok(matches(deploy.on.push.paths, file), `deploy.yml misses ${file}`);
+        }
+    });
+
+    it("fail the step when the changed stacks cannot be picked", () => {
+        // bash -e ignores a failed command substitution inside echo's argument, not in an
+        // assignment: git failing or a stack file without a stack name must stop the run.
+        const picks = allSteps().filter((s) => s.step.run?.includes("changed-stacks"));
+        assert.equal(picks.length, 2);
+        for (const { file, step } of picks) {
+            assert.match(step.run!, /^\s*stacks=\$\(npm run -s changed-stacks -- [^\n]*\)$/m, file);
+            assert.ok(!/echo[^\n]*\$\(npm run/.test(step.run!), file);
+        }
+    });
+
+    it("hand expressions to scripts only through the environment", () => {
+        // `${{ matrix.stack }}` in a script is spliced in before the shell reads it: a stack file
+        // named Pulumi.x$(cmd).yaml would run cmd on the operator's runner.
+        for (const { file, job, step } of allSteps()) {
+            assert.ok(!step.run?.includes("${{"), `${file} ${job}: ${step.name ?? step.run}`);
+        }
     });
 
     it("apply on main behind a protected environment, then verify", () => {
