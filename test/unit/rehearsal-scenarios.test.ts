@@ -99,6 +99,9 @@ describe("rehearsal scenarios", () => {
         ]);
         // Only 10.20.0.0/24 (no documentation address): out of reach.
         assert.deepEqual(rowGaps(row("IPv4", 0, 9), exposure(["10.20.0.0/24"])), []);
+        // Every address: nothing outside to probe (each documentation range excluded in turn).
+        assert.deepEqual(rowGaps(row("IPv4", 10, 0), exposure(["0.0.0.0/0"])), []);
+        assert.match(rowGaps(row("IPv4", 0, 0), exposure(["0.0.0.0/0"]))[0], /inside the computed/);
         const v6 = exposure(["2001:db8:0:a::1/128"], "IPv6");
         assert.deepEqual(rowGaps(row("IPv6", 0, 12), v6), [
             "row after 22/tcp IPv6: sources lie inside the computed set, yet no probe was sent from one",
