@@ -1,13 +1,14 @@
 // The differential probes can fail: with the API namespace's nftables mirroring one group fewer
-// than the port carries, the probes from the missing group's sources disagree with the model and
-// are named; mirroring every group, every probe agrees, inside and outside the computed set.
+// than the port carries, or leaving out the groups' IPv6 rules, the probes from the missing
+// rules' sources disagree with the model and are named; mirroring every group, every probe
+// agrees, inside and outside the computed set, IPv4 and IPv6.
 // Traffic stays inside the namespaces this test makes (documentation addresses only). Needs root
 // (CAP_NET_ADMIN) and nftables.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { computeExposure, PortExposure } from "../../components/model/exposure";
+import { computeExposure, Ethertype, PortExposure } from "../../components/model/exposure";
 import { NeutronRule } from "../../components/model/rules";
 import { ApiServer, generatePki, startApiServer } from "../../tools/rehearsal/api-server";
 import {
@@ -28,13 +29,15 @@ const OPERATOR = "203.0.113.202";
 const MANAGED = "7c1e0d5a-managed-group";
 const SECOND = "9f3a6b21-second-group";
 const BASTION = "198.51.100.128/25";
+const OPERATOR_V6 = "2001:db8:0:a::1/128";
+const BASTION_V6 = "2001:db8:ba5::/48";
 
 function rule(group: string, id: string, remote: string): NeutronRule {
     return {
         id,
         security_group_id: group,
         direction: "ingress",
-        ethertype: "IPv4",
+        ethertype: remote.includes(":") ? "IPv6" : "IPv4",
         protocol: "tcp",
         port_range_min: 6443,
         port_range_max: 6443,
@@ -50,7 +53,7 @@ describe("differential probes against the nftables mirror", function () {
     let topology: Topology | undefined;
     let server: ApiServer | undefined;
     let rules: NeutronRule[];
-    let exposure: PortExposure;
+    let exposure: Record<Ethertype, PortExposure>;
 
     before(async function () {
         const unsupported = (await namespaceSupport()) ?? (await nftablesSupport());
@@ -67,19 +70,21 @@ describe("differential probes against the nftables mirror", function () {
         const pki = await generatePki(path.join(stateDir, "pki"), API);
         server = await startApiServer({
             namespace: topology.state.api.namespace,
-            host: "0.0.0.0",
+            host: "::",
             pki,
         });
         rules = [
             rule(MANAGED, "managed-unit", `${topology.state.units[0].source}/32`),
             rule(MANAGED, "managed-operator", `${OPERATOR}/32`),
             rule(SECOND, "second-bastion", BASTION),
+            rule(MANAGED, "managed-operator6", OPERATOR_V6),
+            rule(SECOND, "second-bastion6", BASTION_V6),
         ];
         const groups = new Map([
             [MANAGED, "capi-mgmt-sg"],
             [SECOND, "bastion-sg"],
         ]);
-        exposure = computeExposure({
+        const ports = computeExposure({
             rules: rules.map((r) => ({
                 group: { id: r.security_group_id, name: groups.get(r.security_group_id)! },
                 rule: r,
@@ -87,7 +92,11 @@ describe("differential probes against the nftables mirror", function () {
             remotes: { groups: new Map(), addressGroups: new Map() },
             protectedPorts: [6443],
             portSecurity: true,
-        }).ports.find((p) => p.port === 6443 && p.ethertype === "IPv4")!;
+        }).ports.filter((p) => p.port === 6443);
+        exposure = {
+            IPv4: ports.find((p) => p.ethertype === "IPv4")!,
+            IPv6: ports.find((p) => p.ethertype === "IPv6")!,
+        };
     });
 
     after(async () => {
@@ -98,20 +107,27 @@ describe("differential probes against the nftables mirror", function () {
         }
     });
 
-    /** Mirrors the rules of `groupIds` into the API namespace, then probes against the model. */
-    async function probeWithMirrorOf(groupIds: string[]): Promise<DifferentialResult> {
+    /**
+     * Mirrors the rules of `groupIds` (of `families`) into the API namespace, then probes one
+     * family against the model.
+     */
+    async function probeWithMirrorOf(
+        groupIds: string[],
+        ethertype: Ethertype = "IPv4",
+        families: Ethertype[] = ["IPv4", "IPv6"],
+    ): Promise<DifferentialResult> {
         const sync = startFirewallSync({
             namespace: topology!.state.api.namespace,
             groupIds,
-            listRules: async () => rules,
+            listRules: async () => rules.filter((r) => families.includes(r.ethertype as Ethertype)),
         });
         try {
             await sync.syncNow();
             return await runDifferential({
                 topology: topology!.state,
-                address: API,
                 port: 6443,
-                exposure,
+                ethertype,
+                exposure: exposure[ethertype],
                 against: "after",
                 timeoutMs: 1500,
             });
@@ -131,11 +147,46 @@ describe("differential probes against the nftables mirror", function () {
             assert.deepEqual([sample.expected, sample.outcome], ["connected", "timeout"]);
             assert.ok(
                 named.includes(
-                    `probe from ${sample.source} to port 6443: expected connected, got timeout`,
+                    `probe from ${sample.source} to port 6443 (IPv4): expected connected, got timeout`,
                 ),
             );
         }
         assert.ok(result.samples.some((s) => s.source === "198.51.100.128" && !s.agrees));
+    });
+
+    it("fails, naming each probe, when nftables mirror the groups without their IPv6 rules", async () => {
+        const result = await probeWithMirrorOf([MANAGED, SECOND], "IPv6", ["IPv4"]);
+        const named = disagreements(result);
+        const inside = result.samples.filter((s) => s.expected === "connected");
+        assert.ok(inside.length > 0, JSON.stringify(result));
+        // Every IPv6 source the model admits is dropped, and named; every other one agrees.
+        assert.deepEqual(
+            result.samples.filter((s) => !s.agrees).map((s) => s.source),
+            inside.map((s) => s.source),
+        );
+        for (const sample of inside) {
+            assert.equal(sample.outcome, "timeout");
+            assert.ok(
+                named.includes(
+                    `probe from ${sample.source} to port 6443 (IPv6): expected connected, got timeout`,
+                ),
+            );
+        }
+        assert.ok(inside.some((s) => s.source === "2001:db8:0:a::1"));
+        assert.ok(inside.some((s) => s.source === "2001:db8:ba5::"));
+    });
+
+    it("agrees on every IPv6 probe, inside and outside the computed set, when every rule is mirrored", async () => {
+        const result = await probeWithMirrorOf([MANAGED, SECOND], "IPv6");
+        assert.deepEqual(disagreements(result), []);
+        assert.ok(result.inside > 0 && result.outside > 0, JSON.stringify(result));
+        const outcome = (source: string) =>
+            result.samples.find((s) => s.source === source)?.outcome;
+        assert.equal(outcome("2001:db8:0:a::"), "timeout");
+        assert.equal(outcome("2001:db8:0:a::1"), "connected");
+        assert.equal(outcome("2001:db8:0:a::2"), "timeout");
+        assert.equal(outcome("2001:db8:ba5::"), "connected");
+        assert.equal(outcome("2001:db8:ba4:ffff:ffff:ffff:ffff:ffff"), "timeout");
     });
 
     it("agrees on every probe, inside and outside the computed set, when every group is mirrored", async () => {

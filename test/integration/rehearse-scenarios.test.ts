@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
+import type { DifferentialResult } from "../../tools/rehearsal/differential";
 import type { RehearsalVerdict } from "../../tools/rehearsal/verdict";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -24,6 +25,14 @@ function rehearse(scenario: string): {
         verdict: JSON.parse(run.stdout) as RehearsalVerdict,
         log: run.stderr,
     };
+}
+
+function rows(results: DifferentialResult[]): [string, number, string][] {
+    return results.map((d) => [d.against, d.port, d.ethertype]);
+}
+
+function counts(d: DifferentialResult): object {
+    return { row: `${d.against} ${d.port} ${d.ethertype}`, inside: d.inside, outside: d.outside };
 }
 
 function withoutPulumi(): string {
@@ -49,38 +58,43 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
             assert.match(s.refusal ?? "", /^exposure: after this update/);
             assert.ok(s.refusalNamesRule, s.refusal);
             assert.deepEqual([s.deleted, s.created], [[], []]);
-            // "before" admits every address: no documentation address lies outside it.
-            assert.equal(s.differential!.against, "before");
-            assert.ok(s.differential!.inside > 0);
-            assert.equal(s.differential!.agreements, s.differential!.total);
+            // "before" admits every address of both families on both ports (0.0.0.0/0, ::/0):
+            // no documentation address lies outside it.
+            assert.deepEqual(rows(s.differential!), [
+                ["before", 6443, "IPv4"],
+                ["before", 6443, "IPv6"],
+                ["before", 22, "IPv4"],
+                ["before", 22, "IPv6"],
+            ]);
+            for (const d of s.differential!) {
+                assert.ok(d.inside > 0 && d.outside === 0, JSON.stringify(counts(d)));
+            }
             assert.doesNotMatch(log, /^create capi-mgmt-/m);
-            // The plan's "after" rules enforced in place of the mirror, per protected port.
+            // The plan's "after" rules enforced in place of the mirror, per port and family.
             const planned = s.planned!;
-            assert.deepEqual(
-                planned.map((d) => [d.against, d.port]),
-                [
-                    ["after", 6443],
-                    ["after", 22],
-                ],
-            );
-            for (const d of planned) {
+            assert.deepEqual(rows(planned), [
+                ["after", 6443, "IPv4"],
+                ["after", 6443, "IPv6"],
+                ["after", 22, "IPv4"],
+                ["after", 22, "IPv6"],
+            ]);
+            for (const d of [...s.differential!, ...planned]) {
                 assert.equal(
                     d.agreements,
                     d.total,
                     JSON.stringify(d.samples.filter((p) => !p.agrees)),
                 );
+                // Every row has inside probes: on 22 the operator's stand-in and its IPv6 /128.
+                assert.ok(d.inside > 0, JSON.stringify(counts(d)));
             }
-            const counts = planned.map((d) => [d.inside, d.outside]);
-            if (name === "protocol-zero") {
-                // Protocol 0 from 0.0.0.0/0 stays: every IPv4 source on every port, and the API
-                // stand-in is reachable over IPv4 only, so no probe source lies outside "after".
-                assert.ok(counts.every(([inside, outside]) => inside > 0 && outside === 0));
-            } else {
-                // The offending rule keeps 6443 open to every address; 22 is left to the
-                // operator, whose address a probe never reuses: outside probes only there.
-                assert.ok(counts[0][0] > 0 && counts[0][1] === 0, JSON.stringify(counts));
-                assert.ok(counts[1][0] === 0 && counts[1][1] > 0, JSON.stringify(counts));
-            }
+            const outside = planned.map((d) => d.outside > 0);
+            // IPv6 "after" is the allow-set's alone: outside probes on both ports. IPv4: protocol
+            // 0 from 0.0.0.0/0 stays on every port; the others keep 6443 open and leave 22 tight.
+            assert.deepEqual(
+                outside,
+                name === "protocol-zero" ? [false, true, false, true] : [false, true, true, true],
+            );
+            assert.deepEqual(s.problems, []);
             // Pinned for the probes, then the mirror of the live rules restored.
             const applied = log.split("\n").filter((line) => line.includes("firewall: applied"));
             assert.ok(applied.some((line) => line.endsWith("(pinned, not the live rules)")));
@@ -94,7 +108,7 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
         assert.equal(status, 0, log.slice(-4000));
         assert.equal(s.refusal, undefined);
         assert.ok(verdict.tight && verdict.verified, verdict.problems.join("; "));
-        assert.equal(s.deleted.length, 2, "the managed group's two wide rules");
+        assert.equal(s.deleted.length, 4, "the managed group's wide rules, IPv4 and IPv6");
         assert.ok(s.created.length > 0);
         const api = s.residual.find((r) => r.port === 6443 && r.ethertype === "IPv4")!;
         assert.equal(api.beyondAllowSet, "1 prefix: 198.51.100.128/25");
@@ -102,10 +116,19 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
             log,
             /^accepted: rule \S+ in group capi-scenario-sg: .*198\.51\.100\.128\/25/m,
         );
-        const d = s.differential!;
-        assert.equal(d.against, "after");
-        assert.ok(d.inside > 0 && d.outside > 0, JSON.stringify(d));
-        assert.equal(d.agreements, d.total, JSON.stringify(d.samples.filter((p) => !p.agrees)));
+        const v6 = s.residual.find((r) => r.port === 6443 && r.ethertype === "IPv6")!;
+        assert.equal(v6.beyondAllowSet, "1 prefix: 2001:db8:ba5::/48");
+        assert.deepEqual(rows(s.differential!), [
+            ["after", 6443, "IPv4"],
+            ["after", 6443, "IPv6"],
+            ["after", 22, "IPv4"],
+            ["after", 22, "IPv6"],
+        ]);
+        for (const row of s.differential!) {
+            assert.ok(row.inside > 0 && row.outside > 0, JSON.stringify(counts(row)));
+            assert.equal(row.agreements, row.total, JSON.stringify(row.samples));
+        }
+        const d = s.differential![0];
         const outcome = (source: string) => d.samples.find((p) => p.source === source)?.outcome;
         assert.equal(outcome("198.51.100.127"), "timeout");
         assert.equal(outcome("198.51.100.128"), "connected");

@@ -3,14 +3,20 @@ import {
     DifferentialResult,
     disagreements,
     expectedOutcome,
+    rowGaps,
     sampleSources,
 } from "../../tools/rehearsal/differential";
-import { parseScenario, scenarioValues, SECOND_GROUP } from "../../tools/rehearsal/scenarios";
+import {
+    OPERATOR_V6,
+    parseScenario,
+    scenarioValues,
+    SECOND_GROUP,
+} from "../../tools/rehearsal/scenarios";
 import type { PortExposure } from "../../components/model/exposure";
 
-const exposure = (cidrs: string[]): PortExposure => ({
+const exposure = (cidrs: string[], ethertype: "IPv4" | "IPv6" = "IPv4"): PortExposure => ({
     port: 6443,
-    ethertype: "IPv4",
+    ethertype,
     parts: cidrs.map((cidr) => ({ cidr, admittedBy: [] })),
 });
 
@@ -57,10 +63,59 @@ describe("rehearsal scenarios", () => {
         assert.ok(none.every((a) => expectedOutcome(a, undefined) === "timeout"));
     });
 
+    it("samples IPv6 sources in 2001:db8::/32 around each part, a few per side", () => {
+        const set = exposure(["2001:db8:0:a::1/128", "2001:db8:ba5::/48"], "IPv6");
+        const sources = sampleSources(set, ["2001:db8:0:2::222"], "IPv6");
+        for (const address of ["2001:db8:0:a::", "2001:db8:0:a::1", "2001:db8:0:a::2"]) {
+            assert.ok(sources.includes(address), address);
+        }
+        for (const address of ["2001:db8:ba4:ffff:ffff:ffff:ffff:ffff", "2001:db8:ba5::"]) {
+            assert.ok(sources.includes(address), address);
+        }
+        assert.ok(sources.every((a) => a.startsWith("2001:db8:")));
+        assert.ok(sources.length < 40, `${sources.length} sources`);
+        const expected = sources.map((a) => expectedOutcome(a, set));
+        assert.ok(expected.includes("connected") && expected.includes("timeout"));
+        // No IPv4 source for an IPv6 row, and no IPv6 one for an IPv4 row.
+        assert.ok(sampleSources(set, [], "IPv4").every((a) => !a.includes(":")));
+        assert.equal(sampleSources(exposure(["::/0"], "IPv6"), [], "IPv6").length, 3);
+    });
+
+    it("names a row side that could be probed but has no probe, and not one out of reach", () => {
+        const row = (ethertype: "IPv4" | "IPv6", inside: number, outside: number) => ({
+            against: "after" as const,
+            port: 22,
+            ethertype,
+            samples: [],
+            inside,
+            outside,
+            agreements: 0,
+            total: inside + outside,
+        });
+        const v4 = exposure(["203.0.113.1/32"]);
+        assert.deepEqual(rowGaps(row("IPv4", 1, 26), v4), []);
+        assert.deepEqual(rowGaps(row("IPv4", 0, 26), v4), [
+            "row after 22/tcp IPv4: sources lie inside the computed set, yet no probe was sent from one",
+        ]);
+        // Only 10.20.0.0/24 (no documentation address): out of reach.
+        assert.deepEqual(rowGaps(row("IPv4", 0, 9), exposure(["10.20.0.0/24"])), []);
+        // Every address: nothing outside to probe (each documentation range excluded in turn).
+        assert.deepEqual(rowGaps(row("IPv4", 10, 0), exposure(["0.0.0.0/0"])), []);
+        assert.match(rowGaps(row("IPv4", 0, 0), exposure(["0.0.0.0/0"]))[0], /inside the computed/);
+        const v6 = exposure(["2001:db8:0:a::1/128"], "IPv6");
+        assert.deepEqual(rowGaps(row("IPv6", 0, 12), v6), [
+            "row after 22/tcp IPv6: sources lie inside the computed set, yet no probe was sent from one",
+        ]);
+        assert.match(rowGaps(row("IPv6", 3, 0), v6)[0], /outside the computed set/);
+        assert.deepEqual(rowGaps(row("IPv6", 3, 0), exposure(["::/0"], "IPv6")), []);
+        assert.deepEqual(rowGaps(row("IPv6", 0, 12), undefined), []);
+    });
+
     it("names each probe that disagrees with the model, and only those", () => {
         const result: DifferentialResult = {
             against: "after",
             port: 6443,
+            ethertype: "IPv4",
             samples: [
                 { source: "192.0.2.5", expected: "timeout", outcome: "connected", agrees: false },
                 { source: "192.0.2.6", expected: "timeout", outcome: "timeout", agrees: true },
@@ -77,8 +132,8 @@ describe("rehearsal scenarios", () => {
             total: 3,
         };
         assert.deepEqual(disagreements(result), [
-            "probe from 192.0.2.5 to port 6443: expected timeout, got connected",
-            "probe from 198.51.100.200 to port 6443: expected connected, got timeout",
+            "probe from 192.0.2.5 to port 6443 (IPv4): expected timeout, got connected",
+            "probe from 198.51.100.200 to port 6443 (IPv4): expected connected, got timeout",
         ]);
     });
 
@@ -88,9 +143,20 @@ describe("rehearsal scenarios", () => {
     });
 
     it("accepts the second group with a reason only in the accepted scenario", () => {
-        const raw = { cloud: "rehearsal", verify: { mode: "always", tenant: { pod: "p" } } };
-        assert.equal(scenarioValues(raw, "second-group"), raw);
+        const raw = {
+            cloud: "rehearsal",
+            operator: { cidrs: ["203.0.113.1/32"], ports: [6443, 22] },
+            verify: { mode: "always", tenant: { pod: "p" } },
+        };
         assert.equal(scenarioValues(raw, undefined), raw);
+        const refused = scenarioValues(raw, "second-group");
+        assert.ok(!("acceptedExposure" in refused));
+        // Every scenario adds the operator's IPv6 source, so IPv6 "after" has an inside.
+        assert.deepEqual(refused.operator, {
+            ...raw.operator,
+            cidrs: ["203.0.113.1/32", OPERATOR_V6],
+        });
+        assert.deepEqual(raw.operator.cidrs, ["203.0.113.1/32"]);
         const accepted = scenarioValues(raw, "accepted");
         assert.deepEqual((accepted.acceptedExposure as { group: string }[])[0].group, SECOND_GROUP);
         // The bastion network leaves the tenant outside: its check still runs.

@@ -195,7 +195,11 @@ function serve(options: ServeOptions): void {
             }
         },
     );
-    const ssh = net.createServer((socket) => socket.end("SSH-2.0-capi-rehearsal\r\n"));
+    const ssh = net.createServer((socket) => {
+        // A probe that closes at once resets the connection: never the end of the stand-in.
+        socket.on("error", () => undefined);
+        socket.end("SSH-2.0-capi-rehearsal\r\n");
+    });
     let listening = 0;
     const ready = () => {
         if (++listening === 2) {

@@ -7,7 +7,8 @@ import { ExposureReview, exposureRows } from "../../components/plan/exposure";
 import { listRules } from "../../components/openstack/networking";
 import { Session } from "../../components/openstack/keystone";
 import { NeutronRule } from "../../components/model/rules";
-import { DifferentialResult, disagreements, runDifferential } from "./differential";
+import { DifferentialResult, disagreements, rowGaps, runDifferential } from "./differential";
+import type { Ethertype, PortExposure } from "../../components/model/exposure";
 import { heading, log } from "./output";
 import { ScenarioSeed } from "./scenarios";
 import { StandIns } from "./standins";
@@ -26,10 +27,11 @@ export interface ScenarioResult {
     created: string[];
     /** After the update: each protected port and family, what it admits beyond the allow-set. */
     residual: { port: number; ethertype: string; beyondAllowSet: string }[];
-    differential?: DifferentialResult;
+    /** The live mirror probed on each protected port the stand-in serves, IPv4 and IPv6. */
+    differential?: DifferentialResult[];
     /**
      * Refused scenarios: the plan's "after" rules loaded into the API's nftables in place of the
-     * mirror (Neutron untouched), probed on each protected port the stand-in serves.
+     * mirror (Neutron untouched), probed on each protected port the stand-in serves and family.
      */
     planned?: DifferentialResult[];
     passed: boolean;
@@ -110,35 +112,35 @@ export async function playScenario(input: {
         }
     }
 
-    let differential: DifferentialResult | undefined;
+    let differential: DifferentialResult[] | undefined;
     let planned: DifferentialResult[] | undefined;
     if (standIns.topology) {
         await standIns.syncFirewall();
-        const port = config.api.port ?? DEFAULT_API_PORT;
         const against = refusal === undefined ? "after" : "before";
-        const exposure = (against === "after" ? computed.after : computed.before).ports.find(
-            (pe) => pe.port === port && pe.ethertype === "IPv4",
-        );
-        differential = await runDifferential({
-            topology: standIns.topology,
-            address: config.api.address!,
-            port,
-            exposure,
-            against,
-        });
-        report(`the data plane against the computed "${against}" exposure`, differential);
-        if (differential.outside === 0) {
-            log("no documentation address lies outside the computed set: inside probes only");
-        }
-        problems.push(...disagreements(differential).map((line) => `differential: ${line}`));
+        const side = against === "after" ? computed.after : computed.before;
+        differential = await probeRows(standIns, side, against, "the live mirror", config);
+        problems.push(...rowProblems(differential, side, "differential"));
         if (refusal !== undefined) {
-            planned = await probePlannedAfter(standIns, computed, config);
-            for (const d of planned) {
-                problems.push(...disagreements(d).map((line) => `planned "after": ${line}`));
+            await standIns.pinFirewall(computed.afterRules.map((r) => r.rule));
+            try {
+                planned = await probeRows(
+                    standIns,
+                    computed.after,
+                    "after",
+                    `the plan's "after" rules enforced`,
+                    config,
+                );
+            } finally {
+                await standIns.pinFirewall(undefined);
             }
-            if (planned.every((d) => d.outside === 0)) {
-                log('planned "after": no probe source lies outside it on any port: inside only');
-            }
+            problems.push(...rowProblems(planned, computed.after, 'planned "after"'));
+        }
+        heading(`scenario ${scenario.name}: probes per row`);
+        for (const d of [...differential, ...(planned ?? [])]) {
+            log(
+                `${d.against.padEnd(6)} ${String(d.port).padStart(4)}/tcp ${d.ethertype}: ` +
+                    `${d.inside} inside, ${d.outside} outside, ${d.agreements}/${d.total} agree`,
+            );
         }
     } else {
         problems.push("differential: no network namespaces here, nothing probed");
@@ -159,39 +161,53 @@ export async function playScenario(input: {
 }
 
 /**
- * The data plane against the plan's "after" when the update refused: the rules the plan would
- * leave (ExposureReview.afterRules, the preview's own) enforced in the API namespace instead of
- * the mirror, probed on each protected port the stand-in serves (the API's and 22), then the
- * mirror restored. Nothing is written to Neutron.
+ * Probes each protected port the stand-in serves (the API's and 22), IPv4 then IPv6, against
+ * one computed exposure, with whatever ruleset the API namespace holds now.
  */
-async function probePlannedAfter(
+async function probeRows(
     standIns: StandIns,
-    computed: ExposureReview,
+    exposure: ExposureReview["after"],
+    against: "before" | "after",
+    title: string,
     config: StackConfig,
 ): Promise<DifferentialResult[]> {
-    const topology = standIns.topology!;
     const served = [config.api.port ?? DEFAULT_API_PORT, 22];
-    const ports = config.protectedPorts.filter((p) => served.includes(p));
     const results: DifferentialResult[] = [];
-    await standIns.pinFirewall(computed.afterRules.map((r) => r.rule));
-    try {
-        for (const port of ports) {
+    for (const port of config.protectedPorts.filter((p) => served.includes(p))) {
+        for (const ethertype of ["IPv4", "IPv6"] as const) {
             const result = await runDifferential({
-                topology,
-                address: config.api.address!,
+                topology: standIns.topology!,
                 port,
-                exposure: computed.after.ports.find(
-                    (pe) => pe.port === port && pe.ethertype === "IPv4",
-                ),
-                against: "after",
+                ethertype,
+                exposure: portExposure(exposure, port, ethertype),
+                against,
             });
-            report(`the plan's "after" rules enforced, port ${port}`, result);
+            report(`${title}, port ${port} ${ethertype}, against "${against}"`, result);
             results.push(result);
         }
-    } finally {
-        await standIns.pinFirewall(undefined);
     }
     return results;
+}
+
+function portExposure(
+    exposure: ExposureReview["after"],
+    port: number,
+    ethertype: Ethertype,
+): PortExposure | undefined {
+    return exposure.ports.find((pe) => pe.port === port && pe.ethertype === ethertype);
+}
+
+/** Every probe that disagrees, and every row side that could be probed but was not. */
+function rowProblems(
+    results: DifferentialResult[],
+    exposure: ExposureReview["after"],
+    label: string,
+): string[] {
+    return results.flatMap((d) =>
+        [...disagreements(d), ...rowGaps(d, portExposure(exposure, d.port, d.ethertype))].map(
+            (line) => `${label}: ${line}`,
+        ),
+    );
 }
 
 function report(title: string, d: DifferentialResult): void {

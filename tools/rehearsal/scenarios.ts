@@ -20,6 +20,14 @@ export const ACCEPT_REASON =
  */
 export const BASTION_CIDR = "198.51.100.128/25";
 
+/**
+ * IPv6 in every scenario, so the differential probes both families: the operator also sends from
+ * this /128 (no stand-in holds it; probes do), the managed group admits ::/0 on both protected
+ * ports as it does 0.0.0.0/0 (a retire target), and the accepted group a bastion /48.
+ */
+export const OPERATOR_V6 = "2001:db8:0:a::1/128";
+export const BASTION_V6 = "2001:db8:ba5::/48";
+
 export interface ScenarioSeed {
     name: ScenarioName;
     /** The rule the scenario added: the one a refusal must name. */
@@ -46,10 +54,15 @@ export function scenarioValues(
     raw: Record<string, unknown>,
     name: ScenarioName | undefined,
 ): Record<string, unknown> {
-    if (name !== "accepted") {
+    if (name === undefined) {
         return raw;
     }
-    return { ...raw, acceptedExposure: [{ group: SECOND_GROUP, reason: ACCEPT_REASON }] };
+    const operator = raw.operator as { cidrs: string[] };
+    const values = { ...raw, operator: { ...operator, cidrs: [...operator.cidrs, OPERATOR_V6] } };
+    if (name !== "accepted") {
+        return values;
+    }
+    return { ...values, acceptedExposure: [{ group: SECOND_GROUP, reason: ACCEPT_REASON }] };
 }
 
 /** Adds the scenario's extra to the seeded "before" state (seedBefore resets it next run). */
@@ -60,6 +73,16 @@ export async function seedScenario(
 ): Promise<ScenarioSeed> {
     const tenant = await authenticate(cloud, cloud.cloudName);
     const wide = { direction: "ingress", ethertype: "IPv4", remote_ip_prefix: SEED.wideCidr };
+    const tcp = (port: number) => ({ protocol: "tcp", port_range_min: port, port_range_max: port });
+    for (const port of [SEED.apiPort, SEED.sshPort]) {
+        await createRule(tenant, {
+            ...tcp(port),
+            direction: "ingress",
+            ethertype: "IPv6",
+            remote_ip_prefix: "::/0",
+            security_group_id: seed.securityGroupId,
+        });
+    }
     if (name === "protocol-zero" || name === "port-range") {
         const rule =
             name === "protocol-zero"
@@ -80,6 +103,15 @@ export async function seedScenario(
         port_range_max: SEED.apiPort,
         security_group_id: groupId,
     });
+    if (name === "accepted") {
+        await createRule(tenant, {
+            ...tcp(SEED.apiPort),
+            direction: "ingress",
+            ethertype: "IPv6",
+            remote_ip_prefix: BASTION_V6,
+            security_group_id: groupId,
+        });
+    }
     const groupIds = [seed.securityGroupId, groupId];
     await call(tenant, "PUT", `/v2.0/ports/${seed.portId}`, 200, {
         port: { security_groups: groupIds },

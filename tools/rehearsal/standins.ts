@@ -95,7 +95,8 @@ export async function startStandIns(
     const pki = await generatePki(path.join(STATE_DIR, "pki"), apiAddress);
     const server = await startApiServer({
         namespace: topology.state.api.namespace,
-        host: "0.0.0.0",
+        // Both families: IPv4 and the IPv6 address the differential probes (bindv6only is 0).
+        host: "::",
         pki,
         apiPort: config.api.port ?? DEFAULT_API_PORT,
     });

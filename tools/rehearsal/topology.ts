@@ -28,6 +28,10 @@ export interface Addresses {
     operator: string;
     /** A tenant pod's source: never in the allow-set. */
     tenant: string;
+    /** The router's IPv6 address on the API's link and the probes' link. */
+    router6: string;
+    /** The API stand-in's IPv6 address: where IPv6 probes go (the port's IPv6 rules guard it). */
+    api6: string;
     /** Each conductor unit's source towards the API (what `ip -j route get` measures). */
     unitSources: string[];
     /** What `juju status` reports as each unit's public-address: deliberately not its source. */
@@ -36,6 +40,8 @@ export interface Addresses {
 
 export const DEFAULT_ADDRESSES: Addresses = {
     router: "198.51.100.1",
+    router6: "2001:db8:0:1::1",
+    api6: "2001:db8:0:2::222",
     operator: "198.51.100.10",
     tenant: "198.51.100.66",
     unitSources: ["203.0.113.11", "203.0.113.12", "203.0.113.13"],
@@ -55,8 +61,8 @@ export const topologyStateSchema = z.strictObject({
     prefix: z.string(),
     model: z.string(),
     application: z.string(),
-    api: z.strictObject({ namespace: z.string(), address: z.string() }),
-    router: z.strictObject({ namespace: z.string(), address: z.string() }),
+    api: z.strictObject({ namespace: z.string(), address: z.string(), address6: z.string() }),
+    router: z.strictObject({ namespace: z.string(), address: z.string(), address6: z.string() }),
     tenant: z.strictObject({ namespace: z.string(), source: z.string() }),
     operator: z.strictObject({ link: z.string(), source: z.string() }),
     units: z.array(unitSchema),
@@ -139,6 +145,8 @@ export function planTopology(options: TopologyOptions, pid: number): TopologySta
     const all = [
         options.apiAddress,
         addresses.router,
+        addresses.router6,
+        addresses.api6,
         addresses.operator,
         addresses.tenant,
         ...addresses.unitSources,
@@ -162,8 +170,12 @@ export function planTopology(options: TopologyOptions, pid: number): TopologySta
         prefix,
         model: options.model ?? "rehearsal",
         application,
-        api: { namespace: `${prefix}api`, address: options.apiAddress },
-        router: { namespace: `${prefix}router`, address: addresses.router },
+        api: { namespace: `${prefix}api`, address: options.apiAddress, address6: addresses.api6 },
+        router: {
+            namespace: `${prefix}router`,
+            address: addresses.router,
+            address6: addresses.router6,
+        },
         tenant: { namespace: `${prefix}tenant`, source: addresses.tenant },
         operator: { link: `${BASE}${pid}op`, source: addresses.operator },
         units: addresses.unitSources.map((source, i) => ({
@@ -258,7 +270,9 @@ async function build(state: TopologyState): Promise<void> {
         await ip(`netns add ${namespace}`);
         await ip(`-n ${namespace} link set lo up`);
     }
-    await run(inNamespace(router, ["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"]));
+    const forward =
+        "echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6/conf/all/forwarding";
+    await run(inNamespace(router, ["sh", "-c", forward]));
     const peers = [
         { namespace: state.api.namespace, link: "api", addresses: [state.api.address] },
         { namespace: state.tenant.namespace, link: "tenant", addresses: [state.tenant.source] },
@@ -281,6 +295,12 @@ async function build(state: TopologyState): Promise<void> {
             `-n ${ns} route add default via ${gateway} dev eth0 onlink src ${peer.addresses[0]}`,
         );
     }
+    // The API's IPv6 address (nodad: usable at once), so IPv6 probes meet the port's IPv6 rules.
+    const api = state.api.namespace;
+    await ip(`-n ${router} -6 addr add ${state.router.address6}/128 dev api nodad`);
+    await ip(`-n ${router} -6 route add ${state.api.address6}/128 dev api`);
+    await ip(`-n ${api} -6 addr add ${state.api.address6}/128 dev eth0 nodad`);
+    await ip(`-n ${api} -6 route add default via ${state.router.address6} dev eth0 onlink`);
     // The operator: the root namespace reaches the API address, and only it, through the router.
     const { link, source } = state.operator;
     await ip(`link add ${link} type veth peer name operator netns ${router}`);
