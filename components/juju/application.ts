@@ -44,6 +44,10 @@ export interface ApplicationRuns {
  * local process start, not a round trip, where trying one form and then the other would cost a
  * second round trip on 2.9.
  *
+ * The cost: Juju 3's CLI fetches each task's result with a request of its own, one after the
+ * other (`GetActionResult` in cmd/juju/action/common.go), so over hundreds of units this one
+ * call has a longer tail than runOnUnits' calls of at most a hundred units each.
+ *
  * Throws the JujuError of a failed listing or flavor detection. The command must be read-only:
  * a unit may run it twice.
  */
