@@ -41,7 +41,7 @@ const MODULES = {
     },
     // The route parser only: the rest of measure.ts runs the fake juju, not unit tests.
     route: {
-        mutate: ["components/juju/measure.ts:180-232"],
+        mutate: ["components/juju/measure.ts:167-219"],
         spec: ["parse-juju", "parse-safety", "juju-measurements"],
     },
     "probe-output": {
