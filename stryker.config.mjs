@@ -44,6 +44,11 @@ const MODULES = {
         mutate: ["components/juju/measure.ts:167-219"],
         spec: ["parse-juju", "parse-safety", "juju-measurements"],
     },
+    // The application-wide call and its cross-check, against the fake juju.
+    application: {
+        mutate: ["components/juju/application.ts"],
+        spec: ["juju-application"],
+    },
     "probe-output": {
         mutate: ["components/verify/probe-output.ts"],
         spec: ["parse-probes", "parse-safety", "probe-output-checks"],
