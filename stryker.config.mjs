@@ -41,8 +41,13 @@ const MODULES = {
     },
     // The route parser only: the rest of measure.ts runs the fake juju, not unit tests.
     route: {
-        mutate: ["components/juju/measure.ts:180-232"],
+        mutate: ["components/juju/measure.ts:167-219"],
         spec: ["parse-juju", "parse-safety", "juju-measurements"],
+    },
+    // The application-wide call and its cross-check, against the fake juju.
+    application: {
+        mutate: ["components/juju/application.ts"],
+        spec: ["juju-application"],
     },
     "probe-output": {
         mutate: ["components/verify/probe-output.ts"],

@@ -26,6 +26,11 @@ export async function discover(
     openstack: OpenStackLookups,
 ): Promise<Discovered> {
     const warnings: string[] = [];
+    // The Juju lookups are read-only round trips: they start at once, beside the Networking API
+    // lookups and the preflight, whose failures are still the ones reported first.
+    const endpoint = apiEndpoint(config);
+    const measuring = endpoint.then((api) => conductorSources(config, api.address));
+    measuring.catch(() => undefined);
     const group = await openstack.securityGroup(config.securityGroup);
     if (CAPO_GROUP.test(group.name)) {
         warnings.push(
@@ -33,11 +38,11 @@ export async function discover(
                 `rules it does not know and re-adds 6443 from anywhere: rules declared here will not last`,
         );
     }
-    const api = await apiEndpoint(config);
+    const api = await endpoint;
     const apiPorts = await openstack.apiPorts(api.address);
     preflight(group, api.address, apiPorts);
     const [conductors, hairpin, exposure] = await Promise.all([
-        conductorSources(config, api.address),
+        measuring,
         hairpinSources(config, openstack),
         discoverExposure(openstack, apiPorts),
     ]);

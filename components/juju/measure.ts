@@ -3,6 +3,7 @@
 // conductors' kubeconfig. Fails closed: one unit that cannot be measured fails the whole set.
 import { z } from "zod";
 import * as cidr from "../model/cidr";
+import { runOnApplication } from "./application";
 import { compareUnits, parseWith } from "./parse";
 import {
     JujuError,
@@ -10,10 +11,8 @@ import {
     JujuTarget,
     message,
     quote,
-    runOnUnits,
     shellQuote,
     unhealthy,
-    unitsAndFlavor,
     UnitRun,
     UnitStatus,
 } from "./units";
@@ -67,13 +66,7 @@ export async function measureConductorSources(
     }
     // The canonical address: a mapped ::ffff:a.b.c.d would send `ip` to the IPv6 table.
     const command = `ip -j route get ${api}`;
-    const { units, flavor } = await unitsAndFlavor(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-        flavor,
-    );
+    const { units, runs } = await runOnApplication(t, command);
     const expected = `exit 0 and one route to ${api} with a prefsrc host address`;
     const failures: JujuFailure[] = [];
     const sources: ConductorSource[] = [];
@@ -125,13 +118,7 @@ export async function readApiEndpointFromUnits(
         throw new Error(`the kubeconfig path "${kubeconfigPath}" is not an absolute path`);
     }
     const command = `sed -n 's/^[[:space:]]*server:[[:space:]]*//p' ${shellQuote(kubeconfigPath)}`;
-    const { units, flavor } = await unitsAndFlavor(t);
-    const runs = await runOnUnits(
-        t,
-        units.map((u) => u.unit),
-        command,
-        flavor,
-    );
+    const { units, runs } = await runOnApplication(t, command);
     const expected = `exit 0 and one https server URL with an IP address in ${kubeconfigPath}`;
     const failures: JujuFailure[] = [];
     const found: { run: UnitRun; url: string; address: string; port: number }[] = [];

@@ -184,12 +184,14 @@ export async function runOnUnits(
     units: string[],
     command: string,
     flavor?: Flavor,
+    /** Epoch ms: a caller's own deadline to share; by default `timeoutSeconds` from the start. */
+    until?: number,
 ): Promise<UnitRun[]> {
     if (units.length === 0) {
         return [];
     }
     const how = flavor ?? (await detectFlavor(t));
-    const deadline = Date.now() + t.timeoutSeconds * 1000;
+    const deadline = until ?? Date.now() + t.timeoutSeconds * 1000;
     const answers = new Map<string, UnitRun>();
     // Outcomes without an answer, kept from the call that named the fewest units.
     const fallbacks = new Map<string, { run: UnitRun; size: number }>();
@@ -274,16 +276,7 @@ async function runCall(
             : ["run", "-m", t.model, "--unit", units.join(","), "--format=json", command];
     const line = commandLine(t, args);
     const outcome = await runJuju(t, args, timeoutMs, signal);
-    let results: JujuCommandResult[] = [];
-    let parseProblem: string | undefined;
-    if (!outcome.timedOut && outcome.error === undefined && outcome.stdout.trim() !== "") {
-        try {
-            results =
-                flavor === "exec" ? parseJujuExec3(outcome.stdout) : parseJujuRun29(outcome.stdout);
-        } catch (err) {
-            parseProblem = message(err);
-        }
-    }
+    const { results, parseProblem } = readResults(flavor, outcome);
     const byUnit = new Map(results.map((r) => [r.unit, r]));
     return units.map((unit) => {
         const result = byUnit.get(unit);
@@ -294,7 +287,29 @@ async function runCall(
     });
 }
 
-function fromResult(
+/**
+ * What a finished juju exec/run call printed: its results, none when it timed out, could not
+ * start or printed nothing, or why its output does not parse.
+ */
+export function readResults(
+    flavor: Flavor,
+    outcome: ProcessRun,
+): { results: JujuCommandResult[]; parseProblem?: string } {
+    if (outcome.timedOut || outcome.error !== undefined || outcome.stdout.trim() === "") {
+        return { results: [] };
+    }
+    try {
+        return {
+            results:
+                flavor === "exec" ? parseJujuExec3(outcome.stdout) : parseJujuRun29(outcome.stdout),
+        };
+    } catch (err) {
+        return { results: [], parseProblem: message(err) };
+    }
+}
+
+/** One unit's outcome from its result in a call's output. */
+export function fromResult(
     result: JujuCommandResult,
     line: string,
     outcome: ProcessRun,
@@ -352,7 +367,7 @@ function withoutResult(
     };
 }
 
-function runJuju(
+export function runJuju(
     t: JujuTarget,
     args: string[],
     timeoutMs = t.timeoutSeconds * 1000,
@@ -377,6 +392,6 @@ function describeProcess(outcome: ProcessRun): string {
     return `${how}; stderr ${quote(outcome.stderr)}`;
 }
 
-function commandLine(t: JujuTarget, args: string[]): string {
+export function commandLine(t: JujuTarget, args: string[]): string {
     return [t.bin ?? "juju", ...args].map(shellQuote).join(" ");
 }

@@ -2,7 +2,9 @@
 import * as assert from "node:assert/strict";
 import { discover } from "../../components/discover/discovery";
 import { parseStackConfig } from "../../components/config/schema";
+import { JujuTarget } from "../../components/juju/units";
 import { FakeCloud, fakeLookups } from "../../tools/mock/fake-cloud";
+import { calls, target } from "../support/fake-juju";
 
 const GROUP = "0d5c6a52-2a39-4bb0-9f59-6a2e3b1d9c01";
 const OTHER = "7e0b6f7a-3c1d-4e55-9a0b-5d2c1e3f4a02";
@@ -113,5 +115,38 @@ describe("discovery preflight", () => {
             discover(config, fakeLookups(c)),
             /preflight: no port holds the API address 10\.12\.7\.222/,
         );
+    });
+});
+
+describe("discovery: the Juju lookups start at once", () => {
+    const withJuju = (t: JujuTarget) => ({
+        ...config,
+        conductors: { juju: { ...t, bin: t.bin! } },
+    });
+
+    it("measures the conductors while the Networking API lookups run", async () => {
+        const t = target("juju3-lxd");
+        const lookups = fakeLookups(cloud());
+        const apiPorts = lookups.apiPorts;
+        // The port lookup answers only once the measurement has started.
+        lookups.apiPorts = async (address) => {
+            for (let i = 0; !calls(t).some((c) => c.startsWith("exec ")); i++) {
+                assert.ok(i < 250, "no juju exec started while the ports were looked up");
+                await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+            return apiPorts(address);
+        };
+        const found = await discover(withJuju(t), lookups);
+        assert.deepEqual(
+            found.conductors.map((c) => c.source),
+            ["10.12.4.154", "10.12.4.155", "10.12.4.156"],
+        );
+    });
+
+    it("still reports a failed group lookup first", async () => {
+        const c = cloud();
+        c.groups = [];
+        const t = { ...target("juju3-lxd"), model: "elsewhere" };
+        await assert.rejects(discover(withJuju(t), fakeLookups(c)), /capi-mgmt-sg/);
     });
 });

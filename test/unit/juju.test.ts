@@ -35,7 +35,7 @@ describe("juju: a three-unit deployment in LXD containers", () => {
             "juju magnum/0 (machine 0/lxd/7): ip -j route get 10.12.7.222 → prefsrc 10.12.4.154",
         );
         assert.deepStrictEqual(calls(t).sort(), [
-            "exec -m openstack --unit magnum/0,magnum/1,magnum/2 --format=json -- ip -j route get 10.12.7.222",
+            "exec -m openstack --application magnum --format=json -- ip -j route get 10.12.7.222",
             "status -m openstack magnum --format=json",
             "version",
         ]);
@@ -51,7 +51,7 @@ describe("juju: a three-unit deployment in LXD containers", () => {
         );
         assert.ok(
             calls(t).includes(
-                "run -m openstack --unit magnum/0,magnum/1,magnum/2 --format=json ip -j route get 10.12.7.222",
+                "run -m openstack --application magnum --format=json ip -j route get 10.12.7.222",
             ),
         );
     });

@@ -1,7 +1,8 @@
 // Preview-time derivation (measure every conductor unit, then derive the allow-set) against the
 // fake juju with a fixed latency per juju call, at 3, 30 and 300 units (target: at most 1.5 times
-// that latency at 300). Compares the calls runOnUnits makes (up to a hundred units to a call)
-// with one call per unit under the same bound.
+// that latency at 300). Measures the one call over the whole application that discovery starts
+// beside `juju status` (jujuCalls counts exec calls: 1 unless it fell back to runOnUnits'
+// batches of up to a hundred units), against one call per unit under the same bound.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
