@@ -1,67 +1,40 @@
 // The retirement approval against the local Neutron: the program's update (engine-less apply)
 // deletes the wide rules only with the digest of the targets measured at that moment.
 import * as assert from "node:assert/strict";
-import * as openstack from "@pulumi/openstack";
-import { parseStackConfig } from "../../components/config/schema";
 import { liveReview, restLookups } from "../../components/discover/rest-lookups";
 import { createRule, listRules } from "../../components/openstack/networking";
-import { openSession, Session } from "../../components/openstack/keystone";
+import { Session } from "../../components/openstack/keystone";
 import { approvalFor, retirementDigest } from "../../components/plan/approval";
-import { runProgram } from "../../components/program";
-import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
-import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
-import { applyProgram } from "../../tools/rehearsal/apply";
+import { LocalCloud } from "../../tools/localcloud/cloud";
+import { seedBefore, SeedResult } from "../../tools/localcloud/seed";
+import { applySeeded, seededConfig, useSeededCloud } from "../support/seeded-apply";
 
 describe("retirement approval (local Neutron)", function () {
     this.timeout(180000);
+    const seeded = useSeededCloud();
     let cloud: LocalCloud;
     let session: Session;
     let seed: SeedResult;
-    let savedEnv: NodeJS.ProcessEnv;
     let lines: string[];
 
-    before(async function () {
-        cloud = await cloudOrSkip(this);
-        savedEnv = { ...process.env };
-        Object.assign(process.env, cloud.env);
-        session = await openSession({ env: cloud.env });
-    });
-
-    after(() => {
-        process.env = savedEnv;
-    });
-
     beforeEach(async () => {
+        ({ cloud, session } = seeded());
         seed = await seedBefore(cloud);
         lines = [];
     });
 
-    const config = (approvedRetirement?: unknown) =>
-        parseStackConfig({
-            cloud: cloud.cloudName,
-            securityGroup: { name: SEED.securityGroup },
-            api: { address: SEED.floatingIp },
-            conductors: {
-                static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
-            },
-            operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
-            verify: { mode: "never", conductors: { enabled: false } },
-            ...(approvedRetirement === undefined ? {} : { approvedRetirement }),
-        });
+    const config = (approvedRetirement?: unknown) => seededConfig(cloud, approvedRetirement);
 
     /** `pulumi up` of the program with this approval, as the engine-less rehearsal applies it. */
     const up = (approvedRetirement?: unknown) =>
-        applyProgram({
-            stack: "approval-test",
-            values: {},
-            session: async () => session,
-            beforeCheck: async () => undefined,
-            log: (line) => lines.push(line),
-            program: async () =>
-                runProgram("capi-mgmt", config(approvedRetirement), restLookups(session), {
-                    providers: [new openstack.Provider("openstack", { cloud: cloud.cloudName })],
-                }),
-        });
+        applySeeded(
+            cloud,
+            session,
+            "approval-test",
+            () => config(approvedRetirement),
+            restLookups(session),
+            lines,
+        );
 
     /** What the review shows and the reviewer approves. */
     const review = async () => {
