@@ -3,6 +3,7 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { NeutronRule } from "../../components/model/rules";
+import type { RuleCreate } from "../../components/openstack/networking";
 import { neutronRule } from "./rules";
 
 /** Sentinel secrets: they must appear in no error message. */
@@ -128,6 +129,17 @@ export function envFor(base: string): NodeJS.ProcessEnv {
         OS_PROJECT_DOMAIN_NAME: "Default",
     };
 }
+
+/** A create request for one tcp/22 rule from a /32. */
+export const SSH_RULE: RuleCreate = {
+    security_group_id: "group-1",
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    port_range_min: 22,
+    port_range_max: 22,
+    remote_ip_prefix: "203.0.113.7/32",
+};
 
 export const FAST_RETRY = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 5000 };
 

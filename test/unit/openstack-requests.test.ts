@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { isOpenStackError } from "../../components/openstack/http";
 import { openSession, Session } from "../../components/openstack/keystone";
 import { createRule, deleteRule, getRule, listRules } from "../../components/openstack/networking";
-import { envFor, FAST_RETRY, useFakeCloud, Reply, rule } from "../support/fake-openstack";
+import { envFor, FAST_RETRY, useFakeCloud, Reply, rule, SSH_RULE } from "../support/fake-openstack";
 import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
 describe("openstack: requests", () => {
@@ -161,15 +161,7 @@ describe("openstack: requests", () => {
         const cloud = await startCloud(() => "reset");
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await assert.rejects(
-            createRule(s, {
-                security_group_id: "group-1",
-                direction: "ingress",
-                ethertype: "IPv4",
-                protocol: "tcp",
-                port_range_min: 22,
-                port_range_max: 22,
-                remote_ip_prefix: "203.0.113.7/32",
-            }),
+            createRule(s, SSH_RULE),
             /POST \/v2.0\/security-group-rules on .*: expected an HTTP response, got ECONNRESET/,
         );
         assert.equal(cloud.network().length, 1);

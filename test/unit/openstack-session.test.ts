@@ -13,6 +13,7 @@ import {
     useFakeCloud,
     PASSWORD,
     rule,
+    SSH_RULE,
 } from "../support/fake-openstack";
 
 describe("openstack: sessions", () => {
@@ -88,15 +89,7 @@ describe("openstack: sessions", () => {
                 : { status: 201, body: { security_group_rule: rule("rule-new") } },
         );
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
-        const created = await createRule(s, {
-            security_group_id: "group-1",
-            direction: "ingress",
-            ethertype: "IPv4",
-            protocol: "tcp",
-            port_range_min: 22,
-            port_range_max: 22,
-            remote_ip_prefix: "203.0.113.7/32",
-        });
+        const created = await createRule(s, SSH_RULE);
         assert.equal(created.id, "rule-new");
         assert.deepEqual(
             cloud.network().map((e) => `${e.method} ${e.token}`),
