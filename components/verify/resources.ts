@@ -108,52 +108,40 @@ export const tenantIsolationProvider = checkProvider<TenantCheck>("tenant isolat
     await checkTenantIsolation(i.settings, i.api),
 ]);
 
-export class ConductorHandshake extends pulumi.dynamic.Resource {
+/** A check as a dynamic resource of module "checks": its `results`, one line per check. */
+abstract class CheckResource<S> extends pulumi.dynamic.Resource {
     declare readonly results: pulumi.Output<string[]>;
 
+    protected constructor(
+        provider: pulumi.dynamic.ResourceProvider,
+        type: string,
+        name: string,
+        args: CheckArgs<S>,
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(provider, name, { ...args, results: undefined }, opts, "checks", type);
+    }
+}
+
+export class ConductorHandshake extends CheckResource<ConductorSettings> {
     constructor(
         name: string,
         args: CheckArgs<ConductorSettings>,
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(
-            conductorHandshakeProvider,
-            name,
-            { ...args, results: undefined },
-            opts,
-            "checks",
-            "ConductorHandshake",
-        );
+        super(conductorHandshakeProvider, "ConductorHandshake", name, args, opts);
     }
 }
 
-export class OperatorReadyz extends pulumi.dynamic.Resource {
-    declare readonly results: pulumi.Output<string[]>;
-
+export class OperatorReadyz extends CheckResource<OperatorCheck> {
     constructor(name: string, args: CheckArgs<OperatorCheck>, opts?: pulumi.CustomResourceOptions) {
-        super(
-            operatorReadyzProvider,
-            name,
-            { ...args, results: undefined },
-            opts,
-            "checks",
-            "OperatorReadyz",
-        );
+        super(operatorReadyzProvider, "OperatorReadyz", name, args, opts);
     }
 }
 
-export class TenantIsolation extends pulumi.dynamic.Resource {
-    declare readonly results: pulumi.Output<string[]>;
-
+export class TenantIsolation extends CheckResource<TenantCheck> {
     constructor(name: string, args: CheckArgs<TenantCheck>, opts?: pulumi.CustomResourceOptions) {
-        super(
-            tenantIsolationProvider,
-            name,
-            { ...args, results: undefined },
-            opts,
-            "checks",
-            "TenantIsolation",
-        );
+        super(tenantIsolationProvider, "TenantIsolation", name, args, opts);
     }
 }
 

@@ -1,77 +1,47 @@
 // The retirement approval against the local Neutron: the program's update (engine-less apply)
 // deletes the wide rules only with the digest of the targets measured at that moment.
 import * as assert from "node:assert/strict";
-import * as openstack from "@pulumi/openstack";
-import { parseStackConfig } from "../../components/config/schema";
 import { liveReview, restLookups } from "../../components/discover/rest-lookups";
 import { createRule, listRules } from "../../components/openstack/networking";
-import { openSession, Session } from "../../components/openstack/keystone";
-import { approvalFor, retirementDigest } from "../../components/plan/approval";
-import { runProgram } from "../../components/program";
-import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
-import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
-import { applyProgram } from "../../tools/rehearsal/apply";
+import { Session } from "../../components/openstack/keystone";
+import { parseStackConfig } from "../../components/config/schema";
 import { measureBoth } from "../../components/review/live";
 import { diffStack } from "../../components/review/diff";
+import { approvalFor, retirementDigest } from "../../components/plan/approval";
+import { LocalCloud } from "../../tools/localcloud/cloud";
+import { seedBefore, SeedResult } from "../../tools/localcloud/seed";
+import { applySeeded, seededValues, useSeededCloud } from "../support/seeded-apply";
 
 describe("retirement approval (local Neutron)", function () {
     this.timeout(180000);
+    const seeded = useSeededCloud();
     let cloud: LocalCloud;
     let session: Session;
     let seed: SeedResult;
-    let savedEnv: NodeJS.ProcessEnv;
     let lines: string[];
 
-    before(async function () {
-        cloud = await cloudOrSkip(this);
-        savedEnv = { ...process.env };
-        Object.assign(process.env, cloud.env);
-        session = await openSession({ env: cloud.env });
-    });
-
-    after(() => {
-        process.env = savedEnv;
-    });
-
     beforeEach(async () => {
+        ({ cloud, session } = seeded());
         seed = await seedBefore(cloud);
         lines = [];
     });
 
     const config = (approvedRetirement?: unknown, operator?: unknown) =>
-        parseStackConfig({ ...values(approvedRetirement), ...(operator ? { operator } : {}) });
-    const values = (approvedRetirement?: unknown): Record<string, unknown> => ({
-        cloud: cloud.cloudName,
-        securityGroup: { name: SEED.securityGroup },
-        api: { address: SEED.floatingIp },
-        conductors: {
-            static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
-        },
-        operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
-        verify: { mode: "never", conductors: { enabled: false } },
-        ...(approvedRetirement === undefined ? {} : { approvedRetirement }),
-    });
+        parseStackConfig({
+            ...seededValues(cloud, approvedRetirement),
+            ...(operator ? { operator } : {}),
+        });
 
     /** `pulumi up` of the program with this approval, as the engine-less rehearsal applies it. */
     const up = (approvedRetirement?: unknown, operator?: unknown) =>
-        applyProgram({
-            stack: "approval-test",
-            values: {},
-            session: async () => session,
-            beforeCheck: async () => undefined,
-            log: (line) => lines.push(line),
-            program: async () =>
-                runProgram(
-                    "capi-mgmt",
-                    config(approvedRetirement, operator),
-                    restLookups(session),
-                    {
-                        providers: [
-                            new openstack.Provider("openstack", { cloud: cloud.cloudName }),
-                        ],
-                    },
-                ),
-        });
+        applySeeded(
+            cloud,
+            session,
+            "approval-test",
+            () => config(approvedRetirement, operator),
+            restLookups(session),
+            lines,
+        );
 
     /** What the review shows and the reviewer approves. */
     const review = async () => {
@@ -117,7 +87,7 @@ describe("retirement approval (local Neutron)", function () {
     it("retires with the digest the base-against-head review prints", async () => {
         // `review --base <ref> --live`: both sides from one measurement, head's digest shown.
         const operator = { cidrs: ["203.0.113.2/32"], reason: "the operator moved" };
-        const base = values();
+        const base = seededValues(cloud);
         const head = { ...base, operator };
         const measured = await measureBoth(
             parseStackConfig(base),

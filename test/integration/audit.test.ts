@@ -1,6 +1,5 @@
 // `capi-mgmt-ingress audit` (`npm run audit`) against a group on the local OpenStack seeded with every kind of rule.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,10 +11,9 @@ import { roleDescription } from "../../components/model/rules";
 import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
+import { launch, launchJson } from "../support/launcher";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.50";
-const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
 
 describe("capi-mgmt-ingress audit (local OpenStack)", function () {
     this.timeout(300000);
@@ -137,15 +135,8 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         failing: number;
     }
 
-    function audit(stack = stackFile): { status: number | null; json: AuditJson } {
-        const run = spawnSync(LAUNCHER, ["audit", "--stack", stack, "--json"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env,
-        });
-        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
-        return { status: run.status, json: JSON.parse(run.stdout) };
-    }
+    const audit = (stack = stackFile) =>
+        launchJson<AuditJson>(["audit", "--stack", stack, "--json"], env);
 
     it("classifies every rule, and exits non-zero on drift and retire targets", () => {
         const { status, json } = audit();
@@ -166,11 +157,7 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         ]);
         assert.equal(json.failing, new Set(json.findings.map((f) => f.rule)).size);
         assert.equal(json.failing, json.findings.length);
-        const text = spawnSync(LAUNCHER, ["audit", "--stack", stackFile], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env,
-        }).stdout;
+        const text = launch(["audit", "--stack", stackFile], env).stdout;
         assert.match(text, /^ID +CLASS +DIRECTION +ETHERTYPE/m);
         assert.match(text, new RegExp(`^${wide} +retire +ingress `, "m"));
         assert.match(text, new RegExp(`EXPOSED: rule ${wide} .*; also a retire target`));
@@ -203,15 +190,8 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         assert.match(json.error.message, /no-such-group/);
     });
 
-    function reviewLive(): { status: number | null; json: ReviewJson } {
-        const run = spawnSync(LAUNCHER, ["review", "--stack", stackFile, "--live", "--json"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env,
-        });
-        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
-        return { status: run.status, json: JSON.parse(run.stdout) };
-    }
+    const reviewLive = () =>
+        launchJson<ReviewJson>(["review", "--stack", stackFile, "--live", "--json"], env);
 
     interface ReviewJson {
         drift: number;

@@ -2,98 +2,47 @@
 // from its serialized provider in a plain `node` process with only its recorded state, as the
 // engine runs them (the retirement first, then the gate, before any rule).
 import { strict as assert } from "node:assert";
-import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
-import { GateOutputs, measureRules, readbackGateProvider } from "../../components/apply/gate";
+import { GateOutputs, measureRules } from "../../components/apply/gate";
 import {
     createRule,
     deleteRule,
     entryRuleBody,
     listRules,
-    RuleCreate,
 } from "../../components/openstack/networking";
-import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
-import { openSession, Session } from "../../components/openstack/keystone";
-import {
-    RetirementOutputs,
-    RetireTarget,
-    wideRuleRetirementProvider,
-} from "../../components/apply/retirement";
+import { Session } from "../../components/openstack/keystone";
+import { RetirementOutputs, RetireTarget } from "../../components/apply/retirement";
 import { ruleShape } from "../../components/model/rules";
-import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
-import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
+import { LocalCloud } from "../../tools/localcloud/cloud";
+import { allowSet, useGateBench, wide } from "../support/gate-bench";
 
-const ENTRIES: AllowEntry[] = deriveAllowSet({
-    protectedPorts: [22, 6443],
-    apiPort: 6443,
-    minPrefixLength: { IPv4: 16, IPv6: 48 },
-    waivers: [],
-    conductors: ["10.30.0.11", "10.30.0.12"].map((source, i) => ({
-        source,
-        provenance: `magnum/${i} ip route get`,
-    })),
-    operator: { sources: [{ source: "198.51.100.7", provenance: "config" }], ports: [22, 6443] },
-    hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "subnet" }], ports: [6443] },
-});
-
-function wide(groupId: string, port: number): RuleCreate {
-    return {
-        security_group_id: groupId,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: "0.0.0.0/0",
-    };
-}
+const ENTRIES = allowSet(["10.30.0.11", "10.30.0.12"], "198.51.100.7");
 
 describe("destroy guard against the local cloud", function () {
     this.timeout(180000);
+    const bench = useGateBench("destroy");
+    const { provider } = bench;
     let cloud: LocalCloud;
     let s: Session;
     let gateFile: string;
     let retirementFile: string;
-    const processes: ProviderProcess[] = [];
-    const groups: string[] = [];
 
-    before(async function () {
-        cloud = await cloudOrSkip(this);
-        s = await openSession({ env: cloud.env });
-        gateFile = await serializeProvider("gate-destroy", readbackGateProvider);
-        retirementFile = await serializeProvider("retirement-destroy", wideRuleRetirementProvider);
+    before(() => {
+        ({ cloud, s, gateFile, retirementFile } = bench.state());
     });
-
-    afterEach(async () => {
-        for (const p of processes.splice(0)) {
-            await p.stop();
-        }
-        for (const id of groups.splice(0)) {
-            await deleteSecurityGroup(s, id);
-        }
-    });
-
-    async function provider(file: string): Promise<ProviderProcess> {
-        const p = await ProviderProcess.start(file, { PATH: process.env.PATH, ...cloud.env });
-        processes.push(p);
-        return p;
-    }
 
     /** A group holding the tight rules; `wideTo` adds 0.0.0.0/0 rules on those ports first. */
     async function group(label: string, wideTo: number[]) {
-        const created = await createSecurityGroup(s, {
-            name: `itest-destroy-${label}-${Date.now()}`,
-        });
-        groups.push(created.id);
+        const groupId = await bench.group(`destroy-${label}`);
         const wideIds: string[] = [];
         for (const port of wideTo) {
-            wideIds.push((await createRule(s, wide(created.id, port))).id);
+            wideIds.push((await createRule(s, wide(groupId, port))).id);
         }
         const ruleIds: string[] = [];
         for (const entry of ENTRIES) {
-            const body = { ...entryRuleBody(entry, created.id), description: "made by hand" };
+            const body = { ...entryRuleBody(entry, groupId), description: "made by hand" };
             ruleIds.push((await createRule(s, body)).id);
         }
-        return { groupId: created.id, wideIds, ruleIds };
+        return { groupId, wideIds, ruleIds };
     }
 
     /** What the state holds for the gate and the retirement after an `up`. */

@@ -1,6 +1,6 @@
 // The effective exposure against the real local Neutron: every rule form on the API's port (a
 // second group, a remote group with members, an address group, protocol "0", host bits, a range,
-// any protocol, IPv6), through the audit and the preview. setMocks before the program's import.
+// any protocol, IPv6), through the audit and the preview. setMocks before each preview.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,20 +19,23 @@ import type { StackConfig } from "../../components/config/schema";
 import { approvalFor } from "../../components/plan/approval";
 
 const declared: string[] = [];
-pulumi.runtime.setMocks(
-    {
-        newResource(args) {
-            declared.push(`${args.type} ${args.name}`);
-            return { id: `${args.name}-id`, state: args.inputs };
+// Set when this file's tests start, not when it loads: in a run of several files another file's
+// mocks (the engine-less apply's, which run the providers) may have replaced them by then.
+const previewMocks = () =>
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                declared.push(`${args.type} ${args.name}`);
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call(args) {
+                throw new Error(`unmocked invoke ${args.token}`);
+            },
         },
-        call(args) {
-            throw new Error(`unmocked invoke ${args.token}`);
-        },
-    },
-    "capi-mgmt-ingress",
-    "exposure",
-    true,
-);
+        "capi-mgmt-ingress",
+        "exposure",
+        true,
+    );
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.60";
@@ -187,6 +190,7 @@ describe("effective exposure (local OpenStack)", function () {
             approvedRetirement: approvalFor(plan.groupId, plan.retireTargets),
         };
         declared.length = 0;
+        previewMocks();
         try {
             await runProgram("capi-mgmt", approved, restLookups(session));
             return undefined;

@@ -31,19 +31,12 @@ import {
     startNetworking,
 } from "../../tools/localcloud/cloud";
 import { SEED, seedBefore } from "../../tools/localcloud/seed";
+import { wide } from "../support/gate-bench";
 
-function wideRule(groupId: string, port: number, extra: Partial<RuleCreate> = {}): RuleCreate {
-    return {
-        security_group_id: groupId,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: "0.0.0.0/0",
-        ...extra,
-    };
-}
+const wideRule = (groupId: string, port: number, extra: Partial<RuleCreate> = {}): RuleCreate => ({
+    ...wide(groupId, port),
+    ...extra,
+});
 
 /** A Keystone call with the session's token (the client itself only speaks Networking). */
 async function identityCall(

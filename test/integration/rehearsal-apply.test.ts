@@ -3,40 +3,26 @@
 // serialized providers. An adopted rule whose live inputs differ from the declaration fails the
 // update as the engine fails such an import, before the retirement can run.
 import * as assert from "node:assert/strict";
-import * as openstack from "@pulumi/openstack";
-import { parseStackConfig } from "../../components/config/schema";
 import { liveReview, restLookups } from "../../components/discover/rest-lookups";
 import { approvalFor } from "../../components/plan/approval";
 import { OpenStackLookups } from "../../components/discover/discovery";
 import { createRule, listRules } from "../../components/openstack/networking";
-import { openSession, Session } from "../../components/openstack/keystone";
-import { runProgram } from "../../components/program";
-import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
-import { SEED, seedBefore, SeedResult } from "../../tools/localcloud/seed";
-import { applyProgram } from "../../tools/rehearsal/apply";
+import { Session } from "../../components/openstack/keystone";
+import { LocalCloud } from "../../tools/localcloud/cloud";
+import { seedBefore, SeedResult } from "../../tools/localcloud/seed";
+import { applySeeded, seededConfig, useSeededCloud } from "../support/seeded-apply";
 
 describe("engine-less apply of the program (local Neutron)", function () {
     this.timeout(180000);
+    const seeded = useSeededCloud();
     let cloud: LocalCloud;
     let session: Session;
     let seed: SeedResult;
-    let savedEnv: NodeJS.ProcessEnv;
     let lines: string[];
     let approved: unknown;
 
-    before(async function () {
-        cloud = await cloudOrSkip(this);
-        savedEnv = { ...process.env };
-        // The serialized providers read clouds.yaml from their environment, as in the engine.
-        Object.assign(process.env, cloud.env);
-        session = await openSession({ env: cloud.env });
-    });
-
-    after(() => {
-        process.env = savedEnv;
-    });
-
     beforeEach(async () => {
+        ({ cloud, session } = seeded());
         seed = await seedBefore(cloud);
         lines = [];
         // The reviewer approves the seeded wide rules (test/integration/approval.test.ts).
@@ -45,34 +31,10 @@ describe("engine-less apply of the program (local Neutron)", function () {
         approved = approvalFor(plan.groupId, plan.retireTargets);
     });
 
-    const config = () =>
-        parseStackConfig({
-            cloud: cloud.cloudName,
-            securityGroup: { name: SEED.securityGroup },
-            api: { address: SEED.floatingIp },
-            conductors: {
-                static: { addresses: ["203.0.113.12"], reason: "the conductor's measured NAT" },
-            },
-            operator: { cidrs: ["203.0.113.1/32"], reason: "the operator's source" },
-            verify: { mode: "never", conductors: { enabled: false } },
-            ...(approved ? { approvedRetirement: approved } : {}),
-        });
+    const config = () => seededConfig(cloud, approved);
 
     const apply = (lookups: OpenStackLookups) =>
-        applyProgram({
-            stack: "apply-test",
-            values: {},
-            session: async (provider) => {
-                assert.equal(provider.cloud, cloud.cloudName);
-                return session;
-            },
-            beforeCheck: async () => undefined,
-            log: (line) => lines.push(line),
-            program: async () =>
-                runProgram("capi-mgmt", config(), lookups, {
-                    providers: [new openstack.Provider("openstack", { cloud: cloud.cloudName })],
-                }),
-        });
+        applySeeded(cloud, session, "apply-test", config, lookups, lines);
 
     /** A tight rule made by hand before the first update: the program adopts it. */
     const byHand = (prefix = "203.0.113.12/32") =>

@@ -3,8 +3,8 @@
 // the gate's serialized provider gets its diff and update in a plain `node` process; only if the
 // update passes does the engine delete the dropped entries' rules, which this test then does.
 import { strict as assert } from "node:assert";
-import { AllowEntry, deriveAllowSet } from "../../components/model/allowset";
-import { GateOutputs, measureRules, readbackGateProvider } from "../../components/apply/gate";
+import { AllowEntry } from "../../components/model/allowset";
+import { GateOutputs, measureRules } from "../../components/apply/gate";
 import { admits } from "../../components/apply/destroy-guard";
 import { droppedEntries } from "../../components/apply/removal-guard";
 import {
@@ -13,27 +13,11 @@ import {
     entryRuleBody,
     listRules,
 } from "../../components/openstack/networking";
-import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
-import { openSession, Session } from "../../components/openstack/keystone";
+import { Session } from "../../components/openstack/keystone";
 import { entryKey, ruleKey, ruleShape } from "../../components/model/rules";
-import { RetirementOutputs, wideRuleRetirementProvider } from "../../components/apply/retirement";
-import { cloudOrSkip, LocalCloud } from "../../tools/localcloud/cloud";
-import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
-
-function allowSet(conductors: string[], operator: string): AllowEntry[] {
-    return deriveAllowSet({
-        protectedPorts: [22, 6443],
-        apiPort: 6443,
-        minPrefixLength: { IPv4: 16, IPv6: 48 },
-        waivers: [],
-        conductors: conductors.map((source, i) => ({
-            source,
-            provenance: `magnum/${i} ip route get`,
-        })),
-        operator: { sources: [{ source: operator, provenance: "config" }], ports: [22, 6443] },
-        hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "subnet" }], ports: [6443] },
-    });
-}
+import { RetirementOutputs } from "../../components/apply/retirement";
+import { LocalCloud } from "../../tools/localcloud/cloud";
+import { allowSet, useGateBench } from "../support/gate-bench";
 
 const OLD = allowSet(["10.30.0.11", "10.30.0.12", "10.30.0.13"], "198.51.100.7");
 /** magnum/2 (10.30.0.13) no longer listed by Juju. */
@@ -42,34 +26,17 @@ const WIDER_OPERATOR = allowSet(["10.30.0.11", "10.30.0.12", "10.30.0.13"], "198
 
 describe("removal guard against the local cloud", function () {
     this.timeout(180000);
+    const bench = useGateBench("removal");
     let cloud: LocalCloud;
     let s: Session;
     let gateFile: string;
     let retirementFile: string;
-    const processes: ProviderProcess[] = [];
-    const groups: string[] = [];
 
-    before(async function () {
-        cloud = await cloudOrSkip(this);
-        s = await openSession({ env: cloud.env });
-        gateFile = await serializeProvider("gate-removal", readbackGateProvider);
-        retirementFile = await serializeProvider("retirement-removal", wideRuleRetirementProvider);
+    before(() => {
+        ({ cloud, s, gateFile, retirementFile } = bench.state());
     });
 
-    afterEach(async () => {
-        for (const p of processes.splice(0)) {
-            await p.stop();
-        }
-        for (const id of groups.splice(0)) {
-            await deleteSecurityGroup(s, id);
-        }
-    });
-
-    async function gate(file = gateFile): Promise<ProviderProcess> {
-        const p = await ProviderProcess.start(file, { PATH: process.env.PATH, ...cloud.env });
-        processes.push(p);
-        return p;
-    }
+    const gate = (file = gateFile) => bench.provider(file);
 
     /** Creates the rules `entries` lack in the group; returns the ids of all of their rules. */
     async function declare(groupId: string, entries: AllowEntry[]): Promise<string[]> {
@@ -84,21 +51,18 @@ describe("removal guard against the local cloud", function () {
 
     /** A group after an `up` with OLD: its rules and the gate's recorded state. */
     async function deployed(label: string) {
-        const created = await createSecurityGroup(s, {
-            name: `itest-removal-${label}-${Date.now()}`,
-        });
-        groups.push(created.id);
-        const ruleIds = await declare(created.id, OLD);
+        const groupId = await bench.group(`removal-${label}`);
+        const ruleIds = await declare(groupId, OLD);
         const state: GateOutputs = {
             cloud: cloud.cloudName,
-            groupId: created.id,
+            groupId,
             entries: OLD,
             ruleIds,
             allowDestroy: false,
-            rules: measureRules(await listRules(s, created.id)),
+            rules: measureRules(await listRules(s, groupId)),
             missing: [],
         };
-        return { groupId: created.id, state };
+        return { groupId, state };
     }
 
     /**

@@ -1,6 +1,5 @@
 // `capi-mgmt-ingress verify` (`npm run verify`) against a group on the local OpenStack: the same checks as the update, on demand.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,12 +10,11 @@ import { createRule, entryRuleBody } from "../../components/openstack/networking
 import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
+import { launchJson } from "../support/launcher";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.60";
 const CONDUCTOR = "10.20.0.41";
 const OPERATOR = "203.0.113.1/32";
-const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
 
 interface VerifyJson {
     passed: boolean;
@@ -83,13 +81,7 @@ describe("capi-mgmt-ingress verify (local OpenStack)", function () {
                 },
             }),
         );
-        const run = spawnSync(LAUNCHER, ["verify", "--stack", file, "--json"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env,
-        });
-        assert.ok(run.stdout.trim().startsWith("{"), `${run.stdout}\n${run.stderr}`);
-        return { status: run.status, json: JSON.parse(run.stdout) };
+        return launchJson<VerifyJson>(["verify", "--stack", file, "--json"], env);
     }
 
     it("passes a tight group whose checks pass", () => {

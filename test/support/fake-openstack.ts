@@ -3,6 +3,8 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { NeutronRule } from "../../components/model/rules";
+import type { RuleCreate } from "../../components/openstack/networking";
+import { neutronRule } from "./rules";
 
 /** Sentinel secrets: they must appear in no error message. */
 export const PASSWORD = "s3cr3t-sentinel-password-Qx7";
@@ -99,6 +101,24 @@ export async function fakeCloud(
     };
 }
 
+/**
+ * For a describe block: returns `fakeCloud` for its tests, each cloud it starts closed after the
+ * test that started it.
+ */
+export function useFakeCloud(): typeof fakeCloud {
+    const started: { close(): Promise<void> }[] = [];
+    afterEach(async () => {
+        for (const cloud of started.splice(0)) {
+            await cloud.close();
+        }
+    });
+    return async (route, opts) => {
+        const cloud = await fakeCloud(route, opts);
+        started.push(cloud);
+        return cloud;
+    };
+}
+
 export function envFor(base: string): NodeJS.ProcessEnv {
     return {
         OS_AUTH_URL: `${base}/v3`,
@@ -110,24 +130,18 @@ export function envFor(base: string): NodeJS.ProcessEnv {
     };
 }
 
+/** A create request for one tcp/22 rule from a /32. */
+export const SSH_RULE: RuleCreate = {
+    security_group_id: "group-1",
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    port_range_min: 22,
+    port_range_max: 22,
+    remote_ip_prefix: "203.0.113.7/32",
+};
+
 export const FAST_RETRY = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 5000 };
 
-export function rule(
-    id: string,
-    groupId = "group-1",
-    extra: Partial<NeutronRule> = {},
-): NeutronRule {
-    return {
-        id,
-        security_group_id: groupId,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
-        remote_ip_prefix: "0.0.0.0/0",
-        remote_group_id: null,
-        description: "",
-        ...extra,
-    };
-}
+export const rule = (id: string, groupId = "group-1", extra: Partial<NeutronRule> = {}) =>
+    neutronRule({ id, security_group_id: groupId, description: "", ...extra });

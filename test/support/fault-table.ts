@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { JujuTarget } from "../../components/juju/units";
 import { FakeAnswer } from "../support/scripted-openstack";
+import { neutronRule } from "./rules";
 
 export interface Row {
     area: string;
@@ -140,17 +141,7 @@ export const CLOUDS: [string, string, string][] = [
     ["auth is a list", "clouds:\n  lab:\n    auth: [a, b]\n", "auth"],
 ];
 
-export const RULE = {
-    id: "r1",
-    security_group_id: "g1",
-    direction: "ingress",
-    ethertype: "IPv4",
-    protocol: "tcp",
-    port_range_min: 6443,
-    port_range_max: 6443,
-    remote_ip_prefix: "0.0.0.0/0",
-    remote_group_id: null,
-};
+export const RULE = neutronRule({ security_group_id: "g1" });
 export const list = (rules: unknown[]): FakeAnswer => ({
     status: 200,
     body: { security_group_rules: rules },

@@ -33,19 +33,25 @@ export const SELECTORS: RetireSelector[] = [
     { remote: "::/0", ports: PROTECTED },
 ];
 
+/** The allow-set of these conductors (magnum/0, /1, … in order), the operator's source on 22 and
+ * 6443, and the cluster's own 10.20.0.0/24 on 6443. */
+export function allowSet(conductors: string[], operator: string): AllowEntry[] {
+    return deriveAllowSet({
+        protectedPorts: PROTECTED,
+        apiPort: 6443,
+        minPrefixLength: { IPv4: 16, IPv6: 48 },
+        waivers: [],
+        conductors: conductors.map((source, i) => ({
+            source,
+            provenance: `magnum/${i} ip route get`,
+        })),
+        operator: { sources: [{ source: operator, provenance: "config" }], ports: [22, 6443] },
+        hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "subnet" }], ports: [6443] },
+    });
+}
+
 /** The ruling's shape: three conductors, the operator's NAT address, the cluster's own /24. */
-export const ENTRIES: AllowEntry[] = deriveAllowSet({
-    protectedPorts: PROTECTED,
-    apiPort: 6443,
-    minPrefixLength: { IPv4: 16, IPv6: 48 },
-    waivers: [],
-    conductors: ["10.30.0.11", "10.30.0.12", "10.30.0.13"].map((source, i) => ({
-        source,
-        provenance: `magnum/${i} ip route get`,
-    })),
-    operator: { sources: [{ source: "198.51.100.7", provenance: "config" }], ports: [22, 6443] },
-    hairpin: { sources: [{ source: "10.20.0.0/24", provenance: "subnet" }], ports: [6443] },
-});
+export const ENTRIES = allowSet(["10.30.0.11", "10.30.0.12", "10.30.0.13"], "198.51.100.7");
 
 export function wide(
     groupId: string,
@@ -151,9 +157,10 @@ export async function ids(s: Session, groupId: string): Promise<string[]> {
 /**
  * The local cloud, a Networking session and the two providers serialized as the SDK does, for a
  * describe block: call it inside one; it registers the hooks that start them and, after each
- * test, stop its provider processes and delete its groups.
+ * test, stop its provider processes and delete its groups. `suffix` names this file's
+ * serialized providers (gate-<suffix>.js, retirement-<suffix>.js).
  */
-export function useGateBench() {
+export function useGateBench(suffix?: string) {
     let cloud: LocalCloud;
     let s: Session;
     let gateFile: string;
@@ -164,8 +171,9 @@ export function useGateBench() {
     before(async function () {
         cloud = await cloudOrSkip(this);
         s = await openSession({ env: cloud.env });
-        gateFile = await serializeProvider("gate", readbackGateProvider);
-        retirementFile = await serializeProvider("retirement", wideRuleRetirementProvider);
+        const named = (name: string) => (suffix ? `${name}-${suffix}` : name);
+        gateFile = await serializeProvider(named("gate"), readbackGateProvider);
+        retirementFile = await serializeProvider(named("retirement"), wideRuleRetirementProvider);
     });
 
     afterEach(async () => {
@@ -177,15 +185,21 @@ export function useGateBench() {
         }
     });
 
+    /** A new empty group, deleted after the test. */
+    async function group(name: string): Promise<string> {
+        const created = await createSecurityGroup(s, { name: `itest-${name}-${Date.now()}` });
+        groups.push(created.id);
+        return created.id;
+    }
+
     /** A group in the "before" state: 22 and 6443 open to 0.0.0.0/0 and ::/0. */
     async function wideGroup(label: string): Promise<string> {
-        const group = await createSecurityGroup(s, { name: `itest-gate-${label}-${Date.now()}` });
-        groups.push(group.id);
+        const groupId = await group(`gate-${label}`);
         for (const port of PROTECTED) {
-            await createRule(s, wide(group.id, port, "IPv4"));
-            await createRule(s, wide(group.id, port, "IPv6"));
+            await createRule(s, wide(groupId, port, "IPv4"));
+            await createRule(s, wide(groupId, port, "IPv6"));
         }
-        return group.id;
+        return groupId;
     }
 
     /** Creates the tight rules as the openstack provider would: one POST per entry. */
@@ -224,6 +238,7 @@ export function useGateBench() {
 
     return {
         state: () => ({ cloud, s, gateFile, retirementFile }),
+        group,
         wideGroup,
         createTight,
         provider,

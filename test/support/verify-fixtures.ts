@@ -1,17 +1,12 @@
 // What the verification tests share: the API, an allow-set, and a unit's `juju exec` outcome.
 import type { AllowEntry } from "../../components/model/allowset";
 import type { UnitRun } from "../../components/juju/units";
+import { allowEntry } from "./rules";
 
 export const api = { address: "10.12.7.222", port: 6443 };
 
-export const entry = (role: AllowEntry["role"], cidr: string, port = 6443): AllowEntry => ({
-    role,
-    ethertype: cidr.includes(":") ? "IPv6" : "IPv4",
-    protocol: "tcp",
-    port,
-    remoteIpPrefix: cidr,
-    provenance: ["test"],
-});
+export const entry = (role: AllowEntry["role"], cidr: string, port = 6443): AllowEntry =>
+    allowEntry(role, port, cidr);
 
 export const allowSet = [
     entry("conductor", "10.12.4.154/32"),

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { installMocks, outputValue, registered, reset } from "../../tools/mock/runtime";
 import type { NeutronRule } from "../../components/model/rules";
 import type { OpenStackLookups } from "../../components/discover/discovery";
+import { portRule } from "../support/rules";
 
 // No invoke is made here: the lookups below answer discovery.
 installMocks();
@@ -17,20 +18,8 @@ const GROUP = "6c1f0c2e-0000-4000-8000-0000000000aa";
 const RETIREMENT = "pulumi-nodejs:dynamic/retirement:WideRuleRetirement";
 const RULE = "openstack:networking/secGroupRule:SecGroupRule";
 
-function rule(id: string, port: number, prefix: string | null): NeutronRule {
-    return {
-        id,
-        security_group_id: GROUP,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: prefix,
-        remote_group_id: null,
-        description: "",
-    };
-}
+const rule = (id: string, port: number, prefix: string | null): NeutronRule =>
+    portRule(id, GROUP, port, prefix, { description: "" });
 
 function target(r: NeutronRule) {
     return {

@@ -7,19 +7,12 @@ import {
     guardDestroy,
     strandedByDestroy,
 } from "../../components/apply/destroy-guard";
+import { allowEntry as entry, numberedRules } from "../support/rules";
 
 const G = "group-1";
 
 /** Three conductors, the operator's /32 on 22 and 6443, the cluster's /24 on 6443: written out,
  * not derived, so that mutation testing sees each module's code run inside a test. */
-const entry = (role: AllowEntry["role"], port: number, remoteIpPrefix: string): AllowEntry => ({
-    role,
-    ethertype: "IPv4",
-    protocol: "tcp",
-    port,
-    remoteIpPrefix,
-    provenance: ["test"],
-});
 const ENTRIES: AllowEntry[] = [
     entry("conductor", 6443, "10.30.0.11/32"),
     entry("conductor", 6443, "10.30.0.12/32"),
@@ -30,21 +23,7 @@ const ENTRIES: AllowEntry[] = [
 ];
 const ON_API = ENTRIES.filter((e) => e.port === 6443).map((e) => e.remoteIpPrefix);
 
-let next = 0;
-function rule(fields: Partial<NeutronRule>): NeutronRule {
-    return {
-        id: `r${++next}`,
-        security_group_id: G,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
-        remote_ip_prefix: "0.0.0.0/0",
-        remote_group_id: null,
-        ...fields,
-    };
-}
+const rule = numberedRules(G);
 
 /** The tight rules as they are after an adoption by hand (another description, "6" for tcp). */
 const TIGHT: NeutronRule[] = ENTRIES.map((e) =>

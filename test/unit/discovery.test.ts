@@ -5,6 +5,7 @@ import { parseStackConfig } from "../../components/config/schema";
 import { JujuTarget } from "../../components/juju/units";
 import { FakeCloud, fakeLookups } from "../../tools/mock/fake-cloud";
 import { calls, target } from "../support/fake-juju";
+import { neutronRule } from "../support/rules";
 
 const GROUP = "0d5c6a52-2a39-4bb0-9f59-6a2e3b1d9c01";
 const OTHER = "7e0b6f7a-3c1d-4e55-9a0b-5d2c1e3f4a02";
@@ -64,19 +65,7 @@ describe("discovery preflight", () => {
 
     it("reads the rules of every group on those ports for the exposure", async () => {
         const c = cloud();
-        c.rules = [
-            {
-                id: "other-6443",
-                security_group_id: OTHER,
-                direction: "ingress",
-                ethertype: "IPv4",
-                protocol: "tcp",
-                port_range_min: 6443,
-                port_range_max: 6443,
-                remote_ip_prefix: "0.0.0.0/0",
-                remote_group_id: null,
-            },
-        ];
+        c.rules = [neutronRule({ id: "other-6443", security_group_id: OTHER })];
         const found = await discover(config, fakeLookups(c));
         assert.deepEqual(found.exposure.groups.map((g) => g.name).sort(), [
             "capi-mgmt-sg",

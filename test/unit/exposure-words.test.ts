@@ -8,23 +8,14 @@ import {
     ExposurePart,
     GroupRule,
 } from "../../components/model/exposure";
+import { portRule } from "../support/rules";
 
 const group = { id: "sg-1", name: "capi-mgmt-sg" };
 
 function tcp(id: string, port: number, prefix: string): GroupRule {
     return {
         group,
-        rule: {
-            id,
-            security_group_id: group.id,
-            direction: "ingress",
-            ethertype: "IPv4",
-            protocol: "tcp",
-            port_range_min: port,
-            port_range_max: port,
-            remote_ip_prefix: prefix,
-            remote_group_id: null,
-        },
+        rule: portRule(id, group.id, port, prefix),
     };
 }
 

@@ -11,6 +11,7 @@ import {
     rulesAfterPlan,
 } from "../../components/model/exposure";
 import { NeutronRule } from "../../components/model/rules";
+import { neutronRule } from "../support/rules";
 
 const managed = { id: "sg-managed", name: "capi-mgmt-sg" };
 const other = { id: "sg-other", name: "default" };
@@ -18,19 +19,13 @@ let next = 0;
 function rule(fields: Partial<NeutronRule>, group = managed): GroupRule {
     return {
         group,
-        rule: {
+        rule: neutronRule({
             id: `r${next++}`,
             security_group_id: group.id,
-            direction: "ingress",
-            ethertype: "IPv4",
-            protocol: "tcp",
-            port_range_min: 6443,
-            port_range_max: 6443,
             remote_ip_prefix: "10.0.0.1/32",
-            remote_group_id: null,
             description: null,
             ...fields,
-        },
+        }),
     };
 }
 const noRemotes: RemoteAddresses = { groups: new Map(), addressGroups: new Map() };

@@ -4,15 +4,11 @@ import { strict as assert } from "node:assert";
 import { isOpenStackError } from "../../components/openstack/http";
 import { openSession, Session } from "../../components/openstack/keystone";
 import { createRule, deleteRule, getRule, listRules } from "../../components/openstack/networking";
-import { envFor, FAST_RETRY, fakeCloud, Reply, rule } from "../support/fake-openstack";
+import { envFor, FAST_RETRY, useFakeCloud, Reply, rule, SSH_RULE } from "../support/fake-openstack";
 import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
 
 describe("openstack: requests", () => {
-    let cloud: Awaited<ReturnType<typeof fakeCloud>> | undefined;
-    afterEach(async () => {
-        await cloud?.close();
-        cloud = undefined;
-    });
+    const startCloud = useFakeCloud();
 
     it("follows next links, taking only their query (the host is Neutron's view)", async () => {
         const pages: Record<string, unknown> = {
@@ -35,7 +31,7 @@ describe("openstack: requests", () => {
                 ],
             },
         };
-        cloud = await fakeCloud((req) => {
+        const cloud = await startCloud((req) => {
             const marker = new URL(req.url, "http://x").searchParams.get("marker") ?? "";
             return { status: 200, body: pages[marker] };
         });
@@ -56,7 +52,7 @@ describe("openstack: requests", () => {
     });
 
     it("refuses a listing that holds another group's rule", async () => {
-        cloud = await fakeCloud(() => ({
+        const cloud = await startCloud(() => ({
             status: 200,
             body: { security_group_rules: [rule("a"), rule("z", "group-2")] },
         }));
@@ -74,7 +70,7 @@ describe("openstack: requests", () => {
             remote_ip_prefix: "198.51.100.9/24",
             normalized_cidr: "198.51.100.0/24",
         };
-        cloud = await fakeCloud(() => ({
+        const cloud = await startCloud(() => ({
             status: 200,
             body: { security_group_rules: [rule("a"), odd, hostBits] },
         }));
@@ -98,7 +94,7 @@ describe("openstack: requests", () => {
             "SecurityGroupRuleExists",
             "Security group rule already exists. Rule id is 6f1f0d3c-5a7e-4c1e-9d0b-2b7c0f1e9a11.",
         );
-        cloud = await fakeCloud(() => next);
+        const cloud = await startCloud(() => next);
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         const body = {
             security_group_id: "group-1",
@@ -130,7 +126,7 @@ describe("openstack: requests", () => {
     });
 
     it("treats 404 as absent on read and as done on delete", async () => {
-        cloud = await fakeCloud(() => ({
+        const cloud = await startCloud(() => ({
             status: 404,
             body: { NeutronError: { type: "SecurityGroupRuleNotFound", message: "not found" } },
         }));
@@ -140,7 +136,7 @@ describe("openstack: requests", () => {
     });
 
     it("retries a GET through resets and 503s, with a bound", async () => {
-        cloud = await fakeCloud((_req, n) =>
+        let cloud = await startCloud((_req, n) =>
             n === 1
                 ? "reset"
                 : n === 2
@@ -152,7 +148,7 @@ describe("openstack: requests", () => {
         assert.equal(s.requests.GET, 3);
 
         await cloud.close();
-        cloud = await fakeCloud(() => ({ status: 503 }));
+        cloud = await startCloud(() => ({ status: 503 }));
         const failing = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await assert.rejects(
             listRules(failing, "group-1"),
@@ -162,18 +158,10 @@ describe("openstack: requests", () => {
     });
 
     it("sends a create once, whatever fails", async () => {
-        cloud = await fakeCloud(() => "reset");
+        const cloud = await startCloud(() => "reset");
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await assert.rejects(
-            createRule(s, {
-                security_group_id: "group-1",
-                direction: "ingress",
-                ethertype: "IPv4",
-                protocol: "tcp",
-                port_range_min: 22,
-                port_range_max: 22,
-                remote_ip_prefix: "203.0.113.7/32",
-            }),
+            createRule(s, SSH_RULE),
             /POST \/v2.0\/security-group-rules on .*: expected an HTTP response, got ECONNRESET/,
         );
         assert.equal(cloud.network().length, 1);
@@ -181,7 +169,7 @@ describe("openstack: requests", () => {
     });
 
     it("a DELETE retried after a reset that finds the rule gone is done", async () => {
-        cloud = await fakeCloud((_req, n) =>
+        const cloud = await startCloud((_req, n) =>
             n === 1 ? "reset" : { status: 404, body: { NeutronError: { type: "NotFound" } } },
         );
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
@@ -190,10 +178,9 @@ describe("openstack: requests", () => {
     });
 
     it("names the method, path and what was expected when the server is gone", async () => {
-        cloud = await fakeCloud(() => ({ status: 200 }));
+        const cloud = await startCloud(() => ({ status: 200 }));
         const s: Session = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await cloud.close();
-        cloud = undefined;
         await assert.rejects(
             getRule(s, "rule-1"),
             /GET \/v2.0\/security-group-rules\/rule-1 on http:\/\/127\.0\.0\.1:\d+: expected an HTTP response, got ECONNREFUSED .* after 3 attempts/,
@@ -202,7 +189,7 @@ describe("openstack: requests", () => {
 
     it("keeps its error kinds when serialized and run in plain node", async function () {
         this.timeout(30000);
-        cloud = await fakeCloud(() => ({
+        const cloud = await startCloud(() => ({
             status: 409,
             body: { NeutronError: { type: "OverQuota", message: "Quota exceeded" } },
         }));

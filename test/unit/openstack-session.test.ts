@@ -10,20 +10,17 @@ import {
     APP_SECRET,
     envFor,
     FAST_RETRY,
-    fakeCloud,
+    useFakeCloud,
     PASSWORD,
     rule,
+    SSH_RULE,
 } from "../support/fake-openstack";
 
 describe("openstack: sessions", () => {
-    let cloud: Awaited<ReturnType<typeof fakeCloud>> | undefined;
-    afterEach(async () => {
-        await cloud?.close();
-        cloud = undefined;
-    });
+    const startCloud = useFakeCloud();
 
     it("authenticates once, reuses the token, and never shows secrets", async () => {
-        cloud = await fakeCloud(() => ({ status: 200, body: { security_group_rules: [] } }));
+        const cloud = await startCloud(() => ({ status: 200, body: { security_group_rules: [] } }));
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await listRules(s, "group-1");
         await listRules(s, "group-1");
@@ -52,7 +49,7 @@ describe("openstack: sessions", () => {
     });
 
     it("sends an application credential without a scope", async () => {
-        cloud = await fakeCloud(() => ({ status: 200, body: { security_group_rules: [] } }));
+        const cloud = await startCloud(() => ({ status: 200, body: { security_group_rules: [] } }));
         await openSession({
             env: {
                 OS_AUTH_TYPE: "v3applicationcredential",
@@ -72,9 +69,12 @@ describe("openstack: sessions", () => {
     });
 
     it("refreshes a token about to expire before using it", async () => {
-        cloud = await fakeCloud(() => ({ status: 200, body: { security_group_rules: [] } }), {
-            expiresInMs: 30_000,
-        });
+        const cloud = await startCloud(
+            () => ({ status: 200, body: { security_group_rules: [] } }),
+            {
+                expiresInMs: 30_000,
+            },
+        );
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
         await listRules(s, "group-1");
         assert.equal(cloud.tokensIssued(), 2);
@@ -83,21 +83,13 @@ describe("openstack: sessions", () => {
     });
 
     it("re-authenticates once on 401 and sends the request again, a create included", async () => {
-        cloud = await fakeCloud((req) =>
+        const cloud = await startCloud((req) =>
             req.token === "token-1"
                 ? { status: 401, body: { error: { title: "Unauthorized" } } }
                 : { status: 201, body: { security_group_rule: rule("rule-new") } },
         );
         const s = await openSession({ env: envFor(cloud.base), retry: FAST_RETRY });
-        const created = await createRule(s, {
-            security_group_id: "group-1",
-            direction: "ingress",
-            ethertype: "IPv4",
-            protocol: "tcp",
-            port_range_min: 22,
-            port_range_max: 22,
-            remote_ip_prefix: "203.0.113.7/32",
-        });
+        const created = await createRule(s, SSH_RULE);
         assert.equal(created.id, "rule-new");
         assert.deepEqual(
             cloud.network().map((e) => `${e.method} ${e.token}`),
@@ -106,7 +98,7 @@ describe("openstack: sessions", () => {
     });
 
     it("fails after one re-authentication when the new token is refused too", async () => {
-        cloud = await fakeCloud(() => ({
+        const cloud = await startCloud(() => ({
             status: 401,
             body: { error: { title: "Unauthorized" } },
         }));
@@ -124,7 +116,7 @@ describe("openstack: sessions", () => {
     });
 
     it("reports refused credentials with their source and without the password", async () => {
-        cloud = await fakeCloud(() => ({ status: 500 }), { tokenStatus: () => 401 });
+        const cloud = await startCloud(() => ({ status: 500 }), { tokenStatus: () => 401 });
         await assert.rejects(
             openSession({ env: envFor(cloud.base), retry: FAST_RETRY }),
             (err: Error) =>
@@ -151,7 +143,7 @@ describe("openstack: sessions", () => {
             },
             { type: "identity", endpoints: [endpoint("public", "RegionOne", "http://id")] },
         ];
-        cloud = await fakeCloud(() => ({ status: 200 }), { catalog });
+        const cloud = await startCloud(() => ({ status: 200 }), { catalog });
         const s = await openSession({
             env: { ...envFor(cloud.base), OS_REGION_NAME: "RegionOne" },
         });

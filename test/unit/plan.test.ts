@@ -3,24 +3,10 @@ import { parseStackConfig } from "../../components/config/schema";
 import { NeutronRule } from "../../components/model/rules";
 import { configuredSources, Discovered, planIngress } from "../../components/plan/plan";
 import { nothingMeasured } from "../../components/discover/exposure";
+import { numberedRules } from "../support/rules";
 
 const G = "sg-1";
-let next = 0;
-function rule(fields: Partial<NeutronRule>): NeutronRule {
-    return {
-        id: `r${++next}`,
-        security_group_id: G,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
-        remote_ip_prefix: "0.0.0.0/0",
-        remote_group_id: null,
-        description: null,
-        ...fields,
-    };
-}
+const rule = numberedRules(G, { description: null });
 
 // Built inside each test: mutation testing attributes what runs at import to no test.
 const config = () =>

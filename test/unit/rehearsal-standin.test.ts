@@ -2,19 +2,13 @@
 import * as assert from "node:assert/strict";
 import { importDiff, ruleBody, RuleInputs } from "../../tools/rehearsal/openstack-standin";
 import type { NeutronRule } from "../../components/model/rules";
+import { neutronRule } from "../support/rules";
 
-const live: NeutronRule = {
-    id: "r1",
+const live: NeutronRule = neutronRule({
     security_group_id: "g1",
-    direction: "ingress",
-    ethertype: "IPv4",
-    protocol: "tcp",
-    port_range_min: 6443,
-    port_range_max: 6443,
     remote_ip_prefix: "203.0.113.12/32",
-    remote_group_id: null,
     description: "",
-};
+});
 
 const declared: RuleInputs = {
     securityGroupId: "g1",

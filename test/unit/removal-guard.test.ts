@@ -10,17 +10,10 @@ import {
 } from "../../components/apply/removal-guard";
 import { readbackGateProvider } from "../../components/apply/gate";
 import { wideRuleRetirementProvider } from "../../components/apply/retirement";
+import { allowEntry as entry, numberedRules } from "../support/rules";
 
 const G = "group-1";
 
-const entry = (role: AllowEntry["role"], port: number, remoteIpPrefix: string): AllowEntry => ({
-    role,
-    ethertype: "IPv4",
-    protocol: "tcp",
-    port,
-    remoteIpPrefix,
-    provenance: ["test"],
-});
 const C11 = entry("conductor", 6443, "10.30.0.11/32");
 const C12 = entry("conductor", 6443, "10.30.0.12/32");
 const OP22 = entry("operator", 22, "198.51.100.7/32");
@@ -31,21 +24,7 @@ const OLD: AllowEntry[] = [C11, C12, OP22, OP, HAIRPIN];
 const side = (entries: AllowEntry[], groupId = G): RemovalSide => ({ cloud: "", groupId, entries });
 const without = (...gone: AllowEntry[]) => side(OLD.filter((e) => !gone.includes(e)));
 
-let next = 0;
-function rule(fields: Partial<NeutronRule>): NeutronRule {
-    return {
-        id: `r${++next}`,
-        security_group_id: G,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
-        remote_ip_prefix: "0.0.0.0/0",
-        remote_group_id: null,
-        ...fields,
-    };
-}
+const rule = numberedRules(G);
 const ruleFor = (e: AllowEntry, fields: Partial<NeutronRule> = {}) =>
     rule({
         port_range_min: e.port,

@@ -15,6 +15,7 @@ import { readStackFile } from "../../components/config/stackfile";
 import { retirementDigest } from "../../components/plan/approval";
 import type { OpenStackLookups } from "../../components/discover/discovery";
 import type { NeutronRule } from "../../components/model/rules";
+import { portRule } from "../support/rules";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SENTINEL = "s3cr3t-sentinel-review";
@@ -37,18 +38,8 @@ function staticStack(overrides: Record<string, unknown> = {}): Record<string, un
     };
 }
 
-const wide = (id: string, port: number): NeutronRule => ({
-    id,
-    security_group_id: GROUP,
-    direction: "ingress",
-    ethertype: "IPv4",
-    protocol: "tcp",
-    port_range_min: port,
-    port_range_max: port,
-    remote_ip_prefix: "0.0.0.0/0",
-    remote_group_id: null,
-    description: "",
-});
+const wide = (id: string, port: number): NeutronRule =>
+    portRule(id, GROUP, port, "0.0.0.0/0", { description: "" });
 
 /** Lookups that count their calls, and whose rules change on every listing. */
 function countingLookups() {

@@ -4,21 +4,17 @@ import * as assert from "node:assert/strict";
 import { RemoteAddresses } from "../../components/model/exposure";
 import { readRule } from "../../components/model/rule-reading";
 import { NeutronRule } from "../../components/model/rules";
+import { neutronRule } from "../support/rules";
 
 const PORTS = [22, 6443];
 const none = (): RemoteAddresses => ({ groups: new Map(), addressGroups: new Map() });
 function read(fields: Record<string, unknown>, remotes = none()) {
     const rule = {
-        id: "r1",
-        security_group_id: "sg",
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
-        remote_ip_prefix: "10.0.0.1/32",
-        remote_group_id: null,
-        description: null,
+        ...neutronRule({
+            security_group_id: "sg",
+            remote_ip_prefix: "10.0.0.1/32",
+            description: null,
+        }),
         ...fields,
     } as unknown as NeutronRule;
     return readRule(rule, remotes, PORTS);

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { AllowEntry } from "../../components/model/allowset";
 import {
     classifyRules,
     coversPort,
@@ -14,32 +13,18 @@ import {
     ruleShape,
     sameShape,
 } from "../../components/model/rules";
+import { allowEntry as entry, neutronRule } from "../support/rules";
 
 const group = "sg-1";
 let next = 0;
-function rule(fields: Partial<NeutronRule>): NeutronRule {
-    return {
+const rule = (fields: Partial<NeutronRule>): NeutronRule =>
+    neutronRule({
         id: `r${next++}`,
         security_group_id: group,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: 6443,
-        port_range_max: 6443,
         remote_ip_prefix: null,
-        remote_group_id: null,
         description: null,
         ...fields,
-    };
-}
-const entry = (role: AllowEntry["role"], port: number, cidr: string): AllowEntry => ({
-    role,
-    ethertype: cidr.includes(":") ? "IPv6" : "IPv4",
-    protocol: "tcp",
-    port,
-    remoteIpPrefix: cidr,
-    provenance: ["test"],
-});
+    });
 const allowSet = [
     entry("conductor", 6443, "10.12.4.154/32"),
     entry("operator", 6443, "10.12.4.1/32"),

@@ -6,23 +6,13 @@ import { Discovered, planIngress } from "../../components/plan/plan";
 import type { NeutronRule } from "../../components/model/rules";
 import { groupResults } from "../../tools/verify";
 import { foundExposure } from "../support/exposure";
+import { portRule } from "../support/rules";
 
 const MANAGED = { id: "managed", name: "capi-mgmt-sg" };
 const OTHER = { id: "other", name: "lb-extra" };
 
-function tcp(id: string, group: string, port: number, prefix: string): NeutronRule {
-    return {
-        id,
-        security_group_id: group,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: prefix,
-        remote_group_id: null,
-    };
-}
+const tcp = (id: string, group: string, port: number, prefix: string): NeutronRule =>
+    portRule(id, group, port, prefix);
 
 function plan(accepted: { rule: string; reason: string }[] = []) {
     const config = parseStackConfig({
