@@ -241,11 +241,7 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
             unapproved.json.markdown,
             /\*\*Verdict \(`.*`\):\*\* the preview would refuse \(exit 1\)/,
         );
-        const text = spawnSync(LAUNCHER, ["review", "--stack", stackFile, "--live"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env,
-        });
+        const text = launch(["review", "--stack", stackFile, "--live"], env);
         assert.equal(text.status, 1, "the same verdict without --json");
         assert.match(text.stdout, /the preview would refuse \(exit 1\):\n\n- Refusing to retire/);
 
