@@ -76,7 +76,8 @@ export function approvalLines(config: StackConfig, plan: Plan): string[] {
         `Retirement digest: \`${verdict.digest}\` (${
             verdict.status === "approved"
                 ? "approved by this stack's approvedRetirement"
-                : "not approved: `up` deletes nothing until the stack holds it"
+                : "not approved: `pulumi preview` and `up` refuse to run, declaring nothing, " +
+                  "until the stack's approvedRetirement holds this digest"
         })`,
         "",
         "```yaml",
