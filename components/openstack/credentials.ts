@@ -140,7 +140,8 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
                 `"${resolved.settings.regionName ?? "(none)"}" from the cloud, the openstack ` +
                 `provider (and the openstack CLI) take "${region}" from OS_REGION_NAME; ` +
                 `${cloudsRead(files, fromEnv !== undefined, env, cwd)}; expected ` +
-                `OS_REGION_NAME unset or equal to the cloud's region_name ("${resolved.settings.regionName ?? ""}")`,
+                `OS_REGION_NAME unset or equal to the cloud's region_name` +
+                (resolved.settings.regionName ? ` ("${resolved.settings.regionName}")` : ""),
         );
     }
     return resolved;
