@@ -5,7 +5,7 @@
 // engine (Automation API, local file backend) where the CLI is installed, else the program itself
 // under Pulumi's mock runtime with each registration applied to the local Neutron
 // (tools/rehearsal/apply.ts). Its verdict says whether the group ends tight and verified. Like an
-// operator, it approves the retirement digest the review printed before the update.
+// operator, it reads the review, approves the retirement digest it printed, then updates.
 import * as fs from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { stringify } from "yaml";
@@ -71,7 +71,7 @@ async function main(
 
     await controlCheck(standIns);
 
-    const approved = await approveRetirement(config, session);
+    const approved = await reviewAndApprove(config, session);
     const engine = await findPulumiCli();
     const update = () =>
         engine
@@ -130,17 +130,20 @@ function refusedVerdict(played: ScenarioResult, unproven: string[]): RehearsalVe
 }
 
 /**
- * The reviewer's step: read the retire targets and their digest in the review, and approve that
- * digest as `capi-mgmt-ingress:approvedRetirement` in the stack file (here, in the values the
- * update runs with). The update then deletes those targets and nothing else.
+ * The operator's flow before an update: the review shows the retire targets and the digest to
+ * approve (not approved yet, so a preview would refuse); the reviewer then writes that digest as
+ * `capi-mgmt-ingress:approvedRetirement` in the stack file (here, in the values the update runs
+ * with). The update then deletes those targets and nothing else.
  */
-async function approveRetirement(
+async function reviewAndApprove(
     config: StackConfig,
     session: Session,
 ): Promise<RetirementApproval | undefined> {
-    heading("approval: the reviewer approves the retirement digest the review printed");
-    const { plan } = await liveReview(config, session);
-    const approval = approvalFor(plan.groupId, plan.retireTargets);
+    heading("review: what the update changes, and the retirement digest to approve");
+    const live = await liveReview(config, session);
+    log(renderReview({ stack: STACK, config, live }));
+    heading("approval: the reviewer writes the digest the review printed into the stack file");
+    const approval = approvalFor(live.plan.groupId, live.plan.retireTargets);
     log(
         approval
             ? stringify({ "capi-mgmt-ingress:approvedRetirement": approval }).trimEnd()
@@ -203,8 +206,7 @@ async function runWithEngine(
 // --- without the engine
 
 /**
- * The program's own update without the engine: the review first, then `main` under Pulumi's
- * mock runtime, each registration applied to the local Neutron as the provider would apply it
+ * The program's own update without the engine: `main` under Pulumi's mock runtime, each registration applied to the local Neutron as the provider would apply it
  * and the gate, retirement and checks run by their serialized providers.
  */
 async function runWithoutEngine(
@@ -230,9 +232,6 @@ async function runWithoutEngine(
                 `the config names cloud "${config.cloud}": on real clouds, changes go through Pulumi`,
         );
     }
-
-    heading("derivation, review and audit");
-    log(renderReview({ stack: STACK, config, live: await liveReview(config, session) }));
 
     heading("apply: the program's update");
     const outputs = await applyProgram({

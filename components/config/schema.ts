@@ -74,7 +74,10 @@ const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1
 
 const waiver = z.strictObject({ cidr, reason });
 
-const digest = z.string().regex(DIGEST_PATTERN, { error: "expected sha256:<64 hex digits>" });
+// Compared byte for byte with the review's digest, so upper case is refused, not folded.
+const digest = z.string().regex(DIGEST_PATTERN, {
+    error: "expected sha256:<64 lower-case hex digits>, exactly as the review prints it (upper case is refused)",
+});
 
 /** A rule or group whose exposure beyond the allow-set the operator accepts, with a reason. */
 const acceptedExposure = z

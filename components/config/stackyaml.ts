@@ -25,6 +25,20 @@ const CONFIG_EXAMPLE =
     `config: { ${NAMESPACE}:securityGroup: { name: capi-mgmt-sg }, ... }; ` +
     "stacks/Pulumi.example.yaml shows every key";
 
+/**
+ * The top-level keys of a Pulumi.<stack>.yaml: the yaml tags of ProjectStack in pulumi/pulumi
+ * sdk/go/common/workspace/project.go. Pulumi ignores any other (LoadProjectStackBytes unmarshals
+ * without strict fields), so `confg:` would leave every setting "required" with no word on why.
+ */
+export const STACK_FILE_KEYS = [
+    "config",
+    "environment",
+    "mainEnvironment",
+    "secretsprovider",
+    "encryptedkey",
+    "encryptionsalt",
+];
+
 /** One key under `config:`: its name as written, its value, and where its key is (file:line:col). */
 export interface ConfigEntry {
     key: string;
@@ -65,6 +79,23 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
                 `config: holding this project's keys (for example ${CONFIG_EXAMPLE})`,
         );
     }
+    // Unknown keys are refused when there is no config: or they are a known key misspelt; others
+    // (a holder of YAML anchors, `x-shared: &cfg`) are ignored, as Pulumi ignores them.
+    const hasConfig = root.items.some((p) => isScalar(p.key) && p.key.value === "config");
+    const unknown = root.items.flatMap((p) => {
+        const key = isScalar(p.key) ? String(p.key.value) : String(p.key);
+        const near = closest(key);
+        return STACK_FILE_KEYS.includes(key) || (hasConfig && near.distance > 2)
+            ? []
+            : [
+                  `${where(start(p.key as Node))}: unknown top-level key ${key} (the closest ` +
+                      `known key is ${near.key}); a stack file's top-level keys are ` +
+                      `${STACK_FILE_KEYS.join(", ")}, and this project's settings go under config:`,
+              ];
+    });
+    if (unknown.length > 0) {
+        throw new ConfigError(unknown);
+    }
     const pair = root.items.find((p) => isScalar(p.key) && p.key.value === "config");
     if (pair === undefined) {
         return [];
@@ -90,6 +121,27 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         };
         return { key, value: values[key], at, atPath };
     });
+}
+
+/** The known top-level key nearest to `key` by edit distance (case ignored); ties: the first. */
+function closest(key: string): { key: string; distance: number } {
+    const distance = (a: string, b: string): number => {
+        let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            const next = [i];
+            for (let j = 1; j <= b.length; j++) {
+                const same = a[i - 1] === b[j - 1] ? 0 : 1;
+                next.push(Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + same));
+            }
+            row = next;
+        }
+        return row[b.length];
+    };
+    const lower = key.toLowerCase();
+    return STACK_FILE_KEYS.map((k) => ({
+        key: k,
+        distance: distance(lower, k.toLowerCase()),
+    })).reduce((best, k) => (k.distance < best.distance ? k : best));
 }
 
 /** A stack file that cannot be used: one problem; nothing is declared. */

@@ -68,9 +68,10 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     const env = opts.env ?? process.env;
     const cwd = opts.cwd ?? process.cwd();
     if (env.OS_CLOUD_NAME) {
-        throw new Error(
+        throw environmentError(
             "OS_CLOUD_NAME is set; this program reads the OS_* variables only as the " +
-                'cloud "envvars": unset OS_CLOUD_NAME',
+                `cloud "envvars"; ${cloudsReadSafely(env, cwd)}; expected OS_CLOUD_NAME unset ` +
+                "(a clouds.yaml entry is selected by the stack config's `cloud` or OS_CLOUD)",
         );
     }
     const files = readCloudsFiles(env, cwd);
@@ -85,9 +86,12 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
         name = fileNames[0];
     }
     if (!name) {
-        throw new Error(
+        throw environmentError(
             "No OpenStack credentials: no cloud named (config `cloud` or OS_CLOUD), no OS_* " +
-                `variables, and ${files.configFile ? `${files.configFile} holds ${fileNames.length} clouds` : "no clouds.yaml"}; expected one of them`,
+                `variables, and ${files.configFile ? `${files.configFile} holds ${fileNames.length} clouds` : "no clouds.yaml"}; ` +
+                `${cloudsRead(files, false, env, cwd)}; expected the stack config's \`cloud\` or ` +
+                "OS_CLOUD naming a clouds.yaml entry, a clouds.yaml with one cloud, or the OS_* " +
+                "variables of an openrc (OS_AUTH_URL and the rest)",
         );
     }
     const entry = clouds[name];
@@ -131,11 +135,13 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     // The loader keeps the cloud's region; the CLI and the provider take OS_REGION_NAME.
     const region = env.OS_REGION_NAME;
     if (region && name !== "envvars" && region !== resolved.settings.regionName) {
-        throw new Error(
+        throw environmentError(
             `OS_REGION_NAME and ${source} disagree: openstacksdk's loader reads region ` +
                 `"${resolved.settings.regionName ?? "(none)"}" from the cloud, the openstack ` +
-                `provider (and the openstack CLI) take "${region}" from OS_REGION_NAME; expected ` +
-                "OS_REGION_NAME unset or equal to the cloud's region_name",
+                `provider (and the openstack CLI) take "${region}" from OS_REGION_NAME; ` +
+                `${cloudsRead(files, fromEnv !== undefined, env, cwd)}; expected ` +
+                `OS_REGION_NAME unset or equal to the cloud's region_name` +
+                (resolved.settings.regionName ? ` ("${resolved.settings.regionName}")` : ""),
         );
     }
     return resolved;
@@ -155,17 +161,7 @@ export function stackCloud(
 ): string | undefined {
     const selected = env.OS_CLOUD;
     if (cloud && selected && selected !== cloud) {
-        let read: string;
-        try {
-            read = cloudsRead(
-                readCloudsFiles(env, cwd),
-                environmentCloud(env) !== undefined,
-                env,
-                cwd,
-            );
-        } catch (err) {
-            read = `the clouds files could not be read (${err instanceof Error ? err.message : err})`;
-        }
+        const read = cloudsReadSafely(env, cwd);
         throw environmentError(
             `OS_CLOUD is "${selected}" but the stack config's cloud is "${cloud}": the openstack ` +
                 `provider (gophercloud's clientconfig) takes OS_CLOUD's cloud "${selected}", while ` +
@@ -204,6 +200,15 @@ function cloudsRead(
         `clouds found: ${names.join(", ") || "none"}; files read: ` +
         (read.length ? read.join(", ") : `none (no clouds.yaml in ${searched.join(", ")})`)
     );
+}
+
+/** cloudsRead for an error found before the files are read: a file that fails is said so. */
+function cloudsReadSafely(env: NodeJS.ProcessEnv, cwd: string): string {
+    try {
+        return cloudsRead(readCloudsFiles(env, cwd), environmentCloud(env) !== undefined, env, cwd);
+    } catch (err) {
+        return `the clouds files could not be read (${err instanceof Error ? err.message : err})`;
+    }
 }
 
 /** The plugin's options (keystoneauth1 loading), with their deprecated names. */

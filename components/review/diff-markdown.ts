@@ -1,6 +1,6 @@
 // A change's review as Markdown: one section per stack. Pure: it renders what diff.ts computed.
 import type { RetirementSide, StackDiff } from "./diff";
-import { table } from "./markdown";
+import { codeSpan, table } from "./markdown";
 import { NOT_READ } from "./exposure";
 
 /**
@@ -20,7 +20,7 @@ export function renderDiffReport(report: DiffReport): string {
         REVIEW_MARKER,
         `## capi-mgmt-ingress: what this change does to each stack`,
         "",
-        `Base \`${report.base}\` against ${report.head}.`,
+        `Base ${codeSpan(report.base)} against ${report.head}.`,
     ];
     if (report.stacks.length === 0) {
         lines.push("", "No stack file changed.");
@@ -40,7 +40,7 @@ export function renderStackDiff(diff: StackDiff): string[] {
               : diff.status === "unchanged"
                 ? " (stack file unchanged)"
                 : "";
-    const lines = [`### Stack \`${diff.stack}\`${status}`, ""];
+    const lines = [`### Stack ${codeSpan(diff.stack)}${status}`, ""];
     for (const problem of diff.problems) {
         lines.push(`> **Problem:** ${problem.replace(/\n/g, "\n> ")}`, "");
     }

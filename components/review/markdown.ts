@@ -15,7 +15,7 @@ export interface ReviewInput {
 /** One stack's review. */
 export function renderReview(input: ReviewInput): string {
     const lines = [
-        `## capi-mgmt-ingress: stack \`${input.stack}\``,
+        `## capi-mgmt-ingress: stack ${codeSpan(input.stack)}`,
         "",
         "### Effective settings",
         "",
@@ -76,7 +76,8 @@ export function approvalLines(config: StackConfig, plan: Plan): string[] {
         `Retirement digest: \`${verdict.digest}\` (${
             verdict.status === "approved"
                 ? "approved by this stack's approvedRetirement"
-                : "not approved: `up` deletes nothing until the stack holds it"
+                : "not approved: `pulumi preview` and `up` refuse to run, declaring nothing, " +
+                  "until the stack's approvedRetirement holds this digest"
         })`,
         "",
         "```yaml",
@@ -89,7 +90,7 @@ export function approvalLines(config: StackConfig, plan: Plan): string[] {
 
 /** Two stacks side by side: every setting and admitted source that differs. */
 export function renderComparison(a: ReviewInput, b: ReviewInput): string {
-    const lines = [`## capi-mgmt-ingress: \`${a.stack}\` against \`${b.stack}\``, ""];
+    const lines = [`## capi-mgmt-ingress: ${codeSpan(a.stack)} against ${codeSpan(b.stack)}`, ""];
     const left = new Map(settingsRows(a.config));
     const right = new Map(settingsRows(b.config));
     const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
@@ -127,6 +128,19 @@ function allowRows(plan: Plan): string[] {
     );
 }
 
+/**
+ * `text` as a CommonMark code span on one line, whatever it holds: delimited by one backtick
+ * more than its longest run of backticks, padded with a space when it starts or ends with one
+ * (the spec strips one space each side), so a name with backticks or `*_[<#` shows verbatim.
+ */
+export function codeSpan(text: string): string {
+    const flat = text.replace(/[\r\n]+/g, " ");
+    const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = "`".repeat(longest + 1);
+    const pad = /^[` ]|[` ]$/.test(flat) && flat.trim() !== "" ? " " : "";
+    return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
 /** Flattened `key.path = value` rows, with the defaults applied; custom checks by name only. */
 export function settingsRows(config: StackConfig): [string, string][] {
     return flattenSettings(config).map((row) => [row.key, row.value]);
@@ -135,7 +149,7 @@ export function settingsRows(config: StackConfig): [string, string][] {
 export function table(header: string[], rows: string[][]): string[] {
     const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
     return [
-        `| ${header.join(" | ")} |`,
+        `| ${header.map(cell).join(" | ")} |`,
         `| ${header.map(() => "---").join(" | ")} |`,
         ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
     ];

@@ -8,6 +8,7 @@ import { DerivationError } from "../model/allowset";
 import { judgeApproval } from "../plan/approval";
 import { Plan, planIngress } from "../plan/plan";
 import { configuredOnly } from "./diff";
+import { codeSpan } from "./markdown";
 
 /** Each reason the preview would refuse this plan (first line of its error); empty: it goes ahead. */
 export function previewRefusals(config: StackConfig, plan: Plan): string[] {
@@ -42,11 +43,11 @@ export function checkConfiguredSources(config: StackConfig): void {
 /** Markdown lines closing one stack's review: the verdict its exit code reports. */
 export function verdictLines(stack: string, refusals: string[]): string[] {
     if (refusals.length === 0) {
-        return ["", `**Verdict (\`${stack}\`):** the preview would go ahead (exit 0).`];
+        return ["", `**Verdict (${codeSpan(stack)}):** the preview would go ahead (exit 0).`];
     }
     return [
         "",
-        `**Verdict (\`${stack}\`):** the preview would refuse (exit 1):`,
+        `**Verdict (${codeSpan(stack)}):** the preview would refuse (exit 1):`,
         "",
         ...refusals.map((r) => `- ${r}`),
     ];

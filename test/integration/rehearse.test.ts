@@ -24,6 +24,16 @@ describe("npm run rehearse (engine-less)", function () {
         const output = `${run.stdout}\n${run.stderr}`;
         assert.equal(run.status, 0, output.slice(-4000));
         assert.match(output, /== engine-less: the Pulumi CLI is not installed/);
+        // The operator's flow: the review prints the digest, the approval writes it, the update.
+        const steps = ["== review: ", "== approval: ", "== apply: "].map((h) => output.indexOf(h));
+        assert.ok(
+            steps.every((i, n) => i >= 0 && (n === 0 || i > steps[n - 1])),
+            output,
+        );
+        const review = output.slice(steps[0], steps[1]);
+        const digest = /Retirement digest: `(sha256:[0-9a-f]{64})` \(not approved: /.exec(review);
+        assert.ok(digest, review);
+        assert.ok(output.slice(steps[1], steps[2]).includes(`digest: ${digest[1]}`));
         // The program's own update: its rules, then its gate, retirement and checks, in that order.
         const apply = output.slice(output.indexOf("== apply: the program's update"));
         const order = [/^create capi-mgmt-/m, /^ReadbackGate capi-mgmt-readback: /m];

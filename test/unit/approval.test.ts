@@ -275,7 +275,7 @@ describe("retirement approval", function () {
             ]) {
                 assert.throws(
                     () => config(value),
-                    /capi-mgmt-ingress:approvedRetirement\S*: .*sha256:<64 hex digits>/,
+                    /capi-mgmt-ingress:approvedRetirement\S*: .*sha256:<64 lower-case hex digits>/,
                     JSON.stringify(value),
                 );
             }

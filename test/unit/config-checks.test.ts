@@ -180,7 +180,8 @@ describe("config checks", () => {
             "default",
         );
         assert.deepEqual(texts({ approvedRetirement: `sha256:${"A".repeat(64)}` }), [
-            "capi-mgmt-ingress:approvedRetirement: expected sha256:<64 hex digits>",
+            "capi-mgmt-ingress:approvedRetirement: expected sha256:<64 lower-case hex digits>, " +
+                "exactly as the review prints it (upper case is refused)",
         ]);
         const digest = `sha256:${"0a".repeat(32)}`;
         assert.deepEqual(accepted({ approvedRetirement: digest }).approvedRetirement, { digest });

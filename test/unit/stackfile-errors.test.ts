@@ -240,6 +240,46 @@ describe("stack file errors", () => {
         ]);
     });
 
+    describe("top-level keys (pulumi/pulumi workspace/project.go, ProjectStack)", () => {
+        it("a misspelt config: is named with its line and the closest known key, not 'required'", () => {
+            const text = ["secretsprovider: passphrase", "confg:", ...VALID, ""].join("\n");
+            assert.deepEqual(problems(text), [
+                `${FILE}:2:1: unknown top-level key confg (the closest known key is config); a ` +
+                    "stack file's top-level keys are config, environment, mainEnvironment, " +
+                    "secretsprovider, encryptedkey, encryptionsalt, and this project's settings " +
+                    "go under config:",
+            ]);
+        });
+
+        it("a known key misspelt beside config:, and any unknown key when config: is missing", () => {
+            const beside = problems(["config:", ...VALID, "enviroment: [prod]", ""].join("\n"));
+            assert.equal(beside.length, 1, beside.join("\n"));
+            assert.match(
+                beside[0],
+                /^stacks\/Pulumi\.t\.yaml:9:1: unknown top-level key enviroment \(the closest known key is environment\)/,
+            );
+            const alone = problems("settings:\n  capi-mgmt-ingress:cloud: mycloud\n");
+            assert.match(
+                alone[0],
+                /^stacks\/Pulumi\.t\.yaml:1:1: unknown top-level key settings \(the closest known key is /,
+            );
+        });
+
+        it("every known key is accepted, and an anchor holder beside config: is ignored, as Pulumi does", () => {
+            const known = [
+                "secretsprovider: passphrase",
+                "encryptedkey: ''",
+                "encryptionsalt: v1:abc",
+                "environment: [prod]",
+                "mainEnvironment: ops/prod",
+                "x-anchors: &cfg { capi-mgmt-ingress:cloud: mycloud }",
+                "config: *cfg",
+                "",
+            ].join("\n");
+            assert.deepEqual(parseStackFileText(known, FILE), { cloud: "mycloud" });
+        });
+    });
+
     describe("keys", () => {
         it("the namespace with no key name, with or without a value", () => {
             for (const line of ["  capi-mgmt-ingress:", '  "capi-mgmt-ingress:": s3nt1nel']) {

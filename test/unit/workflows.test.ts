@@ -158,12 +158,19 @@ describe("workflows", () => {
             /npm run -s review -- --changed --base .* > review\.md/.test(s.run ?? ""),
         );
         assert.ok(write >= 0);
-        assert.match(review[write].run!, /review\.md >> "\$GITHUB_STEP_SUMMARY"/);
+        assert.match(
+            review[write].run!,
+            /review:cut -- --for summary .*< review\.md >> "\$GITHUB_STEP_SUMMARY"/,
+        );
+        assert.match(
+            review[write].run!,
+            /review:cut -- --for comment .*< review\.md > comment\.md/,
+        );
         const post = review.findIndex((s) =>
             s.uses?.startsWith("marocchino/sticky-pull-request-comment@"),
         );
         assert.ok(post > write);
-        assert.equal(review[post].with!.path, "review.md");
+        assert.equal(review[post].with!.path, "comment.md");
         assert.ok(review[post].with!.header);
         const preview = pr.jobs.preview;
         assert.match(preview.strategy.matrix.stack, /fromJSON\(needs\.changes\.outputs\.stacks\)/);
