@@ -25,7 +25,8 @@ export class UsageError extends Error {
 /**
  * The document `--json` prints on stdout instead of a result when a subcommand could not run.
  * `kind` is `usage` (arguments), `config` (the stack file, or the operator's environment:
- * OS_CLOUD and clouds.yaml; `problems` lists every one), `run` (anything else: a lookup, Juju,
+ * OS_CLOUD, OS_CLOUD_NAME, OS_REGION_NAME, clouds.yaml, no credentials at all; `problems` lists
+ * every one), `run` (anything else: a lookup, Juju,
  * the local cloud) or `interrupted` (exit code 130).
  */
 export interface ErrorDocument {
