@@ -102,7 +102,20 @@ export function ruleSet(): { rules: GroupRule[]; remotes: RemoteAddresses } {
             rules.push({ group, rule });
         }
     }
-    return { rules, remotes: { groups, addressGroups: groups } };
+    // As a preview has them: parsed from Neutron's JSON (components/openstack/http.ts), so each
+    // text is one flat string, not the rope a template literal makes (which V8 flattens on the
+    // model's first read, a cost no preview pays).
+    const parsed = JSON.parse(JSON.stringify(rules.map((r) => r.rule))) as NeutronRule[];
+    const fromJson = new Map(
+        [...groups].map(([id, addresses]) => [
+            id,
+            JSON.parse(JSON.stringify(addresses)) as string[] | null,
+        ]),
+    );
+    return {
+        rules: rules.map((r, i) => ({ group: r.group, rule: parsed[i] })),
+        remotes: { groups: fromJson, addressGroups: fromJson },
+    };
 }
 
 /** CPU and wall milliseconds of one call. */
