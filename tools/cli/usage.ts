@@ -1,0 +1,70 @@
+// Usage errors of the command line: worded like every other error of the tool, and the names in
+// the arguments that are no subcommand. Loads nothing but commander.
+import { Command } from "commander";
+import { errorDocument, UsageError } from "./output";
+import type { Io } from "./main";
+
+/** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
+export function reportUsageError(
+    program: Command,
+    command: string,
+    message: string,
+    json: boolean,
+    io: Io,
+): void {
+    if (json) {
+        io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
+    } else {
+        io.stderr(
+            `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
+        );
+    }
+}
+
+/**
+ * The first name in `argv` (after `help`, if help is asked that way) that is not a subcommand of
+ * the command before it, with the message naming it and the subcommands there are. Options are
+ * skipped: none of the commands with subcommands takes an option with a value.
+ */
+export function unknownCommand(
+    program: Command,
+    argv: string[],
+): { command: string; message: string } | undefined {
+    const names = argv.filter((a) => !a.startsWith("-"));
+    let command = program;
+    const path: string[] = [];
+    for (const [i, name] of names.entries()) {
+        if (command.commands.length === 0) {
+            return undefined;
+        }
+        if (i === 0 && name === "help") {
+            continue;
+        }
+        const sub = command.commands.find((c) => c.name() === name);
+        if (!sub) {
+            const known = [...command.commands.map((c) => c.name()), "help"];
+            return {
+                command: path.length ? path.join(" ") : program.name(),
+                message: `unknown command '${name}'; commands: ${known.join(", ")}`,
+            };
+        }
+        path.push(name);
+        command = sub;
+    }
+    return undefined;
+}
+
+/** The subcommand the arguments name, as far as they name one (`cloud up`), for error documents. */
+export function commandPath(program: Command, argv: string[]): string {
+    const names: string[] = [];
+    let command = program;
+    for (const arg of argv) {
+        const sub = command.commands.find((c) => c.name() === arg);
+        if (!sub) {
+            break;
+        }
+        names.push(arg);
+        command = sub;
+    }
+    return names.length ? names.join(" ") : program.name();
+}
