@@ -1,7 +1,8 @@
 // The program: config → discovery → pure plan → declarations. index.ts only calls main().
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
+import { ConfigError, NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
+import { foreignKeyProblem } from "./config/foreign";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { restLookups } from "./discover/rest-lookups";
@@ -18,7 +19,8 @@ import { exposureOutputs } from "./plan/exposure";
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
  * fails validation instead of being ignored. Secret keys are refused, as the tools refuse them,
- * but for the values of verify.custom[].env (components/verify/check-env.ts).
+ * but for the values of verify.custom[].env (components/verify/check-env.ts). Other namespaces
+ * are not read; a secret or a provider credential there is refused (components/config/foreign.ts).
  */
 export function readPulumiConfig(): Record<string, unknown> {
     // The SDK's own test for secret keys (not in its typings; the SDK version is pinned).
@@ -29,6 +31,12 @@ export function readPulumiConfig(): Record<string, unknown> {
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
         const [namespace, key] = fullKey.split(":", 2);
         if (namespace !== NAMESPACE) {
+            // Not read, but a secret or a provider credential there is refused as the tools do.
+            const at = `${stackFilePath(pulumi.getStack())}, key ${fullKey}`;
+            const problem = foreignKeyProblem(fullKey, isConfigSecret(fullKey), at);
+            if (problem !== undefined) {
+                throw new ConfigError([problem]);
+            }
             continue;
         }
         if (isConfigSecret(fullKey)) {

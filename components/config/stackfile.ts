@@ -8,6 +8,7 @@ import { stackNameProblem } from "./stackname";
 import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/check-env";
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { ConfigEntry, readConfigEntries } from "./stackyaml";
+import { foreignKeyProblem } from "./foreign";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
@@ -25,7 +26,7 @@ export function stackFilePath(stack: string): string {
         : path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
 }
 
-/** The raw values of this project's keys (namespace removed); other namespaces are ignored. */
+/** The raw values of this project's keys (namespace removed); other namespaces are not read. */
 export function readStackFile(stack: string): Record<string, unknown> {
     const file = stackFilePath(stack);
     if (!fs.existsSync(file)) {
@@ -48,17 +49,32 @@ export function readStackFile(stack: string): Record<string, unknown> {
  * ConfigError naming the file, line and column (components/config/stackyaml.ts), never the text.
  * A `{ secure: ... }` value at any depth (Pulumi reads one at any depth of a structured value:
  * isSecureValue in pulumi/pulumi sdk/go/common/resource/config/object.go) is refused naming its
- * key path, except where this project takes secrets: the values of verify.custom[].env.
+ * key path, except where this project takes secrets: the values of verify.custom[].env. In
+ * another namespace, a secret at any depth and a provider credential in plain text are refused
+ * (components/config/foreign.ts); its other keys are ignored.
  */
 export function parseStackFileText(text: string, file: string): Record<string, unknown> {
-    const entries = readConfigEntries(text, file).flatMap((entry) => {
+    const all = readConfigEntries(text, file);
+    const foreign = all.flatMap((entry) => {
+        const leaves = entry.key.includes(":") ? secureLeaves(entry.value) : [];
+        const found = leaves.length > 0 ? leaves : [undefined];
+        return found.flatMap(
+            (leaf) =>
+                foreignKeyProblem(
+                    entry.key,
+                    leaf !== undefined,
+                    leaf === undefined ? entry.at : entry.atPath(leaf),
+                ) ?? [],
+        );
+    });
+    const entries = all.flatMap((entry) => {
         const [namespace, name] = entry.key.includes(":")
             ? entry.key.split(":", 2)
             : [NAMESPACE, entry.key];
         return namespace === NAMESPACE ? [{ ...entry, name }] : [];
     });
     const raw: Record<string, unknown> = Object.fromEntries(entries.map((e) => [e.name, e.value]));
-    const problems = entries.flatMap((entry) =>
+    const own = entries.flatMap((entry) =>
         entry.name === "" || entry.name === NAMESPACE
             ? [
                   `${entry.at}: ${entry.key} is the namespace without a key name; a key under ` +
@@ -66,6 +82,7 @@ export function parseStackFileText(text: string, file: string): Record<string, u
               ]
             : secretProblems(entry, entry.name, raw, file),
     );
+    const problems = [...foreign, ...own];
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }

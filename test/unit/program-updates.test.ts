@@ -187,5 +187,33 @@ describe("program across updates (mock runtime)", function () {
                 /capi-mgmt-ingress:verify is a secret; \S+Pulumi\.example\.yaml shows no secure value under it/,
             );
         });
+
+        it("refuses a secret in another namespace and a plaintext provider credential, never the value", () => {
+            for (const [values, secret, expected] of [
+                [
+                    { "openstack:password": "s3cr3t-sentinel-a" },
+                    ["openstack:password"],
+                    /openstack:password is a secret/,
+                ],
+                [
+                    { "openstack:region": "s3cr3t-sentinel-b" },
+                    ["openstack:region"],
+                    /openstack:region is a secret/,
+                ],
+                [
+                    { "openstack:token": "s3cr3t-sentinel-c" },
+                    [],
+                    /openstack:token is a credential in plain text/,
+                ],
+            ] as [Record<string, string>, string[], RegExp][]) {
+                assert.throws(
+                    () => config({ ...valid, ...values }, secret),
+                    (err: Error) =>
+                        expected.test(err.message) &&
+                        /clouds\.yaml/.test(err.message) &&
+                        !err.message.includes("s3cr3t-sentinel"),
+                );
+            }
+        });
     });
 });
