@@ -18,6 +18,8 @@ describe("capi-mgmt-ingress errors", () => {
     describe("argument errors: `<subcommand>: <message>` on stderr, exit 2", () => {
         const cases: [string[], string][] = [
             [["audit", "--stack", "x", "--bogus"], "audit: unknown option '--bogus'"],
+            [["audit", "--bogus"], "audit: unknown option '--bogus'"],
+            [["verify", "--jsn"], "verify: unknown option '--jsn'\n(Did you mean --json?)"],
             [["verify"], "verify: required option '--stack <env>' not specified"],
             [["review", "--stack"], "review: option '--stack <env>' argument missing"],
             [["bench", "nosuch"], "bench: command-argument value 'nosuch' is invalid"],

@@ -15,7 +15,7 @@ import {
     progressOn,
     UsageError,
 } from "./output";
-import { commandPath, reportUsageError, unknownCommand } from "./usage";
+import { commandPath, reportUsageError, unknownCommand, unknownOptionMessage } from "./usage";
 
 export interface Io {
     stdout(text: string): void;
@@ -102,7 +102,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        const message = err.message.replace(/^error: /, "");
+        const message =
+            (err.code === "commander.missingMandatoryOptionValue"
+                ? unknownOptionMessage(program, argv)
+                : undefined) ?? err.message.replace(/^error: /, "");
         reportUsageError(program, commandPath(program, argv), message, json, io);
         return EXIT.couldNotRun;
     }

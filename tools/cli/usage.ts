@@ -1,6 +1,6 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { errorDocument, UsageError } from "./output";
 import type { Io } from "./main";
 
@@ -67,4 +67,36 @@ export function commandPath(program: Command, argv: string[]): string {
         command = sub;
     }
     return names.length ? names.join(" ") : program.name();
+}
+
+/**
+ * commander's message for the first option in `argv` the named subcommand does not know, if one
+ * is there. commander checks required options before unknown ones (Command._parseCommand), so
+ * `audit --bogus` would otherwise be answered "required option '--stack <env>' not specified".
+ */
+export function unknownOptionMessage(program: Command, argv: string[]): string | undefined {
+    let command = program;
+    let rest = argv;
+    for (const sub of argv) {
+        const next = command.commands.find((c) => c.name() === sub);
+        if (!next) {
+            break;
+        }
+        command = next;
+        rest = rest.slice(1);
+    }
+    const flag = command.parseOptions(rest).unknown.find((a) => a.startsWith("-"));
+    if (flag === undefined) {
+        return undefined;
+    }
+    try {
+        // Not in commander's typings; its wording (and "Did you mean") is the one to keep.
+        (command as unknown as { unknownOption(flag: string): never }).unknownOption(flag);
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            return err.message.replace(/^error: /, "");
+        }
+        throw err;
+    }
+    return undefined;
 }
