@@ -39,6 +39,34 @@ describe("capi-mgmt-ingress errors", () => {
         }
     });
 
+    describe("every usage error, found by commander or after parsing, ends with the --help line", () => {
+        const cases: [string[], string][] = [
+            [["review"], "review: --stack <env> is required"],
+            [["review", "--changed"], "review: --changed needs --base <git-ref>"],
+            [
+                ["review", "--changed", "--stack", "x", "--base", "main"],
+                "review: with --base give one of",
+            ],
+            [["rehearse", "--scenario", "nope"], "rehearse: "],
+            [["audit", "--bogus"], "audit: unknown option '--bogus'"],
+            [["cloud", "up", "--bogus"], "cloud up: unknown option '--bogus'"],
+            [["bench"], "bench: missing required argument 'suite'"],
+        ];
+        for (const [argv, start] of cases) {
+            it(argv.join(" "), async () => {
+                const r = await run(...argv);
+                assert.equal(r.code, 2);
+                assert.ok(r.stderr.startsWith(start), r.stderr);
+                const help = `(run "capi-mgmt-ingress ${argv[0] === "cloud" ? "cloud up" : argv[0]} --help" for usage)\n`;
+                assert.ok(r.stderr.endsWith(help), r.stderr);
+                assert.equal(r.stdout, "");
+                const doc = JSON.parse((await run(...argv, "--json")).stdout);
+                assert.equal(doc.error.kind, "usage");
+                assert.equal(doc.error.exitCode, 2);
+            });
+        }
+    });
+
     describe("--stack and --against take stack names by Pulumi's rule", () => {
         for (const argv of [
             ["audit", "--stack", "../x"],

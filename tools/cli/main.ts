@@ -158,7 +158,10 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 setCode(await work(...args));
             } catch (err) {
                 const doc = errorDocument(name, err);
-                if (json) {
+                if (doc.error.kind === "usage") {
+                    // Found after parsing, worded as commander's (with the --help line).
+                    reportUsageError(program, name, doc.error.message, json, io);
+                } else if (json) {
                     io.stdout(`${JSON.stringify(doc)}\n`);
                 } else {
                     io.stderr(`${name}: ${doc.error.message}\n`);
