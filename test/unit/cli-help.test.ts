@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { benchSuites } from "../../tools/bench";
-import { run } from "../support/cli-run";
+import { main } from "../../tools/cli/main";
+import { captureIo, run } from "../support/cli-run";
 
 const ROOT = path.join(__dirname, "..", "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -49,6 +50,41 @@ describe("capi-mgmt-ingress help", () => {
     it("review --help says when the review exits 1: the preview would refuse", async () => {
         const { stdout } = await run("review", "--help");
         assert.match(stdout, /exit 1 when, with --live, the preview would refuse/);
+    });
+
+    describe("--json: the help that describes it and the options accepted agree", () => {
+        it("every subcommand whose help describes --json lists it among its options", async () => {
+            for (const argv of await subcommands()) {
+                const help = (await run(...argv, "--help")).stdout;
+                if (/\nCommands:\n/.test(help) || !help.includes("--json")) {
+                    continue;
+                }
+                const options = help.split(/\nOptions:\n/)[1]?.split(/\n\n/)[0] ?? "";
+                assert.match(options, /^ {2}--json\b/m, `${argv.join(" ")} --help`);
+            }
+        });
+
+        // The tools are not loaded here: an accepted --json gets the error document of a run.
+        for (const argv of [
+            ["cloud", "status", "--json"],
+            ["cloud", "up", "--json"],
+            ["bench", "cli", "--json"],
+            ["schema", "--check", "--json"],
+            ["audit", "--stack", "example", "--json"],
+        ]) {
+            it(argv.join(" "), async () => {
+                const { io, out } = captureIo();
+                io.loadTools = () => {
+                    throw new Error("tools not loaded in this test");
+                };
+                const code = await main(argv, io);
+                assert.equal(code, 2);
+                const doc = JSON.parse(out.stdout);
+                assert.equal(doc.error.kind, "run", out.stdout);
+                assert.equal(doc.error.message, "tools not loaded in this test");
+                assert.equal(out.stderr, "");
+            });
+        }
     });
 
     describe("an unknown command: named, the commands listed, exit 2", () => {

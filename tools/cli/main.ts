@@ -339,6 +339,8 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         cloud
             .command(name)
             .description(description)
+            // Its output is JSON either way; --json makes an error the JSON document too.
+            .option("--json", "print errors as the JSON document too (the result is JSON)")
             .addHelpText("after", EXIT_CODES)
             .action(
                 action(`cloud ${name}`, async () => {
@@ -353,7 +355,8 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         .command("bench")
         .description("run benchmark suites; one JSON document per suite")
         .addArgument(new Argument("<suite...>", "suites to run").choices(BENCH_SUITES))
-        .addHelpText("after", EXIT_CODES)
+        .option("--json", "print errors as the JSON document too (the results are JSON)")
+        .addHelpText("after", `${EXIT_CODES}\nbench prints one JSON document per suite it runs.`)
         .action(
             action("bench", async (suites: string[]) => {
                 const { runBench } = await import("../bench");
@@ -370,15 +373,20 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 "not its formatting)",
         )
         .option("--check", "write nothing; list the stale files (and those only unformatted)")
+        .option("--json", 'print {"check", "stale", "files": [{"file", "state"}]} as JSON')
         .addHelpText("after", EXIT_CODES)
         .action(
-            action("schema", async (opts: { check?: boolean }) => {
+            action("schema", async (opts: { check?: boolean; json?: boolean }) => {
                 const { stateLine, updateSchemaFiles } = await import("../config-schema");
                 const files = await updateSchemaFiles(opts.check === true);
+                const stale = files.some((f) => f.state !== "unformatted");
+                if (opts.json) {
+                    print({ check: opts.check === true, stale, files });
+                    return opts.check && stale ? EXIT.finding : EXIT.ok;
+                }
                 for (const { file, state } of files) {
                     io.stdout(`${stateLine(file, state, opts.check === true)}\n`);
                 }
-                const stale = files.some((f) => f.state !== "unformatted");
                 return opts.check && stale ? EXIT.finding : EXIT.ok;
             }),
         );
