@@ -146,6 +146,28 @@ describe("capi-mgmt-ingress help", () => {
         assert.deepEqual(usage[1].split("\\|").sort(), Object.keys(benchSuites).sort());
     });
 
+    it("the README's command-line table names every option of every subcommand", async () => {
+        const table = README.split(/^\| subcommand +\|/m)[1]?.split(/\n\n/)[0] ?? "";
+        for (const argv of await subcommands()) {
+            const help = (await run(...argv, "--help")).stdout;
+            if (/\nCommands:\n/.test(help)) {
+                continue;
+            }
+            const rows = table
+                .split("\n")
+                .filter((row) => new RegExp(`\`${argv.join(" ")}[\` ]`).test(row));
+            const options = help.split(/\nOptions:\n/)[1]?.split(/\n\n/)[0] ?? "";
+            for (const [option] of options.matchAll(/--[a-z-]+/g)) {
+                if (option !== "--help") {
+                    assert.ok(
+                        rows.some((row) => row.includes(option)),
+                        `${argv.join(" ")} ${option}`,
+                    );
+                }
+            }
+        }
+    });
+
     it("bench accepts exactly the suites the code knows", async () => {
         const help = (await run("bench", "--help")).stdout.replace(/\s+/g, " ");
         const choices = help.match(/choices: ([^)]+)\)/)?.[1];
