@@ -1,8 +1,8 @@
 // `npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]`: the stacks a change
 // must be previewed and applied in (components/review/git.ts, stacksToRun), for the workflows'
 // matrices. Prints a JSON array of stack names (with --json, each with why it runs).
-// Exit codes: 0 printed (possibly []); 1 git failed or a stack file to run has no stack name;
-// 2 bad usage.
+// Exit codes (as the command line's): 0 printed (possibly []); 2 could not run: bad usage, git
+// failed, or a stack file to run has no stack name (there is no finding, so never 1).
 import { parseArgs } from "node:util";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
 
@@ -39,5 +39,5 @@ try {
     process.exit(main());
 } catch (err) {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    process.exit(2);
 }

@@ -1,7 +1,8 @@
 // `npm run -s policy:config -- --stack <env>`: the policy pack's config (--policy-pack-config)
 // from the stack file, so that the floors and the waivers live in one place, the stack's. The
 // pack cannot read a stack's config (CrossGuard hands it only its own), hence the generated file.
-// Exit codes: 0 printed; 1 the stack file cannot be read or does not validate; 2 bad usage.
+// Exit codes (as the command line's): 0 printed; 2 could not run: bad usage, or a stack file that
+// cannot be read or does not validate (there is no finding, so never 1).
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
@@ -38,6 +39,6 @@ if (require.main === module) {
         process.exit(main());
     } catch (err) {
         console.error(err instanceof Error ? err.message : err);
-        process.exit(1);
+        process.exit(2);
     }
 }
