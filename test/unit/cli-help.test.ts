@@ -191,6 +191,14 @@ describe("capi-mgmt-ingress help", () => {
             }
         });
 
+        it("run JSON through npm silent (-s): npm's banner would go to stdout first", () => {
+            const lines = README.split("\n").filter((l) => /npm run .*(--json|\bbench\b)/.test(l));
+            assert.ok(lines.length >= 2, lines.join("\n"));
+            for (const line of lines) {
+                assert.doesNotMatch(line, /npm run (?!-s )[a-z:-]+ --/, line);
+            }
+        });
+
         it("show no live command on the rehearsal stack, whose Juju stand-in answers only during a rehearsal", () => {
             const commands = README.split("\n").map((line) => line.replace(/#.*$/, ""));
             for (const line of commands) {
