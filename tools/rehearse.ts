@@ -301,12 +301,12 @@ export async function rehearse(options: {
         };
     });
     interrupted.catch(() => undefined);
-    let signalled = false;
+    let signalled: NodeJS.Signals | undefined;
     // Kept until the stand-ins are gone: a second signal must not cut their removal short.
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`${signal}: ${signalled ? "still " : ""}removing the stand-ins`);
         if (!signalled) {
-            signalled = true;
+            signalled = signal;
             interrupt(signal);
         }
     };
@@ -336,6 +336,10 @@ export async function rehearse(options: {
             waited.abort();
         }
         await runCleanups(cleanups);
+        if (signalled) {
+            // The narrative ends here, and says why: no verdict follows.
+            heading(`interrupted (${signalled}): the run stopped, its stand-ins are removed`);
+        }
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("uncaughtException", crash);
     }
 }
