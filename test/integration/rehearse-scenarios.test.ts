@@ -167,4 +167,30 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
         );
         assert.deepEqual(left, []);
     });
+
+    it("protocol-zero with --json interrupted by SIGINT to the process: stops, exit 130", async () => {
+        const child = spawn(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--scenario", "protocol-zero", "--json"],
+            { cwd: ROOT, env: { ...process.env, PATH: withoutPulumi() } },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        let sent = false;
+        child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+            if (!sent && stderr.includes("== apply: the program's update")) {
+                sent = true;
+                child.kill("SIGINT");
+            }
+        });
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.ok(sent, `never reached the apply: ${stderr.slice(-4000)}`);
+        assert.equal(status, 130, stderr.slice(-4000));
+        const doc = JSON.parse(stdout) as { error: { kind: string } };
+        assert.equal(doc.error.kind, "interrupted");
+        // Not run to the end: no refusal judged, no probes, no verdict.
+        assert.doesNotMatch(stderr, /the update refused|== verdict|== differential/);
+    });
 });
