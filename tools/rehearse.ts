@@ -79,13 +79,15 @@ async function main(
             : runWithoutEngine(cloud, session, standIns, approved, signal);
     let played: ScenarioResult | undefined;
     if (scenario) {
-        played = await playScenario({ scenario, config, session, standIns, update });
+        played = await playScenario({ scenario, config, session, standIns, update, signal });
         if (played.refusal !== undefined) {
             return refusedVerdict(played, standIns.unproven);
         }
     } else {
         await update();
     }
+    // Interrupted: what follows would judge a run cut short (probes to dead stand-ins).
+    stopIfAborted(signal);
 
     heading("verify");
     await standIns.syncFirewall();
@@ -101,6 +103,7 @@ async function main(
         }),
     );
     log(formatResults(results));
+    stopIfAborted(signal);
 
     const after = await listRules(session, seed.securityGroupId);
     heading("the group's ingress rules, before and after");
@@ -109,6 +112,13 @@ async function main(
         ...verdict(live.plan, after, results, standIns),
         ...(played ? { scenario: played } : {}),
     };
+}
+
+/** Throws the interruption once the rehearsal is stopped: no further step starts. */
+export function stopIfAborted(signal: AbortSignal): void {
+    if (signal.aborted) {
+        throw signal.reason;
+    }
 }
 
 /** A scenario whose update refused: nothing ran to verify, the wide rules stay (not tight). */
@@ -284,25 +294,27 @@ export async function rehearse(options: {
     let interrupt: (signal: NodeJS.Signals) => void = () => undefined;
     const interrupted = new Promise<never>((_, reject) => {
         interrupt = (signal) => {
-            stop.abort();
             const err = new Error(`interrupted (${signal}); its stand-ins are removed`);
             err.name = "Interrupted";
+            stop.abort(err);
             reject(err);
         };
     });
     interrupted.catch(() => undefined);
-    let signalled = false;
+    let signalled: NodeJS.Signals | undefined;
     // Kept until the stand-ins are gone: a second signal must not cut their removal short.
     const onSignal = (signal: NodeJS.Signals) => {
         console.error(`${signal}: ${signalled ? "still " : ""}removing the stand-ins`);
-        signalled = true;
-        interrupt(signal);
+        if (!signalled) {
+            signalled = signal;
+            interrupt(signal);
+        }
     };
     let crash: (err: unknown) => void = () => undefined;
     const crashed = new Promise<never>((_, reject) => {
         crash = (err) => {
             const message = err instanceof Error ? err.message : String(err);
-            stop.abort();
+            stop.abort(new Error(`the rehearsal crashed: ${message}`));
             reject(new Error(`the rehearsal crashed: ${message}; its stand-ins are removed`));
         };
     });
@@ -314,12 +326,20 @@ export async function rehearse(options: {
     } finally {
         if (stop.signal.aborted) {
             // A step in flight may still register a stand-in: let it end (it stops at the abort).
+            // The timer holds the process open: when the signal also killed the children, nothing
+            // else may, and Node would end the process before the stand-ins are removed.
+            const waited = new AbortController();
             await Promise.race([
                 run.catch(() => undefined),
-                delay(15000, undefined, { ref: false }),
+                delay(15000, undefined, { signal: waited.signal }).catch(() => undefined),
             ]);
+            waited.abort();
         }
         await runCleanups(cleanups);
+        if (signalled) {
+            // The narrative ends here, and says why: no verdict follows.
+            heading(`interrupted (${signalled}): the run stopped, its stand-ins are removed`);
+        }
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("uncaughtException", crash);
     }
 }

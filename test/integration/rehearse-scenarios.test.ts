@@ -1,9 +1,10 @@
 // `rehearse --scenario <name> --json` against the local OpenStack: the refusing scenarios end
 // refused with no rule deleted or created, the accepted one runs; the probes agree with the model.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
+import { listStandIns } from "../../tools/rehearsal/topology";
 import type { DifferentialResult } from "../../tools/rehearsal/differential";
 import type { RehearsalVerdict } from "../../tools/rehearsal/verdict";
 
@@ -132,5 +133,64 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
         const outcome = (source: string) => d.samples.find((p) => p.source === source)?.outcome;
         assert.equal(outcome("198.51.100.127"), "timeout");
         assert.equal(outcome("198.51.100.128"), "connected");
+    });
+
+    it("port-range interrupted by Ctrl-C to the process group: says so, no verdict, exit 130", async () => {
+        const child = spawn(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--scenario", "port-range"],
+            { cwd: ROOT, env: { ...process.env, PATH: withoutPulumi() }, detached: true },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        let sent = false;
+        child.stdout.on("data", (chunk: Buffer) => {
+            stdout += chunk.toString();
+            if (!sent && stdout.includes("== apply: the program's update")) {
+                sent = true;
+                process.kill(-child.pid!, "SIGINT");
+            }
+        });
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.ok(sent, `never reached the apply: ${stdout.slice(-4000)}`);
+        assert.equal(status, 130, stderr.slice(-4000));
+        // The stand-ins died with the signal: probes now would be false disagreements.
+        assert.doesNotMatch(
+            stdout,
+            /== verdict|FAILED|== differential|exposure of the API's port now/,
+        );
+        assert.match(stdout, /== interrupted \(SIGINT\)/);
+        assert.match(stderr, /^rehearse: interrupted \(SIGINT\)/m);
+        const left = (await listStandIns()).filter(
+            (name) => name.includes(`-${child.pid}-`) || name.endsWith(`${child.pid}op`),
+        );
+        assert.deepEqual(left, []);
+    });
+
+    it("protocol-zero with --json interrupted by SIGINT to the process: stops, exit 130", async () => {
+        const child = spawn(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--scenario", "protocol-zero", "--json"],
+            { cwd: ROOT, env: { ...process.env, PATH: withoutPulumi() } },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        let sent = false;
+        child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+            if (!sent && stderr.includes("== apply: the program's update")) {
+                sent = true;
+                child.kill("SIGINT");
+            }
+        });
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.ok(sent, `never reached the apply: ${stderr.slice(-4000)}`);
+        assert.equal(status, 130, stderr.slice(-4000));
+        const doc = JSON.parse(stdout) as { error: { kind: string } };
+        assert.equal(doc.error.kind, "interrupted");
+        // Not run to the end: no refusal judged, no probes, no verdict.
+        assert.doesNotMatch(stderr, /the update refused|== verdict|== differential/);
     });
 });

@@ -115,6 +115,48 @@ describe("npm run rehearse (engine-less)", function () {
         const doc = JSON.parse(stdout) as { error: { kind: string; command: string } };
         assert.deepEqual([doc.error.kind, doc.error.command], ["interrupted", "rehearse"]);
         assert.match(stderr, /SIGINT: still removing the stand-ins/);
+        // It stops at the signal: the run does not go on to its checks and verdict.
+        assert.doesNotMatch(stderr, /== verify|== verdict|^tight: |^NOT tight/m);
+        const left = (await listStandIns()).filter(
+            (name) => name.includes(`-${child.pid}-`) || name.endsWith(`${child.pid}op`),
+        );
+        assert.deepEqual(left, []);
+    });
+
+    it("Ctrl-C to the process group inside the apply: nothing written after it, stand-ins removed, exit 130", async () => {
+        // As a terminal sends it: to every process of the group, the stand-ins' children too.
+        const child = spawn(
+            process.execPath,
+            ["tools/cli/capi-mgmt-ingress.js", "rehearse", "--json"],
+            { cwd: ROOT, env: { ...process.env, PATH: withoutPulumi() }, detached: true },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        let sent = -1;
+        child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+            if (sent < 0 && /^create capi-mgmt-/m.test(stderr)) {
+                sent = stderr.length;
+                process.kill(-child.pid!, "SIGINT");
+                // The second comes while the first's removal runs: it must not cut it short.
+                setTimeout(() => process.kill(-child.pid!, "SIGINT"), 500);
+            }
+        });
+        const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        assert.ok(sent >= 0, `never reached the apply: ${stderr.slice(-4000)}`);
+        assert.equal(status, 130, stderr.slice(-4000));
+        const doc = JSON.parse(stdout) as { error: { kind: string; command: string } };
+        assert.deepEqual([doc.error.kind, doc.error.command], ["interrupted", "rehearse"]);
+        const after = stderr.slice(stderr.indexOf("SIGINT: removing the stand-ins"));
+        // Nothing starts after the signal: what it logs is only the writes already in flight.
+        const inFlight = /^stopped: (\d+) write\(s\) in flight complete, none starts$/m.exec(after);
+        assert.ok(inFlight, after);
+        const written = after.match(
+            /^(create |ReadbackGate|WideRuleRetirement|TenantIsolation|command )/gm,
+        );
+        assert.ok((written?.length ?? 0) <= Number(inFlight[1]), after);
+        assert.doesNotMatch(stderr, /promises were still active/);
         const left = (await listStandIns()).filter(
             (name) => name.includes(`-${child.pid}-`) || name.endsWith(`${child.pid}op`),
         );

@@ -39,7 +39,10 @@ export interface ApplyOptions {
     /** Runs before each check: the data plane then enforces the group as it is. */
     beforeCheck(): Promise<void>;
     log(line: string): void;
-    /** Once aborted (the rehearsal crashed), no further registration is applied. */
+    /**
+     * Once aborted (the rehearsal crashed or was interrupted), nothing further is written: no
+     * registration starts, none in flight sends its write, and the update stops.
+     */
     signal?: AbortSignal;
     /** The program; index.ts's `main` unless a test declares another. */
     program?: () => Promise<Record<string, unknown>>;
@@ -72,6 +75,9 @@ export async function applyProgram(options: ApplyOptions): Promise<Record<string
         if (outputs === undefined || applier.failures.length > 0) {
             await applier.settle();
             abandonWaitingRegistrations();
+            if (options.signal?.aborted) {
+                throw options.signal.reason;
+            }
             throw new Error(`the update failed: ${applier.failures.join("; ")}`);
         }
         const resolved: Record<string, unknown> = {};
@@ -114,21 +120,48 @@ class Applier {
     readonly stopped: Promise<undefined>;
     private stop_: () => void = () => undefined;
     private readonly inflight = new Set<Promise<unknown>>();
+    /** Writes sent and not answered yet: rule creations and dynamic providers' creates. */
+    private writing = 0;
     /** openstack provider id → the cloud it writes to. */
     private readonly clouds = new Map<string, ProviderIdentity>();
     private readonly hosts = new Map<string, Promise<ProviderProcess>>();
 
     constructor(private readonly options: ApplyOptions) {
         this.stopped = new Promise((resolve) => (this.stop_ = () => resolve(undefined)));
+        options.signal?.addEventListener(
+            "abort",
+            () => {
+                // A request already sent cannot be taken back: it completes, and is logged.
+                options.log(`stopped: ${this.writing} write(s) in flight complete, none starts`);
+                this.stop_();
+            },
+            { once: true },
+        );
+    }
+
+    /** Sends one write, unless stopped; counted while unanswered. */
+    private async write<T>(send: () => Promise<T>): Promise<T> {
+        this.checkNotStopped();
+        this.writing++;
+        try {
+            return await send();
+        } finally {
+            this.writing--;
+        }
+    }
+
+    /** Before each write to Neutron, the data plane or a provider: not once stopped. */
+    private checkNotStopped(): void {
+        if (this.options.signal?.aborted) {
+            throw new Error("not applied: the rehearsal stopped");
+        }
     }
 
     async register(args: pulumi.runtime.MockResourceArgs): Promise<Result> {
         if (this.failures.length > 0) {
             throw new Error("not started: the update stopped at an earlier failure");
         }
-        if (this.options.signal?.aborted) {
-            throw new Error("not started: the rehearsal stopped");
-        }
+        this.checkNotStopped();
         const step = this.apply(args);
         this.inflight.add(step);
         try {
@@ -170,12 +203,15 @@ class Applier {
         }
         if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
             if (args.type.startsWith("pulumi-nodejs:dynamic/checks:")) {
+                this.checkNotStopped();
                 await this.options.beforeCheck();
             }
             return this.createDynamic(args);
         }
         if (args.type === "command:local:Command") {
+            this.checkNotStopped();
             await this.options.beforeCheck();
+            this.checkNotStopped();
             const run = runLocalCommand(args.inputs);
             if (run.status !== 0) {
                 // Its command line and output may carry a credential: the exit status only.
@@ -214,7 +250,7 @@ class Applier {
             this.options.log(`import ${args.name}: rule ${live.id}, inputs match the live rule`);
             return { id: live.id, state: ruleState(live) };
         }
-        const created = await createRule(session, ruleBody(inputs));
+        const created = await this.write(() => createRule(session, ruleBody(inputs)));
         this.options.log(`create ${args.name}: rule ${created.id}`);
         return { id: created.id, state: ruleState(created) };
     }
@@ -239,9 +275,8 @@ class Applier {
             throw new Error(`check: ${JSON.stringify(checked.value.failures)}`);
         }
         const props = { ...(checked.value?.inputs ?? news), __provider: text };
-        const created = await host.call<{ id: string; outs?: Record<string, unknown> }>(
-            "create",
-            props,
+        const created = await this.write(() =>
+            host.call<{ id: string; outs?: Record<string, unknown> }>("create", props),
         );
         if (!created.ok) {
             throw new Error(created.error.message);

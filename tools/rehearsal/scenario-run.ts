@@ -45,6 +45,8 @@ export async function playScenario(input: {
     session: Session;
     standIns: StandIns;
     update: () => Promise<void>;
+    /** Aborted on an interrupt: the update's failure is then no refusal, and nothing is probed. */
+    signal: AbortSignal;
 }): Promise<ScenarioResult> {
     const { scenario, config, session, standIns } = input;
     const ingress = async () =>
@@ -59,9 +61,15 @@ export async function playScenario(input: {
     try {
         await input.update();
     } catch (err) {
+        if (input.signal.aborted) {
+            throw input.signal.reason;
+        }
         refusal = err instanceof Error ? err.message : String(err);
         heading(`scenario ${scenario.name}: the update refused`);
         log(refusal);
+    }
+    if (input.signal.aborted) {
+        throw input.signal.reason;
     }
     const rulesAfter = await ingress();
     const deleted = rulesBefore.filter((id) => !rulesAfter.includes(id));
