@@ -28,6 +28,7 @@ import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
 import {
+    baseReviewCounts,
     checkConfiguredSources,
     previewRefusals,
     verdictLines,
@@ -73,7 +74,7 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
     const inputs = other ? [input, other] : [input];
     const stacks = inputs.map(stackReview);
     const verdicts = stacks.flatMap((s) =>
-        s.live ? verdictLines(s.stack, s.live.previewRefuses) : [],
+        s.live ? verdictLines(s.stack, s.live.previewRefuses, s.live.drift) : [],
     );
     const markdown = other ? renderComparison(input, other) : renderReview(input);
     return {
@@ -136,8 +137,15 @@ export interface BaseReviewOptions {
 
 export interface BaseReviewReport extends DiffReport {
     markdown: string;
-    /** Stacks whose config or derivation has a problem (shown in their section). */
+    /**
+     * Stacks with a finding (exit 1): a config or derivation problem, or, with --live, a head the
+     * preview would refuse or whose group has drift (each shown in its stack's section).
+     */
     problems: number;
+    /** With --live: stacks whose head the preview would refuse (`stacks[].verdict.refusals`). */
+    refusing: number;
+    /** With --live: drift rules over every head measured (`stacks[].verdict.drift`). */
+    drift: number;
 }
 
 /** Base against head for one stack or every changed stack file (components/review/diff.ts). */
@@ -157,7 +165,7 @@ export async function runBaseReview(
     return {
         ...report,
         markdown: renderDiffReport(report),
-        problems: report.stacks.filter((s) => s.problems.length > 0).length,
+        ...baseReviewCounts(report.stacks),
     };
 }
 

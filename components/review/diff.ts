@@ -9,6 +9,7 @@ import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
+import { previewRefusals } from "./verdict";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -78,6 +79,11 @@ export interface StackDiff {
      * each side, per protected port and family, where the two sides differ.
      */
     exposure: ExposureChange[] | null;
+    /**
+     * Live only, when the head has a plan: what `review --stack <env> --live` would say of the
+     * head as measured (components/review/verdict.ts); either list non-empty is a finding.
+     */
+    verdict?: { refusals: string[]; drift: { id: string; reason: string }[] };
     notes: string[];
 }
 
@@ -132,6 +138,13 @@ export function diffStack(
         retireSelectors: diffSelectors(b.config, h.config),
         retirement: live ? { base: retirementSide(b), head: retirementSide(h) } : undefined,
         exposure: live ? diffExposure(b, h) : null,
+        verdict:
+            live && h.config && h.plan
+                ? {
+                      refusals: previewRefusals(h.config, h.plan),
+                      drift: h.plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                  }
+                : undefined,
         notes,
     };
 }

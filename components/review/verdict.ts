@@ -40,15 +40,47 @@ export function checkConfiguredSources(config: StackConfig): void {
     }
 }
 
-/** Markdown lines closing one stack's review: the verdict its exit code reports. */
-export function verdictLines(stack: string, refusals: string[]): string[] {
+/**
+ * Markdown lines closing one stack's review: the verdict and the exit code it gives. The preview
+ * refusing is a finding, and so is drift (a rule admitting a source outside the allow-set that the
+ * plan leaves alone): either makes the command exit 1, as a pull-request check must fail with it.
+ */
+export function verdictLines(
+    stack: string,
+    refusals: string[],
+    drift: { id: string; reason: string }[] = [],
+): string[] {
+    const head = `**Verdict (${codeSpan(stack)}):**`;
+    const driftRows = drift.map((d) => `- drift: rule ${d.id}: ${d.reason}`);
+    if (refusals.length === 0 && drift.length === 0) {
+        return ["", `${head} the preview would go ahead and the group has no drift (exit 0).`];
+    }
     if (refusals.length === 0) {
-        return ["", `**Verdict (${codeSpan(stack)}):** the preview would go ahead (exit 0).`];
+        return [
+            "",
+            `${head} the preview would go ahead, but the group has drift, a finding (exit 1):`,
+            "",
+            ...driftRows,
+        ];
     }
     return [
         "",
-        `**Verdict (${codeSpan(stack)}):** the preview would refuse (exit 1):`,
+        `${head} the preview would refuse${drift.length ? " and the group has drift" : ""} (exit 1):`,
         "",
         ...refusals.map((r) => `- ${r}`),
+        ...driftRows,
     ];
+}
+
+/** What a base-against-head review counts: stacks with a finding, heads refusing, drift rules. */
+export function baseReviewCounts(
+    stacks: { problems: string[]; verdict?: { refusals: string[]; drift: unknown[] } }[],
+): { problems: number; refusing: number; drift: number } {
+    const refusing = (s: (typeof stacks)[number]) => (s.verdict?.refusals.length ?? 0) > 0;
+    const drift = (s: (typeof stacks)[number]) => s.verdict?.drift.length ?? 0;
+    return {
+        problems: stacks.filter((s) => s.problems.length > 0 || refusing(s) || drift(s) > 0).length,
+        refusing: stacks.filter(refusing).length,
+        drift: stacks.reduce((n, s) => n + drift(s), 0),
+    };
 }

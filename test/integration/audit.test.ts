@@ -253,7 +253,10 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         const approved = reviewLive();
         assert.equal(approved.status, 0, JSON.stringify(approved.json));
         assert.deepEqual(approved.json.stacks[0].live.previewRefuses, []);
-        assert.match(approved.json.markdown, /the preview would go ahead \(exit 0\)/);
+        assert.match(
+            approved.json.markdown,
+            /the preview would go ahead and the group has no drift \(exit 0\)/,
+        );
         assert.equal(audit().status, 1, "a retire target is still a finding for the audit");
     });
 

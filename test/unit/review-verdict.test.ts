@@ -79,7 +79,14 @@ describe("review verdict", () => {
     it("the Markdown verdict says which, with the exit code", () => {
         assert.deepEqual(verdictLines("prod", []), [
             "",
-            "**Verdict (`prod`):** the preview would go ahead (exit 0).",
+            "**Verdict (`prod`):** the preview would go ahead and the group has no drift (exit 0).",
+        ]);
+        // Drift alone is a finding: the line gives the exit code the command returns.
+        assert.deepEqual(verdictLines("prod", [], [{ id: "d1", reason: "admits 10.99.0.6/32" }]), [
+            "",
+            "**Verdict (`prod`):** the preview would go ahead, but the group has drift, a finding (exit 1):",
+            "",
+            "- drift: rule d1: admits 10.99.0.6/32",
         ]);
         assert.deepEqual(verdictLines("prod", ["exposure: x", "Refusing to retire: y"]), [
             "",

@@ -56,7 +56,8 @@ or was interrupted.`;
 const REVIEW_EXIT = `
 review's verdict: exit 1 when, with --live, the preview would refuse the plan (a source outside
 the allow-set still admitted after it, or retire targets the stack's approvedRetirement does not
-approve) or the group has drift; with --base, when a stack has a problem. Without --live, a
+approve) or the group has drift; with --base, when a stack has a problem or, with --live, when
+its head has either of those (the same verdict, per stack). Without --live, a
 config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
 
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
