@@ -6,6 +6,7 @@ import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
 import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
+import { driftAcceptance } from "../components/review/verdict";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
@@ -61,7 +62,12 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
             c.rule.remote_address_group_id ??
             c.rule.remote_ip_prefix ??
             "(any)",
-        reason: c.reason,
+        reason: ((accepted) =>
+            accepted === undefined
+                ? c.reason
+                : `${c.reason}; accepted (acceptedExposure): ${accepted}`)(
+            c.class === "drift" ? driftAcceptance(config, live.plan, c.rule.id) : undefined,
+        ),
     }));
     const missing = live.plan.allowSet
         .filter((e) => !live.plan.adoptions.has(e))
@@ -78,6 +84,9 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
     const findings = auditFindings(
         rules,
         unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
+        live.plan.drift
+            .filter((c) => driftAcceptance(config, live.plan, c.rule.id) !== undefined)
+            .map((c) => c.rule.id),
     );
     return {
         stack,
@@ -93,11 +102,13 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
 /**
  * One finding per rule: the group's drift and retire targets, and the rules (of any group on the
  * API's port) exposing it beyond the allow-set unaccepted. A wide rule is both a retire target and
- * exposure: one finding with both facts, so the count is of rules, not of facts.
+ * exposure: one finding with both facts, so the count is of rules, not of facts. Drift that
+ * `acceptedExposure` names by id (`acceptedDriftIds`) is no finding: the program goes ahead with it.
  */
 export function auditFindings(
     rules: { id: string; class: string }[],
     exposingRuleIds: string[],
+    acceptedDriftIds: string[] = [],
 ): AuditFinding[] {
     const byRule = new Map<string, AuditFinding>();
     const add = (rule: string, fact: AuditFinding["facts"][number]) => {
@@ -108,7 +119,7 @@ export function auditFindings(
         byRule.set(rule, finding);
     };
     for (const r of rules) {
-        if (r.class === "drift" || r.class === "retire") {
+        if ((r.class === "drift" && !acceptedDriftIds.includes(r.id)) || r.class === "retire") {
             add(r.id, r.class === "drift" ? "drift" : "retire target");
         }
     }

@@ -30,6 +30,8 @@ import { measureBoth } from "../components/review/live";
 import {
     baseReviewCounts,
     checkConfiguredSources,
+    driftAcceptance,
+    unacceptedDrift,
     previewRefusals,
     verdictLines,
 } from "../components/review/verdict";
@@ -60,7 +62,10 @@ interface StackReview {
         warnings: string[];
         allowSet: { role: string; port: number; source: string; adopted: string | null }[];
         retireTargets: { id: string; admits: string }[];
+        /** Drift no `acceptedExposure` entry names by id: each a finding. */
         drift: { id: string; reason: string }[];
+        /** Drift accepted by id with a reason: shown, not a finding (the program goes ahead). */
+        acceptedDrift: { id: string; reason: string; accepted: string }[];
         /** Why `pulumi preview` would refuse this plan; empty when it would go ahead. */
         previewRefuses: string[];
     };
@@ -80,7 +85,7 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
     return {
         markdown: verdicts.length ? `${markdown}${verdicts.join("\n")}\n` : markdown,
         stacks,
-        drift: inputs.reduce((n, i) => n + (i.live?.plan.drift.length ?? 0), 0),
+        drift: stacks.reduce((n, s) => n + (s.live?.drift.length ?? 0), 0),
         refusing: stacks.filter((s) => (s.live?.previewRefuses.length ?? 0) > 0).length,
     };
 }
@@ -120,7 +125,16 @@ function stackReview(input: ReviewInput): StackReview {
                           id: t.id,
                           admits: t.admits,
                       })),
-                      drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                      drift: unacceptedDrift(input.config, plan).map((c) => ({
+                          id: c.rule.id,
+                          reason: c.reason,
+                      })),
+                      acceptedDrift: plan.drift.flatMap((c) => {
+                          const accepted = driftAcceptance(input.config, plan, c.rule.id);
+                          return accepted === undefined
+                              ? []
+                              : [{ id: c.rule.id, reason: c.reason, accepted }];
+                      }),
                       previewRefuses: previewRefusals(input.config, plan),
                   }
                 : undefined,

@@ -9,7 +9,7 @@ import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
-import { previewRefusals } from "./verdict";
+import { previewRefusals, unacceptedDrift } from "./verdict";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -142,7 +142,10 @@ export function diffStack(
             live && h.config && h.plan
                 ? {
                       refusals: previewRefusals(h.config, h.plan),
-                      drift: h.plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                      drift: unacceptedDrift(h.config, h.plan).map((c) => ({
+                          id: c.rule.id,
+                          reason: c.reason,
+                      })),
                   }
                 : undefined,
         notes,

@@ -4,6 +4,7 @@ import { Plan } from "../plan/plan";
 import { flattenSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
+import { driftAcceptance } from "./verdict";
 
 export interface ReviewInput {
     stack: string;
@@ -56,7 +57,15 @@ export function renderReview(input: ReviewInput): string {
         ...(plan.drift.length
             ? table(
                   ["rule id", "why"],
-                  plan.drift.map((c) => [c.rule.id, c.reason]),
+                  plan.drift.map((c) => {
+                      const accepted = driftAcceptance(input.config, plan, c.rule.id);
+                      return [
+                          c.rule.id,
+                          accepted === undefined
+                              ? c.reason
+                              : `${c.reason}; accepted (acceptedExposure): ${maskSecrets(accepted)}`,
+                      ];
+                  }),
               )
             : ["None."]),
     );

@@ -24,6 +24,30 @@ export function previewRefusals(config: StackConfig, plan: Plan): string[] {
 }
 
 /**
+ * The reason `acceptedExposure` gives for a drift rule: an entry naming the rule by id (and, if it
+ * names a group, the managed group by id or name). The program (components/program.ts) goes
+ * ahead with such a rule in place, as it refuses only exposure no entry accepts
+ * (components/plan/exposure.ts); so the review and the audit do not count it as a finding.
+ */
+export function driftAcceptance(
+    config: StackConfig,
+    plan: Plan,
+    ruleId: string,
+): string | undefined {
+    const name = plan.exposure.groups.find((g) => g.id === plan.groupId)?.name;
+    return config.acceptedExposure.find(
+        (a) =>
+            a.rule === ruleId &&
+            (a.group === undefined || a.group === plan.groupId || a.group === name),
+    )?.reason;
+}
+
+/** The plan's drift rules that no `acceptedExposure` entry names by id: each a finding. */
+export function unacceptedDrift(config: StackConfig, plan: Plan): Plan["drift"] {
+    return plan.drift.filter((c) => driftAcceptance(config, plan, c.rule.id) === undefined);
+}
+
+/**
  * Derives the allow-set from what the stack file alone names (operator, static conductors,
  * hairpin CIDRs); a source the preview would refuse throws ConfigError listing every problem,
  * as a config the schema refuses does. Live lookups can only add sources, never remove these

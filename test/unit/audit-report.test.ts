@@ -88,6 +88,16 @@ describe("audit report", () => {
         ]);
     });
 
+    it("drift that acceptedExposure names by id is no finding, as the program goes ahead with it", () => {
+        const rules = [
+            { id: DRIFT, class: "drift" },
+            { id: "other-drift", class: "drift" },
+        ];
+        assert.deepEqual(auditFindings(rules, [], [DRIFT]), [
+            { rule: "other-drift", facts: ["drift"] },
+        ]);
+    });
+
     it("names every group read on the API's port, not only those whose rules expose", () => {
         const text = formatAudit(report(), paint(false));
         assert.match(

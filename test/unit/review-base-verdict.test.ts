@@ -85,6 +85,35 @@ describe("review --base --live: the head's verdict", () => {
         assert.deepEqual(counts, { problems: 1, refusing: 1, drift: 1 });
     });
 
+    it("drift accepted by id with a reason is no finding; other drift still is", async () => {
+        const accepted = stack({
+            acceptedExposure: [{ rule: "d-6443", reason: "the lab's jump host, removed in May" }],
+        });
+        const ok = await review([operator, drift], accepted);
+        assert.deepEqual(ok.diff.verdict, { refusals: [], drift: [] });
+        assert.deepEqual(ok.counts, { problems: 0, refusing: 0, drift: 0 });
+        const other = portRule("d2-22", GROUP, 22, "10.99.0.7/32", { description: "" });
+        const still = await review([operator, drift, other], accepted);
+        assert.deepEqual(
+            still.diff.verdict!.drift.map((d) => d.id),
+            ["d2-22"],
+        );
+        assert.equal(still.counts.problems, 1);
+        // Naming another group does not accept a rule of the managed group.
+        const elsewhere = await review(
+            [operator, drift],
+            stack({
+                acceptedExposure: [
+                    { group: "lb-health-sg", rule: "d-6443", reason: "the lab jump host" },
+                ],
+            }),
+        );
+        assert.deepEqual(
+            elsewhere.diff.verdict!.drift.map((d) => d.id),
+            ["d-6443"],
+        );
+    });
+
     it("an approved retirement and no drift: exit 0", async () => {
         const config = parseStackConfig(stack());
         const found = (await measureBoth(config, config, lookups([wide, operator]))).head!;
