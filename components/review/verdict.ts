@@ -18,9 +18,48 @@ export function previewRefusals(config: StackConfig, plan: Plan): string[] {
     }
     const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
     if (approval.status === "refused") {
-        reasons.push(approval.message.split("\n")[0]);
+        const first = approval.message.split("\n")[0];
+        const approved = config.approvedRetirement;
+        reasons.push(
+            approved
+                ? `${first} ${targetDifferences(plan, "targets" in approved ? approved.targets : undefined)}`
+                : first,
+        );
     }
     return reasons;
+}
+
+/**
+ * What differs from the approval, as the runbook promises: the targets added and removed relative
+ * to the approval's `targets` list, or, when it has none, every target measured with its shape.
+ */
+function targetDifferences(plan: Plan, approvedIds: string[] | undefined): string {
+    const shape = (t: Plan["retireTargets"][number]) =>
+        `${t.id} (${t.shape.direction} ${t.shape.ethertype} ${t.shape.protocol ?? "any protocol"}, ` +
+        `admits ${t.admits})`;
+    if (approvedIds === undefined) {
+        return (
+            "The approval lists no target ids; measured now: " +
+            `${plan.retireTargets.map(shape).join("; ")}.`
+        );
+    }
+    const now = new Set(plan.retireTargets.map((t) => t.id));
+    const added = plan.retireTargets.filter((t) => !approvedIds.includes(t.id));
+    const removed = approvedIds.filter((id) => !now.has(id));
+    if (added.length === 0 && removed.length === 0) {
+        return (
+            "The same target ids as approved, so a rule's shape or the group differs: measured " +
+            `now: ${plan.retireTargets.map(shape).join("; ")}.`
+        );
+    }
+    return [
+        ...(added.length
+            ? [`Added (measured now, not approved): ${added.map(shape).join("; ")}.`]
+            : []),
+        ...(removed.length
+            ? [`Removed (approved, not a retire target now): ${removed.join(", ")}.`]
+            : []),
+    ].join(" ");
 }
 
 /**

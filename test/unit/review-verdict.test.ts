@@ -26,7 +26,7 @@ function rule(id: string, port: number | null, prefix: string): NeutronRule {
 }
 
 /** The verdict on `rules`; with `approve`, the stack approves the retire targets measured. */
-function verdict(rules: NeutronRule[], approve = false): string[] {
+function verdict(rules: NeutronRule[], approve: boolean | object | string = false): string[] {
     const found: Discovered = {
         group: GROUP,
         api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
@@ -46,9 +46,11 @@ function verdict(rules: NeutronRule[], approve = false): string[] {
     };
     const measured = planIngress(parseStackConfig(raw), found);
     const config = parseStackConfig(
-        approve
+        approve === true
             ? { ...raw, approvedRetirement: retirementDigest(GROUP.id, measured.retireTargets) }
-            : raw,
+            : approve
+              ? { ...raw, approvedRetirement: approve }
+              : raw,
     );
     return previewRefusals(config, planIngress(config, found));
 }
@@ -64,6 +66,23 @@ describe("review verdict", () => {
 
     it("approved with their digest: the preview goes ahead", () => {
         assert.deepEqual(verdict(wide, true), []);
+    });
+
+    it("a digest that does not match names the targets added and removed, or every target measured", () => {
+        const other = "sha256:" + "0".repeat(64);
+        const [listed] = verdict(wide, { digest: other, targets: ["r-wide-6443", "r-gone"] });
+        assert.match(listed, /not the approved sha256:0{64}/);
+        assert.match(
+            listed,
+            /Added \(measured now, not approved\): r-wide-22 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 22\)\./,
+        );
+        assert.match(listed, /Removed \(approved, not a retire target now\): r-gone\./);
+        assert.doesNotMatch(listed, /Added.*r-wide-6443/);
+        const [bare] = verdict(wide, other);
+        assert.match(
+            bare,
+            /The approval lists no target ids; measured now: r-wide-6443 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 6443\); r-wide-22 /,
+        );
     });
 
     it("a source outside the allow-set left after the plan: the preview refuses, naming exposure", () => {
