@@ -260,8 +260,30 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         assert.equal(audit().status, 1, "a retire target is still a finding for the audit");
     });
 
-    it("exits 0 once only allowed and unrelated rules are left", async () => {
+    it("exits 1 while an allow entry has no rule, 0 once only allowed and unrelated rules are left", async () => {
         await deleteClass("retire");
-        assert.equal(audit().status, 0);
+        const locked = audit();
+        assert.equal(locked.status, 1, "missing allow entries lock their sources out");
+        assert.equal(locked.json.failing, 0);
+        assert.equal(locked.json.missing.length, 3);
+        assert.match(
+            launch(["audit", "--stack", stackFile], env).stdout,
+            /^3 allow entries have no rule on the group \(operator, hairpin\)/m,
+        );
+        for (const m of locked.json.missing) {
+            await createRule(s, {
+                security_group_id: groupId,
+                direction: "ingress",
+                ethertype: "IPv4",
+                protocol: "tcp",
+                port_range_min: m.port,
+                port_range_max: m.port,
+                remote_ip_prefix: m.source,
+                description: roleDescription(m.role as Parameters<typeof roleDescription>[0]),
+            });
+        }
+        const tight = audit();
+        assert.equal(tight.status, 0, JSON.stringify(tight.json));
+        assert.deepEqual(tight.json.missing, []);
     });
 });
