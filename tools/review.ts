@@ -33,6 +33,7 @@ import {
     driftAcceptance,
     unacceptedDrift,
     previewRefusals,
+    reviewWarnings,
     verdictLines,
 } from "../components/review/verdict";
 import { discoveryLabel, Progress } from "./cli/output";
@@ -99,7 +100,11 @@ async function reviewInput(stack: string, live: boolean, progress: Progress): Pr
         stack,
         config,
         live: live
-            ? await progress.step(discoveryLabel(stack, config), () => liveReview(config))
+            ? await progress.step(discoveryLabel(stack, config), async () => {
+                  const measured = await liveReview(config);
+                  const warnings = [...measured.warnings, ...reviewWarnings(config, measured.plan)];
+                  return { ...measured, warnings };
+              })
             : undefined,
     };
 }

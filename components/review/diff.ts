@@ -7,7 +7,6 @@ import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
-import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
 import { previewRefusals, unacceptedDrift } from "./verdict";
 
@@ -122,10 +121,10 @@ export function diffStack(
                 "each side applied (remote groups and address groups resolved).",
         );
     } else {
+        // NOT_READ is said once, where the exposure would be (diff-markdown.ts).
         notes.push(
             "Allow-set rows from the stack files alone: conductors measured through Juju and " +
                 "hairpin subnets and routers are derived at preview (run with --live to include them).",
-            NOT_READ,
         );
     }
     return {

@@ -87,6 +87,34 @@ export function unacceptedDrift(config: StackConfig, plan: Plan): Plan["drift"] 
 }
 
 /**
+ * What a live review warns of beyond discovery's own warnings: an approvedRetirement that is spent
+ * (nothing left to retire; `up` deletes nothing and warns), and each `acceptedExposure` entry
+ * naming a rule id found in no group read on the API's port (the rule is gone: the entry accepts
+ * nothing and can be removed, or it names the wrong rule).
+ */
+export function reviewWarnings(config: StackConfig, plan: Plan): string[] {
+    const warnings: string[] = [];
+    const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
+    if (approval.status === "nothing-to-retire" && approval.note) {
+        warnings.push(approval.note);
+    }
+    const read = new Set([
+        ...plan.classified.map((c) => c.rule.id),
+        ...plan.exposure.afterRules.map((r) => r.rule.id),
+        ...plan.retireTargets.map((t) => t.id),
+    ]);
+    config.acceptedExposure.forEach((a, i) => {
+        if (a.rule !== undefined && !read.has(a.rule)) {
+            warnings.push(
+                `acceptedExposure[${i}] names rule ${a.rule}, which no security group on the ` +
+                    "API's port holds: it accepts nothing; remove the entry or name the rule meant",
+            );
+        }
+    });
+    return warnings;
+}
+
+/**
  * Derives the allow-set from what the stack file alone names (operator, static conductors,
  * hairpin CIDRs); a source the preview would refuse throws ConfigError listing every problem,
  * as a config the schema refuses does. Live lookups can only add sources, never remove these

@@ -202,6 +202,7 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
                 retireTargets: { id: string }[];
                 drift: { id: string }[];
                 previewRefuses: string[];
+                warnings: string[];
             };
         }[];
     }
@@ -270,6 +271,16 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
             launch(["audit", "--stack", stackFile], env).stdout,
             /^3 allow entries have no rule on the group \(operator, hairpin\)/m,
         );
+        // The approval given above is spent now, and an accepted rule id that is gone is named.
+        const values = parse(fs.readFileSync(stackFile, "utf8"));
+        values.config["capi-mgmt-ingress:acceptedExposure"] = [
+            { rule: "0b9d3a51-0000-4000-8000-00000000dead", reason: "a rule removed by hand" },
+        ];
+        fs.writeFileSync(stackFile, stringify(values));
+        const warned = reviewLive().json.stacks[0].live.warnings;
+        assert.equal(warned.length, 2, JSON.stringify(warned));
+        assert.match(warned[0], /approvedRetirement sha256:[0-9a-f]{64} is spent/);
+        assert.match(warned[1], /acceptedExposure\[0\] names rule 0b9d3a51-.*dead, which no/);
         for (const m of locked.json.missing) {
             await createRule(s, {
                 security_group_id: groupId,

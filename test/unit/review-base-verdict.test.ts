@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import { diffStack } from "../../components/review/diff";
 import { renderDiffReport } from "../../components/review/diff-markdown";
+import { renderComparison } from "../../components/review/markdown";
 import { measureBoth } from "../../components/review/live";
 import { baseReviewCounts } from "../../components/review/verdict";
 import { parseStackConfig } from "../../components/config/schema";
@@ -131,5 +132,26 @@ describe("review --base --live: the head's verdict", () => {
         const diff = diffStack("nc", { raw: stack() }, { raw: stack() }, false);
         assert.equal(diff.verdict, undefined);
         assert.equal(baseReviewCounts([diff]).problems, 0);
+    });
+
+    it("review --against compares effective settings: a default equal to a stated value is no difference", () => {
+        const stated = parseStackConfig(
+            stack({
+                api: { address: "10.12.7.222", port: 6443 },
+                retire: [{ remote: "0.0.0.0/0" }, { remote: "::/0", ports: [6443, 22] }],
+            }),
+        );
+        const text = renderComparison(
+            { stack: "a", config: parseStackConfig(stack()) },
+            { stack: "b", config: stated },
+        );
+        assert.match(text, /### Settings that differ\n\nNone\./, text);
+        const other = parseStackConfig(stack({ retire: [{ remote: "0.0.0.0/0", ports: [6443] }] }));
+        const differs = renderComparison(
+            { stack: "a", config: parseStackConfig(stack()) },
+            { stack: "b", config: other },
+        );
+        assert.match(differs, /\| retire\[0\]\.ports \| 6443, 22 \| 6443 \|/);
+        assert.match(differs, /\| retire\[1\]\.remote \| ::\/0 \| \(unset\) \|/);
     });
 });

@@ -6,7 +6,7 @@ import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
 import { retirementDigest } from "../../components/plan/approval";
 import { NeutronRule } from "../../components/model/rules";
-import { previewRefusals, verdictLines } from "../../components/review/verdict";
+import { previewRefusals, reviewWarnings, verdictLines } from "../../components/review/verdict";
 import { foundExposure } from "../support/exposure";
 
 const GROUP = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
@@ -114,5 +114,40 @@ describe("review verdict", () => {
             "- exposure: x",
             "- Refusing to retire: y",
         ]);
+    });
+
+    it("warns of a spent approval and of an acceptedExposure entry naming a rule no group holds", () => {
+        const raw: Record<string, unknown> = {
+            securityGroup: { name: GROUP.name },
+            api: { address: "10.12.7.222" },
+            conductors: { static: { addresses: ["10.12.4.154"], reason: "the test's unit" } },
+            operator: { cidrs: ["10.12.4.1/32"], reason: "the test's operator" },
+            verify: { conductors: { enabled: false } },
+            approvedRetirement: "sha256:" + "1".repeat(64),
+            acceptedExposure: [
+                { rule: "r-range", reason: "the lab's jump host range" },
+                { rule: "r-gone", reason: "removed by hand last week" },
+            ],
+        };
+        const rules = [rule("r-range", null, "198.51.100.0/24")];
+        const found: Discovered = {
+            group: GROUP,
+            api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+            apiPorts: [],
+            conductors: [{ source: "10.12.4.154", provenance: "config" }],
+            hairpin: [],
+            rules,
+            exposure: foundExposure([GROUP], rules),
+            warnings: [],
+        };
+        const config = parseStackConfig(raw);
+        const warnings = reviewWarnings(config, planIngress(config, found));
+        assert.equal(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[0], /approvedRetirement sha256:1{64} is spent/);
+        assert.match(
+            warnings[1],
+            /^acceptedExposure\[1\] names rule r-gone, which no security group/,
+        );
+        assert.doesNotMatch(warnings.join("\n"), /r-range/);
     });
 });
