@@ -92,7 +92,8 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
 }
 
 async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
-    const config = loadStackConfig(stack);
+    // The review never runs a check: a secret check env value is shown masked, never needed.
+    const config = loadStackConfig(stack, "masked");
     if (!live) {
         checkConfiguredSources(config);
     }
@@ -215,10 +216,10 @@ async function baseAgainstHead(
         const text = stackFileAtRef(base, stack);
         return text === undefined
             ? undefined
-            : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`);
+            : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`, "masked");
     });
     const after = readSide(() =>
-        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack) : undefined,
+        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack, "masked") : undefined,
     );
     const [b, h] = [configOf(before), configOf(after)];
     if (live && (b || h)) {
