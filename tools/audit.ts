@@ -1,11 +1,13 @@
 // `capi-mgmt-ingress audit --stack <env> [--json]`: classifies every live rule of the group
 // without the engine, and judges the effective exposure of the API's port (every group on it). A
 // rule that is drift or a retire target, or live exposure beyond the allow-set (whatever the class
-// of the rule responsible, unless accepted), is a finding (exit 1).
+// of the rule responsible, unless accepted), is a finding (exit 1), and so is an allow entry with no
+// live rule: its source (a conductor, the operator, the hairpin) is not admitted.
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
 import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
+import { driftAcceptance } from "../components/review/verdict";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
@@ -21,7 +23,10 @@ export interface AuditReport {
         remote: string;
         reason: string;
     }[];
-    /** Allow entries with no live rule: normal before the first `up`, a lockout risk after it. */
+    /**
+     * Allow entries with no live rule: those sources are not admitted (a conductor left out is
+     * locked out), a finding (exit 1); before the first `up` that is what the update fixes.
+     */
     missing: { role: string; port: number; source: string }[];
     /** The API port's effective exposure now, and the rules that reach beyond the allow-set. */
     exposure: AuditExposure;
@@ -47,6 +52,11 @@ export interface AuditExposure {
     unresolved: { groupId: string; ruleId: string; remote: string }[];
 }
 
+/** Whether the audit found anything to act on (exit 1): a rule that is a finding, or a missing entry. */
+export function auditFinds(report: Pick<AuditReport, "failing" | "missing">): boolean {
+    return report.failing > 0 || report.missing.length > 0;
+}
+
 export async function runAudit(stack: string, progress: Progress): Promise<AuditReport> {
     const config = loadStackConfig(stack);
     const live = await progress.step(discoveryLabel(stack, config), () => liveReview(config));
@@ -61,7 +71,12 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
             c.rule.remote_address_group_id ??
             c.rule.remote_ip_prefix ??
             "(any)",
-        reason: c.reason,
+        reason: ((accepted) =>
+            accepted === undefined
+                ? c.reason
+                : `${c.reason}; accepted (acceptedExposure): ${accepted}`)(
+            c.class === "drift" ? driftAcceptance(config, live.plan, c.rule.id) : undefined,
+        ),
     }));
     const missing = live.plan.allowSet
         .filter((e) => !live.plan.adoptions.has(e))
@@ -78,6 +93,9 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
     const findings = auditFindings(
         rules,
         unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
+        live.plan.drift
+            .filter((c) => driftAcceptance(config, live.plan, c.rule.id) !== undefined)
+            .map((c) => c.rule.id),
     );
     return {
         stack,
@@ -93,11 +111,13 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
 /**
  * One finding per rule: the group's drift and retire targets, and the rules (of any group on the
  * API's port) exposing it beyond the allow-set unaccepted. A wide rule is both a retire target and
- * exposure: one finding with both facts, so the count is of rules, not of facts.
+ * exposure: one finding with both facts, so the count is of rules, not of facts. Drift that
+ * `acceptedExposure` names by id (`acceptedDriftIds`) is no finding: the program goes ahead with it.
  */
 export function auditFindings(
     rules: { id: string; class: string }[],
     exposingRuleIds: string[],
+    acceptedDriftIds: string[] = [],
 ): AuditFinding[] {
     const byRule = new Map<string, AuditFinding>();
     const add = (rule: string, fact: AuditFinding["facts"][number]) => {
@@ -108,7 +128,7 @@ export function auditFindings(
         byRule.set(rule, finding);
     };
     for (const r of rules) {
-        if (r.class === "drift" || r.class === "retire") {
+        if ((r.class === "drift" && !acceptedDriftIds.includes(r.id)) || r.class === "retire") {
             add(r.id, r.class === "drift" ? "drift" : "retire target");
         }
     }
@@ -159,14 +179,28 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
     }
     const count = (fact: AuditFinding["facts"][number]) =>
         report.findings.filter((f) => f.facts.includes(fact)).length;
+    const verdict: string[] = [];
+    if (report.failing) {
+        verdict.push(
+            `${report.failing} rule(s) to act on, each counted once: ${count("drift")} drift, ` +
+                `${count("retire target")} retire target(s), ` +
+                `${count("exposes beyond the allow-set")} exposing the API beyond the allow-set`,
+        );
+    }
+    if (report.missing.length) {
+        const roles = [...new Set(report.missing.map((m) => m.role))].join(", ");
+        verdict.push(
+            `${report.missing.length} allow entr${report.missing.length === 1 ? "y has" : "ies have"} ` +
+                `no rule on the group (${roles}): those sources are not admitted, locked out until ` +
+                "`up` creates their rules",
+        );
+    }
     lines.push(
-        report.failing
-            ? paint.bad(
-                  `${report.failing} rule(s) to act on, each counted once: ${count("drift")} drift, ` +
-                      `${count("retire target")} retire target(s), ` +
-                      `${count("exposes beyond the allow-set")} exposing the API beyond the allow-set`,
-              )
-            : paint.ok("tight: no drift, nothing to retire, nothing beyond the allow-set"),
+        verdict.length
+            ? paint.bad(verdict.join("; "))
+            : paint.ok(
+                  "tight: no drift, nothing to retire, nothing beyond the allow-set, no allow entry missing",
+              ),
     );
     return lines.join("\n") + "\n";
 }

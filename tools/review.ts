@@ -28,8 +28,12 @@ import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
 import {
+    baseReviewCounts,
     checkConfiguredSources,
+    driftAcceptance,
+    unacceptedDrift,
     previewRefusals,
+    reviewWarnings,
     verdictLines,
 } from "../components/review/verdict";
 import { discoveryLabel, Progress } from "./cli/output";
@@ -59,7 +63,10 @@ interface StackReview {
         warnings: string[];
         allowSet: { role: string; port: number; source: string; adopted: string | null }[];
         retireTargets: { id: string; admits: string }[];
+        /** Drift no `acceptedExposure` entry names by id: each a finding. */
         drift: { id: string; reason: string }[];
+        /** Drift accepted by id with a reason: shown, not a finding (the program goes ahead). */
+        acceptedDrift: { id: string; reason: string; accepted: string }[];
         /** Why `pulumi preview` would refuse this plan; empty when it would go ahead. */
         previewRefuses: string[];
     };
@@ -73,19 +80,20 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
     const inputs = other ? [input, other] : [input];
     const stacks = inputs.map(stackReview);
     const verdicts = stacks.flatMap((s) =>
-        s.live ? verdictLines(s.stack, s.live.previewRefuses) : [],
+        s.live ? verdictLines(s.stack, s.live.previewRefuses, s.live.drift) : [],
     );
     const markdown = other ? renderComparison(input, other) : renderReview(input);
     return {
         markdown: verdicts.length ? `${markdown}${verdicts.join("\n")}\n` : markdown,
         stacks,
-        drift: inputs.reduce((n, i) => n + (i.live?.plan.drift.length ?? 0), 0),
+        drift: stacks.reduce((n, s) => n + (s.live?.drift.length ?? 0), 0),
         refusing: stacks.filter((s) => (s.live?.previewRefuses.length ?? 0) > 0).length,
     };
 }
 
 async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
-    const config = loadStackConfig(stack);
+    // The review never runs a check: a secret check env value is shown masked, never needed.
+    const config = loadStackConfig(stack, "masked");
     if (!live) {
         checkConfiguredSources(config);
     }
@@ -93,7 +101,11 @@ async function reviewInput(stack: string, live: boolean, progress: Progress): Pr
         stack,
         config,
         live: live
-            ? await progress.step(discoveryLabel(stack, config), () => liveReview(config))
+            ? await progress.step(discoveryLabel(stack, config), async () => {
+                  const measured = await liveReview(config);
+                  const warnings = [...measured.warnings, ...reviewWarnings(config, measured.plan)];
+                  return { ...measured, warnings };
+              })
             : undefined,
     };
 }
@@ -119,7 +131,16 @@ function stackReview(input: ReviewInput): StackReview {
                           id: t.id,
                           admits: t.admits,
                       })),
-                      drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
+                      drift: unacceptedDrift(input.config, plan).map((c) => ({
+                          id: c.rule.id,
+                          reason: c.reason,
+                      })),
+                      acceptedDrift: plan.drift.flatMap((c) => {
+                          const accepted = driftAcceptance(input.config, plan, c.rule.id);
+                          return accepted === undefined
+                              ? []
+                              : [{ id: c.rule.id, reason: c.reason, accepted }];
+                      }),
                       previewRefuses: previewRefusals(input.config, plan),
                   }
                 : undefined,
@@ -136,8 +157,15 @@ export interface BaseReviewOptions {
 
 export interface BaseReviewReport extends DiffReport {
     markdown: string;
-    /** Stacks whose config or derivation has a problem (shown in their section). */
+    /**
+     * Stacks with a finding (exit 1): a config or derivation problem, or, with --live, a head the
+     * preview would refuse or whose group has drift (each shown in its stack's section).
+     */
     problems: number;
+    /** With --live: stacks whose head the preview would refuse (`stacks[].verdict.refusals`). */
+    refusing: number;
+    /** With --live: drift rules over every head measured (`stacks[].verdict.drift`). */
+    drift: number;
 }
 
 /** Base against head for one stack or every changed stack file (components/review/diff.ts). */
@@ -157,7 +185,7 @@ export async function runBaseReview(
     return {
         ...report,
         markdown: renderDiffReport(report),
-        problems: report.stacks.filter((s) => s.problems.length > 0).length,
+        ...baseReviewCounts(report.stacks),
     };
 }
 
@@ -188,10 +216,10 @@ async function baseAgainstHead(
         const text = stackFileAtRef(base, stack);
         return text === undefined
             ? undefined
-            : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`);
+            : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`, "masked");
     });
     const after = readSide(() =>
-        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack) : undefined,
+        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack, "masked") : undefined,
     );
     const [b, h] = [configOf(before), configOf(after)];
     if (live && (b || h)) {

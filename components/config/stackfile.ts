@@ -26,8 +26,21 @@ export function stackFilePath(stack: string): string {
         : path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * How the secret values of verify.custom[].env are read: from the environment variable of the
+ * same name (the tools that run checks), or as SECRET_NOT_SHOWN (the review, which never runs a
+ * check and so needs no value).
+ */
+export type CheckSecrets = "environment" | "masked";
+
+/** What a secret check env value reads as when masked. */
+export const SECRET_NOT_SHOWN = "(secret, not shown)";
+
 /** The raw values of this project's keys (namespace removed); other namespaces are not read. */
-export function readStackFile(stack: string): Record<string, unknown> {
+export function readStackFile(
+    stack: string,
+    checkSecrets: CheckSecrets = "environment",
+): Record<string, unknown> {
     const file = stackFilePath(stack);
     if (!fs.existsSync(file)) {
         const known = fs
@@ -40,7 +53,7 @@ export function readStackFile(stack: string): Record<string, unknown> {
     if (!fs.statSync(file).isFile()) {
         throw fileError(`stack "${stack}": ${file} is not a file; expected a stack file (YAML)`);
     }
-    return parseStackFileText(fs.readFileSync(file, "utf8"), file);
+    return parseStackFileText(fs.readFileSync(file, "utf8"), file, checkSecrets);
 }
 
 /**
@@ -53,7 +66,11 @@ export function readStackFile(stack: string): Record<string, unknown> {
  * another namespace, a secret at any depth and a provider credential in plain text are refused
  * (components/config/foreign.ts); its other keys are ignored.
  */
-export function parseStackFileText(text: string, file: string): Record<string, unknown> {
+export function parseStackFileText(
+    text: string,
+    file: string,
+    checkSecrets: CheckSecrets = "environment",
+): Record<string, unknown> {
     const all = readConfigEntries(text, file);
     const foreign = all.flatMap((entry) => {
         const leaves = entry.key.includes(":") ? secureLeaves(entry.value) : [];
@@ -88,7 +105,8 @@ export function parseStackFileText(text: string, file: string): Record<string, u
     }
     // Secret check env values come from the environment: only pulumi can decrypt them.
     if ("verify" in raw) {
-        raw.verify = checkEnv(raw.verify, file);
+        raw.verify =
+            checkSecrets === "masked" ? maskCheckEnv(raw.verify) : checkEnv(raw.verify, file);
     }
     return raw;
 }
@@ -125,8 +143,26 @@ export function stackFileValue(file: string, fullKey: string): unknown {
     }
 }
 
-export function loadStackConfig(stack: string): StackConfig {
-    return parseStackConfig(readStackFile(stack));
+export function loadStackConfig(
+    stack: string,
+    checkSecrets: CheckSecrets = "environment",
+): StackConfig {
+    return parseStackConfig(readStackFile(stack, checkSecrets));
+}
+
+/** verify with each secret check env value replaced by SECRET_NOT_SHOWN (others are refused). */
+function maskCheckEnv(verify: unknown): unknown {
+    const leaves = secureLeaves(verify).filter(isCheckEnv);
+    if (leaves.length === 0) {
+        return verify;
+    }
+    const copy = structuredClone(verify) as {
+        custom: { env: Record<string, unknown> }[];
+    };
+    for (const leaf of leaves) {
+        copy.custom[leaf[1] as number].env[leaf[3] as string] = SECRET_NOT_SHOWN;
+    }
+    return copy;
 }
 
 /** Check env values from the environment; a secret it cannot read is a config problem. */

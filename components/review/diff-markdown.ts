@@ -2,6 +2,7 @@
 import type { RetirementSide, StackDiff } from "./diff";
 import { codeSpan, table } from "./markdown";
 import { NOT_READ } from "./exposure";
+import { verdictLines } from "./verdict";
 
 /**
  * The first line of every review, invisible in the rendered comment: it says what the comment is.
@@ -95,6 +96,11 @@ export function renderStackDiff(diff: StackDiff): string[] {
                 ["port", "family", "base", "head"],
                 diff.exposure.map((e) => [`${e.port}/tcp`, e.ethertype, e.base, e.head]),
             ),
+        );
+    }
+    if (diff.verdict) {
+        lines.push(
+            ...verdictLines(`${diff.stack} (head)`, diff.verdict.refusals, diff.verdict.drift),
         );
     }
     return lines;

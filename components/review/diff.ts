@@ -7,8 +7,8 @@ import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings, maskSecrets } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
-import { NOT_READ } from "./exposure";
 import { nothingMeasured } from "../discover/exposure";
+import { previewRefusals, unacceptedDrift } from "./verdict";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -78,6 +78,11 @@ export interface StackDiff {
      * each side, per protected port and family, where the two sides differ.
      */
     exposure: ExposureChange[] | null;
+    /**
+     * Live only, when the head has a plan: what `review --stack <env> --live` would say of the
+     * head as measured (components/review/verdict.ts); either list non-empty is a finding.
+     */
+    verdict?: { refusals: string[]; drift: { id: string; reason: string }[] };
     notes: string[];
 }
 
@@ -116,10 +121,10 @@ export function diffStack(
                 "each side applied (remote groups and address groups resolved).",
         );
     } else {
+        // NOT_READ is said once, where the exposure would be (diff-markdown.ts).
         notes.push(
             "Allow-set rows from the stack files alone: conductors measured through Juju and " +
                 "hairpin subnets and routers are derived at preview (run with --live to include them).",
-            NOT_READ,
         );
     }
     return {
@@ -132,6 +137,16 @@ export function diffStack(
         retireSelectors: diffSelectors(b.config, h.config),
         retirement: live ? { base: retirementSide(b), head: retirementSide(h) } : undefined,
         exposure: live ? diffExposure(b, h) : null,
+        verdict:
+            live && h.config && h.plan
+                ? {
+                      refusals: previewRefusals(h.config, h.plan),
+                      drift: unacceptedDrift(h.config, h.plan).map((c) => ({
+                          id: c.rule.id,
+                          reason: c.reason,
+                      })),
+                  }
+                : undefined,
         notes,
     };
 }

@@ -1,9 +1,10 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
-import { StackConfig } from "../config/schema";
+import { DEFAULT_API_PORT, retireSelectors, StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
 import { flattenSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
+import { driftAcceptance } from "./verdict";
 
 export interface ReviewInput {
     stack: string;
@@ -56,7 +57,15 @@ export function renderReview(input: ReviewInput): string {
         ...(plan.drift.length
             ? table(
                   ["rule id", "why"],
-                  plan.drift.map((c) => [c.rule.id, c.reason]),
+                  plan.drift.map((c) => {
+                      const accepted = driftAcceptance(input.config, plan, c.rule.id);
+                      return [
+                          c.rule.id,
+                          accepted === undefined
+                              ? c.reason
+                              : `${c.reason}; accepted (acceptedExposure): ${maskSecrets(accepted)}`,
+                      ];
+                  }),
               )
             : ["None."]),
     );
@@ -68,7 +77,7 @@ export function renderReview(input: ReviewInput): string {
 export function approvalLines(config: StackConfig, plan: Plan): string[] {
     const verdict = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
     if (verdict.status === "nothing-to-retire") {
-        return verdict.note ? ["", `> ${verdict.note}`] : [];
+        return []; // a spent approval is among the review's warnings (verdict.ts reviewWarnings)
     }
     const ids = plan.retireTargets.map((t) => t.id).sort();
     return [
@@ -141,9 +150,22 @@ export function codeSpan(text: string): string {
     return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
-/** Flattened `key.path = value` rows, with the defaults applied; custom checks by name only. */
+/**
+ * Flattened `key.path = value` rows, with the defaults applied (the schema's, the API port's (with
+ * api.address) and the retire selectors' when the stack names none, as the program uses them); custom checks by
+ * name only.
+ */
 export function settingsRows(config: StackConfig): [string, string][] {
-    return flattenSettings(config).map((row) => [row.key, row.value]);
+    const effective = {
+        ...config,
+        // With api.fromKubeconfig the port is the kubeconfig's (components/discover/discovery.ts).
+        api:
+            config.api.address === undefined
+                ? config.api
+                : { ...config.api, port: config.api.port ?? DEFAULT_API_PORT },
+        retire: retireSelectors(config),
+    };
+    return flattenSettings(effective).map((row) => [row.key, row.value]);
 }
 
 export function table(header: string[], rows: string[][]): string[] {

@@ -18,9 +18,100 @@ export function previewRefusals(config: StackConfig, plan: Plan): string[] {
     }
     const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
     if (approval.status === "refused") {
-        reasons.push(approval.message.split("\n")[0]);
+        const first = approval.message.split("\n")[0];
+        const approved = config.approvedRetirement;
+        reasons.push(
+            approved
+                ? `${first} ${targetDifferences(plan, "targets" in approved ? approved.targets : undefined)}`
+                : first,
+        );
     }
     return reasons;
+}
+
+/**
+ * What differs from the approval, as the runbook promises: the targets added and removed relative
+ * to the approval's `targets` list, or, when it has none, every target measured with its shape.
+ */
+function targetDifferences(plan: Plan, approvedIds: string[] | undefined): string {
+    const shape = (t: Plan["retireTargets"][number]) =>
+        `${t.id} (${t.shape.direction} ${t.shape.ethertype} ${t.shape.protocol ?? "any protocol"}, ` +
+        `admits ${t.admits})`;
+    if (approvedIds === undefined) {
+        return (
+            "The approval lists no target ids; measured now: " +
+            `${plan.retireTargets.map(shape).join("; ")}.`
+        );
+    }
+    const now = new Set(plan.retireTargets.map((t) => t.id));
+    const added = plan.retireTargets.filter((t) => !approvedIds.includes(t.id));
+    const removed = approvedIds.filter((id) => !now.has(id));
+    if (added.length === 0 && removed.length === 0) {
+        return (
+            "The same target ids as approved, so a rule's shape or the group differs: measured " +
+            `now: ${plan.retireTargets.map(shape).join("; ")}.`
+        );
+    }
+    return [
+        ...(added.length
+            ? [`Added (measured now, not approved): ${added.map(shape).join("; ")}.`]
+            : []),
+        ...(removed.length
+            ? [`Removed (approved, not a retire target now): ${removed.join(", ")}.`]
+            : []),
+    ].join(" ");
+}
+
+/**
+ * The reason `acceptedExposure` gives for a drift rule: an entry naming the rule by id (and, if it
+ * names a group, the managed group by id or name). The program (components/program.ts) goes
+ * ahead with such a rule in place, as it refuses only exposure no entry accepts
+ * (components/plan/exposure.ts); so the review and the audit do not count it as a finding.
+ */
+export function driftAcceptance(
+    config: StackConfig,
+    plan: Plan,
+    ruleId: string,
+): string | undefined {
+    const name = plan.exposure.groups.find((g) => g.id === plan.groupId)?.name;
+    return config.acceptedExposure.find(
+        (a) =>
+            a.rule === ruleId &&
+            (a.group === undefined || a.group === plan.groupId || a.group === name),
+    )?.reason;
+}
+
+/** The plan's drift rules that no `acceptedExposure` entry names by id: each a finding. */
+export function unacceptedDrift(config: StackConfig, plan: Plan): Plan["drift"] {
+    return plan.drift.filter((c) => driftAcceptance(config, plan, c.rule.id) === undefined);
+}
+
+/**
+ * What a live review warns of beyond discovery's own warnings: an approvedRetirement that is spent
+ * (nothing left to retire; `up` deletes nothing and warns), and each `acceptedExposure` entry
+ * naming a rule id found in no group read on the API's port (the rule is gone: the entry accepts
+ * nothing and can be removed, or it names the wrong rule).
+ */
+export function reviewWarnings(config: StackConfig, plan: Plan): string[] {
+    const warnings: string[] = [];
+    const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
+    if (approval.status === "nothing-to-retire" && approval.note) {
+        warnings.push(approval.note);
+    }
+    const read = new Set([
+        ...plan.classified.map((c) => c.rule.id),
+        ...plan.exposure.afterRules.map((r) => r.rule.id),
+        ...plan.retireTargets.map((t) => t.id),
+    ]);
+    config.acceptedExposure.forEach((a, i) => {
+        if (a.rule !== undefined && !read.has(a.rule)) {
+            warnings.push(
+                `acceptedExposure[${i}] names rule ${a.rule}, which no security group on the ` +
+                    "API's port holds: it accepts nothing; remove the entry or name the rule meant",
+            );
+        }
+    });
+    return warnings;
 }
 
 /**
@@ -40,15 +131,47 @@ export function checkConfiguredSources(config: StackConfig): void {
     }
 }
 
-/** Markdown lines closing one stack's review: the verdict its exit code reports. */
-export function verdictLines(stack: string, refusals: string[]): string[] {
+/**
+ * Markdown lines closing one stack's review: the verdict and the exit code it gives. The preview
+ * refusing is a finding, and so is drift (a rule admitting a source outside the allow-set that the
+ * plan leaves alone): either makes the command exit 1, as a pull-request check must fail with it.
+ */
+export function verdictLines(
+    stack: string,
+    refusals: string[],
+    drift: { id: string; reason: string }[] = [],
+): string[] {
+    const head = `**Verdict (${codeSpan(stack)}):**`;
+    const driftRows = drift.map((d) => `- drift: rule ${d.id}: ${d.reason}`);
+    if (refusals.length === 0 && drift.length === 0) {
+        return ["", `${head} the preview would go ahead and the group has no drift (exit 0).`];
+    }
     if (refusals.length === 0) {
-        return ["", `**Verdict (${codeSpan(stack)}):** the preview would go ahead (exit 0).`];
+        return [
+            "",
+            `${head} the preview would go ahead, but the group has drift, a finding (exit 1):`,
+            "",
+            ...driftRows,
+        ];
     }
     return [
         "",
-        `**Verdict (${codeSpan(stack)}):** the preview would refuse (exit 1):`,
+        `${head} the preview would refuse${drift.length ? " and the group has drift" : ""} (exit 1):`,
         "",
         ...refusals.map((r) => `- ${r}`),
+        ...driftRows,
     ];
+}
+
+/** What a base-against-head review counts: stacks with a finding, heads refusing, drift rules. */
+export function baseReviewCounts(
+    stacks: { problems: string[]; verdict?: { refusals: string[]; drift: unknown[] } }[],
+): { problems: number; refusing: number; drift: number } {
+    const refusing = (s: (typeof stacks)[number]) => (s.verdict?.refusals.length ?? 0) > 0;
+    const drift = (s: (typeof stacks)[number]) => s.verdict?.drift.length ?? 0;
+    return {
+        problems: stacks.filter((s) => s.problems.length > 0 || refusing(s) || drift(s) > 0).length,
+        refusing: stacks.filter(refusing).length,
+        drift: stacks.reduce((n, s) => n + drift(s), 0),
+    };
 }

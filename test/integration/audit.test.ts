@@ -201,7 +201,9 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
             live: {
                 retireTargets: { id: string }[];
                 drift: { id: string }[];
+                acceptedDrift: { id: string }[];
                 previewRefuses: string[];
+                warnings: string[];
             };
         }[];
     }
@@ -225,6 +227,23 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
             drifting.json.stacks[0].live.previewRefuses.join("\n"),
             /^exposure: after this update the API's port would still admit sources outside/m,
         );
+        // Each drift rule accepted by id with a reason: shown as accepted, no longer a finding
+        // (the retire targets, not yet approved, still are).
+        const values = parse(fs.readFileSync(stackFile, "utf8"));
+        values.config["capi-mgmt-ingress:acceptedExposure"] = drift.map((rule) => ({
+            rule,
+            reason: "accepted by the audit test",
+        }));
+        fs.writeFileSync(stackFile, stringify(values));
+        const accepted = reviewLive();
+        assert.equal(accepted.json.drift, 0);
+        assert.deepEqual(
+            accepted.json.stacks[0].live.acceptedDrift.map((d) => d.id).sort(),
+            drift.sort(),
+        );
+        assert.ok(audit().json.findings.every((f) => !f.facts.includes("drift")));
+        delete values.config["capi-mgmt-ingress:acceptedExposure"];
+        fs.writeFileSync(stackFile, stringify(values));
         await deleteClass("drift");
 
         // Only the wide rules left: the change itself, but the stack does not approve it yet.
@@ -253,12 +272,47 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         const approved = reviewLive();
         assert.equal(approved.status, 0, JSON.stringify(approved.json));
         assert.deepEqual(approved.json.stacks[0].live.previewRefuses, []);
-        assert.match(approved.json.markdown, /the preview would go ahead \(exit 0\)/);
+        assert.match(
+            approved.json.markdown,
+            /the preview would go ahead and the group has no drift \(exit 0\)/,
+        );
         assert.equal(audit().status, 1, "a retire target is still a finding for the audit");
     });
 
-    it("exits 0 once only allowed and unrelated rules are left", async () => {
+    it("exits 1 while an allow entry has no rule, 0 once only allowed and unrelated rules are left", async () => {
         await deleteClass("retire");
-        assert.equal(audit().status, 0);
+        const locked = audit();
+        assert.equal(locked.status, 1, "missing allow entries lock their sources out");
+        assert.equal(locked.json.failing, 0);
+        assert.equal(locked.json.missing.length, 3);
+        assert.match(
+            launch(["audit", "--stack", stackFile], env).stdout,
+            /^3 allow entries have no rule on the group \(operator, hairpin\)/m,
+        );
+        // The approval given above is spent now, and an accepted rule id that is gone is named.
+        const values = parse(fs.readFileSync(stackFile, "utf8"));
+        values.config["capi-mgmt-ingress:acceptedExposure"] = [
+            { rule: "0b9d3a51-0000-4000-8000-00000000dead", reason: "a rule removed by hand" },
+        ];
+        fs.writeFileSync(stackFile, stringify(values));
+        const warned = reviewLive().json.stacks[0].live.warnings;
+        assert.equal(warned.length, 2, JSON.stringify(warned));
+        assert.match(warned[0], /approvedRetirement sha256:[0-9a-f]{64} is spent/);
+        assert.match(warned[1], /acceptedExposure\[0\] names rule 0b9d3a51-.*dead, which no/);
+        for (const m of locked.json.missing) {
+            await createRule(s, {
+                security_group_id: groupId,
+                direction: "ingress",
+                ethertype: "IPv4",
+                protocol: "tcp",
+                port_range_min: m.port,
+                port_range_max: m.port,
+                remote_ip_prefix: m.source,
+                description: roleDescription(m.role as Parameters<typeof roleDescription>[0]),
+            });
+        }
+        const tight = audit();
+        assert.equal(tight.status, 0, JSON.stringify(tight.json));
+        assert.deepEqual(tight.json.missing, []);
     });
 });

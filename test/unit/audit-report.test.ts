@@ -1,7 +1,7 @@
 // The audit's text and counts: every rule with its direction, and each rule counted once however
 // many facts make it a finding (a wide rule is a retire target and exposure at once).
 import * as assert from "node:assert/strict";
-import { AuditReport, auditFindings, formatAudit } from "../../tools/audit";
+import { AuditReport, auditFindings, auditFinds, formatAudit } from "../../tools/audit";
 import { paint } from "../../tools/cli/output";
 
 const WIDE = "4d1c6f0e-wide";
@@ -88,6 +88,16 @@ describe("audit report", () => {
         ]);
     });
 
+    it("drift that acceptedExposure names by id is no finding, as the program goes ahead with it", () => {
+        const rules = [
+            { id: DRIFT, class: "drift" },
+            { id: "other-drift", class: "drift" },
+        ];
+        assert.deepEqual(auditFindings(rules, [], [DRIFT]), [
+            { rule: "other-drift", facts: ["drift"] },
+        ]);
+    });
+
     it("names every group read on the API's port, not only those whose rules expose", () => {
         const text = formatAudit(report(), paint(false));
         assert.match(
@@ -118,6 +128,24 @@ describe("audit report", () => {
         assert.match(
             text,
             new RegExp(`EXPOSED: rule ${OTHER_GROUP_RULE} in default \\(g2\\) .*\\)$`, "m"),
+        );
+    });
+
+    it("allow entries with no rule are a finding: the verdict says who is locked out, exit 1", () => {
+        const missing = [
+            { role: "conductor", port: 6443, source: "10.12.4.154/32" },
+            { role: "operator", port: 22, source: "10.12.4.1/32" },
+        ];
+        const tight = { ...report(), rules: [], findings: [], failing: 0 };
+        assert.equal(auditFinds(tight), false);
+        assert.match(formatAudit(tight, paint(false)), /^tight: .*no allow entry missing$/m);
+        const locked = { ...tight, missing };
+        assert.equal(auditFinds(locked), true);
+        const text = formatAudit(locked, paint(false));
+        assert.doesNotMatch(text, /tight:/);
+        assert.match(
+            text,
+            /^2 allow entries have no rule on the group \(conductor, operator\): those sources are not admitted/m,
         );
     });
 });

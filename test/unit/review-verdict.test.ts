@@ -6,7 +6,7 @@ import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
 import { retirementDigest } from "../../components/plan/approval";
 import { NeutronRule } from "../../components/model/rules";
-import { previewRefusals, verdictLines } from "../../components/review/verdict";
+import { previewRefusals, reviewWarnings, verdictLines } from "../../components/review/verdict";
 import { foundExposure } from "../support/exposure";
 
 const GROUP = { id: "6c1f0c2e-0000-4000-8000-000000000001", name: "capi-mgmt-sg" };
@@ -26,7 +26,7 @@ function rule(id: string, port: number | null, prefix: string): NeutronRule {
 }
 
 /** The verdict on `rules`; with `approve`, the stack approves the retire targets measured. */
-function verdict(rules: NeutronRule[], approve = false): string[] {
+function verdict(rules: NeutronRule[], approve: boolean | object | string = false): string[] {
     const found: Discovered = {
         group: GROUP,
         api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
@@ -46,9 +46,11 @@ function verdict(rules: NeutronRule[], approve = false): string[] {
     };
     const measured = planIngress(parseStackConfig(raw), found);
     const config = parseStackConfig(
-        approve
+        approve === true
             ? { ...raw, approvedRetirement: retirementDigest(GROUP.id, measured.retireTargets) }
-            : raw,
+            : approve
+              ? { ...raw, approvedRetirement: approve }
+              : raw,
     );
     return previewRefusals(config, planIngress(config, found));
 }
@@ -66,6 +68,23 @@ describe("review verdict", () => {
         assert.deepEqual(verdict(wide, true), []);
     });
 
+    it("a digest that does not match names the targets added and removed, or every target measured", () => {
+        const other = "sha256:" + "0".repeat(64);
+        const [listed] = verdict(wide, { digest: other, targets: ["r-wide-6443", "r-gone"] });
+        assert.match(listed, /not the approved sha256:0{64}/);
+        assert.match(
+            listed,
+            /Added \(measured now, not approved\): r-wide-22 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 22\)\./,
+        );
+        assert.match(listed, /Removed \(approved, not a retire target now\): r-gone\./);
+        assert.doesNotMatch(listed, /Added.*r-wide-6443/);
+        const [bare] = verdict(wide, other);
+        assert.match(
+            bare,
+            /The approval lists no target ids; measured now: r-wide-6443 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 6443\); r-wide-22 /,
+        );
+    });
+
     it("a source outside the allow-set left after the plan: the preview refuses, naming exposure", () => {
         const reasons = verdict([rule("r-range", null, "198.51.100.0/24")]);
         assert.equal(reasons.length, 1);
@@ -79,7 +98,14 @@ describe("review verdict", () => {
     it("the Markdown verdict says which, with the exit code", () => {
         assert.deepEqual(verdictLines("prod", []), [
             "",
-            "**Verdict (`prod`):** the preview would go ahead (exit 0).",
+            "**Verdict (`prod`):** the preview would go ahead and the group has no drift (exit 0).",
+        ]);
+        // Drift alone is a finding: the line gives the exit code the command returns.
+        assert.deepEqual(verdictLines("prod", [], [{ id: "d1", reason: "admits 10.99.0.6/32" }]), [
+            "",
+            "**Verdict (`prod`):** the preview would go ahead, but the group has drift, a finding (exit 1):",
+            "",
+            "- drift: rule d1: admits 10.99.0.6/32",
         ]);
         assert.deepEqual(verdictLines("prod", ["exposure: x", "Refusing to retire: y"]), [
             "",
@@ -88,5 +114,40 @@ describe("review verdict", () => {
             "- exposure: x",
             "- Refusing to retire: y",
         ]);
+    });
+
+    it("warns of a spent approval and of an acceptedExposure entry naming a rule no group holds", () => {
+        const raw: Record<string, unknown> = {
+            securityGroup: { name: GROUP.name },
+            api: { address: "10.12.7.222" },
+            conductors: { static: { addresses: ["10.12.4.154"], reason: "the test's unit" } },
+            operator: { cidrs: ["10.12.4.1/32"], reason: "the test's operator" },
+            verify: { conductors: { enabled: false } },
+            approvedRetirement: "sha256:" + "1".repeat(64),
+            acceptedExposure: [
+                { rule: "r-range", reason: "the lab's jump host range" },
+                { rule: "r-gone", reason: "removed by hand last week" },
+            ],
+        };
+        const rules = [rule("r-range", null, "198.51.100.0/24")];
+        const found: Discovered = {
+            group: GROUP,
+            api: { address: "10.12.7.222", port: 6443, provenance: "config api.address" },
+            apiPorts: [],
+            conductors: [{ source: "10.12.4.154", provenance: "config" }],
+            hairpin: [],
+            rules,
+            exposure: foundExposure([GROUP], rules),
+            warnings: [],
+        };
+        const config = parseStackConfig(raw);
+        const warnings = reviewWarnings(config, planIngress(config, found));
+        assert.equal(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[0], /approvedRetirement sha256:1{64} is spent/);
+        assert.match(
+            warnings[1],
+            /^acceptedExposure\[1\] names rule r-gone, which no security group/,
+        );
+        assert.doesNotMatch(warnings.join("\n"), /r-range/);
     });
 });

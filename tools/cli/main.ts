@@ -44,8 +44,9 @@ const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "opensta
 const EXIT_CODES = `
 Exit codes:
   0    ok: nothing found
-  1    a finding: drift, a wide rule, a failing check, a rehearsal that does not end tight,
-       a stale schema file (schema --check)
+  1    a finding: drift, a wide rule, an allow entry with no rule (audit: its source is
+       locked out), a failing check, a rehearsal that does not end tight, a stale schema
+       file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
   130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
 
@@ -56,7 +57,8 @@ or was interrupted.`;
 const REVIEW_EXIT = `
 review's verdict: exit 1 when, with --live, the preview would refuse the plan (a source outside
 the allow-set still admitted after it, or retire targets the stack's approvedRetirement does not
-approve) or the group has drift; with --base, when a stack has a problem. Without --live, a
+approve) or the group has drift; with --base, when a stack has a problem or, with --live, when
+its head has either of those (the same verdict, per stack). Without --live, a
 config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
 
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
@@ -175,21 +177,22 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
     program
         .command("audit")
         .description(
-            "classify every live rule of the stack's group; drift or a wide rule is a finding",
+            "classify every live rule of the stack's group; drift, a wide rule or an allow entry " +
+                "with no rule (its source locked out) is a finding",
         )
         .requiredOption("--stack <env>", STACK_HELP, stackArgument)
         .option("--json", "print the report as JSON")
         .addHelpText("after", EXIT_CODES)
         .action(
             action("audit", async (opts: { stack: string; json?: boolean }) => {
-                const { runAudit, formatAudit } = await import("../audit");
+                const { runAudit, formatAudit, auditFinds } = await import("../audit");
                 const report = await runAudit(opts.stack, io.progress);
                 if (opts.json) {
                     print(report);
                 } else {
                     io.stdout(formatAudit(report, colors));
                 }
-                return report.failing > 0 ? EXIT.finding : EXIT.ok;
+                return auditFinds(report) ? EXIT.finding : EXIT.ok;
             }),
         );
 
