@@ -212,6 +212,27 @@ export const stackConfigSchema = z
             if (Array.isArray(c.retire)) {
                 c.retire.forEach((s, i) => outside(objectOrEmpty(s).ports, ["retire", i, "ports"]));
             }
+            // The managed group's rules are what this program manages: accept one by rule id.
+            const managed = objectOrEmpty(c.securityGroup);
+            if (Array.isArray(c.acceptedExposure)) {
+                c.acceptedExposure.forEach((a, i) => {
+                    const entry = objectOrEmpty(a);
+                    const group = entry.group;
+                    if (
+                        entry.rule === undefined &&
+                        typeof group === "string" &&
+                        (group === managed.name || group === managed.id)
+                    ) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["acceptedExposure", i, "group"],
+                            message:
+                                `names the managed group ${group} as a whole; its rules are what ` +
+                                "this program manages, so accept a rule in it by id (rule: <rule id>)",
+                        });
+                    }
+                });
+            }
             const verify = objectOrEmpty(c.verify);
             if (
                 verify.mode !== "never" &&

@@ -191,6 +191,23 @@ describe("config checks", () => {
         );
     });
 
+    it("refuses an accepted exposure naming the managed group as a whole, not one of its rules", () => {
+        const reason = "the lab's jump host";
+        const message =
+            "names the managed group capi-mgmt-sg as a whole; its rules are what this program " +
+            "manages, so accept a rule in it by id (rule: <rule id>)";
+        assert.deepEqual(texts({ acceptedExposure: [{ group: "capi-mgmt-sg", reason }] }), [
+            `capi-mgmt-ingress:acceptedExposure[0].group: ${message}`,
+        ]);
+        const byId = {
+            securityGroup: { id: "sg-1" },
+            acceptedExposure: [{ group: "sg-1", reason }],
+        };
+        assert.equal(texts(byId).length, 1);
+        const oneRule = [{ group: "capi-mgmt-sg", rule: "r1", reason }];
+        assert.equal(accepted({ acceptedExposure: oneRule }).acceptedExposure[0].rule, "r1");
+    });
+
     it("says what a custom check's name and expected output must be", () => {
         const custom = (check: Record<string, unknown>) =>
             texts({ verify: { custom: [{ name: "resize", command: "./resize.sh", ...check }] } });
