@@ -324,7 +324,8 @@ function defaultedOperatorPorts(
     raw: Record<string, unknown>,
 ): string | undefined {
     const [top, key] = issue.path;
-    if (top !== "operator" || key !== "ports" || issue.code !== "custom") {
+    // Unset, operator.ports holds the default: only the protectedPorts check can fail on it.
+    if (top !== "operator" || key !== "ports") {
         return undefined;
     }
     if (objectOrEmpty(raw.operator).ports !== undefined) {

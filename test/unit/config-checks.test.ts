@@ -240,6 +240,11 @@ describe("config checks", () => {
                 "a subset of protectedPorts (6443); set operator.ports to the protected ports the " +
                 "operator may reach (for example operator.ports: [ 6443 ])",
         ]);
+        assert.deepEqual(texts({ protectedPorts: [6443, 8443] }), [
+            "capi-mgmt-ingress:operator.ports: not set, so it defaults to [6443, 22], which is not " +
+                "a subset of protectedPorts (6443, 8443); set operator.ports to the protected ports " +
+                "the operator may reach",
+        ]);
         const written = { ...(valid().operator as object), ports: [6443, 22] };
         assert.deepEqual(texts({ protectedPorts: [6443], operator: written }), [
             "capi-mgmt-ingress:operator.ports[1]: port 22 is not one of protectedPorts (6443)",
