@@ -14,9 +14,13 @@ const OTHER = { id: "other", name: "lb-extra" };
 
 type Accepted = { group?: string; rule?: string; reason: string };
 
-function inputs(accepted: Accepted[], extra: NeutronRule[]) {
+function inputs(
+    accepted: Accepted[],
+    extra: NeutronRule[],
+    securityGroup: object = { id: MANAGED.id },
+) {
     const config = parseStackConfig({
-        securityGroup: { id: MANAGED.id },
+        securityGroup,
         api: { address: "10.12.7.222" },
         conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
         verify: { mode: "never", conductors: { enabled: false } },
@@ -61,18 +65,40 @@ const plan = (accepted: Accepted[], extra: NeutronRule[]) => {
 const range = portRule("range", MANAGED.id, 6000, "0.0.0.0/0", { port_range_max: 7000 });
 
 describe("exposure: acceptance never admits a whole family", () => {
-    // The stack names the group by id; its name is known only live (the id: config-checks).
-    it("refuses acceptedExposure naming the managed group as a whole by its live name", () => {
-        const p = plan([{ group: MANAGED.name, reason: "the old operator said so" }], []);
-        assert.match(p.exposure.refusal ?? "", /names the managed group nc-sg \(managed\)/);
-        assert.match(p.exposure.refusal ?? "", /accept a rule in it by id/);
+    // The stack names the group by id or name; the other spelling is known only live (the
+    // spelling the stack uses: config-checks).
+    it("refuses acceptedExposure naming the managed group as a whole by its live name or id", () => {
+        const reason = "the old operator said so";
+        const byName = plan([{ group: MANAGED.name, reason }], []).exposure.refusal ?? "";
+        const entries = [
+            { group: MANAGED.id, reason },
+            { group: MANAGED.id, reason },
+        ];
+        const { config, found } = inputs(entries, [], { name: MANAGED.name });
+        const byId = planIngress(config, found).exposure.refusal ?? "";
+        const message = (groups: string) =>
+            `exposure: acceptedExposure names the managed group nc-sg (managed) as a whole ` +
+            `(group ${groups}), so nothing is declared: its rules are what this program manages, ` +
+            'so accept a rule in it by id instead: acceptedExposure: [{ rule: <rule id>, reason: "..." }]';
+        assert.equal(byName, message('"nc-sg"'));
+        assert.equal(byId, message('"managed", "managed"'));
     });
 
-    it("accepts nothing through a managed-group entry: the range rule stays unaccepted", () => {
-        const p = plan([{ group: MANAGED.name, reason: "the old operator said so" }], [range]);
-        const r = p.exposure.afterResponsible.find((x) => x.ruleId === "range");
+    it("accepts nothing through a managed-group entry, and says both refusals", () => {
+        const bastion = portRule("bastion", MANAGED.id, 22, "192.0.2.0/28");
+        const p = plan([{ group: MANAGED.name, reason: "the old operator said so" }], [bastion]);
+        const r = p.exposure.afterResponsible.find((x) => x.ruleId === "bastion");
         assert.ok(r);
         assert.equal(r.accepted, undefined);
+        assert.equal(r.wide, undefined);
+        const lines = (p.exposure.refusal ?? "").split("\n");
+        assert.match(lines[0], /^exposure: acceptedExposure names the managed group/);
+        assert.equal(
+            lines[1],
+            "exposure: after this update the API's port would still admit sources outside the " +
+                "allow-set, so nothing is declared (no rule created, none deleted):",
+        );
+        assert.ok(lines.some((l) => /^ {2}- rule bastion in .*\(reaches 22\/tcp IPv4\)$/.test(l)));
     });
 
     it("refuses a rule that, accepted by id, leaves every IPv4 address on 6443, naming it", () => {
@@ -80,7 +106,10 @@ describe("exposure: acceptance never admits a whole family", () => {
         const refusal = p.exposure.refusal ?? "";
         assert.match(refusal, /every address of a family on 6443\/tcp IPv4/);
         assert.match(refusal, /rule range in group nc-sg \(managed\)/);
-        assert.match(refusal, /no acceptedExposure entry can accept/);
+        assert.match(
+            refusal,
+            /^ {2}- rule range in group nc-sg \(managed\): .*\(reaches 6443\/tcp IPv4\); with the others it admits every address of the family on 6443\/tcp IPv4, which no acceptedExposure entry can accept \(retire or remove it\)$/m,
+        );
         const r = p.exposure.afterResponsible.find((x) => x.ruleId === "range");
         assert.deepEqual(r?.wide, ["6443/tcp IPv4"]);
         assert.equal(r?.accepted, undefined);
@@ -88,8 +117,8 @@ describe("exposure: acceptance never admits a whole family", () => {
 
     it("refuses accepted rules of another group whose union is every IPv6 address", () => {
         const halves = [
-            portRule("h1", OTHER.id, 6443, "::/1", { ethertype: "IPv6" }),
-            portRule("h2", OTHER.id, 6443, "8000::/1", { ethertype: "IPv6" }),
+            portRule("h1", OTHER.id, 22, "::/1", { ethertype: "IPv6", port_range_max: 6443 }),
+            portRule("h2", OTHER.id, 22, "8000::/1", { ethertype: "IPv6", port_range_max: 6443 }),
         ];
         const p = plan(
             [
@@ -99,7 +128,16 @@ describe("exposure: acceptance never admits a whole family", () => {
             halves,
         );
         assert.match(p.exposure.refusal ?? "", /6443\/tcp IPv6/);
-        assert.match(p.exposure.refusal ?? "", /rule h1 in group lb-extra/);
+        assert.equal(
+            (p.exposure.refusal ?? "").split("\n")[0],
+            "exposure: after this update the API's port would admit every address of a family on " +
+                "22/tcp IPv6, 6443/tcp IPv6, which nothing may accept (never wide), so nothing is " +
+                "declared (no rule created, none deleted):",
+        );
+        assert.match(
+            p.exposure.refusal ?? "",
+            /rule h1 in group lb-extra .*family on 22\/tcp IPv6, 6443\/tcp IPv6, which no/,
+        );
         assert.match(p.exposure.refusal ?? "", /rule h2 in group lb-extra/);
     });
 
