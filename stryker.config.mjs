@@ -70,6 +70,10 @@ const MODULES = {
         mutate: ["components/plan/exposure.ts"],
         spec: ["exposure-acceptance", "verify-exposure"],
     },
+    approval: {
+        mutate: ["components/plan/approval.ts"],
+        spec: ["approval"],
+    },
 };
 
 const chosen = (process.env.STRYKER_MODULES ?? Object.keys(MODULES).join(","))

@@ -207,6 +207,16 @@ describe("retirement approval", function () {
             assert.match(oneMessage, /targets does not list exactly the 2 retire target/);
             assert.match(oneMessage, /\+ b-wide-22: 0\.0\.0\.0\/0 on tcp 22 \(measured, missing/);
             assert.ok(!/\+ a-wide-6443/.test(oneMessage));
+            assert.deepEqual(oneMessage.split("\n").slice(0, 6), [
+                `Refusing to retire: approvedRetirement.targets does not list exactly the 2 retire ` +
+                    `target(s) measured now in group ${GROUP} (the digest matches); nothing is ` +
+                    `deleted until the list names what is deleted.`,
+                "Retire targets measured now:",
+                "  - b-wide-22: 0.0.0.0/0 on tcp 22",
+                "  - a-wide-6443: 0.0.0.0/0 on tcp 6443",
+                "approvedRetirement.targets differs from the retire targets measured now:",
+                "  + b-wide-22: 0.0.0.0/0 on tcp 22 (measured, missing from targets)",
+            ]);
             const stray = judge(["a-wide-6443", "b-wide-22", "not-a-rule-id"]);
             assert.equal(stray.status, "refused");
             assert.match(
