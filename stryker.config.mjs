@@ -66,6 +66,14 @@ const MODULES = {
         // The property tests take minutes per run of the whole module on two shared cores.
         spec: ["exposure", "exposure-words", "rule-reading", "addressset", "addressset-parse"],
     },
+    acceptance: {
+        mutate: ["components/plan/exposure.ts"],
+        spec: ["exposure-acceptance", "verify-exposure"],
+    },
+    approval: {
+        mutate: ["components/plan/approval.ts"],
+        spec: ["approval"],
+    },
 };
 
 const chosen = (process.env.STRYKER_MODULES ?? Object.keys(MODULES).join(","))

@@ -38,7 +38,8 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     "conductors.static.reason": "Why the sources are not measured through Juju.",
     operator: "The operator's source as the API sees it (after any NAT), and why.",
     "operator.cidrs": "Addresses or CIDRs, e.g. 10.12.4.1/32.",
-    "operator.ports": "The protected ports the operator may reach.",
+    "operator.ports":
+        "The protected ports the operator may reach; defaults to [6443, 22], so set it to a subset of protectedPorts when they differ.",
     "operator.reason": "Who stands behind these sources.",
     hairpin:
         "The management cluster reaching its own API: its subnets, its routers' external IPs " +
@@ -48,7 +49,8 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     "hairpin.cidrs": "CIDRs admitted with a reason each.",
     "hairpin.cidrs[].cidr": "An address or CIDR.",
     "hairpin.cidrs[].reason": "Why it is admitted.",
-    "hairpin.ports": "The protected ports the hairpin sources may reach.",
+    "hairpin.ports":
+        "The API's port, the only one hairpin sources may reach (SSH admits the operator alone: the ruling, D-063); defaults to the API's port.",
     protectedPorts: "The TCP ports this program guards on the group.",
     retire:
         "What counts as a wide rule to retire once the tight rules are read back. Default: " +

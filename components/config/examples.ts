@@ -153,8 +153,11 @@ function contextualValue(pattern: string, path: (string | number)[], raw: unknow
         case "operator.ports":
         case "retire[].ports":
             return ports;
-        case "hairpin.ports":
-            return [ports[0]];
+        case "hairpin.ports": {
+            // The API's port alone (schema.ts, hairpinPortsMessage).
+            const apiPort = get(raw, ["api", "port"]);
+            return [typeof apiPort === "number" ? apiPort : ports[0]];
+        }
         case "verify.conductors":
         case "verify.conductors.enabled":
             return withStaticConductors(raw)

@@ -11,6 +11,7 @@ import {
     PortExposure,
     rulesAfterPlan,
 } from "../model/exposure";
+import { coversWholeFamily } from "../model/addressset";
 import type { FoundExposure } from "../discover/exposure";
 
 /** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
@@ -24,8 +25,13 @@ export interface AcceptedExposure {
 export interface Responsible extends Admitter {
     /** Where: `6443/tcp IPv4`, one per port and family it reaches. */
     reaches: string[];
-    /** The operator's reason, when `acceptedExposure` names it. */
+    /** The operator's reason, when `acceptedExposure` names it (never for a rule in `wide`). */
     accepted?: string;
+    /**
+     * The ports and families (as in `reaches`) where the exposure covers a whole address family
+     * and this rule admits part of it: no acceptance applies to it there (never wide).
+     */
+    wide?: string[];
 }
 
 export interface ExposureReview {
@@ -72,6 +78,11 @@ export function planExposure(input: {
     }));
     const beyondBefore = exposureBeyond(before, allowed);
     const beyondAfter = exposureBeyond(after, allowed);
+    // The managed group's rules are what this program manages: an entry accepting the group as
+    // a whole would accept any rule in it, a retire target's neighbour admitting 0.0.0.0/0
+    // included. Such entries accept nothing and refuse the preview; rules are named by id.
+    const managedWhole = input.accepted.filter((a) => namesManagedGroup(a, input.managed));
+    const accepted = input.accepted.filter((a) => !managedWhole.includes(a));
     const review: ExposureReview = {
         groups: found.groups,
         before,
@@ -79,14 +90,52 @@ export function planExposure(input: {
         afterRules,
         beyondBefore,
         beyondAfter,
-        beforeResponsible: responsible(beyondBefore, input.accepted),
-        afterResponsible: responsible(beyondAfter, input.accepted),
+        beforeResponsible: responsible(beyondBefore, accepted, wideOf(before)),
+        afterResponsible: responsible(beyondAfter, accepted, wideOf(after)),
     };
     const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
+    const refusals: string[] = [];
+    if (managedWhole.length > 0) {
+        refusals.push(managedGroupMessage(managedWhole, input.managed));
+    }
     if (blocking.length > 0) {
-        review.refusal = refusalMessage(beyondAfter, blocking, after);
+        refusals.push(refusalMessage(beyondAfter, blocking, after, wideOf(after)));
+    }
+    if (refusals.length > 0) {
+        review.refusal = refusals.join("\n");
     }
     return review;
+}
+
+/** An `acceptedExposure` entry naming the managed group (by name or id) without a rule id. */
+function namesManagedGroup(a: AcceptedExposure, managed: { id: string; name: string }): boolean {
+    return a.rule === undefined && (a.group === managed.id || a.group === managed.name);
+}
+
+function managedGroupMessage(
+    entries: AcceptedExposure[],
+    managed: { id: string; name: string },
+): string {
+    return (
+        `exposure: acceptedExposure names the managed group ${managed.name} (${managed.id}) as a ` +
+        `whole (group ${entries.map((e) => JSON.stringify(e.group)).join(", ")}), so nothing is ` +
+        "declared: its rules are what this program manages, so accept a rule in it by id " +
+        'instead: acceptedExposure: [{ rule: <rule id>, reason: "..." }]'
+    );
+}
+
+/** `6443/tcp IPv4` for each port and family whose exposure covers every address of the family. */
+function wideOf(exposure: Exposure): Set<string> {
+    return new Set(
+        exposure.ports
+            .filter((pe) =>
+                coversWholeFamily(
+                    pe.parts.map((p) => p.cidr),
+                    pe.ethertype,
+                ),
+            )
+            .map((pe) => `${pe.port}/tcp ${pe.ethertype}`),
+    );
 }
 
 /** The responsible rules the operator has not accepted: what fails the audit and verify. */
@@ -94,7 +143,15 @@ export function unacceptedExcess(responsible: Responsible[]): Responsible[] {
     return responsible.filter((r) => r.accepted === undefined);
 }
 
-function responsible(beyond: PortExposure[], accepted: AcceptedExposure[]): Responsible[] {
+/**
+ * The rules admitting each part beyond the allow-set. Where the exposure covers a whole family
+ * (`wide`), the rules there are never accepted (GUIDE invariant 3: never wide).
+ */
+function responsible(
+    beyond: PortExposure[],
+    accepted: AcceptedExposure[],
+    wide: Set<string>,
+): Responsible[] {
     const byRule = new Map<string, Responsible>();
     for (const pe of beyond) {
         const where = `${pe.port}/tcp ${pe.ethertype}`;
@@ -115,7 +172,15 @@ function responsible(beyond: PortExposure[], accepted: AcceptedExposure[]): Resp
             });
         }
     }
-    return [...byRule.values()];
+    const rules = [...byRule.values()];
+    for (const r of rules) {
+        const wideHere = r.reaches.filter((where) => wide.has(where));
+        if (wideHere.length > 0) {
+            delete r.accepted;
+            r.wide = wideHere;
+        }
+    }
+    return rules;
 }
 
 /** The reason of the first `acceptedExposure` entry naming this rule (and its group, if given). */
@@ -131,10 +196,19 @@ function acceptance(admitter: Admitter, accepted: AcceptedExposure[]): string | 
     )?.reason;
 }
 
-function refusalMessage(beyond: PortExposure[], blocking: Responsible[], after: Exposure): string {
+function refusalMessage(
+    beyond: PortExposure[],
+    blocking: Responsible[],
+    after: Exposure,
+    wide: Set<string>,
+): string {
     const lines = [
-        "exposure: after this update the API's port would still admit sources outside the " +
-            "allow-set, so nothing is declared (no rule created, none deleted):",
+        wide.size > 0
+            ? `exposure: after this update the API's port would admit every address of a family ` +
+              `on ${[...wide].join(", ")}, which nothing may accept (never wide), so nothing is ` +
+              "declared (no rule created, none deleted):"
+            : "exposure: after this update the API's port would still admit sources outside the " +
+              "allow-set, so nothing is declared (no rule created, none deleted):",
     ];
     for (const pe of beyond) {
         lines.push(
@@ -144,9 +218,13 @@ function refusalMessage(beyond: PortExposure[], blocking: Responsible[], after: 
     lines.push("Responsible rules:");
     for (const r of blocking) {
         const group = r.groupId ? `group ${r.groupName} (${r.groupId})` : r.groupName;
+        const wide = r.wide
+            ? `; with the others it admits every address of the family on ${r.wide.join(", ")}, ` +
+              "which no acceptedExposure entry can accept (retire or remove it)"
+            : "";
         lines.push(
             `  - rule ${r.ruleId || "(none)"} in ${group}: admits ${r.admits}; counts because ` +
-                `${r.why} (reaches ${r.reaches.join(", ")})`,
+                `${r.why} (reaches ${r.reaches.join(", ")})${wide}`,
         );
     }
     for (const u of after.unreadable) {

@@ -1,6 +1,12 @@
 // From the config and what discovery measured to what the program declares: pure, no Pulumi.
 import { AllowEntry, deriveAllowSet, SourceInput } from "../model/allowset";
-import { ConfigError, NAMESPACE, retireSelectors, StackConfig } from "../config/schema";
+import {
+    ConfigError,
+    hairpinPortsMessage,
+    NAMESPACE,
+    retireSelectors,
+    StackConfig,
+} from "../config/schema";
 import { formatExample } from "../config/examples";
 import {
     classifyRules,
@@ -72,6 +78,16 @@ export function planIngress(config: StackConfig, found: Discovered): Plan {
                 `(for example ${formatExample(example)})`,
         ]);
     }
+    // The schema cannot check this when the port comes from the kubeconfig.
+    const hairpinPorts = config.hairpin.ports ?? [found.api.port];
+    const notApi = hairpinPorts.filter((p) => p !== found.api.port);
+    if (notApi.length > 0) {
+        const example = { path: ["hairpin", "ports"], value: [found.api.port] };
+        throw new ConfigError([
+            `${NAMESPACE}:hairpin.ports: ${hairpinPortsMessage(notApi, found.api.port)} ` +
+                `(for example ${formatExample(example)})`,
+        ]);
+    }
     const allowSet = deriveAllowSet({
         protectedPorts: config.protectedPorts,
         apiPort: found.api.port,
@@ -85,7 +101,7 @@ export function planIngress(config: StackConfig, found: Discovered): Plan {
             })),
             ports: config.operator.ports,
         },
-        hairpin: { sources: found.hairpin, ports: config.hairpin.ports },
+        hairpin: { sources: found.hairpin, ports: hairpinPorts },
     });
     const classified = classifyRules(
         found.rules,

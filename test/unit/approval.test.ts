@@ -198,6 +198,35 @@ describe("retirement approval", function () {
             assert.match((verdict as { message: string }).message, /same rule ids as approved/);
         });
 
+        it("refuses the right digest when its targets list is not exactly the measured ids", () => {
+            const judge = (listed: string[]) =>
+                approval.judgeApproval(GROUP, targets, { digest: digest(), targets: listed });
+            const one = judge(["a-wide-6443"]);
+            assert.equal(one.status, "refused");
+            const oneMessage = (one as { message: string }).message;
+            assert.match(oneMessage, /targets does not list exactly the 2 retire target/);
+            assert.match(oneMessage, /\+ b-wide-22: 0\.0\.0\.0\/0 on tcp 22 \(measured, missing/);
+            assert.ok(!/\+ a-wide-6443/.test(oneMessage));
+            assert.deepEqual(oneMessage.split("\n").slice(0, 6), [
+                `Refusing to retire: approvedRetirement.targets does not list exactly the 2 retire ` +
+                    `target(s) measured now in group ${GROUP} (the digest matches); nothing is ` +
+                    `deleted until the list names what is deleted.`,
+                "Retire targets measured now:",
+                "  - b-wide-22: 0.0.0.0/0 on tcp 22",
+                "  - a-wide-6443: 0.0.0.0/0 on tcp 6443",
+                "approvedRetirement.targets differs from the retire targets measured now:",
+                "  + b-wide-22: 0.0.0.0/0 on tcp 22 (measured, missing from targets)",
+            ]);
+            const stray = judge(["a-wide-6443", "b-wide-22", "not-a-rule-id"]);
+            assert.equal(stray.status, "refused");
+            assert.match(
+                (stray as { message: string }).message,
+                /- not-a-rule-id \(in targets, not a retire target measured now\)/,
+            );
+            assert.equal(judge([]).status, "refused");
+            assert.equal(judge(["b-wide-22", "a-wide-6443", "b-wide-22"]).status, "approved");
+        });
+
         it("has nothing to approve without targets, and reports a spent approval", () => {
             assert.deepEqual(approval.judgeApproval(GROUP, [], undefined), {
                 status: "nothing-to-retire",
@@ -234,6 +263,18 @@ describe("retirement approval", function () {
             };
             await assert.rejects(evaluate(other, rules()), /\+ a-wide-6443: .*not approved/);
             assert.equal(registered.filter((r) => r.type === RETIREMENT).length, 0);
+        });
+
+        it("declares nothing with the right digest and a targets list naming one rule", async () => {
+            const partial = { digest: approvedNow().digest, targets: [WIDE[1].id] };
+            await assert.rejects(
+                evaluate(partial, rules()),
+                /\+ b-wide-22: .*missing from targets/,
+            );
+            assert.deepEqual(
+                registered.filter((r) => r.type === RETIREMENT || r.type === RULE),
+                [],
+            );
         });
 
         it("retires the approved targets with the right digest", async () => {

@@ -113,7 +113,9 @@ describe("config checks", () => {
                 }),
                 [
                     "capi-mgmt-ingress:api.port: port 22 is not one of protectedPorts (6443)",
-                    "capi-mgmt-ingress:operator.ports[1]: port 22 is not one of protectedPorts (6443)",
+                    "capi-mgmt-ingress:operator.ports: not set, so it defaults to [6443, 22], " +
+                        "which is not a subset of protectedPorts (6443); set operator.ports to " +
+                        "the protected ports the operator may reach",
                     "capi-mgmt-ingress:retire[1].ports[1]: port 22 is not one of protectedPorts (6443)",
                 ],
             );
@@ -189,6 +191,64 @@ describe("config checks", () => {
             accepted({ approvedRetirement: { digest, targets: ["r1"] } }).approvedRetirement,
             { digest, targets: ["r1"] },
         );
+    });
+
+    it("refuses an accepted exposure naming the managed group as a whole, not one of its rules", () => {
+        const reason = "the lab's jump host";
+        const message =
+            "names the managed group capi-mgmt-sg as a whole; its rules are what this program " +
+            "manages, so accept a rule in it by id (rule: <rule id>)";
+        assert.deepEqual(texts({ acceptedExposure: [{ group: "capi-mgmt-sg", reason }] }), [
+            `capi-mgmt-ingress:acceptedExposure[0].group: ${message}`,
+        ]);
+        const byId = {
+            securityGroup: { id: "sg-1" },
+            acceptedExposure: [{ group: "sg-1", reason }],
+        };
+        assert.equal(texts(byId).length, 1);
+        const oneRule = [{ group: "capi-mgmt-sg", rule: "r1", reason }];
+        assert.equal(accepted({ acceptedExposure: oneRule }).acceptedExposure[0].rule, "r1");
+    });
+
+    it("keeps hairpin sources off SSH: hairpin ports are the API's port alone", () => {
+        assert.deepEqual(problems({ hairpin: { ports: [6443, 22] } }), [
+            "capi-mgmt-ingress:hairpin.ports: port 22 is not the API's port 6443: hairpin sources " +
+                "reach the API only, and SSH admits the operator alone (the ruling, D-063; " +
+                'docs/runbook.md "Why SSH stays operator-only") (for example hairpin.ports: [ 6443 ])',
+        ]);
+        const api = { address: "10.12.7.222", port: 8443 };
+        const protectedPorts = [8443, 22];
+        assert.ok(
+            texts({ api, protectedPorts, hairpin: { ports: [22, 6443] } }).includes(
+                "capi-mgmt-ingress:hairpin.ports: ports 22, 6443 are not the API's port 8443: " +
+                    "hairpin sources reach the API only, and SSH admits the operator alone (the " +
+                    'ruling, D-063; docs/runbook.md "Why SSH stays operator-only")',
+            ),
+        );
+        const operator = { ...(valid().operator as object), ports: [8443, 22] };
+        // Not set, the hairpin's ports are the API's port, whichever it is (plan.ts).
+        assert.equal(accepted({ api, protectedPorts, operator }).hairpin.ports, undefined);
+        assert.deepEqual(
+            accepted({ api, protectedPorts, operator, hairpin: { ports: [8443] } }).hairpin.ports,
+            [8443],
+        );
+    });
+
+    it("says operator.ports defaults to [6443, 22] when protectedPorts leaves 22 out", () => {
+        assert.deepEqual(problems({ protectedPorts: [6443] }), [
+            "capi-mgmt-ingress:operator.ports: not set, so it defaults to [6443, 22], which is not " +
+                "a subset of protectedPorts (6443); set operator.ports to the protected ports the " +
+                "operator may reach (for example operator.ports: [ 6443 ])",
+        ]);
+        assert.deepEqual(texts({ protectedPorts: [6443, 8443] }), [
+            "capi-mgmt-ingress:operator.ports: not set, so it defaults to [6443, 22], which is not " +
+                "a subset of protectedPorts (6443, 8443); set operator.ports to the protected ports " +
+                "the operator may reach",
+        ]);
+        const written = { ...(valid().operator as object), ports: [6443, 22] };
+        assert.deepEqual(texts({ protectedPorts: [6443], operator: written }), [
+            "capi-mgmt-ingress:operator.ports[1]: port 22 is not one of protectedPorts (6443)",
+        ]);
     });
 
     it("says what a custom check's name and expected output must be", () => {

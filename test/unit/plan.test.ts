@@ -161,3 +161,36 @@ describe("plan", () => {
         );
     });
 });
+
+describe("plan: hairpin ports", () => {
+    it("refuses hairpin ports other than the API's port read from the kubeconfig", () => {
+        const fromKubeconfig = parseStackConfig({
+            securityGroup: { name: "capi-mgmt-sg" },
+            api: { fromKubeconfig: {} },
+            conductors: { static: { addresses: ["10.12.4.154"], reason: "no juju in this lab" } },
+            operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
+            hairpin: { cidrs: [{ cidr: "10.20.0.0/24", reason: "own subnet" }], ports: [6443, 22] },
+            verify: { conductors: { enabled: false } },
+        });
+        assert.throws(
+            () => planIngress(fromKubeconfig, found([])),
+            (err: Error) => {
+                assert.match(
+                    err.message,
+                    /hairpin\.ports: port 22 is not the API's port 6443: .*SSH admits the operator alone \(the ruling, D-063/,
+                );
+                assert.match(err.message, /for example hairpin\.ports: \[ 6443 \]/);
+                return true;
+            },
+        );
+        const apiOnly = {
+            ...fromKubeconfig,
+            hairpin: { ...fromKubeconfig.hairpin, ports: [6443] },
+        };
+        const { allowSet } = planIngress(apiOnly, found([]));
+        assert.deepEqual(
+            allowSet.filter((e) => e.role === "hairpin").map((e) => e.port),
+            [6443],
+        );
+    });
+});

@@ -202,9 +202,17 @@ describe("program (mock runtime)", function () {
             return true;
         });
         assert.equal(registered.length, 0, "no rule, no retirement, nothing declared");
-        // Accepted with a reason: the update goes ahead and the residual exposure is an output.
+        // Accepted with a reason, the world stays refused (never wide), still declaring nothing.
         const config = exampleConfig();
         config.acceptedExposure = [{ group: "default", reason: "lab port, isolated upstream" }];
+        await assert.rejects(run(config), (err: Error) => {
+            assert.match(err.message, /every address of a family on 22\/tcp IPv4, 6443\/tcp IPv4/);
+            assert.match(err.message, /rule other-zero in group default .*no acceptedExposure/);
+            return true;
+        });
+        assert.equal(registered.length, 0, "accepted or not, nothing declared");
+        // A narrower rule, accepted: the update goes ahead and the residual exposure is an output.
+        fake.cloud.rules.find((r) => r.id === "other-zero")!.remote_ip_prefix = "0.0.0.0/1";
         const { outputs } = await run(config);
         const exposure = outputs.exposure as {
             after: { port: number; ethertype: string; beyondAllowSet: string }[];
@@ -216,7 +224,7 @@ describe("program (mock runtime)", function () {
         );
         assert.match(
             exposure.after.find((r) => r.port === 6443 && r.ethertype === "IPv4")!.beyondAllowSet,
-            /^every IPv4 address except/,
+            /^52 prefixes: 0\.0\.0\.0\/5, /,
         );
         assert.deepEqual(
             (outputs.retireTargets as { id: string }[]).map((t) => t.id),
@@ -246,7 +254,7 @@ describe("program (mock runtime)", function () {
 
     it("reports drift and does not retire what it was not asked to", async () => {
         fake.cloud.rules.push({
-            ...wide("range", 0, "0.0.0.0/0"),
+            ...wide("range", 0, "203.0.113.0/24"),
             port_range_min: 1,
             port_range_max: 65535,
         });

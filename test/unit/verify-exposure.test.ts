@@ -14,7 +14,7 @@ const OTHER = { id: "other", name: "lb-extra" };
 const tcp = (id: string, group: string, port: number, prefix: string): NeutronRule =>
     portRule(id, group, port, prefix);
 
-function plan(accepted: { rule: string; reason: string }[] = []) {
+function plan(accepted: { rule: string; reason: string }[] = [], prefix = "0.0.0.0/0") {
     const config = parseStackConfig({
         securityGroup: { name: "capi-mgmt-sg" },
         api: { address: "10.12.7.222" },
@@ -28,7 +28,7 @@ function plan(accepted: { rule: string; reason: string }[] = []) {
         tcp("o1", MANAGED.id, 6443, "10.12.4.1/32"),
         tcp("o2", MANAGED.id, 22, "10.12.4.1/32"),
     ];
-    const other = [tcp("world", OTHER.id, 6443, "0.0.0.0/0")];
+    const other = [tcp("world", OTHER.id, 6443, prefix)];
     const found: Discovered = {
         group: MANAGED,
         api: { address: "10.12.7.222", port: 6443, provenance: "config" },
@@ -58,8 +58,11 @@ describe("verify: effective exposure", () => {
         assert.match(rows[0].detail, /rule world in group lb-extra \(other\)/);
     });
 
-    it("passes it once accepted with a reason", () => {
-        const rows = groupResults(plan([{ rule: "world", reason: "behind the lab firewall" }]));
-        assert.deepEqual(rows, []);
+    it("passes a narrower one once accepted with a reason, never the world", () => {
+        const accepted = [{ rule: "world", reason: "behind the lab firewall" }];
+        assert.deepEqual(groupResults(plan(accepted, "0.0.0.0/1")), []);
+        const rows = groupResults(plan(accepted)).filter((r) => r.outcome === "exposed");
+        assert.equal(rows.length, 1);
+        assert.match(rows[0].detail, /rule world in group lb-extra/);
     });
 });

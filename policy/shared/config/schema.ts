@@ -68,7 +68,8 @@ const hairpin = z.strictObject({
     subnets: z.array(z.string().min(1)).default([]),
     routers: z.array(z.string().min(1)).default([]),
     cidrs: z.array(z.strictObject({ cidr, reason })).default([]),
-    ports: z.array(port).min(1).default([6443]),
+    // Absent: the API's port, however it is given (plan.ts), so the default is always allowed.
+    ports: z.array(port).min(1).optional(),
 });
 
 const retireSelector = z.strictObject({ remote: cidr, ports: z.array(port).min(1).optional() });
@@ -156,7 +157,7 @@ export const stackConfigSchema = z
         api,
         conductors,
         operator,
-        hairpin: hairpin.default({ subnets: [], routers: [], cidrs: [], ports: [6443] }),
+        hairpin: hairpin.default({ subnets: [], routers: [], cidrs: [] }),
         protectedPorts: z.array(port).min(1).default([6443, 22]),
         retire: z.array(retireSelector).optional(),
         // Below /8 and /32 only per-entry waivers with reasons admit (FLOOR_MINIMUM).
@@ -210,8 +211,45 @@ export const stackConfigSchema = z
             }
             outside(objectOrEmpty(c.operator).ports, ["operator", "ports"]);
             outside(objectOrEmpty(c.hairpin).ports, ["hairpin", "ports"]);
+            // With fromKubeconfig the API's port is known at preview time (plan.ts checks it then).
+            const apiPort =
+                api.fromKubeconfig === undefined
+                    ? validPorts([api.port ?? DEFAULT_API_PORT])?.[0]
+                    : undefined;
+            const hairpinPorts = validPorts(objectOrEmpty(c.hairpin).ports) ?? [];
+            const notApi = hairpinPorts.filter((p) => p !== apiPort);
+            // An API port outside protectedPorts is reported by api.port alone.
+            const apiProtected = protectedPorts.length === 0 || protectedPorts.includes(apiPort!);
+            if (apiPort !== undefined && apiProtected && notApi.length > 0) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["hairpin", "ports"],
+                    message: hairpinPortsMessage(notApi, apiPort),
+                });
+            }
             if (Array.isArray(c.retire)) {
                 c.retire.forEach((s, i) => outside(objectOrEmpty(s).ports, ["retire", i, "ports"]));
+            }
+            // The managed group's rules are what this program manages: accept one by rule id.
+            const managed = objectOrEmpty(c.securityGroup);
+            if (Array.isArray(c.acceptedExposure)) {
+                c.acceptedExposure.forEach((a, i) => {
+                    const entry = objectOrEmpty(a);
+                    const group = entry.group;
+                    if (
+                        entry.rule === undefined &&
+                        typeof group === "string" &&
+                        (group === managed.name || group === managed.id)
+                    ) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["acceptedExposure", i, "group"],
+                            message:
+                                `names the managed group ${group} as a whole; its rules are what ` +
+                                "this program manages, so accept a rule in it by id (rule: <rule id>)",
+                        });
+                    }
+                });
             }
             const verify = objectOrEmpty(c.verify);
             if (
@@ -230,6 +268,20 @@ export const stackConfigSchema = z
         },
         { when: (payload) => isObject(payload.value) },
     );
+
+/**
+ * Hairpin sources reach the API's port only: SSH (22) admits the operator's source and nothing
+ * else (the ruling, D-063: hairpin /24 on 6443, 22 from the operator alone; docs/runbook.md "Why
+ * SSH stays operator-only").
+ */
+export function hairpinPortsMessage(notApi: number[], apiPort: number): string {
+    return (
+        `${notApi.length > 1 ? "ports" : "port"} ${notApi.join(", ")} ` +
+        `${notApi.length > 1 ? "are" : "is"} not the API's port ${apiPort}: ` +
+        "hairpin sources reach the API only, and SSH admits the operator alone (the ruling, " +
+        'D-063; docs/runbook.md "Why SSH stays operator-only")'
+    );
+}
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type VerifySettings = StackConfig["verify"];
@@ -256,7 +308,37 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     if (result.success) {
         return result.data;
     }
-    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
+    const problems = result.error.issues.map(
+        (issue) => defaultedOperatorPorts(issue, raw) ?? describeIssue(issue, raw),
+    );
+    throw new ConfigError([...new Set(problems)]);
+}
+
+/**
+ * A port check failing on operator.ports when the stack does not set it: the problem is the
+ * default, so the message says so (once) and names the key to set. The default stays [6443, 22]
+ * rather than following protectedPorts, so that adding a protected port never admits the
+ * operator to it unasked.
+ */
+function defaultedOperatorPorts(
+    issue: z.core.$ZodIssue,
+    raw: Record<string, unknown>,
+): string | undefined {
+    const [top, key] = issue.path;
+    // Unset, operator.ports holds the default: only the protectedPorts check can fail on it.
+    if (top !== "operator" || key !== "ports") {
+        return undefined;
+    }
+    if (objectOrEmpty(raw.operator).ports !== undefined) {
+        return undefined;
+    }
+    const ports = validPorts(raw.protectedPorts) ?? [6443, 22];
+    const example = { path: ["operator", "ports"], value: ports };
+    return (
+        `${NAMESPACE}:operator.ports: not set, so it defaults to [6443, 22], which is not a ` +
+        `subset of protectedPorts (${ports.join(", ")}); set operator.ports to the protected ` +
+        `ports the operator may reach (for example ${formatExample(example)})`
+    );
 }
 
 /** The retire selectors: the configured ones, or any-address on every protected port. */

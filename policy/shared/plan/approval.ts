@@ -114,20 +114,29 @@ export function judgeApproval(
             : { status: "nothing-to-retire" };
     }
     const digest = retirementDigest(groupId, targets);
-    if (approval?.digest === digest) {
+    // The list a reviewer reads must be what is deleted: given, it must equal the measured ids.
+    const listed =
+        approval?.targets === undefined ? [] : listDifferences(targets, approval.targets);
+    if (approval?.digest === digest && listed.length === 0) {
         return { status: "approved", digest };
     }
     const lines = [
-        approval
-            ? `Refusing to retire: the ${targets.length} retire target(s) measured now in group ` +
-              `${groupId} have digest ${digest}, not the approved ${approval.digest}; nothing is ` +
-              `deleted until the stack approves what is there now.`
-            : `Refusing to retire: ${targets.length} retire target(s) measured in group ${groupId} ` +
-              `and no approvedRetirement in the stack; nothing is deleted until a reviewer approves them.`,
+        approval?.digest === digest
+            ? `Refusing to retire: approvedRetirement.targets does not list exactly the ` +
+              `${targets.length} retire target(s) measured now in group ${groupId} (the digest ` +
+              `matches); nothing is deleted until the list names what is deleted.`
+            : approval
+              ? `Refusing to retire: the ${targets.length} retire target(s) measured now in group ` +
+                `${groupId} have digest ${digest}, not the approved ${approval.digest}; nothing is ` +
+                `deleted until the stack approves what is there now.`
+              : `Refusing to retire: ${targets.length} retire target(s) measured in group ${groupId} ` +
+                `and no approvedRetirement in the stack; nothing is deleted until a reviewer approves them.`,
         "Retire targets measured now:",
         ...targets.map((t) => `  - ${t.id}: ${t.admits}`),
     ];
-    if (approval) {
+    if (approval?.digest === digest) {
+        lines.push(...listed);
+    } else if (approval) {
         lines.push(...approvalDifferences(targets, approval));
     }
     lines.push(
@@ -141,6 +150,22 @@ export function judgeApproval(
             .join(", ")}]`,
     );
     return { status: "refused", digest, message: lines.join("\n") };
+}
+
+/** The measured ids missing from `listed`, and the listed ids that are no measured target. */
+function listDifferences(targets: RetireTarget[], listed: string[]): string[] {
+    const inList = new Set(listed);
+    const measured = new Set(targets.map((t) => t.id));
+    const missing = targets.filter((t) => !inList.has(t.id));
+    const extra = [...inList].filter((id) => !measured.has(id));
+    if (missing.length === 0 && extra.length === 0) {
+        return [];
+    }
+    return [
+        "approvedRetirement.targets differs from the retire targets measured now:",
+        ...missing.map((t) => `  + ${t.id}: ${t.admits} (measured, missing from targets)`),
+        ...extra.map((id) => `  - ${id} (in targets, not a retire target measured now)`),
+    ];
 }
 
 function approvalDifferences(targets: RetireTarget[], approval: RetirementApproval): string[] {
