@@ -244,15 +244,20 @@ describe("effective exposure (local OpenStack)", function () {
                 assert.ok(refusal, "the preview must refuse");
                 assert.match(refusal, new RegExp(`rule ${rule.id} in group `));
                 assert.match(refusal, /retire .*remove it by hand.*acceptedExposure/s);
-                // Accepted with a reason, it goes through; the audit shows it and exits 0 for it.
+                // Accepted with a reason, it still refuses: with it the port admits every IPv4
+                // address, which no acceptance covers (never wide); the audit shows it unaccepted.
                 const accepted = stackFile({
                     acceptedExposure: [{ rule: rule.id, reason: "accepted by the test" }],
                 });
-                assert.equal(await preview(accepted), undefined);
+                const still = await preview(accepted);
+                assert.ok(still, "an accepted rule admitting every address must still refuse");
+                assert.match(still, /never wide/);
+                assert.match(still, new RegExp(`rule ${rule.id} in group `));
                 const again = audit(accepted);
+                assert.equal(again.status, 1);
                 assert.equal(
                     again.json.exposure.beyondAllowSet.find((r) => r.rule === rule.id)?.accepted,
-                    "accepted by the test",
+                    undefined,
                 );
             } finally {
                 await deleteRule(s, rule.id);
