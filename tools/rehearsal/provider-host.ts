@@ -4,7 +4,7 @@
 // The engine-less rehearsal runs the program's gate, retirement and checks here; tests use it to
 // run each provider as the engine would.
 import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
@@ -83,9 +83,22 @@ export async function serializeProvider(
 export function writeProvider(name: string, text: string): string {
     fs.mkdirSync(DIR, { recursive: true });
     const file = path.join(DIR, `${name}.js`);
-    fs.writeFileSync(file, text);
-    fs.writeFileSync(path.join(DIR, "driver.js"), DRIVER);
+    replaceFile(file, text);
+    replaceFile(path.join(DIR, "driver.js"), DRIVER);
     return file;
+}
+
+/**
+ * Writes by rename, and only when the text differs: a provider process started a moment ago may
+ * still be reading the file, and a truncated driver.js runs as an empty script that exits 0.
+ */
+function replaceFile(file: string, text: string): void {
+    if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) {
+        return;
+    }
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
 }
 
 /** A file name for a serialized provider: the same text, the same file. */
