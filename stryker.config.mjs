@@ -20,7 +20,13 @@ const MODULES = {
         spec: ["plan", "config-examples"],
     },
     config: {
-        mutate: ["components/config/schema.ts", "components/config/examples.ts"],
+        mutate: [
+            "components/config/schema.ts",
+            "components/config/fields.ts",
+            "components/config/crossfield.ts",
+            "components/config/issues.ts",
+            "components/config/examples.ts",
+        ],
         spec: [
             "config",
             "config-checks",

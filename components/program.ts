@@ -1,7 +1,8 @@
 // The program: config → discovery → pure plan → declarations. index.ts only calls main().
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, NAMESPACE, parseStackConfig, StackConfig } from "./config/schema";
+import { ConfigError, parseStackConfig, StackConfig } from "./config/schema";
+import { NAMESPACE } from "./config/fields";
 import { foreignKeyProblem } from "./config/foreign";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";

@@ -154,7 +154,7 @@ function contextualValue(pattern: string, path: (string | number)[], raw: unknow
         case "retire[].ports":
             return ports;
         case "hairpin.ports": {
-            // The API's port alone (schema.ts, hairpinPortsMessage).
+            // The API's port alone (crossfield.ts, hairpinPortsMessage).
             const apiPort = get(raw, ["api", "port"]);
             return [typeof apiPort === "number" ? apiPort : ports[0]];
         }

@@ -1,7 +1,7 @@
 // Keys of other namespaces in a stack's config (`openstack:region`, `pulumi:template`). They are
 // not this project's to read, but the stack file takes no secrets: credentials come from
 // clouds.yaml or OS_* variables (docs/credentials.md), so a secret there is refused.
-import { NAMESPACE } from "./schema";
+import { NAMESPACE } from "./fields";
 
 /**
  * The openstack provider's credential settings: its config keys that carry a secret

@@ -2,7 +2,8 @@
 // that there is one source of truth. Pure: `npm run schema` writes the results to
 // stacks/config.schema.json and Pulumi.yaml.
 import { z } from "zod";
-import { NAMESPACE, stackConfigSchema } from "./schema";
+import { stackConfigSchema } from "./schema";
+import { NAMESPACE } from "./fields";
 import { KEY_DESCRIPTIONS } from "./descriptions";
 
 export type JsonSchema = { [key: string]: unknown };

@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ConfigError, NAMESPACE, parseStackConfig, StackConfig } from "./schema";
+import { ConfigError, parseStackConfig, StackConfig } from "./schema";
+import { NAMESPACE } from "./fields";
 import { stackNameProblem } from "./stackname";
 import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/check-env";
 import { exampleFor, formatExample, formatPath } from "./examples";

@@ -16,7 +16,8 @@ import {
     visit,
     YAMLError,
 } from "yaml";
-import { ConfigError, NAMESPACE } from "./schema";
+import { ConfigError } from "./schema";
+import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
 const MAX_ALIAS_COUNT = 100;

@@ -2,7 +2,8 @@
 // port. Everything fails closed: a lookup that cannot answer fails the preview.
 import { SourceInput } from "../model/allowset";
 import { parseHostAddress } from "../model/cidr";
-import { DEFAULT_API_PORT, StackConfig } from "../config/schema";
+import { StackConfig } from "../config/schema";
+import { DEFAULT_API_PORT } from "../config/fields";
 import { measureConductorSources, readApiEndpointFromUnits } from "../juju/measure";
 import { ApiPort, configuredSources, Discovered } from "../plan/plan";
 import { discoverExposure, ExposureLookups } from "./exposure";

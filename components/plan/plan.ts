@@ -1,12 +1,8 @@
 // From the config and what discovery measured to what the program declares: pure, no Pulumi.
 import { AllowEntry, deriveAllowSet, SourceInput } from "../model/allowset";
-import {
-    ConfigError,
-    hairpinPortsMessage,
-    NAMESPACE,
-    retireSelectors,
-    StackConfig,
-} from "../config/schema";
+import { ConfigError, retireSelectors, StackConfig } from "../config/schema";
+import { hairpinPortsMessage } from "../config/crossfield";
+import { NAMESPACE } from "../config/fields";
 import { formatExample } from "../config/examples";
 import {
     classifyRules,

@@ -2,7 +2,8 @@
 // rows it gains and loses (with provenance), its retire selectors and, live, its retire targets
 // and their digest. Pure: both sides' config values and measurements are handed in.
 import { AllowEntry } from "../model/allowset";
-import { DEFAULT_API_PORT, parseStackConfig, retireSelectors, StackConfig } from "../config/schema";
+import { parseStackConfig, retireSelectors, StackConfig } from "../config/schema";
+import { DEFAULT_API_PORT } from "../config/fields";
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
 import { flattenSettings, maskSecrets } from "./settings";

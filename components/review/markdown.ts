@@ -1,5 +1,6 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
-import { DEFAULT_API_PORT, retireSelectors, StackConfig } from "../config/schema";
+import { retireSelectors, StackConfig } from "../config/schema";
+import { DEFAULT_API_PORT } from "../config/fields";
 import { Plan } from "../plan/plan";
 import { flattenSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";

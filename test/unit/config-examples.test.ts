@@ -2,7 +2,8 @@
 // value in the config and checks that the error is gone (and nothing else is wrong at that key).
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
-import { ConfigError, NAMESPACE, parseStackConfig } from "../../components/config/schema";
+import { ConfigError, parseStackConfig } from "../../components/config/schema";
+import { NAMESPACE } from "../../components/config/fields";
 import { configuredSources, planIngress } from "../../components/plan/plan";
 import { BAD_CONFIGS, validConfig as valid } from "../support/bad-configs";
 import { nothingMeasured } from "../../components/discover/exposure";

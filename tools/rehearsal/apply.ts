@@ -6,7 +6,7 @@
 // the update: as the engine does, nothing new starts, what is in flight finishes, and the
 // registrations that wait on the failed one are abandoned.
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE } from "../../components/config/schema";
+import { NAMESPACE } from "../../components/config/fields";
 import { createRule, getRule } from "../../components/openstack/networking";
 import { Session } from "../../components/openstack/keystone";
 import { outputValue, runLocalCommand, unwrapSecrets } from "../mock/runtime";

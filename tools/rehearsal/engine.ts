@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { NAMESPACE } from "../../components/config/schema";
+import { NAMESPACE } from "../../components/config/fields";
 import { runRaw } from "./run";
 
 export interface EngineSettings {

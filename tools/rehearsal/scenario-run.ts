@@ -1,7 +1,8 @@
 // One rehearsal scenario, played: the computed exposure before and after, the update (which must
 // refuse before anything is deleted, or, where accepted, run), the rules of every group on the
 // API's port compared before and after, and the differential probes.
-import { StackConfig, DEFAULT_API_PORT } from "../../components/config/schema";
+import { StackConfig } from "../../components/config/schema";
+import { DEFAULT_API_PORT } from "../../components/config/fields";
 import { liveReview } from "../../components/discover/rest-lookups";
 import { ExposureReview, exposureRows } from "../../components/plan/exposure";
 import { listRules } from "../../components/openstack/networking";
