@@ -85,7 +85,7 @@ describe("workflows", () => {
                 // A ts-node script declares its options to parseArgs; the CLI to commander.
                 const cli = /tools\/cli\/capi-mgmt-ingress\.js (\w+)/.exec(scripts[script]);
                 const tool = cli
-                    ? "tools/cli/main.ts"
+                    ? "tools/cli/commands.ts"
                     : /(tools\/[\w/.-]+\.ts)/.exec(scripts[script])?.[1];
                 if (tool) {
                     const source = fs.readFileSync(path.join(dir, tool), "utf8");
