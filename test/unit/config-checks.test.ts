@@ -234,6 +234,50 @@ describe("config checks", () => {
         );
     });
 
+    it("checks hairpin ports against the API's port only where that port is known", () => {
+        const hairpinProblem = (change: Record<string, unknown>) =>
+            texts(change).filter((t) => t.startsWith("capi-mgmt-ingress:hairpin.ports:"));
+        const kubeconfig = { fromKubeconfig: { path: "/etc/kubernetes/admin.conf" } };
+        const operator = { ...(valid().operator as object), ports: [6443, 22] };
+        // From the kubeconfig the port is read at preview time (plan.ts checks it then).
+        assert.deepEqual(
+            accepted({
+                api: kubeconfig,
+                protectedPorts: [6443, 8443, 22],
+                operator,
+                hairpin: { ports: [8443] },
+            }).hairpin.ports,
+            [8443],
+        );
+        // An API port outside protectedPorts is reported by api.port alone.
+        assert.deepEqual(
+            hairpinProblem({
+                api: { address: "10.12.7.222", port: 8443 },
+                hairpin: { ports: [6443] },
+            }),
+            [],
+        );
+        // A refused protectedPorts is reported by its own key; the hairpin check still runs.
+        const refused = { protectedPorts: "all", hairpin: { ports: [22] } };
+        assert.ok(texts(refused).some((t) => t.startsWith("capi-mgmt-ingress:protectedPorts")));
+        assert.equal(hairpinProblem(refused).length, 1);
+        assert.deepEqual(hairpinProblem({ ...refused, api: kubeconfig }), []);
+        // An API port that is no port is named by api.port, not a crash of this check.
+        assert.ok(
+            texts({ api: { address: "10.12.7.222", port: "x" }, hairpin: { ports: [22] } }).some(
+                (t) => t.startsWith("capi-mgmt-ingress:api.port"),
+            ),
+        );
+    });
+
+    it("names an acceptedExposure that is no list, without a crash of the managed-group check", () => {
+        assert.ok(
+            texts({ acceptedExposure: "everything" }).some((t) =>
+                t.startsWith("capi-mgmt-ingress:acceptedExposure"),
+            ),
+        );
+    });
+
     it("says operator.ports defaults to [6443, 22] when protectedPorts leaves 22 out", () => {
         assert.deepEqual(problems({ protectedPorts: [6443] }), [
             "capi-mgmt-ingress:operator.ports: not set, so it defaults to [6443, 22], which is not " +
