@@ -28,7 +28,7 @@ export function renderReview(input: ReviewInput): string {
         return lines.join("\n") + "\n";
     }
     const { plan } = input.live;
-    lines.push("", `Security group: ${input.live.group}; API: ${input.live.api}`);
+    lines.push("", `Security group: ${maskSecrets(input.live.group)}; API: ${input.live.api}`);
     for (const warning of input.live.warnings) {
         lines.push("", `> **Warning:** ${warning}`);
     }

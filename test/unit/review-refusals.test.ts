@@ -7,6 +7,7 @@ import { Discovered, planIngress } from "../../components/plan/plan";
 import { NeutronRule } from "../../components/model/rules";
 import { diffStack } from "../../components/review/diff";
 import { renderDiffReport } from "../../components/review/diff-markdown";
+import { renderReview } from "../../components/review/markdown";
 import { cutReview, COMMENT_LIMIT, HEADROOM } from "../../components/review/cut";
 import { previewRefusals, verdictLines } from "../../components/review/verdict";
 import { foundExposure } from "../support/exposure";
@@ -134,6 +135,21 @@ describe("review: refusals shown whole", () => {
         assert.match(markdown, /\n {4}- rule r-lb-22 in group lb password=\*\*\*\* /);
         assert.match(markdown, /\n {6}targets: \[r-wide-22, r-wide-6443\]\n {2}```\n/);
         assert.match(json, /\\n {2}- rule r-lb-22 in group lb password=\*\*\*\* /);
+    });
+
+    it("the review around the verdict masks the group names the refusals quote", () => {
+        const config = parseStackConfig(RAW);
+        const plan = planIngress(config, found());
+        const group = `${OTHER.name} (${OTHER.id})`;
+        const text = renderReview({
+            stack: "prod",
+            config,
+            live: { plan, group, api: "10.12.7.222:6443", warnings: [] },
+        });
+        assert.match(text, /\| lb password=\*\*\*\* \| r-lb-22 \|/);
+        assert.match(text, /Security groups read on the API's port: .*lb password=\*\*\*\* \(/);
+        assert.match(text, /Security group: lb password=\*\*\*\* \(/);
+        assert.ok(!text.includes(SENTINEL), text);
     });
 
     it("a review cut inside a refusal's block closes it as indented, so the cut note stays outside", () => {
