@@ -4,13 +4,13 @@
 import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
-import { NeutronRule } from "../../components/model/rules";
 import { diffStack } from "../../components/review/diff";
 import { renderDiffReport } from "../../components/review/diff-markdown";
 import { renderReview } from "../../components/review/markdown";
 import { cutReview, COMMENT_LIMIT, HEADROOM } from "../../components/review/cut";
 import { previewRefusals, verdictLines } from "../../components/review/verdict";
 import { foundExposure } from "../support/exposure";
+import { portRule } from "../support/rules";
 
 const SENTINEL = "s3cr3t-sentinel-refusal";
 const GROUP = { id: "6c1f0c2e-0000-4000-8000-0000000000ee", name: "capi-mgmt-sg" };
@@ -25,20 +25,8 @@ const RAW: Record<string, unknown> = {
     verify: { mode: "never" },
 };
 
-function rule(id: string, group: string, port: number, prefix: string): NeutronRule {
-    return {
-        id,
-        security_group_id: group,
-        direction: "ingress",
-        ethertype: "IPv4",
-        protocol: "tcp",
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: prefix,
-        remote_group_id: null,
-        description: "",
-    };
-}
+const rule = (id: string, group: string, port: number, prefix: string) =>
+    portRule(id, group, port, prefix, { description: "" });
 
 // Two wide rules to retire (not approved) and two rules of the other group beyond the allow-set:
 // the preview refuses twice, each over several lines.
