@@ -246,10 +246,9 @@ function effectiveOf(raw: Record<string, unknown> | undefined): SettingRow[] | u
         return undefined;
     }
     const stated = flattenSettings(raw).map((r) => r.key);
-    // A row is stated when the file has its key, or a key above or below it (a list or a string
-    // the schema turns into an object, as approvedRetirement).
-    const isStated = (key: string) =>
-        stated.some((k) => k === key || within(key, k) || within(k, key));
+    // A row is stated when the file has its key or a key above it (a string the schema turns
+    // into an object: approvedRetirement).
+    const isStated = (key: string) => stated.some((k) => k === key || within(key, k));
     return effectiveSettings(config).map((row) =>
         isStated(row.key) ? row : { ...row, value: `${row.value} (default)` },
     );

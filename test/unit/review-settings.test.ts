@@ -129,6 +129,20 @@ describe("review: settings compared by their effective values", () => {
         assert.match(text, /#### Settings\n\nNo setting changed\./, text);
     });
 
+    it("--base: an approval given as a digest string is stated, not a default, once parsed", () => {
+        const [a, b] = ["a", "b"].map((c) => "sha256:" + c.repeat(64));
+        assert.deepEqual(
+            diffSettings(
+                rehearsal({ approvedRetirement: a }),
+                rehearsal({ approvedRetirement: { digest: b, targets: ["r1"] } }),
+            ),
+            [
+                { key: "approvedRetirement.digest", change: "changed", base: a, head: b },
+                { key: "approvedRetirement.targets", change: "added", head: "r1" },
+            ],
+        );
+    });
+
     it("--base: a check removed shows its rows removed, not the list as added (none)", () => {
         const checked = rehearsal({
             verify: verifyWith({ custom: [check("api-auth", `curl -u admin:${SENTINEL} x`)] }),
