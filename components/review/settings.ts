@@ -76,6 +76,9 @@ export function flattenSettings(values: unknown): SettingRow[] {
     return rows;
 }
 
+/** hairpin.ports when unset and the API's port comes from the kubeconfig. */
+export const API_PORT = "(the API's port, from the kubeconfig)";
+
 /**
  * The settings the program uses, as rows: the stack's values after the schema's defaults, and the
  * defaults the program applies itself: api.port with api.address (components/discover/discovery.ts),
@@ -95,9 +98,6 @@ export function effectiveSettings(config: StackConfig): SettingRow[] {
         retire: retireSelectors(config),
     });
 }
-
-/** hairpin.ports when unset and the API's port comes from the kubeconfig. */
-export const API_PORT = "(the API's port, from the kubeconfig)";
 
 /**
  * The keys whose rows differ, sorted. An empty list against a list with entries is no row of its
