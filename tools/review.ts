@@ -36,6 +36,7 @@ import {
     reviewWarnings,
     verdictLines,
 } from "../components/review/verdict";
+import { maskSecrets } from "../components/review/settings";
 import { discoveryLabel, Progress } from "./cli/output";
 
 export interface ReviewOptions {
@@ -118,7 +119,7 @@ function stackReview(input: ReviewInput): StackReview {
         live:
             input.live && plan
                 ? {
-                      group: input.live.group,
+                      group: maskSecrets(input.live.group),
                       api: input.live.api,
                       warnings: input.live.warnings,
                       allowSet: plan.allowSet.map((e) => ({

@@ -47,9 +47,12 @@ export function cutReview(markdown: string, options: CutOptions): string {
         }
         kept.push(line);
         used += cost;
-        const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-        if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) {
-            fence = fence ? undefined : marker;
+        // A fence inside a list item (the verdict's refusals) is indented: it is closed as indented,
+        // or the closing line would end the item and open a new block holding the rest.
+        const [, indent, marker] = /^( {0,3})(`{3,}|~{3,})/.exec(line) ?? [];
+        const open = fence?.trimStart();
+        if (marker && (!open || (marker[0] === open[0] && marker.length >= open.length))) {
+            fence = open ? undefined : `${indent}${marker}`;
         }
     }
     if (fence) {

@@ -6,7 +6,13 @@ import { parseStackConfig, retireSelectors, StackConfig } from "../config/schema
 import { DEFAULT_API_PORT } from "../config/fields";
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
-import { flattenSettings, maskSecrets } from "./settings";
+import {
+    differingSettings,
+    effectiveSettings,
+    flattenSettings,
+    maskSecrets,
+    SettingRow,
+} from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { nothingMeasured } from "../discover/exposure";
 import { previewRefusals, unacceptedDrift } from "./verdict";
@@ -205,26 +211,53 @@ export function configuredOnly(config: StackConfig): Discovered {
     };
 }
 
-/** Keys added, removed or changed between two stack files' values; hidden values stay hidden. */
+/**
+ * Keys added, removed or changed between two stack files' values; hidden values stay hidden. When
+ * both sides validate (or are absent), their effective settings are compared (settings.ts
+ * effectiveSettings), so stating a default, or an empty list for an absent one, changes nothing;
+ * a value only the default gives is shown as `<value> (default)`. Otherwise the files' own rows
+ * are compared (the side that does not validate is reported as a problem).
+ */
 export function diffSettings(
     base: Record<string, unknown> | undefined,
     head: Record<string, unknown> | undefined,
 ): SettingChange[] {
-    const before = new Map(flattenSettings(base ?? {}).map((r) => [r.key, r]));
-    const after = new Map(flattenSettings(head ?? {}).map((r) => [r.key, r]));
-    const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
-    return keys.flatMap((key): SettingChange[] => {
-        const b = before.get(key);
-        const a = after.get(key);
-        if (b && a) {
-            return b.compare === a.compare
-                ? []
-                : [{ key, change: "changed", base: b.value, head: a.value }];
+    const [b, h] = [effectiveOf(base), effectiveOf(head)];
+    const [before, after] =
+        b && h ? [b, h] : [flattenSettings(base ?? {}), flattenSettings(head ?? {})];
+    return differingSettings(before, after).map(({ key, left, right }): SettingChange => {
+        if (left && right) {
+            return { key, change: "changed", base: left.value, head: right.value };
         }
-        return b
-            ? [{ key, change: "removed", base: b.value }]
-            : [{ key, change: "added", head: a!.value }];
+        return left
+            ? { key, change: "removed", base: left.value }
+            : { key, change: "added", head: right!.value };
     });
+}
+
+/** A stack file's effective settings, defaults marked; undefined when it does not validate. */
+function effectiveOf(raw: Record<string, unknown> | undefined): SettingRow[] | undefined {
+    if (raw === undefined) {
+        return [];
+    }
+    let config: StackConfig;
+    try {
+        config = parseStackConfig(raw);
+    } catch {
+        return undefined;
+    }
+    const stated = flattenSettings(raw).map((r) => r.key);
+    // A row is stated when the file has its key or a key above it (a string the schema turns
+    // into an object: approvedRetirement).
+    const isStated = (key: string) => stated.some((k) => k === key || within(key, k));
+    return effectiveSettings(config).map((row) =>
+        isStated(row.key) ? row : { ...row, value: `${row.value} (default)` },
+    );
+}
+
+/** Whether `key` is a part of `parent` (`parent.x`, `parent[x]`). */
+function within(key: string, parent: string): boolean {
+    return key.startsWith(`${parent}.`) || key.startsWith(`${parent}[`);
 }
 
 /** Rows gained and lost, by port and source; a source whose role changes is lost and gained. */

@@ -15,7 +15,8 @@ export const NOT_READ =
 export function renderExposure(review: ExposureReview): string[] {
     const lines = ["", "### Effective exposure of the API's port (every group on it)", ""];
     // Named, so a reviewer sees which groups were read, not only those whose rules expose.
-    const read = review.groups.map((g) => `${g.name} (${g.id})`).join(", ");
+    // Group names are Neutron's free text: masked like the refusals that quote them.
+    const read = review.groups.map((g) => `${maskSecrets(g.name)} (${g.id})`).join(", ");
     lines.push(`Security groups read on the API's port: ${read || "none"}.`, "");
     if (!review.before.portSecurity) {
         lines.push("> **Port security is off:** Neutron filters nothing on this port.", "");
@@ -84,7 +85,7 @@ function responsibleTable(rules: Responsible[]): string[] {
     return table(
         ["group", "rule id", "admits", "why it counts", "reaches", "accepted because"],
         rules.map((r) => [
-            r.groupName,
+            maskSecrets(r.groupName),
             r.ruleId,
             r.admits,
             r.why,

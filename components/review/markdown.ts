@@ -1,8 +1,7 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
-import { retireSelectors, StackConfig } from "../config/schema";
-import { DEFAULT_API_PORT } from "../config/fields";
+import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
-import { flattenSettings, maskSecrets } from "./settings";
+import { differingSettings, effectiveSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
 import { driftAcceptance } from "./verdict";
@@ -29,7 +28,7 @@ export function renderReview(input: ReviewInput): string {
         return lines.join("\n") + "\n";
     }
     const { plan } = input.live;
-    lines.push("", `Security group: ${input.live.group}; API: ${input.live.api}`);
+    lines.push("", `Security group: ${maskSecrets(input.live.group)}; API: ${input.live.api}`);
     for (const warning of input.live.warnings) {
         lines.push("", `> **Warning:** ${warning}`);
     }
@@ -101,12 +100,11 @@ export function approvalLines(config: StackConfig, plan: Plan): string[] {
 /** Two stacks side by side: every setting and admitted source that differs. */
 export function renderComparison(a: ReviewInput, b: ReviewInput): string {
     const lines = [`## capi-mgmt-ingress: ${codeSpan(a.stack)} against ${codeSpan(b.stack)}`, ""];
-    const left = new Map(settingsRows(a.config));
-    const right = new Map(settingsRows(b.config));
-    const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
-    const differing = keys
-        .filter((k) => left.get(k) !== right.get(k))
-        .map((k) => [k, left.get(k) ?? "(unset)", right.get(k) ?? "(unset)"]);
+    // Effective values on both sides, so a default and the same value stated are no difference.
+    const differing = differingSettings(
+        effectiveSettings(a.config),
+        effectiveSettings(b.config),
+    ).map((d) => [d.key, d.left?.value ?? "(unset)", d.right?.value ?? "(unset)"]);
     lines.push("### Settings that differ", "");
     lines.push(...(differing.length ? table(["key", a.stack, b.stack], differing) : ["None."]));
     if (a.live && b.live) {
@@ -151,22 +149,9 @@ export function codeSpan(text: string): string {
     return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
-/**
- * Flattened `key.path = value` rows, with the defaults applied (the schema's, the API port's (with
- * api.address) and the retire selectors' when the stack names none, as the program uses them); custom checks by
- * name only.
- */
+/** The effective settings (settings.ts effectiveSettings) as `key.path`, value pairs. */
 export function settingsRows(config: StackConfig): [string, string][] {
-    const effective = {
-        ...config,
-        // With api.fromKubeconfig the port is the kubeconfig's (components/discover/discovery.ts).
-        api:
-            config.api.address === undefined
-                ? config.api
-                : { ...config.api, port: config.api.port ?? DEFAULT_API_PORT },
-        retire: retireSelectors(config),
-    };
-    return flattenSettings(effective).map((row) => [row.key, row.value]);
+    return effectiveSettings(config).map((row) => [row.key, row.value]);
 }
 
 export function table(header: string[], rows: string[][]): string[] {

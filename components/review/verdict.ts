@@ -9,57 +9,23 @@ import { judgeApproval } from "../plan/approval";
 import { Plan, planIngress } from "../plan/plan";
 import { configuredOnly } from "./diff";
 import { codeSpan } from "./markdown";
+import { maskSecrets } from "./settings";
 
-/** Each reason the preview would refuse this plan (first line of its error); empty: it goes ahead. */
+/**
+ * Each reason the preview would refuse this plan, whole: the error it fails with (every rule,
+ * target and way out it names, one per line), credentials in free text masked (maskSecrets);
+ * empty: it goes ahead.
+ */
 export function previewRefusals(config: StackConfig, plan: Plan): string[] {
     const reasons: string[] = [];
     if (plan.exposure.refusal) {
-        reasons.push(plan.exposure.refusal.split("\n")[0]);
+        reasons.push(plan.exposure.refusal);
     }
     const approval = judgeApproval(plan.groupId, plan.retireTargets, config.approvedRetirement);
     if (approval.status === "refused") {
-        const first = approval.message.split("\n")[0];
-        const approved = config.approvedRetirement;
-        reasons.push(
-            approved
-                ? `${first} ${targetDifferences(plan, "targets" in approved ? approved.targets : undefined)}`
-                : first,
-        );
+        reasons.push(approval.message);
     }
-    return reasons;
-}
-
-/**
- * What differs from the approval, as the runbook promises: the targets added and removed relative
- * to the approval's `targets` list, or, when it has none, every target measured with its shape.
- */
-function targetDifferences(plan: Plan, approvedIds: string[] | undefined): string {
-    const shape = (t: Plan["retireTargets"][number]) =>
-        `${t.id} (${t.shape.direction} ${t.shape.ethertype} ${t.shape.protocol ?? "any protocol"}, ` +
-        `admits ${t.admits})`;
-    if (approvedIds === undefined) {
-        return (
-            "The approval lists no target ids; measured now: " +
-            `${plan.retireTargets.map(shape).join("; ")}.`
-        );
-    }
-    const now = new Set(plan.retireTargets.map((t) => t.id));
-    const added = plan.retireTargets.filter((t) => !approvedIds.includes(t.id));
-    const removed = approvedIds.filter((id) => !now.has(id));
-    if (added.length === 0 && removed.length === 0) {
-        return (
-            "The same target ids as approved, so a rule's shape or the group differs: measured " +
-            `now: ${plan.retireTargets.map(shape).join("; ")}.`
-        );
-    }
-    return [
-        ...(added.length
-            ? [`Added (measured now, not approved): ${added.map(shape).join("; ")}.`]
-            : []),
-        ...(removed.length
-            ? [`Removed (approved, not a retire target now): ${removed.join(", ")}.`]
-            : []),
-    ].join(" ");
+    return reasons.map((r) => r.split("\n").map(maskSecrets).join("\n"));
 }
 
 /**
@@ -158,8 +124,28 @@ export function verdictLines(
         "",
         `${head} the preview would refuse${drift.length ? " and the group has drift" : ""} (exit 1):`,
         "",
-        ...refusals.map((r) => `- ${r}`),
+        ...refusals.flatMap(refusalItem),
         ...driftRows,
+    ];
+}
+
+/**
+ * A refusal as a list item: its first line, then the rest as it is printed (indented lines,
+ * YAML to paste) in a code block inside the item, fenced by more backticks than the text holds.
+ */
+function refusalItem(refusal: string): string[] {
+    const [first, ...rest] = refusal.split("\n");
+    if (rest.length === 0) {
+        return [`- ${first}`];
+    }
+    const longest = Math.max(0, ...(refusal.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = "`".repeat(Math.max(3, longest + 1));
+    return [
+        `- ${first}`,
+        "",
+        `  ${fence}text`,
+        ...rest.map((l) => (l ? `  ${l}` : "")),
+        `  ${fence}`,
     ];
 }
 

@@ -72,17 +72,24 @@ describe("review verdict", () => {
         const other = "sha256:" + "0".repeat(64);
         const [listed] = verdict(wide, { digest: other, targets: ["r-wide-6443", "r-gone"] });
         assert.match(listed, /not the approved sha256:0{64}/);
+        // The whole refusal, as the preview prints it: the targets, what differs, what to set.
         assert.match(
             listed,
-            /Added \(measured now, not approved\): r-wide-22 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 22\)\./,
+            /\nRetire targets measured now:\n {2}- r-wide-6443: 0\.0\.0\.0\/0 on tcp 6443\n/,
         );
-        assert.match(listed, /Removed \(approved, not a retire target now\): r-gone\./);
-        assert.doesNotMatch(listed, /Added.*r-wide-6443/);
+        assert.match(
+            listed,
+            /\n {2}\+ r-wide-22: 0\.0\.0\.0\/0 on tcp 22 \(measured now, not approved\)\n/,
+        );
+        assert.match(listed, /\n {2}- r-gone \(approved, not a retire target now\)\n/);
+        assert.doesNotMatch(listed, /\+ r-wide-6443/);
+        assert.match(listed, /\n {4}targets: \[r-wide-22, r-wide-6443\]$/);
         const [bare] = verdict(wide, other);
         assert.match(
             bare,
-            /The approval lists no target ids; measured now: r-wide-6443 \(ingress IPv4 tcp, admits 0\.0\.0\.0\/0 on tcp 6443\); r-wide-22 /,
+            /\nThe approval names no target ids, so which targets differ cannot be listed\./,
         );
+        assert.match(bare, /\n {2}- r-wide-22: 0\.0\.0\.0\/0 on tcp 22\n/);
     });
 
     it("a source outside the allow-set left after the plan: the preview refuses, naming exposure", () => {
