@@ -78,7 +78,8 @@ export function unionRanges<T extends { range: AddressRange }>(
             range: canonicalRange(cidr),
             items: [] as T[],
         }));
-        for (const item of run) {
+        for (let r = 0; r < run.length; r++) {
+            const item = run[r];
             // Parts are disjoint and sorted: the first one ending at or after the item's start.
             let lo = 0;
             let hi = runParts.length - 1;

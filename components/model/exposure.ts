@@ -120,7 +120,9 @@ export function computeExposure(input: {
             }
         }
     }
-    for (const { group, rule } of input.rules) {
+    // Indexed loops: in a cold process the interpreter makes an object per for-of step.
+    for (let r = 0; r < input.rules.length; r++) {
+        const { group, rule } = input.rules[r];
         const reading = readRule(rule, input.remotes, ports);
         const ruleId = reading.ruleId;
         if (reading.unreadable) {
@@ -129,10 +131,11 @@ export function computeExposure(input: {
         for (const remote of reading.unresolved) {
             unresolved.push({ groupId: group.id, ruleId, remote });
         }
-        for (const port of reading.ports) {
-            const bucket = buckets.get(port)!;
-            const why = reading.why(port);
-            for (const source of reading.sources) {
+        for (let p = 0; p < reading.ports.length; p++) {
+            const bucket = buckets.get(reading.ports[p])!;
+            const why = reading.why(reading.ports[p]);
+            for (let s = 0; s < reading.sources.length; s++) {
+                const source = reading.sources[s];
                 bucket[source.ethertype].push({
                     range: source.range,
                     admitter: admitter(group, ruleId, source.admits, why, source.range.cidr),

@@ -163,7 +163,10 @@ export function readRule(
         );
     }
     const lowest = Math.max(min, 1);
-    const ports = protectedPorts.filter((p) => lowest <= p && p <= max);
+    const ports: number[] = [];
+    for (let i = 0; i < protectedPorts.length; i++) {
+        if (lowest <= protectedPorts[i] && protectedPorts[i] <= max) ports.push(protectedPorts[i]);
+    }
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, {
         min: lowest,
         max,
