@@ -57,10 +57,8 @@ export interface RuleReading {
     why(port: number): string;
 }
 
-type Protocol = { kind: "all" | "tcp" | "other"; text: string };
-
-const EVERY_PROTOCOL: Protocol = { kind: "all", text: "any protocol" };
-const TCP: Protocol = { kind: "tcp", text: "tcp" };
+/** What a rule's protocol means for a TCP port: every protocol, TCP, or another one. */
+type Protocol = "all" | "tcp" | "other";
 const FAMILY: Record<Ethertype, Ethertype[]> = { IPv4: ["IPv4"], IPv6: ["IPv6"] };
 const BOTH_FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
 const NO_PORTS: number[] = [];
@@ -77,18 +75,18 @@ class Reading implements RuleReading {
         readonly ports: number[],
         readonly sources: RuleSource[],
         private readonly reason: string | undefined,
-        private readonly range: { min: number; max: number; text: string } | undefined,
+        private readonly range: { min: number; max: number } | undefined,
     ) {}
 
     why(port: number): string {
         if (this.reason !== undefined) return this.reason;
         if (this.range === undefined) return "";
-        const { min, max, text } = this.range;
+        const { min, max } = this.range;
         return min === 1 && max === 65535
-            ? `${text}, all ports`
+            ? "tcp, all ports"
             : min === max
-              ? `${text} ${min}`
-              : `${text} ${min}-${max} includes ${port}`;
+              ? `tcp ${min}`
+              : `tcp ${min}-${max} includes ${port}`;
     }
 }
 
@@ -144,11 +142,10 @@ export function readRule(
             undefined,
         );
     }
-    const { kind, text } = protocol!;
-    if (kind === "other") {
+    if (protocol === "other") {
         return new Reading(ruleId, undefined, unresolved, NO_PORTS, [], undefined, undefined);
     }
-    if (kind === "all") {
+    if (protocol === "all") {
         // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
         // reading is unknown, so they are not trusted to narrow it.
         const reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
@@ -170,22 +167,19 @@ export function readRule(
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, {
         min: lowest,
         max,
-        text,
     });
 }
 
 /** null, "", "any", "0", names mapping to 0, and "0" in any spelling: every protocol. */
 function readProtocol(value: unknown): Protocol | undefined {
-    // The spellings almost every rule has, without a string copy or a regular expression.
-    if (value === null || value === undefined || value === "any") return EVERY_PROTOCOL;
-    if (value === "tcp") return TCP;
+    if (value === null || value === undefined) return "all";
     const text = typeof value === "number" ? String(value) : value;
     if (typeof text !== "string") return undefined;
     const name = text.trim().toLowerCase();
-    if (name === "" || name === "any") return EVERY_PROTOCOL;
+    if (name === "" || name === "any") return "all";
     const number = /^\d{1,3}$/.test(name) ? Number(name) : IP_PROTOCOL_MAP[name];
     if (number === undefined || number > 255) return undefined;
-    return number === 0 ? EVERY_PROTOCOL : number === 6 ? TCP : { kind: "other", text: name };
+    return number === 0 ? "all" : number === 6 ? "tcp" : "other";
 }
 
 /** A port bound: null or absent is open on that side; anything but an integer is NaN. */
