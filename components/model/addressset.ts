@@ -78,7 +78,8 @@ export function unionRanges<T extends { range: AddressRange }>(
             range: canonicalRange(cidr),
             items: [] as T[],
         }));
-        for (const item of run) {
+        for (let r = 0; r < run.length; r++) {
+            const item = run[r];
             // Parts are disjoint and sorted: the first one ending at or after the item's start.
             let lo = 0;
             let hi = runParts.length - 1;
@@ -179,7 +180,10 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
     if (v4 !== undefined) {
         length ??= 32;
         if (length > 32) return undefined;
-        return { prefix: ipv4Range(v4, length) };
+        // Stored canonical (no host bits, the length as written without leading zero), as most
+        // rules are: the text itself is the CIDR, and no new string is made.
+        const canonical = slash !== -1 && (text.length === slash + 2 || text[slash + 1] !== "0");
+        return { prefix: ipv4Range(v4, length, canonical ? text : undefined) };
     }
     const groups = (MAPPED.test(text) && mappedGroups(text, end)) || hexGroups(text, end);
     if (groups === undefined) return undefined;
@@ -187,9 +191,9 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
     if (length > 128) return undefined;
     const mapped =
         groups[5] === 0xffff && (groups[0] | groups[1] | groups[2] | groups[3] | groups[4]) === 0;
-    for (let i = 0; i < 8; i++) {
-        const kept = Math.min(Math.max(length - 16 * i, 0), 16);
-        groups[i] &= 0xffff - (2 ** (16 - kept) - 1);
+    // Host bits cleared: the group the length ends in keeps its high bits, the ones after it none.
+    for (let i = length >> 4; i < 8; i++) {
+        groups[i] &= i === length >> 4 ? (0xffff << (16 - (length & 15))) & 0xffff : 0;
     }
     // In three Numbers of at most 48 bits (exact), so that only three BigInts are made.
     const [a, b, c, d, e, f, g, h] = groups;
@@ -209,10 +213,14 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
         : { prefix };
 }
 
-function ipv4Range(address: number, length: number): AddressRange {
+/** `text`: the address's own text when it is canonical, used as the CIDR if it has no host bits. */
+function ipv4Range(address: number, length: number, text?: string): AddressRange {
     const size = 2 ** (32 - length);
     const network = address - (address % size);
-    const cidr = `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
+    const cidr =
+        text !== undefined && network === address
+            ? text
+            : `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
     return { cidr, ethertype: "IPv4", start: BigInt(network), end: BigInt(network + size - 1) };
 }
 
@@ -271,7 +279,8 @@ function dottedQuad(text: string, from: number, end: number): number | undefined
 
 /** The eight groups of a hexadecimal IPv6 address between 0 and `end`, or undefined. */
 function hexGroups(text: string, end: number): number[] | undefined {
-    const groups: number[] = [];
+    const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+    let count = 0;
     let gap = -1;
     let i = 0;
     if (text.startsWith("::")) {
@@ -287,20 +296,24 @@ function hexGroups(text: string, end: number): number[] | undefined {
             group = group * 16 + d;
             i++;
         }
-        if (i === from || i - from > 4) return undefined;
-        groups.push(group);
+        if (i === from || i - from > 4 || count === 8) return undefined;
+        groups[count++] = group;
         if (i === end) break;
         if (text[i] !== ":" || i + 1 >= end) return undefined;
         i++;
         if (text[i] === ":") {
             if (gap !== -1) return undefined;
-            gap = groups.length;
+            gap = count;
             i++;
         }
     }
-    if (gap === -1) return groups.length === 8 ? groups : undefined;
-    if (groups.length > 7) return undefined;
-    groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
+    if (gap === -1) return count === 8 ? groups : undefined;
+    if (count > 7) return undefined;
+    // The groups after `::` move to the end; the ones they leave are zero.
+    for (let k = count - 1; k >= gap; k--) {
+        groups[k + 8 - count] = groups[k];
+        groups[k] = 0;
+    }
     return groups;
 }
 

@@ -17,7 +17,7 @@ import {
 } from "./addressset";
 import { Ethertype } from "./cidr";
 import { NeutronRule, roleDescription } from "./rules";
-import { readRule, RuleSource } from "./rule-reading";
+import { readRule } from "./rule-reading";
 
 export type { Ethertype } from "./cidr";
 export { coversWholeFamily } from "./addressset";
@@ -100,39 +100,29 @@ export function computeExposure(input: {
         number,
         Record<Ethertype, { range: AddressRange; admitter: Admitter }[]>
     >(ports.map((port) => [port, { IPv4: [], IPv6: [] }]));
-    const add = (port: number, source: RuleSource, admitter: Omit<Admitter, "cidr">) => {
-        // One object literal of every field: one hidden class for all 10,000s of admitters.
-        const admitted: Admitter = {
-            groupId: admitter.groupId,
-            groupName: admitter.groupName,
-            ruleId: admitter.ruleId,
-            admits: admitter.admits,
-            why: admitter.why,
-            cidr: source.range.cidr,
-        };
-        buckets.get(port)![source.ethertype].push({ range: source.range, admitter: admitted });
-    };
     const unreadable: UnreadableRule[] = [];
     const unresolved: UnresolvedRemote[] = [];
 
     if (!input.portSecurity) {
         for (const port of ports) {
             for (const ethertype of FAMILIES) {
-                add(
-                    port,
-                    { ethertype, range: rangeOf(ANY_ADDRESS[ethertype]), admits: "" },
-                    {
-                        groupId: "",
-                        groupName: "(no security group)",
-                        ruleId: "",
-                        admits: `every ${ethertype} address on every port`,
-                        why: "the port has port_security_enabled false: Neutron filters nothing",
-                    },
-                );
+                const range = rangeOf(ANY_ADDRESS[ethertype]);
+                buckets.get(port)![ethertype].push({
+                    range,
+                    admitter: admitter(
+                        { id: "", name: "(no security group)" },
+                        "",
+                        `every ${ethertype} address on every port`,
+                        "the port has port_security_enabled false: Neutron filters nothing",
+                        range.cidr,
+                    ),
+                });
             }
         }
     }
-    for (const { group, rule } of input.rules) {
+    // Indexed loops: in a cold process the interpreter makes an object per for-of step.
+    for (let r = 0; r < input.rules.length; r++) {
+        const { group, rule } = input.rules[r];
         const reading = readRule(rule, input.remotes, ports);
         const ruleId = reading.ruleId;
         if (reading.unreadable) {
@@ -141,14 +131,14 @@ export function computeExposure(input: {
         for (const remote of reading.unresolved) {
             unresolved.push({ groupId: group.id, ruleId, remote });
         }
-        for (const port of reading.ports) {
-            for (const source of reading.sources) {
-                add(port, source, {
-                    groupId: group.id,
-                    groupName: group.name,
-                    ruleId,
-                    admits: source.admits,
-                    why: reading.why(port),
+        for (let p = 0; p < reading.ports.length; p++) {
+            const bucket = buckets.get(reading.ports[p])!;
+            const why = reading.why(reading.ports[p]);
+            for (let s = 0; s < reading.sources.length; s++) {
+                const source = reading.sources[s];
+                bucket[source.ethertype].push({
+                    range: source.range,
+                    admitter: admitter(group, ruleId, source.admits, why, source.range.cidr),
                 });
             }
         }
@@ -165,6 +155,17 @@ export function computeExposure(input: {
         }
     }
     return { portSecurity: input.portSecurity, ports: result, unreadable, unresolved };
+}
+
+/** One object literal of every field: one hidden class for all 10,000s of admitters. */
+function admitter(
+    group: { id: string; name: string },
+    ruleId: string,
+    admits: string,
+    why: string,
+    cidr: string,
+): Admitter {
+    return { groupId: group.id, groupName: group.name, ruleId, admits, why, cidr };
 }
 
 /**

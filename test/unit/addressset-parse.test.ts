@@ -83,7 +83,10 @@ const lengthText = fc.oneof(
     { weight: 2, arbitrary: fc.constant("") },
     { weight: 4, arbitrary: fc.integer({ min: 0, max: 33 }).map((n) => `/${n}`) },
     { weight: 4, arbitrary: fc.integer({ min: 0, max: 130 }).map((n) => `/${n}`) },
-    { weight: 1, arbitrary: fc.constantFrom("/", "/032", "/0128", "/-1", "/x", "/ 24", "/1/2") },
+    {
+        weight: 1,
+        arbitrary: fc.constantFrom("/", "/00", "/08", "/032", "/0128", "/-1", "/x", "/ 24", "/1/2"),
+    },
 );
 const text = fc
     .tuple(

@@ -145,4 +145,43 @@ describe("reading one rule", () => {
         const badPrefix = read({ remote_ip_prefix: 10 });
         assert.equal(badPrefix.unreadable, "remote_ip_prefix 10");
     });
+
+    it("names every unreadable field of one rule, and reads absent port fields as every port", () => {
+        const r = read({ direction: "in", protocol: "tcpx" });
+        assert.equal(r.unreadable, 'direction "in"; protocol "tcpx"');
+        const absent = read({ port_range_min: undefined, port_range_max: undefined });
+        assert.equal(absent.unreadable, undefined);
+        assert.deepEqual(absent.ports, PORTS);
+        assert.equal(absent.why(22), "tcp, all ports");
+    });
+
+    it("says what each source admits: the prefix itself, its network, or a member's group", () => {
+        assert.equal(read({ remote_ip_prefix: "10.0.0.1/32" }).sources[0].admits, "10.0.0.1/32");
+        assert.equal(
+            read({ remote_ip_prefix: "10.0.0.9/24" }).sources[0].admits,
+            "10.0.0.0/24 (stored as 10.0.0.9/24)",
+        );
+        // normalized_cidr alone (remote_ip_prefix not a string): no "stored as" to show.
+        const normalized = read({ remote_ip_prefix: null, normalized_cidr: "10.2.0.0/16" });
+        assert.equal(normalized.unreadable, undefined);
+        assert.equal(normalized.sources[0].admits, "10.2.0.0/16");
+        // One list of addresses behind a remote group and an address group: each named.
+        const shared = ["10.3.0.1"];
+        const remotes = none();
+        remotes.groups.set("sg-a", shared);
+        remotes.addressGroups.set("ag-b", shared);
+        remotes.groups.set("sg-c", ["not-an-address"]);
+        const viaGroup = read({ remote_ip_prefix: null, remote_group_id: "sg-a" }, remotes);
+        const viaAddressGroup = read(
+            { remote_ip_prefix: null, remote_address_group_id: "ag-b" },
+            remotes,
+        );
+        assert.equal(viaGroup.sources[0].admits, "10.3.0.1/32 (in remote group sg-a)");
+        assert.equal(
+            viaAddressGroup.sources[0].admits,
+            "10.3.0.1/32 (in remote address group ag-b)",
+        );
+        const bad = read({ remote_ip_prefix: null, remote_group_id: "sg-c" }, remotes);
+        assert.match(bad.unreadable!, /^remote group sg-c address "not-an-address" \(/);
+    });
 });

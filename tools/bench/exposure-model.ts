@@ -4,7 +4,9 @@
 // groups (resolved and not) and address groups. Target: computeExposure under 100 ms CPU.
 // The rules come from a fixed seed, so every run measures the same set. The cold call (the first
 // in a fresh process, as a preview makes it) is measured in fresh processes, apart from loading
-// the libraries and the model's modules.
+// the libraries and the model's modules: the whole process's CPU, the main thread's alone (the
+// rest is V8 compiling the model's hot functions on its background threads), and the same call
+// with the optimizing compiler off (`--no-opt`).
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -137,6 +139,8 @@ function median(runs: number[]): number {
 
 // One fresh process: CPU ms (process.cpuUsage, every thread) of each phase, in the order a
 // program pays them. ts-node is registered first: the program runs under it anyway.
+// The main thread's own CPU time is apart (thread-cpu.ts): the rest of the process's is V8's
+// background threads, the optimizing compiler above all.
 const COLD_CHILD = `
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 require("ts-node").register({ transpileOnly: true, projectSearchDir: process.argv[1] });
@@ -147,29 +151,39 @@ const libraries = lap();
 const model = require(process.argv[1] + "/components/model/exposure.ts");
 const modules = lap();
 const { ruleSet } = require(process.argv[1] + "/tools/bench/exposure-model.ts");
+const { mainThreadCpuMs } = require(process.argv[1] + "/tools/bench/thread-cpu.ts");
 const input = { ...ruleSet(), protectedPorts: [6443, 22], portSecurity: true };
 lap();
+const main = mainThreadCpuMs();
 model.computeExposure(input);
+const firstMain = main === null ? null : mainThreadCpuMs() - main;
 const first = lap();
 model.computeExposure(input);
 const second = lap();
-console.log(JSON.stringify({ libraries, modules, first, second }));
+console.log(JSON.stringify({ libraries, modules, first, firstMain, second }));
 `;
 
 interface ColdRun {
     libraries: number;
     modules: number;
     first: number;
+    /** null where the main thread's time cannot be read. */
+    firstMain: number | null;
     second: number;
 }
 
-/** The cold call in COLD_PROCESSES fresh processes, one after the other: medians per phase. */
-function coldCalls(): object {
+/**
+ * The cold call in COLD_PROCESSES fresh processes, one after the other: medians per phase.
+ * `nodeFlags`: `--no-opt` shows the call without V8's optimizing compiler.
+ */
+function coldCalls(nodeFlags: string[] = []): object {
     const root = path.resolve(__dirname, "..", "..");
     const runs: ColdRun[] = [];
     for (let i = 0; i < COLD_PROCESSES; i++) {
-        process.stderr.write(`exposure-model: cold call ${i + 1}/${COLD_PROCESSES}\n`);
-        const out = execFileSync(process.execPath, ["-e", COLD_CHILD, root], {
+        process.stderr.write(
+            `exposure-model: cold call ${i + 1}/${COLD_PROCESSES} ${nodeFlags.join(" ")}\n`,
+        );
+        const out = execFileSync(process.execPath, [...nodeFlags, "-e", COLD_CHILD, root], {
             cwd: root,
             encoding: "utf8",
         });
@@ -178,6 +192,9 @@ function coldCalls(): object {
     return {
         processes: COLD_PROCESSES,
         firstCallCpuMs: median(runs.map((r) => r.first)),
+        firstCallMainThreadCpuMs: runs.some((r) => r.firstMain === null)
+            ? null
+            : median(runs.map((r) => r.firstMain!)),
         secondCallCpuMs: median(runs.map((r) => r.second)),
         loadFastCidrToolsAndIpaddrCpuMs: median(runs.map((r) => r.libraries)),
         loadModelModulesCpuMs: median(runs.map((r) => r.modules)),
@@ -211,6 +228,7 @@ export async function run(): Promise<object> {
         repeats: REPEATS,
         computeExposure: {
             cold: coldCalls(),
+            coldWithoutOptimizingCompiler: coldCalls(["--no-opt"]),
             firstInThisProcessCpuMs: round(first.cpuMs),
             medianCpuMs: median(runs.map((r) => r.cpuMs)),
             medianWallMs: median(runs.map((r) => r.wallMs)),

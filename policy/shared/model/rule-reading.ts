@@ -58,7 +58,38 @@ export interface RuleReading {
     why(port: number): string;
 }
 
-type Protocol = { kind: "all" | "tcp" | "other"; text: string };
+/** What a rule's protocol means for a TCP port: every protocol, TCP, or another one. */
+type Protocol = "all" | "tcp" | "other";
+const FAMILY: Record<Ethertype, Ethertype[]> = { IPv4: ["IPv4"], IPv6: ["IPv6"] };
+const BOTH_FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
+const NO_PORTS: number[] = [];
+
+/**
+ * One rule read. `why` is a method, not a closure per rule: a preview reads 10,000s of rules
+ * once, in a cold process, where every allocation and every distinct shape costs.
+ */
+class Reading implements RuleReading {
+    constructor(
+        readonly ruleId: string,
+        readonly unreadable: string | undefined,
+        readonly unresolved: string[],
+        readonly ports: number[],
+        readonly sources: RuleSource[],
+        private readonly reason: string | undefined,
+        private readonly range: { min: number; max: number } | undefined,
+    ) {}
+
+    why(port: number): string {
+        if (this.reason !== undefined) return this.reason;
+        if (this.range === undefined) return "";
+        const { min, max } = this.range;
+        return min === 1 && max === 65535
+            ? "tcp, all ports"
+            : min === max
+              ? `tcp ${min}`
+              : `tcp ${min}-${max} includes ${port}`;
+    }
+}
 
 export function readRule(
     rule: NeutronRule,
@@ -72,22 +103,25 @@ export function readRule(
     if (rule.unreadable) problems.push(rule.unreadable);
 
     if (raw.direction === "egress") {
-        return { ruleId, unresolved: [], ports: [], sources: [], why: () => "" };
+        return new Reading(ruleId, undefined, [], NO_PORTS, [], undefined, undefined);
     }
     if (raw.direction !== "ingress") problems.push(`direction ${show(raw.direction)}`);
     // The parser keeps an unreadable ethertype as "IPv4" and names it in `unreadable`.
     const families: Ethertype[] =
         (raw.ethertype === "IPv4" || raw.ethertype === "IPv6") &&
-        !/(^|; )ethertype /.test(rule.unreadable ?? "")
-            ? [raw.ethertype]
+        !(rule.unreadable && /(^|; )ethertype /.test(rule.unreadable))
+            ? FAMILY[raw.ethertype]
             : [];
     if (families.length === 0 && !rule.unreadable) {
         problems.push(`ethertype ${show(raw.ethertype)}`);
     }
     const protocol = readProtocol(raw.protocol);
     if (!protocol) problems.push(`protocol ${show(raw.protocol)}`);
-    const range = readPorts(raw.port_range_min, raw.port_range_max);
-    if (!range) {
+    const min = readPort(raw.port_range_min, 1);
+    const max = readPort(raw.port_range_max, 65535);
+    // NaN (a port that is no integer) fails every comparison.
+    const portsRead = min >= 0 && max <= 65535 && min <= max;
+    if (!portsRead) {
         problems.push(`port range ${show(raw.port_range_min)}-${show(raw.port_range_max)}`);
     }
     const unresolved: string[] = [];
@@ -95,66 +129,67 @@ export function readRule(
 
     if (problems.length > 0) {
         const what = problems.join("; ");
-        return {
+        return new Reading(
             ruleId,
-            unreadable: what,
+            what,
             unresolved,
-            ports: protectedPorts,
-            sources: (families.length > 0 ? families : (["IPv4", "IPv6"] as Ethertype[])).map(
-                (ethertype) => ({
-                    ethertype,
-                    range: rangeOf(ANY_ADDRESS[ethertype]),
-                    admits: `every ${ethertype} address (unreadable rule)`,
-                }),
-            ),
-            why: () => `cannot read its ${what}: counted as admitting everything`,
-        };
+            protectedPorts,
+            (families.length > 0 ? families : BOTH_FAMILIES).map((ethertype) => ({
+                ethertype,
+                range: rangeOf(ANY_ADDRESS[ethertype]),
+                admits: `every ${ethertype} address (unreadable rule)`,
+            })),
+            `cannot read its ${what}: counted as admitting everything`,
+            undefined,
+        );
     }
-    const { kind, text } = protocol!;
-    if (kind === "other") {
-        return { ruleId, unresolved, ports: [], sources: [], why: () => "" };
+    if (protocol === "other") {
+        return new Reading(ruleId, undefined, unresolved, NO_PORTS, [], undefined, undefined);
     }
-    const { min, max } = range!;
-    // Neutron refuses ports on a rule of every protocol; if one has them, the driver's reading
-    // is unknown, so they are not trusted to narrow it.
-    const ports = protectedPorts.filter((p) => kind === "all" || (min <= p && p <= max));
-    const everyPort =
-        kind === "all" && `every protocol (protocol ${show(raw.protocol)}), so every port`;
-    const why = everyPort
-        ? () => everyPort
-        : (port: number) =>
-              min === 1 && max === 65535
-                  ? `${text}, all ports`
-                  : min === max
-                    ? `${text} ${min}`
-                    : `${text} ${min}-${max} includes ${port}`;
-    return { ruleId, unresolved, ports, sources, why };
+    if (protocol === "all") {
+        // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
+        // reading is unknown, so they are not trusted to narrow it.
+        const reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
+        return new Reading(
+            ruleId,
+            undefined,
+            unresolved,
+            protectedPorts,
+            sources,
+            reason,
+            undefined,
+        );
+    }
+    const lowest = Math.max(min, 1);
+    const ports: number[] = [];
+    for (let i = 0; i < protectedPorts.length; i++) {
+        if (lowest <= protectedPorts[i] && protectedPorts[i] <= max) ports.push(protectedPorts[i]);
+    }
+    return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, {
+        min: lowest,
+        max,
+    });
 }
 
 /** null, "", "any", "0", names mapping to 0, and "0" in any spelling: every protocol. */
 function readProtocol(value: unknown): Protocol | undefined {
-    if (value === null || value === undefined) return { kind: "all", text: "any protocol" };
+    if (value === null || value === undefined) return "all";
     const text = typeof value === "number" ? String(value) : value;
     if (typeof text !== "string") return undefined;
     const name = text.trim().toLowerCase();
-    if (name === "" || name === "any") return { kind: "all", text: "any protocol" };
+    if (name === "" || name === "any") return "all";
     const number = /^\d{1,3}$/.test(name) ? Number(name) : IP_PROTOCOL_MAP[name];
     if (number === undefined || number > 255) return undefined;
-    return number === 0
-        ? { kind: "all", text: "any protocol" }
-        : number === 6
-          ? { kind: "tcp", text: "tcp" }
-          : { kind: "other", text: name };
+    return number === 0 ? "all" : number === 6 ? "tcp" : "other";
 }
 
-/** null min and max: every port; one side missing: open on that side. */
-function readPorts(min: unknown, max: unknown): { min: number; max: number } | undefined {
-    const read = (v: unknown, fallback: number) =>
-        v === null || v === undefined ? fallback : Number.isInteger(v) ? (v as number) : NaN;
-    const lo = read(min, 1);
-    const hi = read(max, 65535);
-    if (!(lo >= 0 && hi <= 65535 && lo <= hi)) return undefined;
-    return { min: Math.max(lo, 1), max: hi };
+/** A port bound: null or absent is open on that side; anything but an integer is NaN. */
+function readPort(value: unknown, open: number): number {
+    return value === null || value === undefined
+        ? open
+        : Number.isInteger(value)
+          ? (value as number)
+          : NaN;
 }
 
 function readSources(
@@ -165,69 +200,92 @@ function readSources(
     unresolved: string[],
 ): RuleSource[] {
     const sources: RuleSource[] = [];
-    const addPrefix = (text: string, admits: (cidr: string) => string, what: string) =>
-        prefixSources(text, admits, what, sources, problems);
-    const anyOf = (admits: string) => {
-        for (const ethertype of families) {
-            sources.push({
-                ethertype,
-                range: rangeOf(ANY_ADDRESS[ethertype]),
-                admits: `${ANY_ADDRESS[ethertype]} (${admits})`,
-            });
-        }
-    };
-    const viaRemote = (kind: string, id: unknown, map: Map<string, string[] | null>) => {
-        if (id === null || id === undefined || id === "") return false;
-        if (typeof id !== "string") {
-            problems.push(`${kind} ${show(id)}`);
-            return true;
-        }
-        const addresses = map.get(id);
-        if (!addresses) {
-            unresolved.push(`${kind} ${id}`);
-            anyOf(`${kind} ${id} could not be resolved: counted as any address`);
-            return true;
-        }
-        const members = membersOf(kind, id, addresses);
-        sources.push(...members.sources);
-        problems.push(...members.problems);
-        return true;
-    };
-    const viaGroup = viaRemote("remote group", raw.remote_group_id, remotes.groups);
-    const viaAddressGroup = viaRemote(
-        "remote address group",
-        raw.remote_address_group_id,
-        remotes.addressGroups,
-    );
+    const viaGroup = present(raw.remote_group_id);
+    if (viaGroup) {
+        remoteSources("remote group", raw.remote_group_id, remotes.groups, families, sources, {
+            problems,
+            unresolved,
+        });
+    }
+    const viaAddressGroup = present(raw.remote_address_group_id);
+    if (viaAddressGroup) {
+        remoteSources(
+            "remote address group",
+            raw.remote_address_group_id,
+            remotes.addressGroups,
+            families,
+            sources,
+            { problems, unresolved },
+        );
+    }
     // normalized_cidr is the network Neutron enforces; remote_ip_prefix is as typed.
-    const stored = [raw.normalized_cidr, raw.remote_ip_prefix].find(
-        (v) => v !== null && v !== undefined && v !== "",
-    );
-    if (stored !== undefined) {
+    const stored = present(raw.normalized_cidr) ? raw.normalized_cidr : raw.remote_ip_prefix;
+    if (present(stored)) {
         if (typeof stored !== "string") {
             problems.push(`remote_ip_prefix ${show(stored)}`);
         } else {
             const typed = typeof raw.remote_ip_prefix === "string" ? raw.remote_ip_prefix : stored;
-            addPrefix(
-                stored,
-                (cidr) => (cidr === typed ? cidr : `${cidr} (stored as ${typed})`),
-                "remote_ip_prefix",
-            );
+            prefixSources(stored, typed, undefined, "remote_ip_prefix", sources, problems);
         }
     } else if (!viaGroup && !viaAddressGroup) {
-        anyOf("no remote: any address");
+        anySources(families, "no remote: any address", sources);
     }
     return sources;
+}
+
+function present(value: unknown): boolean {
+    return value !== null && value !== undefined && value !== "";
+}
+
+/** Every address of the rule's families, saying why. */
+function anySources(families: Ethertype[], why: string, sources: RuleSource[]): void {
+    for (const ethertype of families) {
+        sources.push({
+            ethertype,
+            range: rangeOf(ANY_ADDRESS[ethertype]),
+            admits: `${ANY_ADDRESS[ethertype]} (${why})`,
+        });
+    }
+}
+
+/** The members of a remote group or address group; any address when it was not resolved. */
+function remoteSources(
+    kind: string,
+    id: unknown,
+    map: Map<string, string[] | null>,
+    families: Ethertype[],
+    sources: RuleSource[],
+    found: { problems: string[]; unresolved: string[] },
+): void {
+    if (typeof id !== "string") {
+        found.problems.push(`${kind} ${show(id)}`);
+        return;
+    }
+    const addresses = map.get(id);
+    if (!addresses) {
+        found.unresolved.push(`${kind} ${id}`);
+        anySources(
+            families,
+            `${kind} ${id} could not be resolved: counted as any address`,
+            sources,
+        );
+        return;
+    }
+    const members = membersOf(kind, id, addresses);
+    sources.push(...members.sources);
+    found.problems.push(...members.problems);
 }
 
 /**
  * The sources of one address or prefix as a firewall enforces it. A prefix of the other family
  * than the rule's still counts in its own (Neutron refuses the mix); an IPv4-mapped prefix counts
- * for IPv4 as well, whatever the driver does.
+ * for IPv4 as well, whatever the driver does. `typed`: the prefix as the rule shows it (named
+ * when the network differs); `memberOf`: the remote group the address is a member of.
  */
 function prefixSources(
     text: string,
-    admits: (cidr: string) => string,
+    typed: string | undefined,
+    memberOf: string | undefined,
     what: string,
     sources: RuleSource[],
     problems: string[],
@@ -240,10 +298,23 @@ function prefixSources(
         return;
     }
     const { prefix, mappedIpv4 } = read;
-    sources.push({ ethertype: prefix.ethertype, range: prefix, admits: admits(prefix.cidr) });
+    sources.push({
+        ethertype: prefix.ethertype,
+        range: prefix,
+        admits: admits(prefix.cidr, typed, memberOf),
+    });
     if (mappedIpv4) {
-        sources.push({ ethertype: "IPv4", range: mappedIpv4, admits: admits(mappedIpv4.cidr) });
+        sources.push({
+            ethertype: "IPv4",
+            range: mappedIpv4,
+            admits: admits(mappedIpv4.cidr, typed, memberOf),
+        });
     }
+}
+
+function admits(cidr: string, typed: string | undefined, memberOf: string | undefined): string {
+    if (memberOf !== undefined) return `${cidr} (in ${memberOf})`;
+    return cidr === typed ? cidr : `${cidr} (stored as ${typed})`;
 }
 
 // Many rules name the same remote group: its members are read once per list of addresses.
@@ -262,7 +333,8 @@ function membersOf(kind: string, id: string, addresses: string[]) {
         for (const address of addresses) {
             prefixSources(
                 address,
-                (cidr) => `${cidr} (in ${kind} ${id})`,
+                undefined,
+                `${kind} ${id}`,
                 `${kind} ${id} address`,
                 found.sources,
                 found.problems,
