@@ -197,17 +197,32 @@ export function configuredOnly(config: StackConfig): Discovered {
     }
     return {
         group: { id: "", name: "" },
-        api: {
-            address: config.api.address ?? "",
-            port: config.api.port ?? DEFAULT_API_PORT,
-            provenance: "config",
-        },
+        api: { address: config.api.address ?? "", ...apiPortWithoutLookups(config) },
         apiPorts: [],
         exposure: nothingMeasured(),
         conductors: sources.conductors,
         hairpin: sources.hairpin,
         rules: [],
         warnings: [],
+    };
+}
+
+/**
+ * The API's port as the stack file alone gives it. With api.fromKubeconfig the port is read from
+ * the kubeconfig at preview (discovery), so here it is the one the stack implies: hairpin.ports
+ * (the API's port alone, crossfield.ts), else 6443 if protected, else the first protected port
+ * other than SSH's; the preview checks the real one against protectedPorts and hairpin.ports.
+ */
+export function apiPortWithoutLookups(config: StackConfig): { port: number; provenance: string } {
+    if (config.api.fromKubeconfig === undefined) {
+        return { port: config.api.port ?? DEFAULT_API_PORT, provenance: "config" };
+    }
+    const candidates = config.hairpin.ports ?? config.protectedPorts.filter((p) => p !== 22);
+    return {
+        port: candidates.includes(DEFAULT_API_PORT)
+            ? DEFAULT_API_PORT
+            : (candidates[0] ?? DEFAULT_API_PORT),
+        provenance: "assumed from the stack: the kubeconfig is read at preview",
     };
 }
 

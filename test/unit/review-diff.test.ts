@@ -172,6 +172,39 @@ describe("review: base against head", () => {
         }
     });
 
+    it("reviews a stack whose API port comes from the kubeconfig by the port the stack implies", () => {
+        const onPort = (protectedPorts: number[], hairpin?: number[]) =>
+            staticStack({
+                api: { fromKubeconfig: { path: "/etc/kubernetes/admin.conf" } },
+                protectedPorts,
+                operator: {
+                    cidrs: ["10.12.4.1/32"],
+                    reason: "operator behind the VR0 masquerade",
+                    ports: protectedPorts,
+                },
+                hairpin: { subnets: ["capi-mgmt-subnet"], ...(hairpin ? { ports: hairpin } : {}) },
+            });
+        const conductorPorts = (raw: Record<string, unknown>) => {
+            // A stack this change adds: every row of its allow-set is gained.
+            const diff = diffStack("prod", {}, { raw }, false);
+            assert.deepEqual(diff.problems, []);
+            const config = parseStackConfig(raw);
+            assert.ok(!renderReview({ stack: "prod", config }).includes("Problem"));
+            return [
+                ...new Set(
+                    diff.allowSet
+                        .filter((r) => r.change === "gained" && r.role === "conductor")
+                        .map((r) => r.port),
+                ),
+            ];
+        };
+        // The API on 443: protected, and the hairpin (the API's port alone) says so.
+        assert.deepEqual(conductorPorts(onPort([443, 22], [443])), [443]);
+        assert.deepEqual(conductorPorts(onPort([443, 22])), [443]);
+        assert.deepEqual(conductorPorts(onPort([443, 6443, 22], [443])), [443]);
+        assert.deepEqual(conductorPorts(onPort([443, 6443, 22])), [6443]);
+    });
+
     it("counts every group on the API's port in each side's exposure, not only the managed one", async () => {
         const other = "7d3e0c2e-0000-4000-8000-0000000000cc";
         const { lookups } = countingLookups();
