@@ -98,6 +98,14 @@ export function ruleSet(): { rules: GroupRule[]; remotes: RemoteAddresses } {
             } else if (form === 4 && ipv6) {
                 rule.remote_ip_prefix = `::ffff:${v4()}/${pick([128, 120])}`;
             }
+            const remote = rule.remote_group_id ?? rule.remote_address_group_id;
+            if (remote && groups.get(remote) === null) {
+                // An unresolved remote counts as any address: on a protected port it would make
+                // every row one part, /0, and leave the union and exposureBeyond nothing to do,
+                // as a group still open is. Measured here is a fragmented exposure, as after the
+                // change: such rules are read (and reported) on a port no one protects.
+                rule.protocol = "udp";
+            }
             if (rule.protocol === null || rule.protocol === "0" || rule.protocol === "any") {
                 rule.port_range_min = rule.port_range_max = null;
             }
