@@ -20,7 +20,7 @@ import {
     readStackFile,
     stackFilePath,
 } from "../components/config/stackfile";
-import { parseStackConfig, StackConfig } from "../components/config/schema";
+import { ConfigError, parseStackConfig, StackConfig } from "../components/config/schema";
 import { openSession } from "../components/openstack/keystone";
 import { stackCloud } from "../components/openstack/credentials";
 import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
@@ -74,10 +74,20 @@ interface StackReview {
 }
 
 export async function runReview(options: ReviewOptions, progress: Progress): Promise<ReviewReport> {
-    const input = await reviewInput(options.stack, options.live, progress);
-    const other = options.against
-        ? await reviewInput(options.against, options.live, progress)
-        : undefined;
+    // Comparing two stacks, a refused one is named: the problems alone do not say whose they are.
+    const named = (stack: string) =>
+        reviewInput(stack, options.live, progress).catch((err: unknown) => {
+            if (options.against && err instanceof ConfigError) {
+                const own = !err.message.startsWith("The stack config is not valid");
+                throw new ConfigError(
+                    err.problems.map((p) => `stack ${stack}: ${p}`),
+                    own ? `stack ${stack}: ${err.message}` : undefined,
+                );
+            }
+            throw err;
+        });
+    const input = await named(options.stack);
+    const other = options.against ? await named(options.against) : undefined;
     const inputs = other ? [input, other] : [input];
     const stacks = inputs.map(stackReview);
     const verdicts = stacks.flatMap((s) =>

@@ -414,6 +414,25 @@ describe("npm run review on a fresh copy of the repository", function () {
         );
     });
 
+    it("names the stack whose file is refused when comparing two with --against", () => {
+        const doc = parse(
+            fs.readFileSync(path.join(repo, "stacks", "Pulumi.example.yaml"), "utf8"),
+        );
+        doc.config["capi-mgmt-ingress:protectedPorts"] = "x";
+        fs.writeFileSync(path.join(repo, "stacks", "Pulumi.broken.yaml"), stringify(doc));
+        try {
+            const run = review("--stack", "example", "--against", "broken");
+            assert.equal(run.status, 2);
+            assert.match(
+                run.stderr,
+                /- stack broken: capi-mgmt-ingress:protectedPorts: expected array/,
+            );
+            assert.doesNotMatch(run.stderr, /stack example:/);
+        } finally {
+            fs.rmSync(path.join(repo, "stacks", "Pulumi.broken.yaml"));
+        }
+    });
+
     it("fails with usage on --changed without --base, and names an unknown ref", () => {
         const usage = review("--changed");
         assert.equal(usage.status, 2);
