@@ -57,7 +57,29 @@ function issueMessage(issue: z.core.$ZodIssue): string {
             ? `is required (${issue.expected})`
             : `expected ${issue.expected}, got ${typeName(issue.input)}`;
     }
+    if (issue.code === "invalid_union") {
+        return unionMessage(issue);
+    }
     return issue.message;
+}
+
+/**
+ * A value that fits no form of a key taking several (approvedRetirement: a digest, or
+ * `{digest, targets}`): the problems of the form the value has, else the forms expected.
+ */
+function unionMessage(issue: z.core.$ZodIssueInvalidUnion): string {
+    // A form refusing the value's type says so in its one issue, at the value itself.
+    const typeOf = (branch: z.core.$ZodIssue[]) =>
+        branch[0].code === "invalid_type" && branch[0].path.length === 0
+            ? branch[0].expected
+            : undefined;
+    const meant = issue.errors.find((branch) => typeOf(branch) === undefined);
+    if (meant) {
+        return meant
+            .map((i) => (i.path.length ? `${formatPath(i.path)}: ` : "") + issueMessage(i))
+            .join("; ");
+    }
+    return `expected ${issue.errors.map(typeOf).join(" or ")}, got ${typeName(issue.input)}`;
 }
 
 /** The YAML type of a value, never the value itself (it may be a secret). */

@@ -191,6 +191,21 @@ describe("config checks", () => {
             accepted({ approvedRetirement: { digest, targets: ["r1"] } }).approvedRetirement,
             { digest, targets: ["r1"] },
         );
+        // Either form: the problems of the form the value has, else both forms.
+        assert.deepEqual(texts({ approvedRetirement: { digest, targets: "r1" } }), [
+            "capi-mgmt-ingress:approvedRetirement: targets: expected array, got string",
+        ]);
+        assert.deepEqual(texts({ approvedRetirement: { targets: ["r1"] } }), [
+            "capi-mgmt-ingress:approvedRetirement: digest: is required (string)",
+        ]);
+        assert.deepEqual(texts({ approvedRetirement: { digest: "sha256:x" } }), [
+            "capi-mgmt-ingress:approvedRetirement: digest: expected sha256:<64 lower-case hex " +
+                "digits>, exactly as the review prints it (upper case is refused); targets: is " +
+                "required (array)",
+        ]);
+        assert.deepEqual(texts({ approvedRetirement: 5 }), [
+            "capi-mgmt-ingress:approvedRetirement: expected string or object, got number",
+        ]);
     });
 
     it("refuses an accepted exposure naming the managed group as a whole, not one of its rules", () => {
