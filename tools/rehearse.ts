@@ -109,10 +109,22 @@ async function main(
     const after = await listRules(session, seed.securityGroupId);
     heading("the group's ingress rules, before and after");
     log(beforeAfterTable(before, after));
-    return {
-        ...verdict(live.plan, after, results, standIns),
-        ...(played ? { scenario: played } : {}),
-    };
+    const judged = verdict(live.plan, after, results, standIns);
+    if (played) {
+        log(ranScenarioLine(played));
+    }
+    return { ...judged, ...(played ? { scenario: played } : {}) };
+}
+
+/** A scenario whose update ran (one accepting a rule): what stays beyond the allow-set. */
+function ranScenarioLine(played: ScenarioResult): string {
+    if (!played.passed) {
+        return `scenario ${played.name} FAILED: ${played.problems.join("; ")}`;
+    }
+    const beyond = played.residual
+        .filter((r) => r.beyondAllowSet !== "nothing")
+        .map((r) => `${r.port}/tcp ${r.ethertype}: ${r.beyondAllowSet}`);
+    return `scenario ${played.name}: the update ran; still admitted beyond the allow-set, as accepted: ${beyond.join("; ")}`;
 }
 
 /** Throws the interruption once the rehearsal is stopped: no further step starts. */
@@ -133,7 +145,7 @@ function refusedVerdict(played: ScenarioResult, unproven: string[]): RehearsalVe
     return {
         tight: false,
         verified: false,
-        problems: [`the update refused: ${played.refusal!.split("\n")[0]}`],
+        problems: [`the update refused: ${played.refusal!}`],
         checks: [],
         unproven,
         scenario: played,

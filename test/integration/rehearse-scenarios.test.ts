@@ -117,6 +117,10 @@ describe("npm run rehearse -- --scenario (engine-less)", function () {
             log,
             /^accepted: rule \S+ in group capi-scenario-sg: .*198\.51\.100\.128\/25/m,
         );
+        assert.match(
+            log,
+            /^scenario accepted: the update ran; still admitted beyond the allow-set, as accepted: .*6443\/tcp IPv4: 1 prefix: 198\.51\.100\.128\/25/m,
+        );
         const v6 = s.residual.find((r) => r.port === 6443 && r.ethertype === "IPv6")!;
         assert.equal(v6.beyondAllowSet, "1 prefix: 2001:db8:ba5::/48");
         assert.deepEqual(rows(s.differential!), [
