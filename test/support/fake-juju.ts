@@ -4,6 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runProcess } from "../../components/process/run";
 import { JujuError, JujuTarget } from "../../components/juju/units";
 
 export const FAKE = path.join(__dirname, "..", "..", "tools", "fakes", "juju");
@@ -90,3 +91,39 @@ export function alive(pid: number): boolean {
         return false;
     }
 }
+
+/**
+ * A `timeoutSeconds` for a test in which a hung unit must time out while every other unit still
+ * answers on a hedge's call, which gets only `share` of the timeout (1/2 per hedging level below
+ * the first call, as runOnUnits halves what is left). At least `minSeconds`; longer when `share`
+ * of it would not hold three times the slowest of `parallel` fake juju calls started at once,
+ * measured now: how long a call takes on this machine under its present load. What the test
+ * proves (one shared deadline, the hung unit on its own call) does not depend on the value.
+ */
+export async function hedgeTimeoutSeconds(
+    share: number,
+    parallel: number,
+    minSeconds = 1,
+): Promise<number> {
+    const callMs = await slowestCallMs(parallel);
+    return Math.max(minSeconds, Math.ceil((3 * callMs) / share / 100) / 10);
+}
+
+/** The slowest of `parallel` healthy one-unit `juju exec` calls started at once, in ms. */
+async function slowestCallMs(parallel: number): Promise<number> {
+    const env = { ...process.env, FAKE_JUJU_SCENARIO: path.join(FAKE, "scenarios", "juju3-lxd") };
+    const args = ["exec", "-m", "openstack", "--unit", "magnum/0", "--format=json", "--"];
+    const runs = await Promise.all(
+        Array.from({ length: Math.max(1, parallel) }, () =>
+            runProcess(BIN, [...args, `ip -j route get ${API}`], { timeoutMs: 60_000, env }),
+        ),
+    );
+    for (const run of runs) {
+        assert.strictEqual(run.code, 0, `the fake juju failed: ${run.stderr}`);
+    }
+    return Math.max(...runs.map((run) => run.ms));
+}
+
+/** A mocha timeout for a test that waits out `timeoutSeconds` about `times` times. */
+export const mochaTimeoutMs = (timeoutSeconds: number, times = 2) =>
+    20_000 + times * timeoutSeconds * 1000;

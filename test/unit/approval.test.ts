@@ -94,7 +94,7 @@ async function evaluate(approved: unknown, rules: NeutronRule[]) {
 }
 
 describe("retirement approval", function () {
-    this.timeout(60000);
+    this.timeout(180_000);
 
     before(async () => {
         program = await import("../../components/program");

@@ -8,7 +8,18 @@ import * as path from "path";
 import { coveredExactly, runOnApplication } from "../../components/juju/application";
 import { measureConductorSources } from "../../components/juju/measure";
 import { JujuCommandResult, parseJujuExec3, parseJujuRun29 } from "../../components/juju/parse";
-import { alive, API, BIN, calls, FAKE, jujuError, target, writeUnit } from "../support/fake-juju";
+import {
+    alive,
+    API,
+    BIN,
+    calls,
+    FAKE,
+    hedgeTimeoutSeconds,
+    jujuError,
+    mochaTimeoutMs,
+    target,
+    writeUnit,
+} from "../support/fake-juju";
 
 const ROUTE = `ip -j route get ${API}`;
 const WIDE3 = `exec -m openstack --application magnum --format=json -- ${ROUTE}`;
@@ -139,8 +150,10 @@ describe("juju: one call over the whole application", () => {
         );
     });
 
-    it("gives up a hung call halfway: the hung unit costs one timeout, on its own call", async () => {
-        const timeoutSeconds = 2;
+    it("gives up a hung call halfway: the hung unit costs one timeout, on its own call", async function () {
+        // magnum/0 and magnum/1 answer on calls of their own in the last quarter.
+        const timeoutSeconds = await hedgeTimeoutSeconds(1 / 4, 3, 2);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
         const t = target("juju3-lxd", {
             timeoutSeconds,
             edit: (dir) => writeUnit(dir, "magnum/2", "hang", ""),
@@ -163,7 +176,9 @@ describe("juju: one call over the whole application", () => {
         );
         // Its last call had what was left of the one deadline, never a deadline of its own.
         assert.ok(hung.ms < timeoutSeconds * 1000, `the hung unit's call took ${hung.ms} ms`);
+        // One timeout in all: a deadline of its own for the per-unit calls would add half a one.
         assert.ok(wall >= timeoutSeconds * 1000, `${wall} ms`);
+        assert.ok(wall < timeoutSeconds * 1000 * 1.5, `${wall} ms`);
         const log = calls(t);
         assert.strictEqual(log.filter((c) => c === WIDE3).length, 1);
         const pids = log.filter((c) => c.startsWith("hang ")).map((c) => Number(c.split(" ")[1]));

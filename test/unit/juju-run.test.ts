@@ -14,6 +14,8 @@ import {
     writeUnit,
     alive,
     jujuError,
+    hedgeTimeoutSeconds,
+    mochaTimeoutMs,
 } from "../support/fake-juju";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `magnum/${i}`);
@@ -42,10 +44,13 @@ describe("juju: runOnUnits", () => {
         assert.match(runs[0].commandLine, /--unit magnum\/0,magnum\/1,magnum\/2 /);
     });
 
-    it("asks each unit of a call that hangs again on its own, within the one timeout", async () => {
+    it("asks each unit of a call that hangs again on its own, within the one timeout", async function () {
+        // Two hedging levels, one slot: magnum/2, then magnum/0 in the last quarter.
+        const timeoutSeconds = await hedgeTimeoutSeconds(1 / 8, 1);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
         const t = target("juju3-lxd", {
             concurrency: 1,
-            timeoutSeconds: 1,
+            timeoutSeconds,
             edit: (dir) => writeUnit(dir, "magnum/1", "hang", ""),
         });
         const runs = await runOnUnits(
@@ -81,10 +86,14 @@ describe("juju: runOnUnits", () => {
         );
     });
 
-    it("isolates one hung unit among forty within one timeout, every other unit answered", async () => {
+    it("isolates one hung unit among forty within one timeout, every other unit answered", async function () {
+        // Three hedging levels: magnum/23's neighbours answer on calls of their own in the last
+        // eighth of the timeout.
+        const timeoutSeconds = await hedgeTimeoutSeconds(1 / 8, 4, 2);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
         const t = target("juju3-lxd", {
             concurrency: 4,
-            timeoutSeconds: 2,
+            timeoutSeconds,
             edit: (dir) => {
                 for (const unit of names(40)) {
                     writeUnit(
@@ -105,7 +114,11 @@ describe("juju: runOnUnits", () => {
             [["magnum/23", true]],
         );
         assert.match(runs[23].commandLine, /--unit magnum\/23 /);
-        assert.ok(ms < 2 * 1000 * 1.4, `one hung unit took ${ms} ms against a 2 s timeout`);
+        // Its last call had what was left of the one deadline, never a deadline of its own; a
+        // second timeout would take the whole run past half a timeout more.
+        const timeoutMs = timeoutSeconds * 1000;
+        assert.ok(runs[23].ms < timeoutMs, `the hung unit's call took ${runs[23].ms} ms`);
+        assert.ok(ms < timeoutMs * 1.5, `one hung unit took ${ms} ms against ${timeoutMs} ms`);
         const hung = calls(t).filter((c) => c.startsWith("hang "));
         assert.ok(hung.length >= 2, "the hung unit was asked in its first call and alone");
         for (const line of hung) {

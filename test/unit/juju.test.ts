@@ -16,6 +16,8 @@ import {
     editStatus,
     jujuError,
     alive,
+    hedgeTimeoutSeconds,
+    mochaTimeoutMs,
 } from "../support/fake-juju";
 
 describe("juju: a three-unit deployment in LXD containers", () => {
@@ -140,8 +142,11 @@ describe("juju: units that cannot be measured", () => {
         );
     });
 
-    it("fails once, listing every unit that could not be measured and why", async () => {
-        const t = target("faults", { timeoutSeconds: 1 });
+    it("fails once, listing every unit that could not be measured and why", async function () {
+        // The application's call hangs: its units answer on their own calls in the last quarter.
+        const timeoutSeconds = await hedgeTimeoutSeconds(1 / 4, 9);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
+        const t = target("faults", { timeoutSeconds });
         const err = await jujuError(measureConductorSources(t, API));
         const byUnit = new Map(err.failures.map((f) => [f.unit, f]));
         assert.deepStrictEqual(
@@ -192,8 +197,10 @@ describe("juju: units that cannot be measured", () => {
         );
     });
 
-    it("fails through Juju 2.9, which reports failures differently", async () => {
-        const t = target("faults29", { timeoutSeconds: 1 });
+    it("fails through Juju 2.9, which reports failures differently", async function () {
+        const timeoutSeconds = await hedgeTimeoutSeconds(1 / 4, 4);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
+        const t = target("faults29", { timeoutSeconds });
         const err = await jujuError(measureConductorSources(t, API));
         assert.deepStrictEqual(
             err.failures.map((f) => f.unit),
@@ -204,9 +211,12 @@ describe("juju: units that cannot be measured", () => {
         assert.match(err.failures[2].got, /^timed out/);
     });
 
-    it("kills the process group of a call that hangs", async () => {
+    it("kills the process group of a call that hangs", async function () {
+        // Long enough for the fake to log its hang before it is killed.
+        const timeoutSeconds = await hedgeTimeoutSeconds(1, 1);
+        this.timeout(mochaTimeoutMs(timeoutSeconds));
         const t = target("juju3-lxd", {
-            timeoutSeconds: 1,
+            timeoutSeconds,
             edit: (dir) => writeUnit(dir, "magnum/2", "hang", ""),
         });
         const runs = await runOnUnits(t, ["magnum/2"], `ip -j route get ${API}`);
@@ -214,7 +224,7 @@ describe("juju: units that cannot be measured", () => {
             runs.map((r) => [r.unit, r.ok, r.timedOut, r.returnCode]),
             [["magnum/2", false, true, null]],
         );
-        assert.ok(runs[0].ms >= 1000, `ms ${runs[0].ms}`);
+        assert.ok(runs[0].ms >= timeoutSeconds * 1000, `ms ${runs[0].ms}`);
         const hung = calls(t).filter((c) => c.startsWith("hang "));
         assert.strictEqual(hung.length, 1);
         assert.strictEqual(alive(Number(hung[0].split(" ")[1])), false);

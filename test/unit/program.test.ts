@@ -21,7 +21,7 @@ import { invoked, outputValue, registered } from "../../tools/mock/runtime";
 import { roleDescription } from "../../components/model/rules";
 
 describe("program (mock runtime)", function () {
-    this.timeout(60000);
+    this.timeout(180_000);
 
     beforeEach(() => {
         fake.cloud = rulingCloud();

@@ -76,7 +76,9 @@ describe("review: cutting to GitHub's limits", () => {
         assert.match(summary, /\(1,048,576\); only its first \d+ of \d+ lines .* in the log\.\n$/);
     });
 
-    it("npm run review:cut: stdin to stdout, exit 2 on a bad --for", () => {
+    it("npm run review:cut: stdin to stdout, exit 2 on a bad --for", function () {
+        // Three ts-node processes: a hang guard that a loaded machine does not trip.
+        this.timeout(120_000);
         const tool = (args: string[], input: string) =>
             spawnSync(
                 process.execPath,
