@@ -18,6 +18,9 @@ type Path = (string | number)[];
  * stored typed (adjustObjectValue in sdk/go/common/resource/config/map.go). So the text is read
  * as JSON where it parses, as Config.getBoolean ("true"/"false") and requireObject (JSON.parse)
  * read it in sdk/nodejs/config.ts, and as text otherwise; `cloud` (a clouds.yaml name) is text.
+ * The engine lets such text through Pulumi.yaml's declared types too: ValidateConfigValue in
+ * sdk/go/common/workspace/project.go takes "true"/"false" as a boolean, and text that
+ * strconv.Atoi reads as an integer.
  */
 export function programValue(key: string, value: unknown): unknown {
     const text = typeof value === "string" ? value : JSON.stringify(value);
