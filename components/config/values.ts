@@ -53,7 +53,8 @@ export function plainCredentialEnv(verify: unknown, secure: Path[]): Path[] {
     const secret = new Set(secure.map((p) => JSON.stringify(p)));
     return custom.flatMap((check: unknown, i) => {
         const env = (check as { env?: unknown } | null)?.env;
-        if (env === null || typeof env !== "object" || Array.isArray(env)) {
+        // Shapes the schema refuses are its to name; a list's keys are indices, never a name.
+        if (typeof env !== "object" || env === null) {
             return [];
         }
         return Object.keys(env)

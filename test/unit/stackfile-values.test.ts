@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, StackConfig } from "../../components/config/schema";
 import { parseStackFileText, SECRET_NOT_SHOWN } from "../../components/config/stackfile";
 import { readPulumiConfig } from "../../components/program";
+import { CREDENTIAL_NAME, plainCredentialEnv } from "../../components/config/values";
 
 const SENTINEL = "s3cr3t-sentinel-quoted";
 const NS = "capi-mgmt-ingress";
@@ -176,6 +177,10 @@ describe("a check env value named like a credential", () => {
                 /^capi-mgmt-ingress:verify\.custom\[0\]\.env\.OS_PASSWORD is named like a credential but is plain text \(at \S+Pulumi\.t\.yaml:19:24\); .*pulumi config set --secret --path 'verify\.custom\[0\]\.env\.OS_PASSWORD'/,
             );
             assert.match(found[1], /verify\.custom\[0\]\.env\.API_TOKEN .*\.yaml:20:22\)/);
+            assert.match(
+                found[0],
+                /the environment variable OS_PASSWORD\), and rotate it if the file was ever shared$/,
+            );
         }
     });
 
@@ -186,6 +191,20 @@ describe("a check env value named like a credential", () => {
         );
         assert.deepEqual(found, problems(viaTools(lines)));
         assert.match(found[0], /env\.OS_PASSWORD is named like a credential .*\.yaml:19:24\)/);
+        // A stack file without the key, or none at all: the file and key name the place.
+        pulumi.runtime.setAllConfig(engineVerify({ OS_PASSWORD: SENTINEL }), []);
+        try {
+            for (const file of [stackFile([]).file, path.join(dir, "Pulumi.none.yaml")]) {
+                assert.throws(
+                    () => readPulumiConfig(file),
+                    (err: ConfigError) =>
+                        err.problems[0].includes(`(at ${file}, key ${NS}:verify)`) &&
+                        !err.message.includes(SENTINEL),
+                );
+            }
+        } finally {
+            pulumi.runtime.setAllConfig({}, []);
+        }
     });
 
     it("is accepted as a secure: value by both, and a plain value of another name too", () => {
@@ -220,5 +239,40 @@ describe("a check env value named like a credential", () => {
             found[0],
             /verify\.custom\[0\]\.env\.OS_TOKEN is named like a credential .*\.yaml:20:21\)/,
         );
+    });
+});
+
+describe("names like a credential, and check env shapes the schema refuses", () => {
+    it("matches the names the review hides, and no other", () => {
+        const named = ["OS_PASSWORD", "DB_PASSWD", "CLIENT_SECRET", "OS_TOKEN", "GIT_CREDENTIALS"];
+        const keys = ["API_KEY", "APIKEY", "API-KEY", "PRIVATE_KEY", "PRIVATEKEY", "private-key"];
+        for (const name of [...named, ...keys]) {
+            assert.equal(CREDENTIAL_NAME.test(name), true, name);
+        }
+        for (const name of ["CLUSTER", "API_URL", "PRIVATE_NETWORK", "KEYSTONE_URL", "PASS"]) {
+            assert.equal(CREDENTIAL_NAME.test(name), false, name);
+        }
+    });
+
+    it("finds no credential where verify, custom, a check or its env is not an object", () => {
+        for (const verify of [undefined, null, "x", { mode: "onChange" }, { custom: "x" }]) {
+            assert.deepEqual(plainCredentialEnv(verify, []), [], JSON.stringify(verify));
+        }
+        const checks = [null, {}, { env: null }, { env: "OS_PASSWORD" }, { env: ["OS_TOKEN"] }];
+        assert.deepEqual(plainCredentialEnv({ custom: checks }, []), []);
+        assert.deepEqual(plainCredentialEnv({ custom: [null, { env: { OS_TOKEN: "x" } }] }, []), [
+            ["custom", 1, "env", "OS_TOKEN"],
+        ]);
+    });
+
+    it("leaves a malformed verify to the schema, in the tools and the program", () => {
+        const lines = [`  ${NS}:verify:`, "    custom:", "      - env: null"];
+        const tools = problems(viaTools(lines));
+        assert.ok(
+            tools.some((p) => /verify\.custom\[0\]/.test(p)),
+            tools.join("\n"),
+        );
+        const engine = { [`${NS}:verify`]: '{"custom":[{"env":null}]}' };
+        assert.deepEqual(problems(viaProgram(lines, engine)), tools);
     });
 });
