@@ -154,17 +154,13 @@ export function stackFileLocation(
     fullKey: string,
     path: (string | number)[],
 ): string {
+    let entries: ConfigEntry[] = [];
     try {
-        const entry = readConfigEntries(fs.readFileSync(file, "utf8"), file).find(
-            (e) => e.key === fullKey,
-        );
-        if (entry !== undefined) {
-            return entry.atPath(path);
-        }
+        entries = readConfigEntries(fs.readFileSync(file, "utf8"), file);
     } catch {
         // Unreadable: the key names the place.
     }
-    return `${file}, key ${fullKey}`;
+    return entries.find((e) => e.key === fullKey)?.atPath(path) ?? `${file}, key ${fullKey}`;
 }
 
 /** A key's value as the stack file writes it (`{ secure: ... }` leaves included), if readable. */

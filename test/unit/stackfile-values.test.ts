@@ -265,6 +265,27 @@ describe("names like a credential, and check env shapes the schema refuses", () 
         ]);
     });
 
+    it("looks for check env credentials under verify only", () => {
+        const lines = [
+            `  ${NS}:hairpin:`,
+            "    custom:",
+            "      - env:",
+            `          OS_PASSWORD: ${SENTINEL}`,
+        ];
+        const tools = problems(viaTools(lines));
+        assert.equal(
+            tools.some((p) => p.includes("named like a credential")),
+            false,
+            tools.join("\n"),
+        );
+        assert.ok(
+            tools.some((p) => p.includes("hairpin")),
+            tools.join("\n"),
+        );
+        const engine = { [`${NS}:hairpin`]: `{"custom":[{"env":{"OS_PASSWORD":"${SENTINEL}"}}]}` };
+        assert.deepEqual(problems(viaProgram(lines, engine)), tools);
+    });
+
     it("leaves a malformed verify to the schema, in the tools and the program", () => {
         const lines = [`  ${NS}:verify:`, "    custom:", "      - env: null"];
         const tools = problems(viaTools(lines));
