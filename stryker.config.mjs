@@ -80,6 +80,11 @@ const MODULES = {
         mutate: ["components/plan/approval.ts"],
         spec: ["approval"],
     },
+    // Stack values as the program receives them, and plain-text check env credentials.
+    values: {
+        mutate: ["components/config/values.ts"],
+        spec: ["stackfile-values"],
+    },
 };
 
 const chosen = (process.env.STRYKER_MODULES ?? Object.keys(MODULES).join(","))

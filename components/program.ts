@@ -7,8 +7,9 @@ import { foreignKeyProblem } from "./config/foreign";
 import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { restLookups } from "./discover/rest-lookups";
-import { stackFilePath, stackFileValue } from "./config/stackfile";
-import { assertSecretsOnlyInCheckEnv } from "./verify/check-env";
+import { stackFileLocation, stackFilePath, stackFileValue } from "./config/stackfile";
+import { plainCredentialEnv, plainCredentialProblem, programValue } from "./config/values";
+import { assertSecretsOnlyInCheckEnv, secureLeaves } from "./verify/check-env";
 import { detectFlavor, listUnits } from "./juju/units";
 import { resolveAuth } from "./openstack/credentials";
 import { openSession } from "./openstack/keystone";
@@ -22,8 +23,10 @@ import { exposureOutputs } from "./plan/exposure";
  * fails validation instead of being ignored. Secret keys are refused, as the tools refuse them,
  * but for the values of verify.custom[].env (components/verify/check-env.ts). Other namespaces
  * are not read; a secret or a provider credential there is refused (components/config/foreign.ts).
+ * A check env value named like a credential must be a secret (components/config/values.ts).
+ * `file` is the stack file that shows which leaves are secret (the stack's own by default).
  */
-export function readPulumiConfig(): Record<string, unknown> {
+export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Record<string, unknown> {
     // The SDK's own test for secret keys (not in its typings; the SDK version is pinned).
     const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
         isConfigSecret(key: string): boolean;
@@ -33,19 +36,31 @@ export function readPulumiConfig(): Record<string, unknown> {
         const [namespace, key] = fullKey.split(":", 2);
         if (namespace !== NAMESPACE) {
             // Not read, but a secret or a provider credential there is refused as the tools do.
-            const at = `${stackFilePath(pulumi.getStack())}, key ${fullKey}`;
+            const at = `${file}, key ${fullKey}`;
             const problem = foreignKeyProblem(fullKey, isConfigSecret(fullKey), at);
             if (problem !== undefined) {
                 throw new ConfigError([problem]);
             }
             continue;
         }
-        if (isConfigSecret(fullKey)) {
+        const secret = isConfigSecret(fullKey);
+        if (secret) {
             // Only verify.custom[].env may hold secrets; the stack file shows which leaves are.
-            const file = stackFilePath(pulumi.getStack());
             assertSecretsOnlyInCheckEnv(fullKey, key, stackFileValue(file, fullKey), file);
         }
-        raw[key] = key === "cloud" ? text : parseJsonOrText(text);
+        raw[key] = programValue(key, text);
+        if (key === "verify") {
+            // A check env value named like a credential must be one of the secret leaves.
+            const leaves = secret ? secureLeaves(stackFileValue(file, fullKey)) : [];
+            const plain = plainCredentialEnv(raw[key], leaves);
+            if (plain.length > 0) {
+                throw new ConfigError(
+                    plain.map((p) =>
+                        plainCredentialProblem(p, stackFileLocation(file, fullKey, p)),
+                    ),
+                );
+            }
+        }
     }
     return raw;
 }
@@ -142,12 +157,4 @@ export function planOutputs(plan: Plan) {
         drift: plan.drift.map((c) => ({ id: c.rule.id, reason: c.reason })),
         exposure: exposureOutputs(plan.exposure),
     };
-}
-
-function parseJsonOrText(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return text;
-    }
 }

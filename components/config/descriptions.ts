@@ -102,5 +102,5 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
     "verify.custom[].expect.stdoutMatches": "A regular expression stdout must match.",
     "verify.custom[].timeoutSeconds": "Timeout of the command, in seconds.",
     "verify.custom[].env":
-        "Environment variables for the command; values may be Pulumi secrets (`pulumi config set --secret`), kept encrypted in state and never printed.",
+        "Environment variables for the command; values may be Pulumi secrets (`pulumi config set --secret --path`), kept encrypted in state and never printed; a variable named like a credential (password, token, secret, ...) must be one.",
 };

@@ -10,6 +10,7 @@ import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/che
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { ConfigEntry, readConfigEntries } from "./stackyaml";
 import { foreignKeyProblem } from "./foreign";
+import { plainCredentialEnv, plainCredentialProblem, programValue } from "./values";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
@@ -91,14 +92,24 @@ export function parseStackFileText(
             : [NAMESPACE, entry.key];
         return namespace === NAMESPACE ? [{ ...entry, name }] : [];
     });
-    const raw: Record<string, unknown> = Object.fromEntries(entries.map((e) => [e.name, e.value]));
+    // Each value as the program receives it (components/config/values.ts): `"16"` is 16.
+    const raw: Record<string, unknown> = Object.fromEntries(
+        entries.map((e) => [e.name, programValue(e.name, e.value)]),
+    );
     const own = entries.flatMap((entry) =>
         entry.name === "" || entry.name === NAMESPACE
             ? [
                   `${entry.at}: ${entry.key} is the namespace without a key name; a key under ` +
                       `config is ${NAMESPACE}:<key> (for example ${NAMESPACE}:cloud: mycloud)`,
               ]
-            : secretProblems(entry, entry.name, raw, file),
+            : [
+                  ...secretProblems(entry, entry.name, raw, file),
+                  ...(entry.name === "verify"
+                      ? plainCredentialEnv(raw.verify, secureLeaves(entry.value)).map((leaf) =>
+                            plainCredentialProblem(leaf, entry.atPath(leaf)),
+                        )
+                      : []),
+              ],
     );
     const problems = [...foreign, ...own];
     if (problems.length > 0) {
@@ -132,6 +143,24 @@ function secretProblems(
                 (example ? ` (for example ${formatExample(example)})` : "")
             );
         });
+}
+
+/**
+ * Where the node at `path` inside a key's value is in a stack file (file:line:col), for the
+ * program's refusals; `<file>, key <fullKey>` when the file cannot be read.
+ */
+export function stackFileLocation(
+    file: string,
+    fullKey: string,
+    path: (string | number)[],
+): string {
+    let entries: ConfigEntry[] = [];
+    try {
+        entries = readConfigEntries(fs.readFileSync(file, "utf8"), file);
+    } catch {
+        // Unreadable: the key names the place.
+    }
+    return entries.find((e) => e.key === fullKey)?.atPath(path) ?? `${file}, key ${fullKey}`;
 }
 
 /** A key's value as the stack file writes it (`{ secure: ... }` leaves included), if readable. */

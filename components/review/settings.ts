@@ -3,6 +3,7 @@
 // so they are compared but never shown.
 import { retireSelectors, StackConfig } from "../config/schema";
 import { DEFAULT_API_PORT } from "../config/fields";
+import { CREDENTIAL_NAME as SECRET_KEY } from "../config/values";
 
 export interface SettingRow {
     key: string;
@@ -25,9 +26,8 @@ const SHOWN_CHECK_KEYS = new Set(["expect", "timeoutSeconds"]);
 export const HIDDEN = "(not shown)";
 export const NONE = "(none)";
 
-// A key named like a credential (no key of the schema is): its value, even under a key the
-// schema refuses, is compared but never shown, since the review renders the file before it validates.
-const SECRET_KEY = /passw(or)?d|secret|token|credential|api[-_]?key|private[-_]?key/i;
+// A key named like a credential (SECRET_KEY): its value, even under a key the schema refuses, is
+// compared but never shown, since the review renders the file before it validates.
 
 /**
  * Flattened rows, secrets masked; a custom check's hidden fields and a key named like a
