@@ -7,7 +7,7 @@ import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
 import { loadStackConfig } from "../components/config/stackfile";
 import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
-import { driftAcceptance } from "../components/review/verdict";
+import { driftAcceptance, driftReason } from "../components/review/verdict";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
@@ -71,10 +71,8 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
             c.rule.remote_address_group_id ??
             c.rule.remote_ip_prefix ??
             "(any)",
-        reason: ((accepted) =>
-            accepted === undefined
-                ? c.reason
-                : `${c.reason}; accepted (acceptedExposure): ${accepted}`)(
+        reason: driftReason(
+            c.reason,
             c.class === "drift" ? driftAcceptance(config, live.plan, c.rule.id) : undefined,
         ),
     }));
@@ -94,7 +92,7 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         rules,
         unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
         live.plan.drift
-            .filter((c) => driftAcceptance(config, live.plan, c.rule.id) !== undefined)
+            .filter((c) => driftAcceptance(config, live.plan, c.rule.id)?.applies)
             .map((c) => c.rule.id),
     );
     return {
