@@ -5,9 +5,12 @@
 // live rule: its source (a conductor, the operator, the hairpin) is not admitted.
 import { liveReview } from "../components/discover/rest-lookups";
 import { describePorts } from "../components/model/rules";
+import type { AllowEntry } from "../components/model/allowset";
+import { rangeOf } from "../components/model/addressset";
+import { Exposure, exposureBeyond } from "../components/model/exposure";
 import { loadStackConfig } from "../components/config/stackfile";
 import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
-import { driftAcceptance } from "../components/review/verdict";
+import { driftAcceptance, driftReason } from "../components/review/verdict";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
@@ -24,10 +27,11 @@ export interface AuditReport {
         reason: string;
     }[];
     /**
-     * Allow entries with no live rule: those sources are not admitted (a conductor left out is
-     * locked out), a finding (exit 1); before the first `up` that is what the update fixes.
+     * Allow entries with no live rule, a finding (exit 1); before the first `up` that is what the
+     * update fixes. `admittedBy`: the live rules (of any group on the API's port) admitting the
+     * whole source now, as `rule <id> in <group> (<group id>)`; empty: it is locked out.
      */
-    missing: { role: string; port: number; source: string }[];
+    missing: MissingEntry[];
     /** The API port's effective exposure now, and the rules that reach beyond the allow-set. */
     exposure: AuditExposure;
     /** Each rule that is a finding once, with every fact that makes it one. */
@@ -40,6 +44,13 @@ export interface AuditReport {
 export interface AuditFinding {
     rule: string;
     facts: ("drift" | "retire target" | "exposes beyond the allow-set")[];
+}
+
+export interface MissingEntry {
+    role: string;
+    port: number;
+    source: string;
+    admittedBy: string[];
 }
 
 export interface AuditExposure {
@@ -71,17 +82,16 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
             c.rule.remote_address_group_id ??
             c.rule.remote_ip_prefix ??
             "(any)",
-        reason: ((accepted) =>
-            accepted === undefined
-                ? c.reason
-                : `${c.reason}; accepted (acceptedExposure): ${accepted}`)(
+        reason: driftReason(
+            c.reason,
             c.class === "drift" ? driftAcceptance(config, live.plan, c.rule.id) : undefined,
         ),
     }));
-    const missing = live.plan.allowSet
-        .filter((e) => !live.plan.adoptions.has(e))
-        .map((e) => ({ role: e.role, port: e.port, source: e.remoteIpPrefix }));
     const exposed = live.plan.exposure;
+    const missing = missingEntries(
+        live.plan.allowSet.filter((e) => !live.plan.adoptions.has(e)),
+        exposed.before,
+    );
     const exposure: AuditExposure = {
         groups: exposed.groups,
         portSecurity: exposed.before.portSecurity,
@@ -94,7 +104,7 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         rules,
         unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
         live.plan.drift
-            .filter((c) => driftAcceptance(config, live.plan, c.rule.id) !== undefined)
+            .filter((c) => driftAcceptance(config, live.plan, c.rule.id)?.applies)
             .map((c) => c.rule.id),
     );
     return {
@@ -106,6 +116,51 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         findings,
         failing: findings.length,
     };
+}
+
+/**
+ * Allow entries with no rule, each with the live rules that still admit its whole source on its
+ * port (the effective exposure before the plan: a wide rule admits it until it is retired).
+ * An entry partly or not at all admitted lists none: its source is locked out.
+ */
+export function missingEntries(entries: AllowEntry[], before: Exposure): MissingEntry[] {
+    return entries.map((e) => {
+        const own: Exposure = {
+            ...before,
+            ports: [
+                {
+                    port: e.port,
+                    ethertype: e.ethertype,
+                    parts: [{ cidr: e.remoteIpPrefix, admittedBy: [] }],
+                },
+            ],
+        };
+        const here = before.ports.filter(
+            (pe) => pe.port === e.port && pe.ethertype === e.ethertype,
+        );
+        const allowed = here.flatMap((pe) =>
+            pe.parts.map((p) => ({ port: pe.port, ethertype: pe.ethertype, cidr: p.cidr })),
+        );
+        const admitted = exposureBeyond(own, allowed).length === 0;
+        const entry = rangeOf(e.remoteIpPrefix);
+        const by = admitted
+            ? here
+                  .flatMap((pe) => pe.parts.flatMap((p) => p.admittedBy))
+                  .filter((a) => {
+                      const r = rangeOf(a.cidr);
+                      return r.start <= entry.end && entry.start <= r.end;
+                  })
+                  .map((a) =>
+                      a.groupId ? `rule ${a.ruleId} in ${a.groupName} (${a.groupId})` : a.groupName,
+                  )
+            : [];
+        return {
+            role: e.role,
+            port: e.port,
+            source: e.remoteIpPrefix,
+            admittedBy: [...new Set(by)],
+        };
+    });
 }
 
 /**
@@ -140,7 +195,15 @@ export function auditFindings(
 export function formatAudit(report: AuditReport, paint: Paint): string {
     const lines = [`group ${report.group}`, table(report.rules)];
     if (report.missing.length > 0) {
-        lines.push("allow entries with no rule on the group:", table(report.missing));
+        lines.push(
+            "allow entries with no rule on the group:",
+            table(
+                report.missing.map((m) => ({
+                    ...m,
+                    admittedBy: m.admittedBy.join(", ") || "nobody: locked out",
+                })),
+            ),
+        );
     }
     const { exposure } = report;
     const read = exposure.groups.map((g) => `${g.name} (${g.id})`).join(", ");
@@ -188,12 +251,7 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
         );
     }
     if (report.missing.length) {
-        const roles = [...new Set(report.missing.map((m) => m.role))].join(", ");
-        verdict.push(
-            `${report.missing.length} allow entr${report.missing.length === 1 ? "y has" : "ies have"} ` +
-                `no rule on the group (${roles}): those sources are not admitted, locked out until ` +
-                "`up` creates their rules",
-        );
+        verdict.push(missingVerdict(report.missing));
     }
     lines.push(
         verdict.length
@@ -203,6 +261,31 @@ export function formatAudit(report: AuditReport, paint: Paint): string {
               ),
     );
     return lines.join("\n") + "\n";
+}
+
+/** Missing entries in the verdict: which sources other rules still admit, which are locked out. */
+function missingVerdict(missing: MissingEntry[]): string {
+    const roles = (ms: MissingEntry[]) => [...new Set(ms.map((m) => m.role))].join(", ");
+    const locked = missing.filter((m) => m.admittedBy.length === 0);
+    const admitted = missing.filter((m) => m.admittedBy.length > 0);
+    const by = [...new Set(admitted.flatMap((m) => m.admittedBy))].join(", ");
+    const head =
+        `${missing.length} allow entr${missing.length === 1 ? "y has" : "ies have"} ` +
+        `no rule on the group (${roles(missing)}): `;
+    const stillAdmitted =
+        `still admitted by other rules (${by}), not locked out; \`up\` creates their rules ` +
+        "before any rule is retired";
+    const lockedOut = "not admitted, locked out until `up` creates their rules";
+    if (admitted.length === 0) {
+        return `${head}those sources are ${lockedOut}`;
+    }
+    if (locked.length === 0) {
+        return `${head}those sources are ${stillAdmitted}`;
+    }
+    return (
+        `${head}${admitted.length} (${roles(admitted)}) ${stillAdmitted}; ` +
+        `${locked.length} (${roles(locked)}) ${lockedOut}`
+    );
 }
 
 function table(rows: object[]): string {

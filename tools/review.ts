@@ -31,6 +31,7 @@ import {
     baseReviewCounts,
     checkConfiguredSources,
     driftAcceptance,
+    driftReason,
     unacceptedDrift,
     previewRefusals,
     reviewWarnings,
@@ -144,13 +145,15 @@ function stackReview(input: ReviewInput): StackReview {
                       })),
                       drift: unacceptedDrift(input.config, plan).map((c) => ({
                           id: c.rule.id,
-                          reason: c.reason,
+                          reason: maskSecrets(
+                              driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
+                          ),
                       })),
                       acceptedDrift: plan.drift.flatMap((c) => {
                           const accepted = driftAcceptance(input.config, plan, c.rule.id);
-                          return accepted === undefined
-                              ? []
-                              : [{ id: c.rule.id, reason: c.reason, accepted }];
+                          return accepted?.applies
+                              ? [{ id: c.rule.id, reason: c.reason, accepted: accepted.reason }]
+                              : [];
                       }),
                       previewRefuses: previewRefusals(input.config, plan),
                   }

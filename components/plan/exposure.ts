@@ -13,6 +13,7 @@ import {
 } from "../model/exposure";
 import { coversWholeFamily } from "../model/addressset";
 import type { FoundExposure } from "../discover/exposure";
+import { waysOut, WaysOut } from "./ways-out";
 
 /** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
 export interface AcceptedExposure {
@@ -32,6 +33,10 @@ export interface Responsible extends Admitter {
      * and this rule admits part of it: no acceptance applies to it there (never wide).
      */
     wide?: string[];
+    /** The reason of an acceptedExposure entry naming this rule that `wide` keeps from applying. */
+    notApplied?: string;
+    /** After the plan, unaccepted: the ways out that can work for this rule (ways-out.ts). */
+    ways?: WaysOut;
 }
 
 export interface ExposureReview {
@@ -94,6 +99,15 @@ export function planExposure(input: {
         afterResponsible: responsible(beyondAfter, accepted, wideOf(after)),
     };
     const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
+    const live = new Map(found.rules.map(({ group, rule }) => [`${group.id}|${rule.id}`, rule]));
+    for (const r of blocking) {
+        r.ways = waysOut({
+            rule: r,
+            live: live.get(`${r.groupId}|${r.ruleId}`),
+            managed: input.managed,
+            protectedPorts,
+        });
+    }
     const refusals: string[] = [];
     if (managedWhole.length > 0) {
         refusals.push(managedGroupMessage(managedWhole, input.managed));
@@ -176,6 +190,9 @@ function responsible(
     for (const r of rules) {
         const wideHere = r.reaches.filter((where) => wide.has(where));
         if (wideHere.length > 0) {
+            if (r.accepted !== undefined) {
+                r.notApplied = r.accepted;
+            }
             delete r.accepted;
             r.wide = wideHere;
         }
@@ -183,8 +200,44 @@ function responsible(
     return rules;
 }
 
+/**
+ * How `acceptedExposure` stands for a rule of the managed group (drift), as the preview decides
+ * it: applies (the preview goes ahead with the rule in place), does not apply (an entry names it,
+ * but after the plan it is part of an exposure of a whole family on `wide`: never wide), or
+ * undefined when no entry names it.
+ */
+export type RuleAcceptance =
+    { applies: true; reason: string } | { applies: false; reason: string; wide: string[] };
+
+export function managedRuleAcceptance(
+    review: ExposureReview,
+    accepted: AcceptedExposure[],
+    managed: { id: string; name: string },
+    ruleId: string,
+): RuleAcceptance | undefined {
+    const r = review.afterResponsible.find((x) => x.groupId === managed.id && x.ruleId === ruleId);
+    if (r) {
+        if (r.accepted !== undefined) {
+            return { applies: true, reason: r.accepted };
+        }
+        return r.notApplied !== undefined
+            ? { applies: false, reason: r.notApplied, wide: r.wide ?? [] }
+            : undefined;
+    }
+    // Nothing beyond the allow-set after the plan: the entry the preview would match, if any.
+    const admitter = { groupId: managed.id, groupName: managed.name, ruleId };
+    const reason = acceptance(
+        admitter,
+        accepted.filter((a) => !namesManagedGroup(a, managed)),
+    );
+    return reason === undefined ? undefined : { applies: true, reason };
+}
+
 /** The reason of the first `acceptedExposure` entry naming this rule (and its group, if given). */
-function acceptance(admitter: Admitter, accepted: AcceptedExposure[]): string | undefined {
+function acceptance(
+    admitter: Pick<Admitter, "groupId" | "groupName" | "ruleId">,
+    accepted: AcceptedExposure[],
+): string | undefined {
     return accepted.find(
         (a) =>
             (a.rule === undefined || a.rule === admitter.ruleId) &&
@@ -218,14 +271,18 @@ function refusalMessage(
     lines.push("Responsible rules:");
     for (const r of blocking) {
         const group = r.groupId ? `group ${r.groupName} (${r.groupId})` : r.groupName;
-        const wide = r.wide
-            ? `; with the others it admits every address of the family on ${r.wide.join(", ")}, ` +
-              "which no acceptedExposure entry can accept (retire or remove it)"
-            : "";
+        const voided =
+            r.notApplied !== undefined
+                ? `; an acceptedExposure entry names it and does not apply, its reason: ${r.notApplied}`
+                : "";
         lines.push(
             `  - rule ${r.ruleId || "(none)"} in ${group}: admits ${r.admits}; counts because ` +
-                `${r.why} (reaches ${r.reaches.join(", ")})${wide}`,
+                `${r.why} (reaches ${r.reaches.join(", ")})${voided}`,
         );
+        if (r.ways) {
+            lines.push(`      ways out: ${r.ways.can.join("; or ")}`);
+            lines.push(...r.ways.cannot.map((c) => `      not: ${c}`));
+        }
     }
     for (const u of after.unreadable) {
         lines.push(
@@ -237,12 +294,6 @@ function refusalMessage(
             `  - rule ${u.ruleId} in group ${u.groupId}: ${u.remote} cannot be resolved: counted as any address`,
         );
     }
-    lines.push(
-        "Ways out, for each rule: retire it through `retire` selectors (an exact single-port tcp " +
-            "rule from 0.0.0.0/0 or ::/0 in the managed group), remove it by hand, or accept it " +
-            'with a reason: acceptedExposure: [{ rule: <rule id>, reason: "..." }] ' +
-            '(or { group: <name or id>, reason: "..." }).',
-    );
     return lines.join("\n");
 }
 

@@ -15,7 +15,7 @@ import {
 } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { nothingMeasured } from "../discover/exposure";
-import { previewRefusals, unacceptedDrift } from "./verdict";
+import { driftAcceptance, driftReason, previewRefusals, unacceptedDrift } from "./verdict";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -150,7 +150,9 @@ export function diffStack(
                       refusals: previewRefusals(h.config, h.plan),
                       drift: unacceptedDrift(h.config, h.plan).map((c) => ({
                           id: c.rule.id,
-                          reason: c.reason,
+                          reason: maskSecrets(
+                              driftReason(c.reason, driftAcceptance(h.config!, h.plan!, c.rule.id)),
+                          ),
                       })),
                   }
                 : undefined,

@@ -56,11 +56,12 @@ export function renderExposure(review: ExposureReview): string[] {
             "",
         );
         lines.push(...responsibleTable(blocking));
-        lines.push(
-            "",
-            "Retire each through `retire` selectors, remove it by hand, or accept it " +
-                "(`acceptedExposure`, with a reason).",
-        );
+        lines.push("", "Ways out, for each rule (only those that can work for it):", "");
+        for (const r of blocking) {
+            const ways = r.ways ?? { can: [], cannot: [] };
+            lines.push(`- rule ${r.ruleId || "(none)"}: ${maskSecrets(ways.can.join("; or "))}`);
+            lines.push(...ways.cannot.map((c) => `  - not: ${maskSecrets(c)}`));
+        }
     }
     if (accepted.length > 0) {
         lines.push("", "**Accepted exposure** (`acceptedExposure`):", "");
@@ -90,7 +91,11 @@ function responsibleTable(rules: Responsible[]): string[] {
             r.admits,
             r.why,
             r.reaches.join(", "),
-            r.accepted === undefined ? "-" : maskSecrets(r.accepted),
+            r.accepted !== undefined
+                ? maskSecrets(r.accepted)
+                : r.notApplied !== undefined
+                  ? `does not apply (never wide on ${r.wide?.join(", ")}): ${maskSecrets(r.notApplied)}`
+                  : "-",
         ]),
     );
 }

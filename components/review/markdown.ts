@@ -4,7 +4,7 @@ import { Plan } from "../plan/plan";
 import { differingSettings, effectiveSettings, maskSecrets } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
-import { driftAcceptance } from "./verdict";
+import { driftAcceptance, driftReason } from "./verdict";
 
 export interface ReviewInput {
     stack: string;
@@ -57,15 +57,12 @@ export function renderReview(input: ReviewInput): string {
         ...(plan.drift.length
             ? table(
                   ["rule id", "why"],
-                  plan.drift.map((c) => {
-                      const accepted = driftAcceptance(input.config, plan, c.rule.id);
-                      return [
-                          c.rule.id,
-                          accepted === undefined
-                              ? c.reason
-                              : `${c.reason}; accepted (acceptedExposure): ${maskSecrets(accepted)}`,
-                      ];
-                  }),
+                  plan.drift.map((c) => [
+                      c.rule.id,
+                      maskSecrets(
+                          driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
+                      ),
+                  ]),
               )
             : ["None."]),
     );

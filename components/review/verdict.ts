@@ -6,6 +6,7 @@
 import { ConfigError, StackConfig } from "../config/schema";
 import { DerivationError } from "../model/allowset";
 import { judgeApproval } from "../plan/approval";
+import { managedRuleAcceptance, RuleAcceptance } from "../plan/exposure";
 import { Plan, planIngress } from "../plan/plan";
 import { configuredOnly } from "./diff";
 import { codeSpan } from "./markdown";
@@ -29,27 +30,40 @@ export function previewRefusals(config: StackConfig, plan: Plan): string[] {
 }
 
 /**
- * The reason `acceptedExposure` gives for a drift rule: an entry naming the rule by id (and, if it
- * names a group, the managed group by id or name). The program (components/program.ts) goes
- * ahead with such a rule in place, as it refuses only exposure no entry accepts
- * (components/plan/exposure.ts); so the review and the audit do not count it as a finding.
+ * How `acceptedExposure` stands for a drift rule, as the preview decides it
+ * (components/plan/exposure.ts managedRuleAcceptance): an entry naming the rule by id applies
+ * unless never wide voids it. The program (components/program.ts) goes ahead with an accepted
+ * rule in place, so the review and the audit do not count it as a finding; a voided one stays one.
  */
 export function driftAcceptance(
     config: StackConfig,
     plan: Plan,
     ruleId: string,
-): string | undefined {
-    const name = plan.exposure.groups.find((g) => g.id === plan.groupId)?.name;
-    return config.acceptedExposure.find(
-        (a) =>
-            a.rule === ruleId &&
-            (a.group === undefined || a.group === plan.groupId || a.group === name),
-    )?.reason;
+): RuleAcceptance | undefined {
+    const name = plan.exposure.groups.find((g) => g.id === plan.groupId)?.name ?? "";
+    return managedRuleAcceptance(
+        plan.exposure,
+        config.acceptedExposure,
+        { id: plan.groupId, name },
+        ruleId,
+    );
 }
 
-/** The plan's drift rules that no `acceptedExposure` entry names by id: each a finding. */
+/** The plan's drift rules no `acceptedExposure` entry accepts (none, or voided): each a finding. */
 export function unacceptedDrift(config: StackConfig, plan: Plan): Plan["drift"] {
-    return plan.drift.filter((c) => driftAcceptance(config, plan, c.rule.id) === undefined);
+    return plan.drift.filter((c) => !driftAcceptance(config, plan, c.rule.id)?.applies);
+}
+
+/** A drift rule's reason with how `acceptedExposure` stands for it, as the review and audit say it. */
+export function driftReason(reason: string, acceptance: RuleAcceptance | undefined): string {
+    if (acceptance === undefined) {
+        return reason;
+    }
+    return acceptance.applies
+        ? `${reason}; accepted (acceptedExposure): ${acceptance.reason}`
+        : `${reason}; acceptedExposure names it but does not apply: with the others it admits ` +
+              `every address of the family on ${acceptance.wide.join(", ")} (never wide), so it ` +
+              `stays a finding; the reason given: ${acceptance.reason}`;
 }
 
 /**

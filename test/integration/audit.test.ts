@@ -130,7 +130,7 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
 
     interface AuditJson {
         rules: { id: string; class: string }[];
-        missing: { role: string; port: number; source: string }[];
+        missing: { role: string; port: number; source: string; admittedBy: string[] }[];
         findings: { rule: string; facts: string[] }[];
         failing: number;
     }
@@ -173,6 +173,10 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
                 "hairpin 6443 10.20.0.0/24",
             ],
         );
+        // The wide rule still admits the hairpin: not locked out while it is there.
+        const hairpin = json.missing.find((m) => m.role === "hairpin");
+        assert.ok(hairpin?.admittedBy.some((by) => by.startsWith(`rule ${wide} in `)));
+        assert.doesNotMatch(text, /\(operator, hairpin\): those sources are not admitted/);
     });
 
     it("exits 2 when a lookup fails: the group is not there, a JSON error names it", () => {
@@ -285,6 +289,9 @@ describe("capi-mgmt-ingress audit (local OpenStack)", function () {
         assert.equal(locked.status, 1, "missing allow entries lock their sources out");
         assert.equal(locked.json.failing, 0);
         assert.equal(locked.json.missing.length, 3);
+        // With the wide rules gone nothing admits the hairpin's subnet: locked out.
+        const hairpin = locked.json.missing.find((m) => m.role === "hairpin");
+        assert.deepEqual(hairpin?.admittedBy, []);
         assert.match(
             launch(["audit", "--stack", stackFile], env).stdout,
             /^3 allow entries have no rule on the group \(operator, hairpin\)/m,

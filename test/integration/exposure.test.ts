@@ -243,7 +243,13 @@ describe("effective exposure (local OpenStack)", function () {
                 const refusal = await preview(stackFile());
                 assert.ok(refusal, "the preview must refuse");
                 assert.match(refusal, new RegExp(`rule ${rule.id} in group `));
-                assert.match(refusal, /retire .*remove it by hand.*acceptedExposure/s);
+                // Wide and no exact single-port tcp rule of the managed group: removal only.
+                assert.match(
+                    refusal,
+                    new RegExp(
+                        `\\n {6}ways out: remove it by hand \\(openstack security group rule delete ${rule.id}\\)\\n {6}not: retire: .*\\n {6}not: accept: .*\\(never wide\\)`,
+                    ),
+                );
                 // Accepted with a reason, it still refuses: with it the port admits every IPv4
                 // address, which no acceptance covers (never wide); the audit shows it unaccepted.
                 const accepted = stackFile({

@@ -133,8 +133,8 @@ describe("audit report", () => {
 
     it("allow entries with no rule are a finding: the verdict says who is locked out, exit 1", () => {
         const missing = [
-            { role: "conductor", port: 6443, source: "10.12.4.154/32" },
-            { role: "operator", port: 22, source: "10.12.4.1/32" },
+            { role: "conductor", port: 6443, source: "10.12.4.154/32", admittedBy: [] },
+            { role: "operator", port: 22, source: "10.12.4.1/32", admittedBy: [] },
         ];
         const tight = { ...report(), rules: [], findings: [], failing: 0 };
         assert.equal(auditFinds(tight), false);

@@ -108,7 +108,7 @@ describe("exposure: acceptance never admits a whole family", () => {
         assert.match(refusal, /rule range in group nc-sg \(managed\)/);
         assert.match(
             refusal,
-            /^ {2}- rule range in group nc-sg \(managed\): .*\(reaches 6443\/tcp IPv4\); with the others it admits every address of the family on 6443\/tcp IPv4, which no acceptedExposure entry can accept \(retire or remove it\)$/m,
+            /^ {2}- rule range in group nc-sg \(managed\): .*\(reaches 6443\/tcp IPv4\); an acceptedExposure entry names it and does not apply, its reason: the old operator said so\n {6}ways out: remove it by hand .*\n {6}not: retire: .*\n {6}not: accept: with the others it admits every address of the family on 6443\/tcp IPv4, which no acceptedExposure entry can accept \(never wide\)$/m,
         );
         const r = p.exposure.afterResponsible.find((x) => x.ruleId === "range");
         assert.deepEqual(r?.wide, ["6443/tcp IPv4"]);
@@ -136,7 +136,7 @@ describe("exposure: acceptance never admits a whole family", () => {
         );
         assert.match(
             p.exposure.refusal ?? "",
-            /rule h1 in group lb-extra .*family on 22\/tcp IPv6, 6443\/tcp IPv6, which no/,
+            /rule h1 in group lb-extra .*(\n {6}.*)*\n {6}not: accept: .*family on 22\/tcp IPv6, 6443\/tcp IPv6, which no/,
         );
         assert.match(p.exposure.refusal ?? "", /rule h2 in group lb-extra/);
     });

@@ -198,7 +198,10 @@ describe("program (mock runtime)", function () {
                 err.message,
                 /6443\/tcp IPv4: every IPv4 address except these \d+ prefixes/,
             );
-            assert.match(err.message, /retire .*remove it by hand.*acceptedExposure/s);
+            // Only the way that can work: another group's rule, wide, cannot be retired or accepted.
+            assert.match(err.message, /\n {6}ways out: remove it by hand \([^)]*other-zero\)\n/);
+            assert.match(err.message, /\n {6}not: retire: .*; this rule is in another group\n/);
+            assert.match(err.message, /\n {6}not: accept: .*\(never wide\)$/);
             return true;
         });
         assert.equal(registered.length, 0, "no rule, no retirement, nothing declared");
@@ -207,7 +210,10 @@ describe("program (mock runtime)", function () {
         config.acceptedExposure = [{ group: "default", reason: "lab port, isolated upstream" }];
         await assert.rejects(run(config), (err: Error) => {
             assert.match(err.message, /every address of a family on 22\/tcp IPv4, 6443\/tcp IPv4/);
-            assert.match(err.message, /rule other-zero in group default .*no acceptedExposure/);
+            assert.match(
+                err.message,
+                /rule other-zero in group default .*; an acceptedExposure entry names it and does not apply, its reason: lab port, isolated upstream\n(.*\n)*.*not: accept: .*which no acceptedExposure entry can accept \(never wide\)$/,
+            );
             return true;
         });
         assert.equal(registered.length, 0, "accepted or not, nothing declared");

@@ -17,8 +17,8 @@ const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "opensta
 export const EXIT_CODES = `
 Exit codes:
   0    ok: nothing found
-  1    a finding: drift, a wide rule, an allow entry with no rule (audit: its source is
-       locked out), a failing check, a rehearsal that does not end tight, a stale schema
+  1    a finding: drift, a wide rule, an allow entry with no rule (audit: whether or not
+       another rule admits its source), a failing check, a rehearsal that does not end tight, a stale schema
        file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
   130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
@@ -54,7 +54,7 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
         .command("audit")
         .description(
             "classify every live rule of the stack's group; drift, a wide rule or an allow entry " +
-                "with no rule (its source locked out) is a finding",
+                "with no rule (its source locked out, or admitted only by another rule) is a finding",
         )
         .requiredOption("--stack <env>", STACK_HELP, stackArgument)
         .option("--json", "print the report as JSON")
