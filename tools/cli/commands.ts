@@ -17,9 +17,10 @@ const BENCH_SUITES = ["cli", "discovery", "exposure", "exposure-model", "opensta
 export const EXIT_CODES = `
 Exit codes:
   0    ok: nothing found
-  1    a finding: drift, a wide rule, an allow entry with no rule (audit: whether or not
-       another rule admits its source), a failing check, a rehearsal that does not end tight, a stale schema
-       file (schema --check)
+  1    a finding: drift, a wide rule, exposure beyond the allow-set, an allow entry with
+       no rule (whether or not another rule admits its source), a plan the preview would
+       refuse (review --live), a failing check, a rehearsal that does not end tight, a
+       stale schema file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
   130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
 
