@@ -1,0 +1,105 @@
+// `npm run review` as an operator runs it on a fresh copy of the repository: base against head
+// by git ref, the stacks a change touches, and the stack named when a compared file is refused.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { readStackFile } from "../../components/config/stackfile";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+describe("npm run review on a fresh copy of the repository", function () {
+    this.timeout(120000);
+    let repo: string;
+
+    const git = (...args: string[]) => {
+        const run = spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        return run.stdout;
+    };
+    const review = (...args: string[]) =>
+        spawnSync(process.execPath, ["tools/cli/capi-mgmt-ingress.js", "review", ...args], {
+            cwd: repo,
+            encoding: "utf8",
+        });
+
+    before(() => {
+        repo = fs.mkdtempSync(path.join(os.tmpdir(), "review-repo-"));
+        const files = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" })
+            .stdout.split("\0")
+            .filter(Boolean);
+        for (const file of files.filter((f) => fs.existsSync(path.join(ROOT, f)))) {
+            fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(repo, file));
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));
+        git("init", "-q");
+        git("add", "-A");
+        git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base");
+    });
+
+    after(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+    it("shows a changed operator CIDR as lost and gained rows, and --changed lists exactly the changed stacks", () => {
+        const file = path.join(repo, "stacks", "Pulumi.example.yaml");
+        const doc = parse(fs.readFileSync(file, "utf8"));
+        doc.config["capi-mgmt-ingress:operator"].cidrs = ["10.12.4.9/32"];
+        fs.writeFileSync(file, stringify(doc));
+        fs.writeFileSync(
+            path.join(repo, "stacks", "Pulumi.staging.yaml"),
+            fs.readFileSync(path.join(repo, "stacks", "Pulumi.rehearsal.yaml")),
+        );
+
+        const one = review("--stack", "example", "--base", "HEAD");
+        assert.equal(one.status, 0, one.stderr);
+        assert.match(one.stdout, /\| lost \| operator \| 6443\/tcp \| 10\.12\.4\.1\/32 \|/);
+        assert.match(one.stdout, /\| gained \| operator \| 6443\/tcp \| 10\.12\.4\.9\/32 \|/);
+
+        const all = review("--changed", "--base", "HEAD", "--json");
+        assert.equal(all.status, 0, all.stderr);
+        const report = JSON.parse(all.stdout) as { stacks: { stack: string; status: string }[] };
+        assert.deepEqual(
+            report.stacks.map((s) => `${s.stack} ${s.status}`),
+            ["example modified", "staging added"],
+        );
+        assert.deepEqual(
+            readStackFile(path.join(repo, "stacks", "Pulumi.staging.yaml")),
+            readStackFile("rehearsal"),
+        );
+    });
+
+    it("names the stack whose file is refused when comparing two with --against", () => {
+        const doc = parse(
+            fs.readFileSync(path.join(repo, "stacks", "Pulumi.example.yaml"), "utf8"),
+        );
+        doc.config["capi-mgmt-ingress:protectedPorts"] = "x";
+        fs.writeFileSync(path.join(repo, "stacks", "Pulumi.broken.yaml"), stringify(doc));
+        try {
+            const run = review("--stack", "example", "--against", "broken");
+            assert.equal(run.status, 2);
+            assert.match(
+                run.stderr,
+                /- stack broken: capi-mgmt-ingress:protectedPorts: expected array/,
+            );
+            assert.doesNotMatch(run.stderr, /stack example:/);
+        } finally {
+            fs.rmSync(path.join(repo, "stacks", "Pulumi.broken.yaml"));
+        }
+    });
+
+    it("fails with usage on --changed without --base, and names an unknown ref", () => {
+        const usage = review("--changed");
+        assert.equal(usage.status, 2);
+        assert.match(usage.stderr, /--changed needs --base/);
+        const bad = review("--changed", "--base", "no-such-ref");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /git ref "no-such-ref" names no commit here/);
+        // One stack against an unknown base is an error too, never the stack shown as "added".
+        const one = review("--stack", "example", "--base", "no-such-ref");
+        assert.equal(one.status, 2);
+        assert.match(one.stderr, /git ref "no-such-ref" names no commit here/);
+        assert.doesNotMatch(one.stdout, /added/);
+    });
+});
