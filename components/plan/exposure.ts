@@ -159,7 +159,7 @@ export function unacceptedExcess(responsible: Responsible[]): Responsible[] {
 
 /**
  * The rules admitting each part beyond the allow-set. Where the exposure covers a whole family
- * (`wide`), the rules there are never accepted (GUIDE invariant 3: never wide).
+ * (`wide`), the rules there are never accepted (never wide: README, "Config reference").
  */
 function responsible(
     beyond: PortExposure[],

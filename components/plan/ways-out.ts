@@ -1,7 +1,7 @@
 // The ways out of a refusal over one rule admitting sources outside the allow-set: only those
 // that can work for that rule, and briefly why the others cannot. A `retire` selector is offered
 // only when the classification (components/model/rules.ts classifyRules) would make the rule a
-// retire target with it; an acceptance only where never wide (GUIDE invariant 3) lets it apply.
+// retire target with it; an acceptance only where never wide (README, "Config reference") lets it apply.
 // Pure: no Pulumi, no I/O.
 import { classifyRules, enforcedRemotePrefix, NeutronRule, ruleForm } from "../model/rules";
 
