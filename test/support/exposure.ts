@@ -1,6 +1,10 @@
-// What discovery finds for the exposure, from the rules a test lays out.
+// What discovery finds for the exposure, from the rules a test lays out; a stack whose API port
+// holds the managed group and another.
+import { parseStackConfig, StackConfig } from "../../components/config/schema";
 import type { FoundExposure } from "../../components/discover/exposure";
 import type { NeutronRule } from "../../components/model/rules";
+import type { Discovered } from "../../components/plan/plan";
+import { portRule } from "./rules";
 
 /** What discovery finds when the API's port holds exactly `groups`, with port security on. */
 export function foundExposure(
@@ -14,4 +18,52 @@ export function foundExposure(
         rules: rules.map((rule) => ({ group: byId.get(rule.security_group_id)!, rule })),
         remotes: { groups: new Map(), addressGroups: new Map() },
     };
+}
+
+/**
+ * A stack with one static conductor (10.12.4.154) and the operator (10.12.4.1) beside another
+ * group on the API's port, and what discovery finds: the managed group's rules for both, plus
+ * `managedExtra` in it and `other` in the other group.
+ */
+export function twoGroupInputs(input: {
+    managed: { id: string; name: string };
+    other: { id: string; name: string };
+    securityGroup: object;
+    accepted: { group?: string; rule?: string; reason: string }[];
+    managedExtra: NeutronRule[];
+    otherRules: NeutronRule[];
+}): { config: StackConfig; found: Discovered } {
+    const { managed: group, other: otherGroup } = input;
+    const config = parseStackConfig({
+        securityGroup: input.securityGroup,
+        api: { address: "10.12.7.222" },
+        conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
+        verify: { mode: "never", conductors: { enabled: false } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
+        acceptedExposure: input.accepted,
+    });
+    const managed = [
+        portRule("c", group.id, 6443, "10.12.4.154/32"),
+        portRule("o1", group.id, 6443, "10.12.4.1/32"),
+        portRule("o2", group.id, 22, "10.12.4.1/32"),
+        ...input.managedExtra,
+    ];
+    const found: Discovered = {
+        group,
+        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
+        apiPorts: [
+            {
+                id: "p",
+                via: "fixed-ip",
+                portSecurityEnabled: true,
+                securityGroupIds: [group.id, otherGroup.id],
+            },
+        ],
+        conductors: [{ source: "10.12.4.154", provenance: "config" }],
+        hairpin: [],
+        rules: managed,
+        exposure: foundExposure([group, otherGroup], [...managed, ...input.otherRules]),
+        warnings: [],
+    };
+    return { config, found };
 }

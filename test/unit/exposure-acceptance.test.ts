@@ -1,12 +1,11 @@
 // acceptedExposure cannot open the API to a whole address family: not by naming the managed group
 // as a whole, and not by naming rules that together admit every IPv4 (or IPv6) address.
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/config/schema";
-import { Discovered, planIngress } from "../../components/plan/plan";
+import { planIngress } from "../../components/plan/plan";
 import type { NeutronRule } from "../../components/model/rules";
 import { groupResults } from "../../tools/verify";
 import { previewRefusals } from "../../components/review/verdict";
-import { foundExposure } from "../support/exposure";
+import { twoGroupInputs } from "../support/exposure";
 import { portRule } from "../support/rules";
 
 const MANAGED = { id: "managed", name: "nc-sg" };
@@ -19,41 +18,18 @@ function inputs(
     extra: NeutronRule[],
     securityGroup: object = { id: MANAGED.id },
 ) {
-    const config = parseStackConfig({
+    return twoGroupInputs({
+        managed: MANAGED,
+        other: OTHER,
         securityGroup,
-        api: { address: "10.12.7.222" },
-        conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
-        verify: { mode: "never", conductors: { enabled: false } },
-        operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
-        acceptedExposure: accepted,
-    });
-    const managed = [
-        portRule("c", MANAGED.id, 6443, "10.12.4.154/32"),
-        portRule("o1", MANAGED.id, 6443, "10.12.4.1/32"),
-        portRule("o2", MANAGED.id, 22, "10.12.4.1/32"),
+        accepted,
         // A retire target: gone after the plan.
-        portRule("wide-api", MANAGED.id, 6443, "0.0.0.0/0"),
-        ...extra.filter((r) => r.security_group_id === MANAGED.id),
-    ];
-    const other = extra.filter((r) => r.security_group_id === OTHER.id);
-    const found: Discovered = {
-        group: MANAGED,
-        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
-        apiPorts: [
-            {
-                id: "p",
-                via: "fixed-ip",
-                portSecurityEnabled: true,
-                securityGroupIds: [MANAGED.id, OTHER.id],
-            },
+        managedExtra: [
+            portRule("wide-api", MANAGED.id, 6443, "0.0.0.0/0"),
+            ...extra.filter((r) => r.security_group_id === MANAGED.id),
         ],
-        conductors: [{ source: "10.12.4.154", provenance: "config" }],
-        hairpin: [],
-        rules: managed,
-        exposure: foundExposure([MANAGED, OTHER], [...managed, ...other]),
-        warnings: [],
-    };
-    return { config, found };
+        otherRules: extra.filter((r) => r.security_group_id === OTHER.id),
+    });
 }
 
 const plan = (accepted: Accepted[], extra: NeutronRule[]) => {

@@ -1,51 +1,23 @@
 // verify's group rows judge the effective exposure: another group's rule that admits a source
 // outside the allow-set fails verification unless accepted.
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/config/schema";
-import { Discovered, planIngress } from "../../components/plan/plan";
-import type { NeutronRule } from "../../components/model/rules";
+import { planIngress } from "../../components/plan/plan";
 import { groupResults } from "../../tools/verify";
-import { foundExposure } from "../support/exposure";
+import { twoGroupInputs } from "../support/exposure";
 import { portRule } from "../support/rules";
 
 const MANAGED = { id: "managed", name: "capi-mgmt-sg" };
 const OTHER = { id: "other", name: "lb-extra" };
 
-const tcp = (id: string, group: string, port: number, prefix: string): NeutronRule =>
-    portRule(id, group, port, prefix);
-
 function plan(accepted: { rule: string; reason: string }[] = [], prefix = "0.0.0.0/0") {
-    const config = parseStackConfig({
+    const { config, found } = twoGroupInputs({
+        managed: MANAGED,
+        other: OTHER,
         securityGroup: { name: "capi-mgmt-sg" },
-        api: { address: "10.12.7.222" },
-        conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
-        verify: { mode: "never", conductors: { enabled: false } },
-        operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
-        acceptedExposure: accepted,
+        accepted,
+        managedExtra: [],
+        otherRules: [portRule("world", OTHER.id, 6443, prefix)],
     });
-    const managed = [
-        tcp("c", MANAGED.id, 6443, "10.12.4.154/32"),
-        tcp("o1", MANAGED.id, 6443, "10.12.4.1/32"),
-        tcp("o2", MANAGED.id, 22, "10.12.4.1/32"),
-    ];
-    const other = [tcp("world", OTHER.id, 6443, prefix)];
-    const found: Discovered = {
-        group: MANAGED,
-        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
-        apiPorts: [
-            {
-                id: "p",
-                via: "fixed-ip",
-                portSecurityEnabled: true,
-                securityGroupIds: [MANAGED.id, OTHER.id],
-            },
-        ],
-        conductors: [{ source: "10.12.4.154", provenance: "config" }],
-        hairpin: [],
-        rules: managed,
-        exposure: foundExposure([MANAGED, OTHER], [...managed, ...other]),
-        warnings: [],
-    };
     return planIngress(config, found);
 }
 
