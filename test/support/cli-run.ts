@@ -1,4 +1,5 @@
-// Runs the command line in-process with captured output, counting the tools it loads.
+// Runs the command line in-process with captured output, counting the tools it loads; a valid
+// stack config for the stack files such runs read.
 import { Io, main } from "../../tools/cli/main";
 import { silentProgress } from "../../tools/cli/output";
 
@@ -24,4 +25,18 @@ export function captureIo(): { io: Io; out: Omit<Run, "code"> } {
 export async function run(...argv: string[]): Promise<Run> {
     const { io, out } = captureIo();
     return { code: await main(argv, io), ...out };
+}
+
+/** A valid stack config as a stack file holds it (namespaced keys), on clouds.yaml entry `cloud`. */
+export function cliStackConfig(cloud: string): Record<string, unknown> {
+    return {
+        "capi-mgmt-ingress:cloud": cloud,
+        "capi-mgmt-ingress:securityGroup": { name: "capi-mgmt-sg" },
+        "capi-mgmt-ingress:api": { address: "10.20.0.70" },
+        "capi-mgmt-ingress:conductors": {
+            static: { addresses: ["10.20.0.71"], reason: "a test's unit" },
+        },
+        "capi-mgmt-ingress:operator": { cidrs: ["203.0.113.1/32"], reason: "a test's operator" },
+        "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
+    };
 }

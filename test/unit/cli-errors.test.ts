@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { reportInterrupted } from "../../tools/cli/main";
-import { captureIo, run } from "../support/cli-run";
+import { captureIo, cliStackConfig, run } from "../support/cli-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
@@ -98,19 +98,6 @@ describe("capi-mgmt-ingress errors", () => {
             fs.writeFileSync(file, stringify({ config }));
             return file;
         };
-        const validConfig = (cloud: string) => ({
-            "capi-mgmt-ingress:cloud": cloud,
-            "capi-mgmt-ingress:securityGroup": { name: "capi-mgmt-sg" },
-            "capi-mgmt-ingress:api": { address: "10.20.0.70" },
-            "capi-mgmt-ingress:conductors": {
-                static: { addresses: ["10.20.0.71"], reason: "a test's unit" },
-            },
-            "capi-mgmt-ingress:operator": {
-                cidrs: ["203.0.113.1/32"],
-                reason: "a test's operator",
-            },
-            "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
-        });
 
         it("a directory named like a stack file is kind config, naming the path", async () => {
             const folder = path.join(dir, "folder.yaml");
@@ -167,7 +154,7 @@ describe("capi-mgmt-ingress errors", () => {
         };
 
         it("OS_CLOUD naming another cloud than the stack's: kind config, naming both, the clouds and files", async () => {
-            const file = stackFile(validConfig("prod"));
+            const file = stackFile(cliStackConfig("prod"));
             const clouds = cloudsFile();
             await withCloudEnv("staging", clouds, async () => {
                 for (const command of ["audit", "verify"]) {
@@ -187,7 +174,7 @@ describe("capi-mgmt-ingress errors", () => {
         });
 
         it("OS_CLOUD naming a cloud clouds.yaml lacks: kind config, the clouds found and files read", async () => {
-            const file = stackFile(validConfig(""));
+            const file = stackFile(cliStackConfig(""));
             const clouds = cloudsFile();
             await withCloudEnv("staging", clouds, async () => {
                 const r = await run("audit", "--stack", file, "--json");
@@ -206,7 +193,7 @@ describe("capi-mgmt-ingress errors", () => {
         });
 
         it("review without --live: a source the preview refuses is kind config, not exit 0", async () => {
-            const wide: Record<string, unknown> = validConfig("");
+            const wide: Record<string, unknown> = cliStackConfig("");
             wide["capi-mgmt-ingress:operator"] = {
                 cidrs: ["0.0.0.0/0"],
                 reason: "a test's operator",
@@ -264,7 +251,7 @@ describe("capi-mgmt-ingress errors", () => {
                         },
                     }),
                 );
-                const file = stackFile(validConfig("hang"));
+                const file = stackFile(cliStackConfig("hang"));
                 const env = Object.fromEntries(
                     Object.entries(process.env).filter(([k]) => !k.startsWith("OS_")),
                 );

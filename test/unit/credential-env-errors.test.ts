@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { run } from "../support/cli-run";
+import { cliStackConfig, run } from "../support/cli-run";
 
 const SECRET = "s3cr3t-sentinel-password";
 
@@ -17,20 +17,7 @@ describe("capi-mgmt-ingress credential environment errors", () => {
 
     const stackFile = (cloud: string) => {
         const file = path.join(dir, "Pulumi.t.yaml");
-        const config = {
-            "capi-mgmt-ingress:cloud": cloud,
-            "capi-mgmt-ingress:securityGroup": { name: "capi-mgmt-sg" },
-            "capi-mgmt-ingress:api": { address: "10.20.0.70" },
-            "capi-mgmt-ingress:conductors": {
-                static: { addresses: ["10.20.0.71"], reason: "a test's unit" },
-            },
-            "capi-mgmt-ingress:operator": {
-                cidrs: ["203.0.113.1/32"],
-                reason: "a test's operator",
-            },
-            "capi-mgmt-ingress:verify": { conductors: { enabled: false } },
-        };
-        fs.writeFileSync(file, stringify({ config }));
+        fs.writeFileSync(file, stringify({ config: cliStackConfig(cloud) }));
         return file;
     };
     const cloudsFile = () => {
