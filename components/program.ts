@@ -44,14 +44,16 @@ export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Recor
             continue;
         }
         const secret = isConfigSecret(fullKey);
+        // The stack file shows which leaves of a secret key are secret: read once, when one is.
+        const stored = secret ? stackFileValue(file, fullKey) : undefined;
         if (secret) {
-            // Only verify.custom[].env may hold secrets; the stack file shows which leaves are.
-            assertSecretsOnlyInCheckEnv(fullKey, key, stackFileValue(file, fullKey), file);
+            // Only verify.custom[].env may hold secrets (a file that cannot be read is refused).
+            assertSecretsOnlyInCheckEnv(fullKey, key, stored, file);
         }
         raw[key] = programValue(key, text);
         if (key === "verify") {
             // A check env value named like a credential must be one of the secret leaves.
-            const leaves = secret ? secureLeaves(stackFileValue(file, fullKey)) : [];
+            const leaves = stored !== undefined ? secureLeaves(stored) : [];
             const plain = plainCredentialEnv(raw[key], leaves);
             if (plain.length > 0) {
                 throw new ConfigError(
