@@ -88,6 +88,7 @@ export function planExposure(input: {
     // included. Such entries accept nothing and refuse the preview; rules are named by id.
     const managedWhole = input.accepted.filter((a) => namesManagedGroup(a, input.managed));
     const accepted = input.accepted.filter((a) => !managedWhole.includes(a));
+    const wideAfter = wideOf(after);
     const review: ExposureReview = {
         groups: found.groups,
         before,
@@ -96,7 +97,7 @@ export function planExposure(input: {
         beyondBefore,
         beyondAfter,
         beforeResponsible: responsible(beyondBefore, accepted, wideOf(before)),
-        afterResponsible: responsible(beyondAfter, accepted, wideOf(after)),
+        afterResponsible: responsible(beyondAfter, accepted, wideAfter),
     };
     const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
     const live = new Map(found.rules.map(({ group, rule }) => [`${group.id}|${rule.id}`, rule]));
@@ -113,7 +114,7 @@ export function planExposure(input: {
         refusals.push(managedGroupMessage(managedWhole, input.managed));
     }
     if (blocking.length > 0) {
-        refusals.push(refusalMessage(beyondAfter, blocking, after, wideOf(after)));
+        refusals.push(refusalMessage(beyondAfter, blocking, after, wideAfter));
     }
     if (refusals.length > 0) {
         review.refusal = refusals.join("\n");
