@@ -4,12 +4,16 @@
 import { exclude, merge } from "fast-cidr-tools";
 import { enforcedPrefix, Ethertype } from "./cidr";
 
-/** A CIDR with its first and last address as integers; `cidr` is canonical (RFC 5952 for IPv6). */
+/**
+ * A CIDR with its first and last address as integers and its prefix length; `cidr` is canonical
+ * (RFC 5952 for IPv6).
+ */
 export interface AddressRange {
     cidr: string;
     ethertype: Ethertype;
     start: bigint;
     end: bigint;
+    length: number;
 }
 
 export const ANY_ADDRESS: Record<Ethertype, string> = { IPv4: "0.0.0.0/0", IPv6: "::/0" };
@@ -62,22 +66,27 @@ export function unionRanges<T extends { range: AddressRange }>(
     let i = 0;
     while (i < sorted.length) {
         const run: T[] = [sorted[i]];
-        const outer: string[] = [sorted[i].range.cidr];
+        const outer: AddressRange[] = [sorted[i].range];
         // The first address after the run (a BigInt sum allocates: made once per extension).
         let after = sorted[i].range.end + 1n;
         i++;
         while (i < sorted.length && sorted[i].range.start <= after) {
             if (sorted[i].range.end >= after) {
-                outer.push(sorted[i].range.cidr);
+                outer.push(sorted[i].range);
                 after = sorted[i].range.end + 1n;
             }
             run.push(sorted[i]);
             i++;
         }
-        const runParts = (outer.length === 1 ? outer : merge(outer, true)).map((cidr) => ({
-            range: canonicalRange(cidr),
-            items: [] as T[],
-        }));
+        // A run of one outer range (most, in a fragmented exposure) is that range: not merged.
+        const runRanges =
+            outer.length === 1
+                ? outer
+                : merge(
+                      outer.map((r) => r.cidr),
+                      true,
+                  ).map(canonicalRange);
+        const runParts = runRanges.map((range) => ({ range, items: [] as T[] }));
         for (let r = 0; r < run.length; r++) {
             const item = run[r];
             // Parts are disjoint and sorted: the first one ending at or after the item's start.
@@ -206,6 +215,7 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
         ethertype: "IPv6",
         start,
         end: start + IPV6_HOSTS[length],
+        length,
     };
     if (!mapped) return { prefix };
     return length >= 96
@@ -221,7 +231,13 @@ function ipv4Range(address: number, length: number, text?: string): AddressRange
         text !== undefined && network === address
             ? text
             : `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
-    return { cidr, ethertype: "IPv4", start: BigInt(network), end: BigInt(network + size - 1) };
+    return {
+        cidr,
+        ethertype: "IPv4",
+        start: BigInt(network),
+        end: BigInt(network + size - 1),
+        length,
+    };
 }
 
 // ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d`: only this spelling of a mapped address is
@@ -349,20 +365,38 @@ function rfc5952(groups: number[]): string {
 }
 
 /**
- * Items by first address, then widest first; equal ranges keep their order. BigInt comparisons
- * were most of the model's sort: each start is compared first as a Number (exact for IPv4, and
- * never out of order for IPv6), the BigInts only on a tie.
+ * Items by first address, then widest first; equal ranges keep their order. A comparator sort
+ * was a quarter of the model's first call: the items are grouped by a Number key that orders
+ * them (first address and length, exact for IPv4; the first address rounded, never out of order,
+ * for IPv6), the distinct keys sorted natively, and only a group of several items compared.
  */
 function sortedByRange<T extends { range: AddressRange }>(items: T[]): T[] {
-    const keys = items.map((item) => Number(item.range.start));
-    const order = items.map((_, i) => i);
-    order.sort(
-        (x, y) =>
-            keys[x] - keys[y] ||
-            compare(items[x].range.start, items[y].range.start) ||
-            compare(items[y].range.end, items[x].range.end),
-    );
-    return order.map((i) => items[i]);
+    const byKey = new Map<number, T[]>();
+    for (let i = 0; i < items.length; i++) {
+        const { range } = items[i];
+        const key =
+            range.ethertype === "IPv4"
+                ? Number(range.start) * 64 + range.length
+                : Number(range.start);
+        const same = byKey.get(key);
+        if (same === undefined) byKey.set(key, [items[i]]);
+        else same.push(items[i]);
+    }
+    const keys = new Float64Array(byKey.size);
+    let k = 0;
+    for (const key of byKey.keys()) keys[k++] = key;
+    keys.sort();
+    const sorted: T[] = [];
+    for (k = 0; k < keys.length; k++) {
+        const same = byKey.get(keys[k])!;
+        if (same.length > 1) same.sort(byRange);
+        for (let i = 0; i < same.length; i++) sorted.push(same[i]);
+    }
+    return sorted;
+}
+
+function byRange(x: { range: AddressRange }, y: { range: AddressRange }): number {
+    return compare(x.range.start, y.range.start) || compare(y.range.end, x.range.end);
 }
 
 function compare(a: bigint, b: bigint): number {

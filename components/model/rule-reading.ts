@@ -123,6 +123,19 @@ export function readRule(
     if (!portsRead) {
         problems.push(`port range ${show(raw.port_range_min)}-${show(raw.port_range_max)}`);
     }
+    const lowest = Math.max(min, 1);
+    const ports: number[] = [];
+    for (let i = 0; i < protectedPorts.length; i++) {
+        if (lowest <= protectedPorts[i] && protectedPorts[i] <= max) ports.push(protectedPorts[i]);
+    }
+    // A readable rule of another protocol, or of TCP on no protected port, admits nothing here
+    // whatever its remote: its remote is not read (as an egress rule's is not).
+    if (
+        problems.length === 0 &&
+        (protocol === "other" || (protocol === "tcp" && ports.length === 0))
+    ) {
+        return new Reading(ruleId, undefined, [], NO_PORTS, [], undefined, undefined);
+    }
     const unresolved: string[] = [];
     const sources = readSources(raw, remotes, families, problems, unresolved);
 
@@ -142,9 +155,6 @@ export function readRule(
             undefined,
         );
     }
-    if (protocol === "other") {
-        return new Reading(ruleId, undefined, unresolved, NO_PORTS, [], undefined, undefined);
-    }
     if (protocol === "all") {
         // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
         // reading is unknown, so they are not trusted to narrow it.
@@ -158,11 +168,6 @@ export function readRule(
             reason,
             undefined,
         );
-    }
-    const lowest = Math.max(min, 1);
-    const ports: number[] = [];
-    for (let i = 0; i < protectedPorts.length; i++) {
-        if (lowest <= protectedPorts[i] && protectedPorts[i] <= max) ports.push(protectedPorts[i]);
     }
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, {
         min: lowest,

@@ -29,6 +29,7 @@ function oracle(text: string): object {
             ethertype: address.kind() === "ipv4" ? "IPv4" : "IPv6",
             start,
             end: start + (1n << BigInt(bits - length)) - 1n,
+            length,
         };
     };
     return read.mappedIpv4
@@ -119,12 +120,14 @@ describe("address sets: reading stored prefixes", () => {
             ethertype: "IPv4",
             start: 0xc6336400n,
             end: 0xc63364ffn,
+            length: 24,
         });
         assert.deepEqual(enforcedRanges("2001:DB8:0:0:1:0:0:1/127").prefix, {
             cidr: "2001:db8:0:0:1::/127",
             ethertype: "IPv6",
             start: 0x20010db8000000000001000000000000n,
             end: 0x20010db8000000000001000000000001n,
+            length: 127,
         });
         assert.equal(enforcedRanges("1:0:0:2:0:0:0:3").prefix.cidr, "1:0:0:2::3/128");
         assert.equal(enforcedRanges("1:2:3:4:5:6:7::").prefix.cidr, "1:2:3:4:5:6:7:0/128");

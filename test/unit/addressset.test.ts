@@ -22,18 +22,21 @@ describe("address sets", () => {
             ethertype: "IPv4",
             start: 0x0a010203n,
             end: 0x0a010203n,
+            length: 32,
         });
         assert.deepEqual(rangeOf("192.168.4.0/22"), {
             cidr: "192.168.4.0/22",
             ethertype: "IPv4",
             start: 0xc0a80400n,
             end: 0xc0a807ffn,
+            length: 22,
         });
         assert.deepEqual(rangeOf("2001:db8:1::/48"), {
             cidr: "2001:db8:1::/48",
             ethertype: "IPv6",
             start: 0x20010db8000100000000000000000000n,
             end: 0x20010db80001ffffffffffffffffffffn,
+            length: 48,
         });
         assert.equal(rangeOf("::1/128").end, 1n);
     });

@@ -204,13 +204,9 @@ function admits(
     const { rule } = g;
     const address = ipaddr.parse(sample);
     const family: Family = address.kind() === "ipv4" ? "IPv4" : "IPv6";
-    if (rule.direction !== "ingress") return false;
-    if (g.unreadable) return family === rule.ethertype;
-    const every = [null, "any", "0", "hopopt"].includes(rule.protocol);
-    if (!every && !["tcp", "TCP", "6"].includes(rule.protocol!)) return false;
-    if (!every && rule.port_range_min !== null) {
-        if (port < rule.port_range_min || port > rule.port_range_max!) return false;
-    }
+    // An unreadable rule that reaches some protected port counts on all of them (fail closed).
+    if (g.unreadable) return family === rule.ethertype && PORTS.some((p) => reaches(rule, p));
+    if (!reaches(rule, port)) return false;
     const viaRemote = (id: string | null | undefined) => {
         if (!id) return undefined;
         const members = remotes.groups.get(id);
@@ -222,6 +218,17 @@ function admits(
     if (group !== undefined || addressGroup !== undefined)
         return group === true || addressGroup === true;
     return family === rule.ethertype;
+}
+
+/** Does the rule, whatever its remote, reach this TCP port? (Its remote is then not read.) */
+function reaches(rule: NeutronRule, port: number): boolean {
+    if (rule.direction !== "ingress") return false;
+    if ([null, "any", "0", "hopopt"].includes(rule.protocol)) return true;
+    if (!["tcp", "TCP", "6"].includes(rule.protocol!)) return false;
+    return (
+        rule.port_range_min === null ||
+        (rule.port_range_min <= port && port <= rule.port_range_max!)
+    );
 }
 
 /** Every edge of every prefix in play, their neighbours, mapped forms and a few fixed ones. */
@@ -330,7 +337,7 @@ describe("exposure model properties", function () {
                     }
                 }
                 const broken = g.rules.filter(
-                    (r) => r.unreadable && r.rule.direction === "ingress",
+                    (r) => r.unreadable && PORTS.some((port) => reaches(r.rule, port)),
                 );
                 assert.deepEqual(
                     exposure.unreadable.map((u) => u.ruleId),
