@@ -82,9 +82,7 @@ export function unionRanges<T extends { range: AddressRange }>(
         }
         if (outer === undefined) {
             // One outer range (most runs, in a fragmented exposure): the part, holding the run.
-            const runItems: T[] = [];
-            for (let r = first; r < i; r++) runItems.push(sorted[r]);
-            parts.push({ range: sorted[first].range, items: runItems });
+            parts.push({ range: sorted[first].range, items: sorted.slice(first, i) });
         } else {
             mergedRunParts(outer, sorted, first, i, parts);
         }

@@ -150,15 +150,13 @@ export function computeExposure(input: {
     for (const ethertype of ["IPv6", "IPv4"] as const) {
         for (const port of ports) {
             const parts = unionRanges(buckets.get(port)![ethertype]);
-            const exposed: ExposurePart[] = [];
-            for (let p = 0; p < parts.length; p++) {
-                const admittedBy: Admitter[] = [];
-                for (let a = 0; a < parts[p].items.length; a++) {
-                    admittedBy.push(parts[p].items[a].admitter);
-                }
-                exposed.push({ cidr: parts[p].range.cidr, admittedBy });
-            }
-            unions.set(`${port} ${ethertype}`, exposed);
+            unions.set(
+                `${port} ${ethertype}`,
+                parts.map((part) => ({
+                    cidr: part.range.cidr,
+                    admittedBy: part.items.map((item) => item.admitter),
+                })),
+            );
         }
     }
     const result: PortExposure[] = [];

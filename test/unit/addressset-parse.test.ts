@@ -148,6 +148,13 @@ describe("address sets: reading stored prefixes", () => {
             ...["1:0:2:0:0:0:3:4", "1:2:0:0:0:0:0:0", "0:0:1:0:0:0:0:0/64", "::ffff:1.2.3.4"],
             ...["::ffff:1.2.3.4/95", "::1.2.3.4", "1::ffff:1.2.3.4", "::ffff:1.2.3/128"],
             ...["1x2.3.4", "1.2.3:4", "1.2.3.4x", "10.0.0.1/x"],
+            // Where the expression could split one group across the `::` it does not have.
+            ...["1:2:3:4:5:6:7:89abc", "1:2345f", "12345", "1:2:3:4:5:6:7:8::", "::ffff:001.2.3.4"],
+            // The longest text read by expression, and one character longer (read by cidr.ts).
+            ...[
+                "0000:0000:0000:0000:0000:0000:0000:0000/128",
+                "0000:0000:0000:0000:0:0:0:FFFF/0128",
+            ],
         ];
         for (const text of edges) assert.deepEqual(reading(text), oracle(text), text);
         assert.equal(enforcedRanges("10.0.0.0/08").prefix.cidr, "10.0.0.0/8");

@@ -116,6 +116,43 @@ describe("reading one rule", () => {
         assert.equal(read({ direction: undefined }).unreadable, "direction (absent)");
     });
 
+    it("leaves unread the remote of a rule that reaches no protected port", () => {
+        // Another protocol, or TCP beside the protected ports: nothing is admitted here, whatever
+        // the remote says, so an odd remote there is not a reason to count everything.
+        const remotes = none();
+        for (const fields of [
+            { protocol: "udp", remote_ip_prefix: "10.0.0.300/8" },
+            { port_range_min: 80, port_range_max: 80, remote_ip_prefix: "nonsense" },
+            { protocol: "icmp", remote_ip_prefix: null, remote_group_id: "sg-unknown" },
+            {
+                port_range_min: 23,
+                port_range_max: 6442,
+                remote_ip_prefix: null,
+                remote_group_id: 5,
+            },
+        ]) {
+            const r = read(fields, remotes);
+            assert.deepEqual(
+                [r.unreadable, r.ports, r.sources, r.unresolved],
+                [undefined, [], [], []],
+                JSON.stringify(fields),
+            );
+        }
+        // One protected port in its range, or every protocol: the remote is read, and fails closed.
+        for (const fields of [
+            { port_range_min: 20, port_range_max: 25, remote_ip_prefix: "nonsense" },
+            { protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: "x" },
+        ]) {
+            const r = read(fields, remotes);
+            assert.match(r.unreadable ?? "", /remote_ip_prefix/, JSON.stringify(fields));
+            assert.deepEqual(r.ports, PORTS);
+        }
+        assert.deepEqual(
+            read({ remote_ip_prefix: null, remote_group_id: "sg-unknown" }, remotes).unresolved,
+            ["remote group sg-unknown"],
+        );
+    });
+
     it("names a rule without id, and keeps a readable id", () => {
         assert.equal(read({ id: "" }).ruleId, "(no id)");
         assert.equal(read({ id: "" }).unreadable, 'id ""');
