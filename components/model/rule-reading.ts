@@ -61,8 +61,6 @@ export interface RuleReading {
 type Protocol = "all" | "tcp" | "other";
 const FAMILY: Record<Ethertype, Ethertype[]> = { IPv4: ["IPv4"], IPv6: ["IPv6"] };
 const BOTH_FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
-/** The reason of a rule of every protocol, by its protocol field (a handful of spellings). */
-const EVERY_PROTOCOL = new Map<unknown, string>();
 // Shared empty lists, never added to: most rules reach no protected port.
 const NO_PORTS: number[] = [];
 const NO_SOURCES: RuleSource[] = [];
@@ -161,11 +159,7 @@ export function readRule(
     if (protocol === "all") {
         // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
         // reading is unknown, so they are not trusted to narrow it.
-        let reason = EVERY_PROTOCOL.get(raw.protocol);
-        if (reason === undefined) {
-            reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
-            EVERY_PROTOCOL.set(raw.protocol, reason);
-        }
+        const reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
         return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
     }
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, lowest, max);

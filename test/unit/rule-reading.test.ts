@@ -30,10 +30,14 @@ describe("reading one rule", () => {
             assert.match(r.why(22), /^every protocol \(protocol .*\), so every port$/);
         }
         // Neutron refuses ports on a rule of every protocol: if one has them, they do not narrow it.
-        assert.deepEqual(
-            read({ protocol: null, port_range_min: 22, port_range_max: 22 }).ports,
-            PORTS,
-        );
+        for (const [min, max] of [
+            [22, 22],
+            [80, 80],
+        ]) {
+            const r = read({ protocol: null, port_range_min: min, port_range_max: max });
+            assert.deepEqual([r.ports, cidrs(r)], [PORTS, ["10.0.0.1/32"]], `${min}-${max}`);
+            assert.equal(r.why(6443), "every protocol (protocol null), so every port");
+        }
         for (const protocol of ["tcp", " TCP ", "6", 6, "006"]) {
             const r = read({ protocol });
             assert.equal(r.unreadable, undefined, String(protocol));
@@ -151,6 +155,23 @@ describe("reading one rule", () => {
             read({ remote_ip_prefix: null, remote_group_id: "sg-unknown" }, remotes).unresolved,
             ["remote group sg-unknown"],
         );
+    });
+
+    it("reads every remote of a rule that has several (Neutron refuses it; the model does not)", () => {
+        const remotes = none();
+        remotes.groups.set("sg-a", ["10.1.0.5"]);
+        remotes.addressGroups.set("ag-b", ["10.2.0.0/16"]);
+        const both = read({ remote_ip_prefix: "192.0.2.0/24", remote_group_id: "sg-a" }, remotes);
+        assert.deepEqual(cidrs(both), ["10.1.0.5/32", "192.0.2.0/24"]);
+        const three = read(
+            {
+                remote_ip_prefix: "192.0.2.0/24",
+                remote_group_id: "sg-a",
+                remote_address_group_id: "ag-b",
+            },
+            remotes,
+        );
+        assert.deepEqual(cidrs(three), ["10.1.0.5/32", "10.2.0.0/16", "192.0.2.0/24"]);
     });
 
     it("names a rule without id, and keeps a readable id", () => {

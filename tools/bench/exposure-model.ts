@@ -103,7 +103,7 @@ export function ruleSet(): { rules: GroupRule[]; remotes: RemoteAddresses } {
                 // An unresolved remote counts as any address: on a protected port it would make
                 // every row one part, /0, and leave the union and exposureBeyond nothing to do,
                 // as a group still open is. Measured here is a fragmented exposure, as after the
-                // change: such rules are read (and reported) on a port no one protects.
+                // change: such rules are on a protocol no one protects, where no remote is read.
                 rule.protocol = "udp";
             }
             if (rule.protocol === null || rule.protocol === "0" || rule.protocol === "any") {
