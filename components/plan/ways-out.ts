@@ -117,21 +117,20 @@ export function aloneAdmitted(
     );
     const result = new Map<string, AloneAdmitted[]>();
     for (const entry of allowSet) {
-        const pe = before.ports.find(
-            (p) => p.port === entry.port && p.ethertype === entry.ethertype,
-        );
-        const { prefix, mappedIpv4 } = enforcedRanges(entry.remoteIpPrefix);
-        const range = [prefix, mappedIpv4].find((r) => r?.ethertype === entry.ethertype);
-        if (!pe || !range) continue;
-        // Per rule, the ranges it admits that reach the entry's CIDR.
+        const range = enforcedRanges(entry.remoteIpPrefix).prefix;
+        // Per rule, the ranges it admits on the entry's port and family that reach its CIDR (a
+        // shortcut: the others change neither what is lost nor who loses it).
         const reaching = new Map<string, AddressRange[]>();
-        for (const a of pe.parts.flatMap((part) => part.admittedBy)) {
-            const key = `${a.groupId}|${a.ruleId}`;
-            const r = rangeOf(a.cidr);
-            if (!takes(range, [r])) continue;
-            const ranges = reaching.get(key) ?? [];
-            ranges.push(r);
-            reaching.set(key, ranges);
+        for (const pe of before.ports) {
+            if (pe.port !== entry.port || pe.ethertype !== entry.ethertype) continue;
+            for (const a of pe.parts.flatMap((part) => part.admittedBy)) {
+                const key = `${a.groupId}|${a.ruleId}`;
+                const r = rangeOf(a.cidr);
+                if (!takes(range, [r])) continue;
+                const ranges = reaching.get(key);
+                if (ranges) ranges.push(r);
+                else reaching.set(key, [r]);
+            }
         }
         for (const [key, mine] of reaching) {
             if (!wanted.has(key)) continue;
@@ -143,7 +142,8 @@ export function aloneAdmitted(
                 subtractRanges(piece, subtractRanges(piece, mine)),
             );
             if (lost.length === 0) continue;
-            const part = !(lost.length === 1 && lost[0].cidr === range.cidr);
+            // Pieces of the entry's CIDR: the first is the whole CIDR only when nothing else is.
+            const part = lost[0].cidr !== range.cidr;
             result.set(key, [...(result.get(key) ?? []), { entry, part }]);
         }
     }

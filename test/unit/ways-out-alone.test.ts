@@ -96,14 +96,20 @@ describe("ways out: what a rule alone admits of the allow-set now", () => {
     });
 
     it("names only the rules asked for, every entry each alone admits, in allow-set order", () => {
-        const hairpin = allowEntry("hairpin", 22, "10.12.9.0/24");
-        const any = portRule("any", OTHER.id, 22, "0.0.0.0/0", {
-            protocol: null,
-            port_range_min: null,
-            port_range_max: null,
+        const operator22 = allowEntry("operator", 22, "10.12.4.1/32");
+        const hairpin22 = allowEntry("hairpin", 22, "10.12.9.0/24");
+        const ssh = portRule("ssh", MANAGED.id, 22, "0.0.0.0/0");
+        // wide alone admits the conductor too, but is not asked for.
+        assert.deepEqual(alone([wide, ssh], [hairpin22, conductor, operator22], ["ssh"]), {
+            ssh: ["10.12.9.0/24 22 whole", "10.12.4.1/32 22 whole"],
         });
-        assert.deepEqual(alone([any, wide], [conductor, hairpin], ["any"]), {
-            any: ["10.12.9.0/24 22 whole"],
+    });
+
+    it("every address a rule admits counts, through each member of its remote group", () => {
+        const viaGroup = portRule("via", MANAGED.id, 6443, null, { remote_group_id: "peers" });
+        const halves = { peers: ["10.12.4.0/25", "10.12.4.128/25"] };
+        assert.deepEqual(alone([viaGroup], [operator], ["via"], halves), {
+            via: ["10.12.4.0/24 6443 whole"],
         });
     });
 
@@ -197,13 +203,28 @@ describe("ways out: removal by hand warns of what the rule alone admits now", ()
     });
 
     it("names at most 10 sources and counts the rest", () => {
-        const conductors = Array.from({ length: 12 }, (_, i) => `10.12.4.${10 + i}`);
-        const line = waysLine(refused([wide], conductors).refusal, "wide");
+        const twelve = Array.from({ length: 12 }, (_, i) => `10.12.4.${10 + i}`);
+        const line = waysLine(refused([wide], twelve).refusal, "wide");
         assert.match(
             line,
             /10\.12\.4\.19\/32 on 6443 \(conductor juju magnum\/9 \(machine 9\)\) and 4 more; /,
         );
         assert.doesNotMatch(line, /10\.12\.4\.20\//);
+        // Ten: all named (with the operator and hairpin, 12 entries; 8 conductors are 10).
+        const eight = twelve.slice(0, 8);
+        assert.match(
+            waysLine(refused([wide], eight).refusal, "wide"),
+            /\(hairpin subnet [^)]*\(s1\) cidr\); deleted before/,
+        );
+    });
+
+    it("names part of a CIDR, and every provenance of a merged source", () => {
+        const rules = [wide, portRule("h", MANAGED.id, 6443, "10.12.9.128/25")];
+        const line = waysLine(refused(rules, ["10.12.4.154", "10.12.4.154"]).refusal, "wide");
+        assert.match(
+            line,
+            /: 10\.12\.4\.154\/32 on 6443 \(conductor juju magnum\/0 \(machine 0\); juju magnum\/1 \(machine 1\)\), 10\.12\.4\.1\/32 on 6443 \(operator [^)]*\), part of 10\.12\.9\.0\/24 on 6443 \(hairpin /,
+        );
     });
 
     it("the review's ways out and verdict say the same, masked", () => {
