@@ -9,6 +9,7 @@ import { Discovered, planIngress } from "../../components/plan/plan";
 import { aloneAdmitted } from "../../components/plan/ways-out";
 import { renderReview } from "../../components/review/markdown";
 import { previewRefusals } from "../../components/review/verdict";
+import { missingEntries } from "../../tools/audit";
 import { foundExposure } from "../support/exposure";
 import { allowEntry, portRule } from "../support/rules";
 
@@ -243,5 +244,24 @@ describe("ways out: removal by hand warns of what the rule alone admits now", ()
             assert.match(text, /10\.12\.9\.0\/24 on 6443 \(hairpin subnet pw password=\*\*\*\* /);
             assert.ok(!text.includes(SENTINEL));
         }
+    });
+
+    it("agrees with the audit: each source it names, the audit finds admitted by it alone", () => {
+        const rules = [wide, portRule("h", MANAGED.id, 6443, "10.12.9.0/24")];
+        const { plan, refusal } = refused(rules);
+        const line = waysLine(refusal, "wide");
+        const missing = missingEntries(
+            plan.allowSet.filter((e) => !plan.adoptions.has(e)),
+            plan.exposure.before,
+        );
+        const byWideAlone = missing
+            .filter((m) => m.admittedBy.join() === "rule wide in lb-extra (other)")
+            .map((m) => `${m.source} on ${m.port} (${m.role} `);
+        assert.deepEqual(byWideAlone, [
+            "10.12.4.154/32 on 6443 (conductor ",
+            "10.12.4.1/32 on 6443 (operator ",
+        ]);
+        for (const named of byWideAlone) assert.ok(line.includes(named), named);
+        assert.doesNotMatch(line, /10\.12\.9\.0/);
     });
 });
