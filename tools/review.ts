@@ -30,9 +30,7 @@ import { measureBoth } from "../components/review/live";
 import {
     baseReviewCounts,
     checkConfiguredSources,
-    driftAcceptance,
-    driftReason,
-    unacceptedDrift,
+    driftRows,
     previewRefusals,
     reviewWarnings,
     verdictLines,
@@ -143,18 +141,7 @@ function stackReview(input: ReviewInput): StackReview {
                           id: t.id,
                           admits: t.admits,
                       })),
-                      drift: unacceptedDrift(input.config, plan).map((c) => ({
-                          id: c.rule.id,
-                          reason: maskSecrets(
-                              driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
-                          ),
-                      })),
-                      acceptedDrift: plan.drift.flatMap((c) => {
-                          const accepted = driftAcceptance(input.config, plan, c.rule.id);
-                          return accepted?.applies
-                              ? [{ id: c.rule.id, reason: c.reason, accepted: accepted.reason }]
-                              : [];
-                      }),
+                      ...driftRows(input.config, plan),
                       previewRefuses: previewRefusals(input.config, plan),
                   }
                 : undefined,
