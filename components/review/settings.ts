@@ -119,7 +119,7 @@ export function effectiveSettings(config: StackConfig): SettingRow[] {
             ports: config.hairpin.ports ?? (apiPort === undefined ? API_PORT : [apiPort]),
         },
         retire: inSetOrder(retireSelectors(config)),
-        // Keyed by canonical CIDR (allowset.ts).
+        // Keyed by canonical CIDR (allowset.ts), each listed once (fields.ts uniqueNetworks).
         waivers: inSetOrder(config.waivers),
     });
 }
