@@ -309,5 +309,28 @@ describe("stack file errors", () => {
                     "(DUPLICATE_KEY); a key may appear once in its mapping: keep one",
             ]);
         });
+
+        it("a tab in the indentation: its line, column and key with one hint, not the cascade", () => {
+            const tabbed = [
+                "config:",
+                "  capi-mgmt-ingress:cloud: s3nt1nel",
+                "  capi-mgmt-ingress:cloud: s3nt1nel",
+                "  capi-mgmt-ingress:securityGroup:",
+                "    name: capi-mgmt-sg",
+                "\tcapi-mgmt-ingress:api:",
+                ...VALID.slice(3),
+                "  capi-mgmt-ingress:operator:",
+                "    cidrs: [10.12.4.1/32]",
+                "    reason: s3nt1nel via the masquerade",
+                "",
+            ].join("\n");
+            // The duplicate before the tab is a problem of its own; what follows the tab is not.
+            assert.deepEqual(problems(tabbed), [
+                `${FILE}:3:3: not valid YAML: duplicate key capi-mgmt-ingress:cloud ` +
+                    "(DUPLICATE_KEY); a key may appear once in its mapping: keep one",
+                `${FILE}:6:1: not valid YAML: tab as indent (TAB_AS_INDENT) at key ` +
+                    "capi-mgmt-ingress:api; YAML indents with spaces only: replace the tab with spaces",
+            ]);
+        });
     });
 });
