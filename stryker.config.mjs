@@ -76,6 +76,11 @@ const MODULES = {
         mutate: ["components/plan/exposure.ts"],
         spec: ["exposure-acceptance", "verify-exposure"],
     },
+    // The refusal's ways out, what a rule alone admits of the allow-set among them.
+    "ways-out": {
+        mutate: ["components/plan/ways-out.ts"],
+        spec: ["ways-out-alone", "ways-out-why", "exposure-ways-out"],
+    },
     approval: {
         mutate: ["components/plan/approval.ts"],
         spec: ["approval"],

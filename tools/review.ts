@@ -30,9 +30,7 @@ import { measureBoth } from "../components/review/live";
 import {
     baseReviewCounts,
     checkConfiguredSources,
-    driftAcceptance,
-    driftReason,
-    unacceptedDrift,
+    driftRows,
     previewRefusals,
     reviewWarnings,
     verdictLines,
@@ -143,18 +141,7 @@ function stackReview(input: ReviewInput): StackReview {
                           id: t.id,
                           admits: t.admits,
                       })),
-                      drift: unacceptedDrift(input.config, plan).map((c) => ({
-                          id: c.rule.id,
-                          reason: maskSecrets(
-                              driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
-                          ),
-                      })),
-                      acceptedDrift: plan.drift.flatMap((c) => {
-                          const accepted = driftAcceptance(input.config, plan, c.rule.id);
-                          return accepted?.applies
-                              ? [{ id: c.rule.id, reason: c.reason, accepted: accepted.reason }]
-                              : [];
-                      }),
+                      ...driftRows(input.config, plan),
                       previewRefuses: previewRefusals(input.config, plan),
                   }
                 : undefined,
@@ -211,6 +198,32 @@ function readSide(read: () => Record<string, unknown> | undefined): SideInput {
     }
 }
 
+/**
+ * The working tree's stack file, undefined when it is absent (the change deletes it). One that
+ * cannot be read stops the review (ConfigError, exit 2): compared with nothing, every setting of
+ * the base would show as removed.
+ */
+function readHead(stack: string, base: string): Record<string, unknown> | undefined {
+    const file = stackFilePath(stack);
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    try {
+        return readStackFile(stack, "masked");
+    } catch (err) {
+        if (!(err instanceof ConfigError)) {
+            throw err;
+        }
+        const problems = err.problems.map((p) => `head (the working tree): ${p}`);
+        throw new ConfigError(
+            problems,
+            `the head of stack ${stack} (${file} in the working tree) cannot be read, so it is ` +
+                `not compared with ${base}; nothing is listed:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+    }
+}
+
 function configOf(side: SideInput): StackConfig | undefined {
     try {
         return side.raw === undefined ? undefined : parseStackConfig(side.raw);
@@ -232,9 +245,14 @@ async function baseAgainstHead(
             ? undefined
             : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`, "masked");
     });
-    const after = readSide(() =>
-        fs.existsSync(stackFilePath(stack)) ? readStackFile(stack, "masked") : undefined,
-    );
+    const after: SideInput = { raw: readHead(stack, base) };
+    if (before.raw === undefined && before.error === undefined && after.raw === undefined) {
+        throw new ConfigError([
+            `no stack "${stack}": neither ${base}:stacks/Pulumi.${stack}.yaml nor ` +
+                `${stackFilePath(stack)} in the working tree exists; expected the name of a stack ` +
+                "file at the ref or in the working tree",
+        ]);
+    }
     const [b, h] = [configOf(before), configOf(after)];
     if (live && (b || h)) {
         const config = (h ?? b)!;

@@ -39,9 +39,9 @@ function defaultedOperatorPorts(
 function describeKeyIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
     const path = formatPath(issue.path);
     const key = path === "" ? NAMESPACE : `${NAMESPACE}:${path}`;
-    // An unknown key is fixed by removing it: no value to offer.
+    // An unknown key or a duplicate entry is fixed by removing it: no value to offer.
     const example =
-        issue.code === "unrecognized_keys"
+        issue.code === "unrecognized_keys" || (issue.code === "custom" && issue.params?.duplicate)
             ? undefined
             : exampleFor(issue.path as (string | number)[], raw);
     return `${key}: ${issueMessage(issue)}${example ? ` (for example ${formatExample(example)})` : ""}`;

@@ -103,7 +103,7 @@ export function parseStackFileText(
                       `config is ${NAMESPACE}:<key> (for example ${NAMESPACE}:cloud: mycloud)`,
               ]
             : [
-                  ...secretProblems(entry, entry.name, raw, file),
+                  ...secretProblems(entry, entry.name, raw),
                   ...(entry.name === "verify"
                       ? plainCredentialEnv(raw.verify, secureLeaves(entry.value)).map((leaf) =>
                             plainCredentialProblem(leaf, entry.atPath(leaf)),
@@ -116,28 +116,24 @@ export function parseStackFileText(
         throw new ConfigError(problems);
     }
     // Secret check env values come from the environment: only pulumi can decrypt them.
-    if ("verify" in raw) {
+    const verify = entries.find((e) => e.name === "verify");
+    if (verify !== undefined) {
         raw.verify =
-            checkSecrets === "masked" ? maskCheckEnv(raw.verify) : checkEnv(raw.verify, file);
+            checkSecrets === "masked" ? maskCheckEnv(raw.verify) : checkEnv(raw.verify, verify);
     }
     return raw;
 }
 
 /** One problem per `{ secure: ... }` leaf where the key takes no secret; never the ciphertext. */
-function secretProblems(
-    entry: ConfigEntry,
-    name: string,
-    raw: Record<string, unknown>,
-    file: string,
-): string[] {
+function secretProblems(entry: ConfigEntry, name: string, raw: Record<string, unknown>): string[] {
     return secureLeaves(entry.value)
         .filter((leaf) => !(name === "verify" && isCheckEnv(leaf)))
         .map((leaf) => {
             const path = [name, ...leaf];
             const example = exampleFor(path, raw);
             return (
-                `${NAMESPACE}:${formatPath(path)} is a secret in ${file} (at ` +
-                `${entry.atPath(leaf)}); expected a plain value, set without --secret: this ` +
+                `${NAMESPACE}:${formatPath(path)} is a secret at ${entry.atPath(leaf)}; ` +
+                "expected a plain value, set without --secret: this " +
                 "project takes secrets from stack config only as the values of " +
                 "verify.custom[].env (credentials come from clouds.yaml or OS_* variables)" +
                 (example ? ` (for example ${formatExample(example)})` : "")
@@ -196,9 +192,9 @@ function maskCheckEnv(verify: unknown): unknown {
 }
 
 /** Check env values from the environment; a secret it cannot read is a config problem. */
-function checkEnv(verify: unknown, file: string): unknown {
+function checkEnv(verify: unknown, entry: ConfigEntry): unknown {
     try {
-        return checkEnvFromEnvironment(verify, process.env, file);
+        return checkEnvFromEnvironment(verify, process.env, entry.atPath);
     } catch (err) {
         throw fileError(err instanceof Error ? err.message : String(err));
     }

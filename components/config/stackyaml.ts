@@ -62,7 +62,7 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         const { line, col } = lines.linePos(offset);
         return `${file}:${line}:${col}`;
     };
-    const syntax = doc.errors.map((e) => yamlProblem(doc, e, where));
+    const syntax = firstErrors(doc.errors).map((e) => yamlProblem(doc, e, lines, where));
     const unreadable = syntax.length > 0 ? syntax : aliasProblems(doc, where);
     if (unreadable.length > 0) {
         throw new ConfigError(unreadable);
@@ -165,32 +165,62 @@ function kind(node: Node): string {
     return isMap(node) ? "a mapping" : "an alias";
 }
 
-function yamlProblem(doc: Document, error: YAMLError, where: (offset: number) => string): string {
+/**
+ * The errors worth reading: duplicate keys up to the first other error, and that one. After a
+ * broken structure (a tab in the indentation) the parser reports each later line as badly
+ * indented too, errors that go away with the first.
+ */
+function firstErrors(errors: YAMLError[]): YAMLError[] {
+    const sorted = [...errors].sort((a, b) => a.pos[0] - b.pos[0]);
+    const broken = sorted.findIndex((e) => e.code !== "DUPLICATE_KEY");
+    return broken === -1 ? sorted : sorted.slice(0, broken + 1);
+}
+
+/** One line on how to fix a structural error, for the codes a hand-edited file meets. */
+const HINTS: Partial<Record<string, string>> = {
+    TAB_AS_INDENT: "YAML indents with spaces only: replace the tab with spaces",
+    BAD_INDENT: "indent every key of one mapping by the same number of spaces",
+};
+
+function yamlProblem(
+    doc: Document,
+    error: YAMLError,
+    lines: LineCounter,
+    where: (offset: number) => string,
+): string {
     const at = where(error.pos[0]);
     if (error.code === "DUPLICATE_KEY") {
-        const path = keyPathAt(doc.contents, error.pos[0], []);
+        const path = keyPathWhere(doc.contents, (offset) => offset === error.pos[0], []);
         const key = path ? `${displayPath(path)} ` : "";
         return (
             `${at}: not valid YAML: duplicate key ${key}(DUPLICATE_KEY); a key may appear ` +
             "once in its mapping: keep one"
         );
     }
-    return `${at}: not valid YAML: ${error.code.toLowerCase().replace(/_/g, " ")} (${error.code})`;
+    // The key written on the error's line, if the parser still read one there.
+    const line = lines.linePos(error.pos[0]).line;
+    const path = keyPathWhere(doc.contents, (offset) => lines.linePos(offset).line === line, []);
+    const hint = HINTS[error.code];
+    return (
+        `${at}: not valid YAML: ${error.code.toLowerCase().replace(/_/g, " ")} (${error.code})` +
+        (path ? ` at key ${displayPath(path)}` : "") +
+        (hint ? `; ${hint}` : "")
+    );
 }
 
-/** The path of keys to the key that starts at `offset` (a duplicate), if one does. */
-function keyPathAt(
+/** The path of keys to the first key whose start offset `isAt` accepts, if one does. */
+function keyPathWhere(
     node: unknown,
-    offset: number,
+    isAt: (offset: number) => boolean,
     path: (string | number)[],
 ): (string | number)[] | undefined {
     if (isMap(node)) {
         for (const pair of node.items) {
             const key = isScalar(pair.key) ? String(pair.key.value) : "?";
-            if (isNode(pair.key) && start(pair.key) === offset) {
+            if (isNode(pair.key) && isAt(start(pair.key))) {
                 return [...path, key];
             }
-            const found = keyPathAt(pair.value, offset, [...path, key]);
+            const found = keyPathWhere(pair.value, isAt, [...path, key]);
             if (found) {
                 return found;
             }
@@ -198,7 +228,7 @@ function keyPathAt(
     }
     if (isSeq(node)) {
         for (const [i, item] of node.items.entries()) {
-            const found = keyPathAt(item, offset, [...path, i]);
+            const found = keyPathWhere(item, isAt, [...path, i]);
             if (found) {
                 return found;
             }

@@ -98,10 +98,15 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     const where = files.configFile ?? "any clouds.yaml";
     if (entry === undefined) {
         const namedBy = opts.cloud ? "the stack config's `cloud`" : "OS_CLOUD";
+        const known = Object.keys(clouds);
         throw environmentError(
-            `Cloud "${name}" is not in ${where} (named by ${namedBy}); ` +
+            (files.configFile && !known.length
+                ? `${files.configFile} defines no cloud, so not "${name}" (named by ${namedBy}); `
+                : `Cloud "${name}" is not in ${where} (named by ${namedBy}); `) +
                 `${cloudsRead(files, fromEnv !== undefined, env, cwd)}; expected ` +
-                `${opts.cloud ? "" : "OS_CLOUD unset or "}one of: ${Object.keys(clouds).join(", ") || "(none)"}`,
+                (known.length
+                    ? `${opts.cloud ? "" : "OS_CLOUD unset or "}one of: ${known.join(", ")}`
+                    : `a cloud "${name}" under clouds: in a clouds.yaml`),
         );
     }
     if (!isRecord(entry)) {

@@ -13,7 +13,7 @@ import {
 } from "../model/exposure";
 import { coversWholeFamily } from "../model/addressset";
 import type { FoundExposure } from "../discover/exposure";
-import { waysOut, WaysOut } from "./ways-out";
+import { aloneAdmitted, waysOut, WaysOut } from "./ways-out";
 
 /** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
 export interface AcceptedExposure {
@@ -101,10 +101,14 @@ export function planExposure(input: {
     };
     const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
     const live = new Map(found.rules.map(({ group, rule }) => [`${group.id}|${rule.id}`, rule]));
+    // Nothing is applied yet when the preview refuses: what each rule alone admits now.
+    const alone = aloneAdmitted(before, input.allowSet, blocking);
     for (const r of blocking) {
+        const key = `${r.groupId}|${r.ruleId}`;
         r.ways = waysOut({
             rule: r,
-            live: live.get(`${r.groupId}|${r.ruleId}`),
+            live: live.get(key),
+            alone: alone.get(key) ?? [],
             managed: input.managed,
             protectedPorts,
         });

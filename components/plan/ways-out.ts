@@ -2,7 +2,11 @@
 // that can work for that rule, and briefly why the others cannot. A `retire` selector is offered
 // only when the classification (components/model/rules.ts classifyRules) would make the rule a
 // retire target with it; an acceptance only where never wide (README, "Config reference") lets it apply.
-// Pure: no Pulumi, no I/O.
+// A refusal comes before anything is applied, so removal by hand warns of the allow-set sources
+// the rule alone admits now (never a window). Pure: no Pulumi, no I/O.
+import { AddressRange, enforcedRanges, rangeOf, subtractRanges } from "../model/addressset";
+import type { AllowEntry } from "../model/allowset";
+import type { Exposure } from "../model/exposure";
 import { classifyRules, enforcedRemotePrefix, NeutronRule, ruleForm } from "../model/rules";
 
 export interface WaysOut {
@@ -12,14 +16,22 @@ export interface WaysOut {
     cannot: string[];
 }
 
+/** An allow-set entry that one rule alone admits now: every address of its CIDR, or `part`. */
+export interface AloneAdmitted {
+    entry: AllowEntry;
+    part: boolean;
+}
+
 /**
  * The ways out for one responsible rule. `live` is the rule as read (undefined when none was:
  * port security off, where `groupId` is ""); `wide` the ports and families where it is part of
- * an exposure covering a whole family (no acceptance applies there).
+ * an exposure covering a whole family (no acceptance applies there); `alone` what it alone
+ * admits of the allow-set now (aloneAdmitted), named in the advice to remove it by hand.
  */
 export function waysOut(input: {
     rule: { groupId: string; groupName: string; ruleId: string; wide?: string[] };
     live: NeutronRule | undefined;
+    alone: AloneAdmitted[];
     managed: { id: string; name: string };
     protectedPorts: number[];
 }): WaysOut {
@@ -42,7 +54,7 @@ export function waysOut(input: {
     } else {
         cannot.push(`retire: ${whyNotRetire(live, managed)}`);
     }
-    can.push(`remove it by hand (openstack security group rule delete ${rule.ruleId})`);
+    can.push(removeByHand(rule.ruleId, input.alone));
     if (rule.wide) {
         cannot.push(
             `accept: with the others it admits every address of the family on ` +
@@ -61,6 +73,87 @@ export function waysOut(input: {
         );
     }
     return { can, cannot };
+}
+
+/**
+ * The advice to delete the rule by hand; when it alone admits allow-set sources now, only once
+ * another rule admits them, naming at most 10 (`<cidr> on <port> (<role> <provenance>)`, each
+ * provenance up to its first ": ", which leaves out the stack's free-text reasons).
+ */
+function removeByHand(ruleId: string, alone: AloneAdmitted[]): string {
+    const remove = `remove it by hand (openstack security group rule delete ${ruleId})`;
+    if (alone.length === 0) {
+        return remove;
+    }
+    const named = alone.slice(0, 10).map(({ entry, part }) => {
+        const whence = entry.provenance.map((p) => p.split(": ")[0]).join("; ");
+        const cidr = part ? `part of ${entry.remoteIpPrefix}` : entry.remoteIpPrefix;
+        return `${cidr} on ${entry.port} (${entry.role} ${whence})`;
+    });
+    const more = alone.length > 10 ? ` and ${alone.length - 10} more` : "";
+    return (
+        `${remove}, but only once another rule admits what it alone admits of the allow-set ` +
+        "now (the allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
+        `${named.join(", ")}${more}; deleted before, these lose access`
+    );
+}
+
+/**
+ * For each rule named in `rules` (`groupId|ruleId`), the allow-set entries it alone admits in
+ * `before` (the exposure now, components/model/exposure.ts computeExposure): addresses of the
+ * entry's CIDR on its port and family that this rule admits and no other rule does, so deleting
+ * it before the allow-set's rules exist leaves them without an admitting rule. A rule that is
+ * unreadable or has an unresolved remote admits everything in the exposure, but is not counted
+ * as admitting anything for another rule here: it may not. Entries in allow-set order.
+ */
+export function aloneAdmitted(
+    before: Exposure,
+    allowSet: AllowEntry[],
+    rules: { groupId: string; ruleId: string }[],
+): Map<string, AloneAdmitted[]> {
+    const wanted = new Set(rules.map((r) => `${r.groupId}|${r.ruleId}`));
+    const uncertain = new Set(
+        [...before.unreadable, ...before.unresolved].map((u) => `${u.groupId}|${u.ruleId}`),
+    );
+    const result = new Map<string, AloneAdmitted[]>();
+    for (const entry of allowSet) {
+        const range = enforcedRanges(entry.remoteIpPrefix).prefix;
+        // Per rule, the ranges it admits on the entry's port and family that reach its CIDR (a
+        // shortcut: the others change neither what is lost nor who loses it).
+        const reaching = new Map<string, AddressRange[]>();
+        for (const pe of before.ports) {
+            if (pe.port !== entry.port || pe.ethertype !== entry.ethertype) continue;
+            for (const a of pe.parts.flatMap((part) => part.admittedBy)) {
+                const key = `${a.groupId}|${a.ruleId}`;
+                const r = rangeOf(a.cidr);
+                if (!takes(range, [r])) continue;
+                const ranges = reaching.get(key);
+                if (ranges) ranges.push(r);
+                else reaching.set(key, [r]);
+            }
+        }
+        for (const [key, mine] of reaching) {
+            if (!wanted.has(key)) continue;
+            const others = [...reaching]
+                .filter(([k]) => k !== key && !uncertain.has(k))
+                .flatMap(([, ranges]) => ranges);
+            // What no other rule admits, then the part of it this rule admits: lost with it.
+            const lost = subtractRanges(range, others).flatMap((piece) =>
+                subtractRanges(piece, subtractRanges(piece, mine)),
+            );
+            if (lost.length === 0) continue;
+            // Pieces of the entry's CIDR: the first is the whole CIDR only when nothing else is.
+            const part = lost[0].cidr !== range.cidr;
+            result.set(key, [...(result.get(key) ?? []), { entry, part }]);
+        }
+    }
+    return result;
+}
+
+/** Whether `removed` takes any address out of `range`. */
+function takes(range: AddressRange, removed: AddressRange[]): boolean {
+    const rest = subtractRanges(range, removed);
+    return !(rest.length === 1 && rest[0].cidr === range.cidr);
 }
 
 /** The selector that would make `live` a retire target, checked by the classification itself. */

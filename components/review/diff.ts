@@ -15,7 +15,7 @@ import {
 } from "./settings";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { nothingMeasured } from "../discover/exposure";
-import { driftAcceptance, driftReason, previewRefusals, unacceptedDrift } from "./verdict";
+import { driftRows, previewRefusals } from "./verdict";
 
 export type StackStatus = "added" | "deleted" | "modified" | "unchanged";
 
@@ -148,12 +148,7 @@ export function diffStack(
             live && h.config && h.plan
                 ? {
                       refusals: previewRefusals(h.config, h.plan),
-                      drift: unacceptedDrift(h.config, h.plan).map((c) => ({
-                          id: c.rule.id,
-                          reason: maskSecrets(
-                              driftReason(c.reason, driftAcceptance(h.config!, h.plan!, c.rule.id)),
-                          ),
-                      })),
+                      drift: driftRows(h.config, h.plan).drift,
                   }
                 : undefined,
         notes,

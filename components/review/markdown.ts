@@ -59,9 +59,7 @@ export function renderReview(input: ReviewInput): string {
                   ["rule id", "why"],
                   plan.drift.map((c) => [
                       c.rule.id,
-                      maskSecrets(
-                          driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
-                      ),
+                      driftReason(c.reason, driftAcceptance(input.config, plan, c.rule.id)),
                   ]),
               )
             : ["None."]),

@@ -23,6 +23,25 @@ export interface SettingDifference {
 }
 
 const SHOWN_CHECK_KEYS = new Set(["expect", "timeoutSeconds"]);
+
+/**
+ * Lists of values whose order the program never uses, by key path (`[]` for any index): the
+ * allow-set is derived per source and port (components/model/allowset.ts), subnets and routers
+ * are looked up each (discovery.ts), the approval compares target ids as a set (approval.ts).
+ * They compare sorted, shown as written. acceptedExposure is not one: the first entry naming a
+ * rule gives the reason shown (plan/exposure.ts). verify.custom rows are keyed by check name.
+ */
+const SET_LISTS = new Set([
+    "protectedPorts",
+    "operator.cidrs",
+    "operator.ports",
+    "hairpin.subnets",
+    "hairpin.routers",
+    "hairpin.ports",
+    "conductors.static.addresses",
+    "retire[].ports",
+    "approvedRetirement.targets",
+]);
 export const HIDDEN = "(not shown)";
 export const NONE = "(none)";
 
@@ -47,7 +66,9 @@ export function flattenSettings(values: unknown): SettingRow[] {
         } else if (path === "verify.custom" && Array.isArray(value)) {
             value.forEach((check, i) => walkCheck(check, i));
         } else if (Array.isArray(value) && value.every((v) => typeof v !== "object")) {
-            push(path, value.map((v) => maskSecrets(String(v))).join(", "));
+            const shown = value.map((v) => maskSecrets(String(v)));
+            const unordered = SET_LISTS.has(path.replace(/\[\d+\]/g, "[]"));
+            push(path, shown.join(", "), (unordered ? [...shown].sort() : shown).join(", "));
         } else if (Array.isArray(value)) {
             value.forEach((v, i) => walk(v, `${path}[${i}]`));
         } else if (value !== null && typeof value === "object") {
@@ -94,10 +115,22 @@ export function effectiveSettings(config: StackConfig): SettingRow[] {
         api: apiPort === undefined ? config.api : { ...config.api, port: apiPort },
         hairpin: {
             ...config.hairpin,
+            cidrs: inSetOrder(config.hairpin.cidrs),
             ports: config.hairpin.ports ?? (apiPort === undefined ? API_PORT : [apiPort]),
         },
-        retire: retireSelectors(config),
+        retire: inSetOrder(retireSelectors(config)),
+        // Keyed by canonical CIDR (allowset.ts), each listed once (fields.ts uniqueNetworks).
+        waivers: inSetOrder(config.waivers),
     });
+}
+
+/**
+ * A list of entries whose order the program never uses (each a source, waiver or retire
+ * selector on its own), in one order for both sides of a comparison: by content.
+ */
+function inSetOrder<T>(entries: T[]): T[] {
+    const text = (e: T) => JSON.stringify(e);
+    return [...entries].sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
 }
 
 /**

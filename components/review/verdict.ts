@@ -54,16 +54,52 @@ export function unacceptedDrift(config: StackConfig, plan: Plan): Plan["drift"] 
     return plan.drift.filter((c) => !driftAcceptance(config, plan, c.rule.id)?.applies);
 }
 
-/** A drift rule's reason with how `acceptedExposure` stands for it, as the review and audit say it. */
+/**
+ * A drift rule's reason with how `acceptedExposure` stands for it, as the review and audit say it,
+ * credentials masked (maskSecrets): the acceptance's reason is the stack's free text.
+ */
 export function driftReason(reason: string, acceptance: RuleAcceptance | undefined): string {
     if (acceptance === undefined) {
-        return reason;
+        return maskSecrets(reason);
     }
-    return acceptance.applies
-        ? `${reason}; accepted (acceptedExposure): ${acceptance.reason}`
-        : `${reason}; acceptedExposure names it but does not apply: with the others it admits ` +
-              `every address of the family on ${acceptance.wide.join(", ")} (never wide), so it ` +
-              `stays a finding; the reason given: ${acceptance.reason}`;
+    return maskSecrets(
+        acceptance.applies
+            ? `${reason}; accepted (acceptedExposure): ${acceptance.reason}`
+            : `${reason}; acceptedExposure names it but does not apply: with the others it admits ` +
+                  `every address of the family on ${acceptance.wide.join(", ")} (never wide), so ` +
+                  `it stays a finding; the reason given: ${acceptance.reason}`,
+    );
+}
+
+/**
+ * The plan's drift as `review --json` lists it: `drift`, each a finding (driftReason), and
+ * `acceptedDrift`, accepted by id (the classification's reason and the acceptance's), masked.
+ */
+export function driftRows(
+    config: StackConfig,
+    plan: Plan,
+): {
+    drift: { id: string; reason: string }[];
+    acceptedDrift: { id: string; reason: string; accepted: string }[];
+} {
+    return {
+        drift: unacceptedDrift(config, plan).map((c) => ({
+            id: c.rule.id,
+            reason: driftReason(c.reason, driftAcceptance(config, plan, c.rule.id)),
+        })),
+        acceptedDrift: plan.drift.flatMap((c) => {
+            const accepted = driftAcceptance(config, plan, c.rule.id);
+            return accepted?.applies
+                ? [
+                      {
+                          id: c.rule.id,
+                          reason: maskSecrets(c.reason),
+                          accepted: maskSecrets(accepted.reason),
+                      },
+                  ]
+                : [];
+        }),
+    };
 }
 
 /**

@@ -78,12 +78,13 @@ export function assertSecretsOnlyInCheckEnv(
 /**
  * For the tools that run without the engine (and so cannot decrypt): each secret value of
  * verify.custom[].env comes from the environment variable of the same name, or the check is
- * refused naming that variable. Returns the verify value with those leaves replaced.
+ * refused naming that variable and where the value is (`at`: file:line:col of a path inside
+ * verify). Returns the verify value with those leaves replaced.
  */
 export function checkEnvFromEnvironment(
     verify: unknown,
     env: NodeJS.ProcessEnv,
-    file: string,
+    at: (path: Path) => string,
 ): unknown {
     const leaves = secureLeaves(verify);
     if (leaves.length === 0) {
@@ -93,7 +94,7 @@ export function checkEnvFromEnvironment(
     for (const path of leaves) {
         if (!isCheckEnv(path)) {
             throw new Error(
-                `${dotted("verify", path)} is a secret in ${file}; only the values of ` +
+                `${dotted("verify", path)} is a secret at ${at(path)}; only the values of ` +
                     `verify.custom[].env may be secrets`,
             );
         }
@@ -101,7 +102,7 @@ export function checkEnvFromEnvironment(
         const value = env[name];
         if (value === undefined) {
             throw new Error(
-                `${dotted("verify", path)} is a Pulumi secret in ${file}, which only pulumi ` +
+                `${dotted("verify", path)} is a Pulumi secret at ${at(path)}, which only pulumi ` +
                     `can decrypt; export ${name} to run this check outside pulumi up`,
             );
         }

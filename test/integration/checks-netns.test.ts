@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { AllowEntry } from "../../components/model/allowset";
 import { checkConductors, checkTenantIsolation } from "../../components/verify/checks";
+import { conductorProbeCommand } from "../../components/verify/conductor";
 import type { TenantCheck } from "../../components/verify/tenant";
 import {
     conductorHandshakeProvider,
@@ -16,6 +17,7 @@ import {
 } from "../../components/verify/resources";
 import type { JujuTarget } from "../../components/juju/units";
 import { ProviderProcess, serializeProvider } from "../../tools/rehearsal/provider-host";
+import { hedgeTimeoutSeconds, mochaTimeoutMs } from "../support/fake-juju";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const FAKE_JUJU = path.resolve(__dirname, "..", "..", "tools", "fakes", "juju", "juju");
@@ -111,6 +113,15 @@ describe("TCP probes in a network namespace", function () {
             env: { ...process.env, FAKE_JUJU_SCENARIO: scenario },
         });
         const allowSet = (port: number) => [conductorEntry("127.0.0.1/32", port)];
+        // A juju timeout of at least `minSeconds` whose hedges (half of it) still hold three
+        // times the slowest of `parallel` probes from magnum/0 run through the fake juju now,
+        // as loaded as this machine is: the probes' own timeouts stay as they are.
+        const jujuSeconds = (minSeconds: number, parallel: number, address: string, port: number) =>
+            hedgeTimeoutSeconds(1 / 2, parallel, minSeconds, {
+                env: juju(minSeconds).env!,
+                unit: "magnum/0",
+                command: conductorProbeCommand({ address, port }, 1),
+            });
 
         before(() => {
             const unit = (n: number, file: string, text: string) => {
@@ -129,10 +140,13 @@ describe("TCP probes in a network namespace", function () {
             );
         });
 
-        it("passes units that connect from an allowed source; a hung unit and a failed exec fail", async () => {
+        it("passes units that connect from an allowed source; a hung unit and a failed exec fail", async function () {
+            // magnum/2 hangs the first call: every unit is asked again on its own at halfway.
+            const timeoutSeconds = await jujuSeconds(3, 4, "127.0.0.1", LISTEN);
+            this.timeout(Math.max(this.timeout(), mochaTimeoutMs(timeoutSeconds)));
             const units = ["magnum/0", "magnum/1", "magnum/2", "magnum/3"];
             const results = await checkConductors(
-                { juju: juju(3), units, timeoutSeconds: 2 },
+                { juju: juju(timeoutSeconds), units, timeoutSeconds: 2 },
                 { address: "127.0.0.1", port: LISTEN },
                 allowSet(LISTEN),
             );
@@ -149,11 +163,14 @@ describe("TCP probes in a network namespace", function () {
             assert.match(results[3].detail, /on magnum\/3 returned code none; .*stat \/bin\/bash/);
         });
 
-        it("fails a refused port, a black-holed address (at the probe's timeout) and an outside source", async () => {
+        it("fails a refused port, a black-holed address (at the probe's timeout) and an outside source", async function () {
+            // Timed on the black-holed address: the slowest probe, which waits out its 1 s.
+            const timeoutSeconds = await jujuSeconds(10, 2, BLACKHOLE, 6443);
+            this.timeout(Math.max(this.timeout(), mochaTimeoutMs(timeoutSeconds, 3)));
             const units = ["magnum/0", "magnum/1"];
             const run = (address: string, port: number) =>
                 checkConductors(
-                    { juju: juju(10), units, timeoutSeconds: 1 },
+                    { juju: juju(timeoutSeconds), units, timeoutSeconds: 1 },
                     { address, port },
                     allowSet(port),
                 );
@@ -185,6 +202,9 @@ describe("TCP probes in a network namespace", function () {
         });
 
         it("runs as a dynamic provider in a plain node process", async function () {
+            const timeoutSeconds = await jujuSeconds(10, 2, "127.0.0.1", LISTEN);
+            // Serializing and starting the provider alone takes tens of seconds when loaded.
+            this.timeout(Math.max(this.timeout(), mochaTimeoutMs(timeoutSeconds)));
             const file = await serializeProvider("conductor-handshake", conductorHandshakeProvider);
             const provider = await ProviderProcess.start(file, {
                 ...process.env,
@@ -201,7 +221,7 @@ describe("TCP probes in a network namespace", function () {
                             model: "openstack",
                             application: "magnum",
                             bin: FAKE_JUJU,
-                            timeoutSeconds: 10,
+                            timeoutSeconds,
                             concurrency: 16,
                         },
                         units: ["magnum/0", "magnum/1"],

@@ -216,7 +216,10 @@ describe("operator readyz against a local HTTPS API", function () {
         assert.match(unknown.detail, /no context "prod" \(contexts: mgmt\)/);
     });
 
-    it("runs as a dynamic provider in a plain node process, failing with a table", async () => {
+    it("runs as a dynamic provider in a plain node process, failing with a table", async function () {
+        // Serializing and starting the provider takes tens of seconds on a loaded machine; the
+        // check's own timeouts (5 s) are what the test is about.
+        this.timeout(120000);
         const file = await serializeProvider("operator-readyz", operatorReadyzProvider);
         const provider = await ProviderProcess.start(file, process.env);
         try {

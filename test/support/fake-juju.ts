@@ -99,23 +99,37 @@ export function alive(pid: number): boolean {
  * of it would not hold three times the slowest of `parallel` fake juju calls started at once,
  * measured now: how long a call takes on this machine under its present load. What the test
  * proves (one shared deadline, the hung unit on its own call) does not depend on the value.
+ * `call` is the call to time when the test's units run something slower than the default.
  */
 export async function hedgeTimeoutSeconds(
     share: number,
     parallel: number,
     minSeconds = 1,
+    call: TimedCall = routeCall(),
 ): Promise<number> {
-    const callMs = await slowestCallMs(parallel);
+    const callMs = await slowestCallMs(parallel, call);
     return Math.max(minSeconds, Math.ceil((3 * callMs) / share / 100) / 10);
 }
 
-/** The slowest of `parallel` healthy one-unit `juju exec` calls started at once, in ms. */
-async function slowestCallMs(parallel: number): Promise<number> {
-    const env = { ...process.env, FAKE_JUJU_SCENARIO: path.join(FAKE, "scenarios", "juju3-lxd") };
-    const args = ["exec", "-m", "openstack", "--unit", "magnum/0", "--format=json", "--"];
+/** A healthy one-unit `juju exec` call: the fake's environment, the unit and its command. */
+export interface TimedCall {
+    env: NodeJS.ProcessEnv;
+    unit: string;
+    command: string;
+}
+
+const routeCall = (): TimedCall => ({
+    env: { ...process.env, FAKE_JUJU_SCENARIO: path.join(FAKE, "scenarios", "juju3-lxd") },
+    unit: "magnum/0",
+    command: `ip -j route get ${API}`,
+});
+
+/** The slowest of `parallel` copies of `call` started at once, in ms. */
+async function slowestCallMs(parallel: number, call: TimedCall): Promise<number> {
+    const args = ["exec", "-m", "openstack", "--unit", call.unit, "--format=json", "--"];
     const runs = await Promise.all(
         Array.from({ length: Math.max(1, parallel) }, () =>
-            runProcess(BIN, [...args, `ip -j route get ${API}`], { timeoutMs: 60_000, env }),
+            runProcess(BIN, [...args, call.command], { timeoutMs: 60_000, env: call.env }),
         ),
     );
     for (const run of runs) {

@@ -226,7 +226,8 @@ describe("secrets: Pulumi secrets in verify.custom[].env", () => {
 
     it("takes a secret value from the environment outside pulumi, or names the variable", () => {
         const value = verify({ TOKEN: secure, PLAIN: "x" });
-        const resolved = checkEnvFromEnvironment(value, { TOKEN: `${PRINTED}-env` }, file);
+        const at = (path: (string | number)[]) => `${file}:12:${path.length}`;
+        const resolved = checkEnvFromEnvironment(value, { TOKEN: `${PRINTED}-env` }, at);
         const config = parseStackConfig({
             securityGroup: { name: "g" },
             api: { address: "10.12.7.222" },
@@ -238,9 +239,9 @@ describe("secrets: Pulumi secrets in verify.custom[].env", () => {
         });
         assert.deepEqual(config.verify.custom[0].env, { TOKEN: `${PRINTED}-env`, PLAIN: "x" });
         assert.throws(
-            () => checkEnvFromEnvironment(value, {}, file),
+            () => checkEnvFromEnvironment(value, {}, at),
             (err: Error) =>
-                /^verify\.custom\[0\]\.env\.TOKEN is a Pulumi secret in stacks\/Pulumi\.prod\.yaml, which only pulumi can decrypt; export TOKEN/.test(
+                /^verify\.custom\[0\]\.env\.TOKEN is a Pulumi secret at stacks\/Pulumi\.prod\.yaml:12:4, which only pulumi can decrypt; export TOKEN/.test(
                     err.message,
                 ) && !err.message.includes(CIPHER),
         );

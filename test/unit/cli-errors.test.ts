@@ -115,7 +115,7 @@ describe("capi-mgmt-ingress errors", () => {
             assert.equal(a.error.kind, "config");
             assert.match(
                 a.error.message,
-                /capi-mgmt-ingress:cloud is a secret in .*Pulumi\.t\.yaml/,
+                /capi-mgmt-ingress:cloud is a secret at [^ ]*Pulumi\.t\.yaml:\d+:\d+; expected/,
             );
             assert.equal(a.error.message.includes("AAABAMv4lu3"), false);
 

@@ -124,7 +124,7 @@ describe("config errors", () => {
             const err = configError(() => readStackFile(f));
             assert.match(
                 err.problems[0],
-                new RegExp(`^capi-mgmt-ingress:cloud is a secret in ${f}`),
+                new RegExp(`^capi-mgmt-ingress:cloud is a secret at ${f}:3:5; expected`),
             );
             assert.equal(err.message.includes(SECRET), false);
         });

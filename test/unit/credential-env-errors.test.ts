@@ -122,4 +122,19 @@ describe("capi-mgmt-ingress credential environment errors", () => {
             );
         });
     });
+
+    it("review --live of the rehearsal stack without OS_CLIENT_CONFIG_FILE: kind config, as the README says", async () => {
+        await withEnv({}, async () => {
+            const r = await run("review", "--stack", "rehearsal", "--live", "--json");
+            assert.equal(r.code, 2, r.stdout);
+            const { error } = JSON.parse(r.stdout);
+            assert.equal(error.kind, "config");
+            const begins = 'Cloud "rehearsal" is not in any clouds.yaml';
+            assert.ok(error.message.startsWith(`${begins} (named by the stack config's`));
+            const readme = fs
+                .readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8")
+                .replace(/\s+/g, " ");
+            assert.ok(readme.includes(`the message begins \`${begins}\``), "README says it");
+        });
+    });
 });

@@ -158,6 +158,29 @@ clouds:
         );
     });
 
+    it("says plainly that a clouds.yaml defines no cloud, or that there is none", () => {
+        const dir = tempDir();
+        const file = writeYaml(dir, "clouds.yaml", "clouds: {}\n");
+        assert.throws(
+            () => resolveAuth({ cloud: "prod", env: { OS_CLIENT_CONFIG_FILE: file }, cwd: dir }),
+            (err: Error) =>
+                err.message ===
+                `${file} defines no cloud, so not "prod" (named by the stack config's \`cloud\`); ` +
+                    `clouds found: none; files read: ${file}; expected a cloud "prod" under ` +
+                    "clouds: in a clouds.yaml",
+        );
+        assert.throws(
+            () => resolveAuth({ env: { HOME: dir, OS_CLOUD: "prod" }, cwd: tempDir() }),
+            (err: Error) =>
+                err.message.startsWith(
+                    'Cloud "prod" is not in any clouds.yaml (named by OS_CLOUD); ',
+                ) &&
+                /files read: none \(no clouds\.yaml in .*\); expected a cloud "prod" under clouds: in a clouds\.yaml$/.test(
+                    err.message,
+                ),
+        );
+    });
+
     it("reads OS_* variables when no cloud is named, application credentials included", () => {
         const dir = tempDir();
         const { settings, secrets } = resolveAuth({

@@ -71,8 +71,13 @@ describe("exposure: ways out per responsible rule", () => {
         const reason = `the old operator said so, password=${SENTINEL}`;
         const { plan: p } = plan([{ rule: "any0", reason }], [any0]);
         const ways = waysOf(p.exposure.refusal ?? "", "any0");
+        // Only any0 admits the operator on 22 now: removing it first would lock them out.
         assert.deepEqual(ways.slice(0, 1), [
-            "      ways out: remove it by hand (openstack security group rule delete any0)",
+            "      ways out: remove it by hand (openstack security group rule delete any0), but " +
+                "only once another rule admits what it alone admits of the allow-set now (the " +
+                "allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
+                "10.12.4.1/32 on 22 (operator config operator.cidrs[0]); deleted before, these " +
+                "lose access",
         ]);
         assert.ok(ways.some((l) => /^ {6}not: retire: .*this rule is protocol 0/.test(l)));
         assert.ok(

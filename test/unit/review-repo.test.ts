@@ -102,4 +102,42 @@ describe("npm run review on a fresh copy of the repository", function () {
         assert.match(one.stderr, /git ref "no-such-ref" names no commit here/);
         assert.doesNotMatch(one.stdout, /added/);
     });
+
+    it("stops with exit 2, listing nothing, when the head cannot be read or names no stack", () => {
+        const file = path.join(repo, "stacks", "Pulumi.example.yaml");
+        const text = fs.readFileSync(file, "utf8");
+        try {
+            fs.writeFileSync(
+                file,
+                text.replace(/^ {2}capi-mgmt-ingress:cloud/m, "\tcapi-mgmt-ingress:cloud"),
+            );
+            for (const args of [[], ["--json"]]) {
+                const run = review("--stack", "example", "--base", "HEAD", ...args);
+                assert.equal(run.status, 2, run.stdout);
+                const said = args.length ? run.stdout : run.stderr;
+                assert.match(
+                    said,
+                    /head of stack example \(.*Pulumi\.example\.yaml in the working tree\)/,
+                );
+                assert.match(said, /not compared with HEAD/);
+                assert.doesNotMatch(run.stdout, /removed|Settings/);
+            }
+        } finally {
+            fs.writeFileSync(file, text);
+        }
+        const none = review("--stack", "nosuch", "--base", "HEAD");
+        assert.equal(none.status, 2);
+        assert.match(
+            none.stderr,
+            /no stack "nosuch": neither HEAD:stacks\/Pulumi\.nosuch\.yaml nor/,
+        );
+        assert.equal(none.stdout, "");
+        const byPath = review("--stack", "stacks/Pulumi.example.yaml", "--base", "HEAD");
+        assert.equal(byPath.status, 2);
+        assert.match(
+            byPath.stderr,
+            /--stack takes a stack name .* not the path stacks\/Pulumi\.example\.yaml/,
+        );
+        assert.equal(byPath.stdout, "");
+    });
 });

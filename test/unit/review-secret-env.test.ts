@@ -41,6 +41,9 @@ const text = stringify({
     },
 });
 
+/** The line of the text (from 1) where `word` first appears. */
+const lineOf = (word: string) => text.slice(0, text.indexOf(word)).split("\n").length;
+
 describe("review: a check's secret env value", () => {
     let file: string;
     before(() => {
@@ -62,6 +65,15 @@ describe("review: a check's secret env value", () => {
             verify: { custom: { env: Record<string, string> }[] };
         };
         assert.equal(raw.verify.custom[0].env.REVIEW_TEST_TOKEN, SECRET_NOT_SHOWN);
-        assert.throws(() => loadStackConfig(file), /export REVIEW_TEST_TOKEN to run this check/);
+        assert.throws(
+            () => loadStackConfig(file),
+            (err: Error) =>
+                err.message.startsWith(
+                    "verify.custom[0].env.REVIEW_TEST_TOKEN is a Pulumi secret at " +
+                        `${file}:${lineOf("secure:")}:`,
+                ) &&
+                err.message.split(file).length === 2 &&
+                /export REVIEW_TEST_TOKEN to run this check/.test(err.message),
+        );
     });
 });

@@ -174,4 +174,64 @@ describe("review: settings compared by their effective values", () => {
             { key: "waivers", change: "added", head: "null" },
         ]);
     });
+
+    it("--base and --against: a reordered set-like list is no change; acceptedExposure's order still is", () => {
+        const reason = "a reason of a few words";
+        const both = (first: boolean) => {
+            const two = <T>(a: T, b: T) => (first ? [a, b] : [b, a]);
+            return rehearsal({
+                conductors: {
+                    static: { addresses: two("10.0.0.5", "10.0.0.6"), reason },
+                },
+                operator: {
+                    cidrs: two("10.1.0.0/24", "10.2.0.9/32"),
+                    ports: two(6443, 22),
+                    reason,
+                },
+                hairpin: {
+                    subnets: two("s1", "s2"),
+                    routers: two("r1", "r2"),
+                    cidrs: two({ cidr: "10.3.0.0/24", reason }, { cidr: "10.4.0.0/24", reason }),
+                    ports: [6443],
+                },
+                protectedPorts: two(6443, 22),
+                retire: two(
+                    { remote: "0.0.0.0/0", ports: two(6443, 22) },
+                    { remote: "::/0", ports: [22] },
+                ),
+                waivers: two({ cidr: "10.16.0.0/12", reason }, { cidr: "10.64.0.0/11", reason }),
+                verify: verifyWith({ conductors: { enabled: false } }),
+                approvedRetirement: {
+                    digest: "sha256:" + "a".repeat(64),
+                    targets: two("t1", "t2"),
+                },
+            });
+        };
+        assert.deepEqual(diffSettings(both(true), both(false)), []);
+        assert.deepEqual(against(both(true), both(false)), []);
+        // Shown as written, in the file's own order.
+        assert.ok(
+            against(rehearsal(), both(false)).includes(
+                "| operator.cidrs | 203.0.113.1/32 | 10.2.0.9/32, 10.1.0.0/24 |",
+            ),
+        );
+
+        const accepted = (rule: string) => [
+            { rule: "r-1", reason: `first ${reason}` },
+            { rule, reason: `second ${reason}` },
+        ];
+        const reordered = diffSettings(
+            rehearsal({ acceptedExposure: accepted("r-2") }),
+            rehearsal({ acceptedExposure: accepted("r-2").reverse() }),
+        );
+        assert.deepEqual(
+            reordered.map((c) => c.key),
+            [
+                "acceptedExposure[0].reason",
+                "acceptedExposure[0].rule",
+                "acceptedExposure[1].reason",
+                "acceptedExposure[1].rule",
+            ],
+        );
+    });
 });

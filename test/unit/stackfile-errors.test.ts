@@ -44,13 +44,13 @@ describe("stack file errors", () => {
             [
                 "the whole key",
                 ["  capi-mgmt-ingress:cloud:", `    secure: ${SECRET}`],
-                "capi-mgmt-ingress:cloud is a secret in stacks/Pulumi.t.yaml (at stacks/Pulumi.t.yaml:10:5)",
+                "capi-mgmt-ingress:cloud is a secret at stacks/Pulumi.t.yaml:10:5",
                 "(for example cloud: mycloud)",
             ],
             [
                 "one level deep",
                 operator(`{ secure: ${SECRET} }`),
-                "capi-mgmt-ingress:operator.reason is a secret in stacks/Pulumi.t.yaml (at stacks/Pulumi.t.yaml:11:13)",
+                "capi-mgmt-ingress:operator.reason is a secret at stacks/Pulumi.t.yaml:11:13",
                 "(for example operator.reason: operator workstation via the VR0 NAT)",
             ],
             [
@@ -63,7 +63,7 @@ describe("stack file errors", () => {
                     `          secure: ${SECRET}`,
                     "        reason: the cluster's own subnet",
                 ],
-                "capi-mgmt-ingress:hairpin.cidrs[0].cidr is a secret in stacks/Pulumi.t.yaml (at stacks/Pulumi.t.yaml:15:11)",
+                "capi-mgmt-ingress:hairpin.cidrs[0].cidr is a secret at stacks/Pulumi.t.yaml:15:11",
                 "(for example hairpin.cidrs[0].cidr: 10.20.0.0/24)",
             ],
             [
@@ -75,7 +75,7 @@ describe("stack file errors", () => {
                     "      kubeconfig:",
                     `        secure: ${SECRET}`,
                 ],
-                "capi-mgmt-ingress:verify.operator.kubeconfig is a secret in stacks/Pulumi.t.yaml (at stacks/Pulumi.t.yaml:15:9)",
+                "capi-mgmt-ingress:verify.operator.kubeconfig is a secret at stacks/Pulumi.t.yaml:15:9",
                 "(for example verify.operator.kubeconfig: ~/.kube/mgmt.yaml)",
             ],
         ];
@@ -84,6 +84,7 @@ describe("stack file errors", () => {
                 const found = problems(["config:", ...VALID, ...lines, ""].join("\n"));
                 assert.equal(found.length, 1, found.join("\n"));
                 assert.ok(found[0].startsWith(`${expected}; expected a plain value`), found[0]);
+                assert.equal(found[0].split(FILE).length, 2, "the file is named once");
                 assert.ok(found[0].endsWith(example), found[0]);
                 assert.doesNotMatch(found[0], /expected string, got object/);
             });
@@ -307,6 +308,29 @@ describe("stack file errors", () => {
             assert.deepEqual(problems(text), [
                 `${FILE}:9:3: not valid YAML: duplicate key capi-mgmt-ingress:securityGroup ` +
                     "(DUPLICATE_KEY); a key may appear once in its mapping: keep one",
+            ]);
+        });
+
+        it("a tab in the indentation: its line, column and key with one hint, not the cascade", () => {
+            const tabbed = [
+                "config:",
+                "  capi-mgmt-ingress:cloud: s3nt1nel",
+                "  capi-mgmt-ingress:cloud: s3nt1nel",
+                "  capi-mgmt-ingress:securityGroup:",
+                "    name: capi-mgmt-sg",
+                "\tcapi-mgmt-ingress:api:",
+                ...VALID.slice(3),
+                "  capi-mgmt-ingress:operator:",
+                "    cidrs: [10.12.4.1/32]",
+                "    reason: s3nt1nel via the masquerade",
+                "",
+            ].join("\n");
+            // The duplicate before the tab is a problem of its own; what follows the tab is not.
+            assert.deepEqual(problems(tabbed), [
+                `${FILE}:3:3: not valid YAML: duplicate key capi-mgmt-ingress:cloud ` +
+                    "(DUPLICATE_KEY); a key may appear once in its mapping: keep one",
+                `${FILE}:6:1: not valid YAML: tab as indent (TAB_AS_INDENT) at key ` +
+                    "capi-mgmt-ingress:api; YAML indents with spaces only: replace the tab with spaces",
             ]);
         });
     });

@@ -114,6 +114,13 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
                                 "with --base give one of --stack <env> or --changed (not --against)",
                             );
                         }
+                        // The ref holds stacks/Pulumi.<env>.yaml: a path names no file there.
+                        if (opts.stack?.endsWith(".yaml")) {
+                            throw new UsageError(
+                                `with --base, --stack takes a stack name (stacks/Pulumi.<env>.yaml ` +
+                                    `at the ref and in the working tree), not the path ${opts.stack}`,
+                            );
+                        }
                         const { runBaseReview } = await import("../review");
                         const report = await runBaseReview(
                             {

@@ -36,6 +36,45 @@ export const floorMessage = (min: number) => ({
     error: `cannot be below /${min}; admit a wider prefix with a waiver {cidr, reason} for that entry`,
 });
 
+/**
+ * A zod check on a list of sources: an entry naming the same network as an earlier one is refused
+ * at its own index, naming the earlier one. The network is the canonical prefix the allow-set
+ * derives (parsePrefix, components/model/allowset.ts), so `10.0.0.1`, `10.0.0.1/32` and
+ * `::ffff:10.0.0.1` are one source. `field` is the key of the CIDR in an entry that is an object;
+ * entries that are no valid address are left to their own check.
+ */
+export function uniqueNetworks(key: string, field?: string) {
+    const textOf = (entry: unknown) => (field === undefined ? entry : objectOrEmpty(entry)[field]);
+    const check = (entries: unknown[], ctx: z.RefinementCtx) => {
+        const first = new Map<string, number>();
+        entries.forEach((entry, i) => {
+            const text = textOf(entry);
+            if (typeof text !== "string" || !validPrefix(text)) {
+                return;
+            }
+            const network = parsePrefix(text).cidr;
+            const earlier = first.get(network);
+            if (earlier === undefined) {
+                first.set(network, i);
+                return;
+            }
+            const at = (n: number) => `${key}[${n}]${field === undefined ? "" : `.${field}`}`;
+            ctx.addIssue({
+                code: "custom",
+                path: field === undefined ? [i] : [i, field],
+                params: { duplicate: true },
+                message:
+                    `"${text}" is the same network (${network}) as ${at(earlier)} ` +
+                    `("${String(textOf(entries[earlier]))}"); list each source once: remove one`,
+            });
+        });
+    };
+    return [
+        check,
+        { when: (payload: { value: unknown }) => Array.isArray(payload.value) },
+    ] as const;
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -16,6 +16,7 @@ import {
     reason,
     regExp,
     timeoutSeconds,
+    uniqueNetworks,
 } from "./fields";
 import { describeIssue } from "./issues";
 
@@ -52,14 +53,25 @@ const conductors = z
                 bin: z.string().min(1).default("juju"),
             })
             .optional(),
-        static: z.strictObject({ addresses: z.array(hostAddress).min(1), reason }).optional(),
+        static: z
+            .strictObject({
+                addresses: z
+                    .array(hostAddress)
+                    .min(1)
+                    .superRefine(...uniqueNetworks("conductors.static.addresses")),
+                reason,
+            })
+            .optional(),
     })
     .refine((c) => (c.juju === undefined) !== (c.static === undefined), {
         error: "give exactly one of juju or static",
     });
 
 const operator = z.strictObject({
-    cidrs: z.array(cidr).min(1),
+    cidrs: z
+        .array(cidr)
+        .min(1)
+        .superRefine(...uniqueNetworks("operator.cidrs")),
     ports: z.array(port).min(1).default([6443, 22]),
     reason,
 });
@@ -67,7 +79,10 @@ const operator = z.strictObject({
 const hairpin = z.strictObject({
     subnets: z.array(z.string().min(1)).default([]),
     routers: z.array(z.string().min(1)).default([]),
-    cidrs: z.array(z.strictObject({ cidr, reason })).default([]),
+    cidrs: z
+        .array(z.strictObject({ cidr, reason }))
+        .superRefine(...uniqueNetworks("hairpin.cidrs", "cidr"))
+        .default([]),
     // Absent: the API's port, however it is given (plan.ts), so the default is always allowed.
     ports: z.array(port).min(1).optional(),
 });
@@ -148,7 +163,10 @@ export const stackConfigSchema = z
         // Below /8 and /32 only per-entry waivers with reasons admit (FLOOR_MINIMUM).
         minPrefixLength: z.number().int().min(8, floorMessage(8)).max(32).default(16),
         minPrefixLengthIpv6: z.number().int().min(32, floorMessage(32)).max(128).default(48),
-        waivers: z.array(waiver).default([]),
+        waivers: z
+            .array(waiver)
+            .superRefine(...uniqueNetworks("waivers", "cidr"))
+            .default([]),
         acceptedExposure: z.array(acceptedExposure).default([]),
         allowDestroy: z.boolean().default(false),
         // The retirement digest a reviewer approved (components/plan/approval.ts).

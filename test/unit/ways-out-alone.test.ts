@@ -1,0 +1,267 @@
+// A refusal comes before anything is applied: a rule that alone admits an allow-set source now
+// must not be offered for removal by hand without saying so, or the advice opens a window.
+import * as assert from "node:assert/strict";
+import type { AllowEntry } from "../../components/model/allowset";
+import { computeExposure } from "../../components/model/exposure";
+import type { NeutronRule } from "../../components/model/rules";
+import { parseStackConfig } from "../../components/config/schema";
+import { Discovered, planIngress } from "../../components/plan/plan";
+import { aloneAdmitted } from "../../components/plan/ways-out";
+import { renderReview } from "../../components/review/markdown";
+import { previewRefusals } from "../../components/review/verdict";
+import { missingEntries } from "../../tools/audit";
+import { foundExposure } from "../support/exposure";
+import { allowEntry, portRule } from "../support/rules";
+
+const MANAGED = { id: "managed", name: "nc-sg" };
+const OTHER = { id: "other", name: "lb-extra" };
+
+/** What each of `wanted` alone admits, as `<cidr> <port> <part|whole>` per rule id. */
+function alone(
+    rules: NeutronRule[],
+    allowSet: AllowEntry[],
+    wanted: string[],
+    remotes: Record<string, string[] | null> = {},
+): Record<string, string[]> {
+    const groups = new Map([MANAGED, OTHER].map((g) => [g.id, g]));
+    const before = computeExposure({
+        rules: rules.map((rule) => ({ group: groups.get(rule.security_group_id)!, rule })),
+        remotes: { groups: new Map(Object.entries(remotes)), addressGroups: new Map() },
+        protectedPorts: [6443, 22],
+        portSecurity: true,
+    });
+    const byRule = aloneAdmitted(
+        before,
+        allowSet,
+        wanted.map((ruleId) => ({
+            groupId: rules.find((r) => r.id === ruleId)!.security_group_id,
+            ruleId,
+        })),
+    );
+    return Object.fromEntries(
+        [...byRule].map(([key, entries]) => [
+            key.split("|")[1],
+            entries.map(
+                (a) => `${a.entry.remoteIpPrefix} ${a.entry.port} ${a.part ? "part" : "whole"}`,
+            ),
+        ]),
+    );
+}
+
+const conductor = allowEntry("conductor", 6443, "10.12.4.154/32");
+const operator = allowEntry("operator", 6443, "10.12.4.0/24");
+const wide = portRule("wide", OTHER.id, 6443, "0.0.0.0/0");
+
+describe("ways out: what a rule alone admits of the allow-set now", () => {
+    it("a wide rule alone admitting a conductor's /32", () => {
+        assert.deepEqual(alone([wide], [conductor], ["wide"]), {
+            wide: ["10.12.4.154/32 6443 whole"],
+        });
+    });
+
+    it("nothing when another rule admits it too, in either group", () => {
+        for (const group of [MANAGED.id, OTHER.id]) {
+            const c = portRule("c", group, 6443, "10.12.4.154/32");
+            assert.deepEqual(alone([wide, c], [conductor], ["wide"]), {});
+        }
+        // Two rules each covering half of the operator's /24 cover it together.
+        const low = portRule("low", MANAGED.id, 6443, "10.12.4.0/25");
+        const high = portRule("high", MANAGED.id, 6443, "10.12.4.128/25");
+        assert.deepEqual(alone([wide, low, high], [operator], ["wide"]), {});
+    });
+
+    it("part of a CIDR another rule covers only in part: that part would be lost", () => {
+        const low = portRule("low", MANAGED.id, 6443, "10.12.4.0/25");
+        assert.deepEqual(alone([wide, low], [operator], ["wide", "low"]), {
+            wide: ["10.12.4.0/24 6443 part"],
+        });
+        // A narrower rule alone admitting a part is lost with it in part.
+        const half = portRule("half", OTHER.id, 6443, "10.12.4.128/25");
+        assert.deepEqual(alone([half], [operator], ["half"]), {
+            half: ["10.12.4.0/24 6443 part"],
+        });
+    });
+
+    it("only the entry's own port and family count", () => {
+        const on22 = portRule("on22", MANAGED.id, 22, "10.12.4.154/32");
+        const v6 = portRule("v6", MANAGED.id, 6443, "::/0", { ethertype: "IPv6" });
+        assert.deepEqual(alone([wide, on22, v6], [conductor], ["wide", "on22", "v6"]), {
+            wide: ["10.12.4.154/32 6443 whole"],
+        });
+        const v6Entry = allowEntry("operator", 22, "2001:db8::/64");
+        const v6On22 = portRule("v6-22", OTHER.id, 22, "::/0", { ethertype: "IPv6" });
+        assert.deepEqual(alone([wide, v6On22], [conductor, v6Entry], ["wide", "v6-22"]), {
+            wide: ["10.12.4.154/32 6443 whole"],
+            "v6-22": ["2001:db8::/64 22 whole"],
+        });
+    });
+
+    it("names only the rules asked for, every entry each alone admits, in allow-set order", () => {
+        const operator22 = allowEntry("operator", 22, "10.12.4.1/32");
+        const hairpin22 = allowEntry("hairpin", 22, "10.12.9.0/24");
+        const ssh = portRule("ssh", MANAGED.id, 22, "0.0.0.0/0");
+        // wide alone admits the conductor too, but is not asked for.
+        assert.deepEqual(alone([wide, ssh], [hairpin22, conductor, operator22], ["ssh"]), {
+            ssh: ["10.12.9.0/24 22 whole", "10.12.4.1/32 22 whole"],
+        });
+    });
+
+    it("every address a rule admits counts, through each member of its remote group", () => {
+        const viaGroup = portRule("via", MANAGED.id, 6443, null, { remote_group_id: "peers" });
+        const halves = { peers: ["10.12.4.0/25", "10.12.4.128/25"] };
+        assert.deepEqual(alone([viaGroup], [operator], ["via"], halves), {
+            via: ["10.12.4.0/24 6443 whole"],
+        });
+    });
+
+    it("a rule whose remote cannot be resolved, or read, does not count as admitting it", () => {
+        const viaGroup = portRule("via", MANAGED.id, 6443, null, { remote_group_id: "peers" });
+        assert.deepEqual(alone([wide, viaGroup], [conductor], ["wide"], { peers: null }), {
+            wide: ["10.12.4.154/32 6443 whole"],
+        });
+        assert.deepEqual(
+            alone([wide, viaGroup], [conductor], ["wide"], { peers: ["10.12.4.154"] }),
+            {},
+        );
+        const odd = portRule("odd", MANAGED.id, 6443, "10.12.4.154/32", {
+            unreadable: 'protocol "tcpp"',
+        });
+        assert.deepEqual(alone([wide, odd], [conductor], ["wide"]), {
+            wide: ["10.12.4.154/32 6443 whole"],
+        });
+    });
+});
+
+const SENTINEL = "s3cr3t-sentinel-alone";
+
+/** A stack whose conductor and operator the managed group does not admit yet, beside `rules`. */
+function refused(rules: NeutronRule[], conductors = ["10.12.4.154"]) {
+    const config = parseStackConfig({
+        securityGroup: { id: MANAGED.id },
+        api: { address: "10.12.7.222" },
+        conductors: { juju: { model: "openstack" } },
+        verify: { mode: "never", conductors: { enabled: false } },
+        operator: { cidrs: ["10.12.4.1/32"], reason: `operator NAT, password=${SENTINEL}` },
+    });
+    const managed = rules.filter((r) => r.security_group_id === MANAGED.id);
+    const found: Discovered = {
+        group: MANAGED,
+        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
+        apiPorts: [],
+        conductors: conductors.map((source, i) => ({
+            source,
+            provenance: `juju magnum/${i} (machine ${i}): ip -o route get 10.12.7.222 → prefsrc ${source}`,
+        })),
+        hairpin: [
+            { source: "10.12.9.0/24", provenance: `subnet pw password=${SENTINEL} (s1) cidr` },
+        ],
+        rules: managed,
+        exposure: foundExposure([MANAGED, OTHER], rules),
+        warnings: [],
+    };
+    const plan = planIngress(config, found);
+    const refusal = plan.exposure.refusal ?? "";
+    return { config, plan, refusal };
+}
+
+/** The refusal's "ways out" line for `ruleId`. */
+function waysLine(refusal: string, ruleId: string): string {
+    const lines = refusal.split("\n");
+    const at = lines.findIndex((l) => l.startsWith(`  - rule ${ruleId} `));
+    assert.ok(at >= 0, `no line for rule ${ruleId} in:\n${refusal}`);
+    assert.match(lines[at + 1], /^ {6}ways out: /);
+    return lines[at + 1];
+}
+
+describe("ways out: removal by hand warns of what the rule alone admits now", () => {
+    it("names each source with its role and provenance, and says when it may go", () => {
+        const { refusal } = refused([wide]);
+        const line = waysLine(refusal, "wide");
+        assert.equal(
+            line,
+            "      ways out: remove it by hand (openstack security group rule delete wide), but " +
+                "only once another rule admits what it alone admits of the allow-set now (the " +
+                "allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
+                "10.12.4.154/32 on 6443 (conductor juju magnum/0 (machine 0)), " +
+                "10.12.4.1/32 on 6443 (operator config operator.cidrs[0]), " +
+                `10.12.9.0/24 on 6443 (hairpin subnet pw password=${SENTINEL} (s1) cidr)` +
+                "; deleted before, these lose access",
+        );
+        assert.ok(!line.includes("NAT"), "the stack's reason is left out");
+    });
+
+    it("keeps the plain advice when every source has another rule", () => {
+        const rules = [
+            wide,
+            portRule("c", MANAGED.id, 6443, "10.12.4.154/32"),
+            portRule("o", MANAGED.id, 6443, "10.12.4.1/32"),
+            portRule("h", MANAGED.id, 6443, "10.12.9.0/24"),
+        ];
+        assert.equal(
+            waysLine(refused(rules).refusal, "wide"),
+            "      ways out: remove it by hand (openstack security group rule delete wide)",
+        );
+    });
+
+    it("names at most 10 sources and counts the rest", () => {
+        const twelve = Array.from({ length: 12 }, (_, i) => `10.12.4.${10 + i}`);
+        const line = waysLine(refused([wide], twelve).refusal, "wide");
+        assert.match(
+            line,
+            /10\.12\.4\.19\/32 on 6443 \(conductor juju magnum\/9 \(machine 9\)\) and 4 more; /,
+        );
+        assert.doesNotMatch(line, /10\.12\.4\.20\//);
+        // Ten: all named (with the operator and hairpin, 12 entries; 8 conductors are 10).
+        const eight = twelve.slice(0, 8);
+        assert.match(
+            waysLine(refused([wide], eight).refusal, "wide"),
+            /\(hairpin subnet [^)]*\(s1\) cidr\); deleted before/,
+        );
+    });
+
+    it("names part of a CIDR, and every provenance of a merged source", () => {
+        const rules = [wide, portRule("h", MANAGED.id, 6443, "10.12.9.128/25")];
+        const line = waysLine(refused(rules, ["10.12.4.154", "10.12.4.154"]).refusal, "wide");
+        assert.match(
+            line,
+            /: 10\.12\.4\.154\/32 on 6443 \(conductor juju magnum\/0 \(machine 0\); juju magnum\/1 \(machine 1\)\), 10\.12\.4\.1\/32 on 6443 \(operator [^)]*\), part of 10\.12\.9\.0\/24 on 6443 \(hairpin /,
+        );
+    });
+
+    it("the review's ways out and verdict say the same, masked", () => {
+        const { config, plan } = refused([wide]);
+        const [exposure] = previewRefusals(config, plan);
+        const warned =
+            /remove it by hand \(openstack security group rule delete wide\), but only once another rule admits [^;]*; deleted before, these lose access/;
+        assert.match(exposure, warned);
+        const md = renderReview({
+            stack: "test",
+            config,
+            live: { plan, group: MANAGED.name, api: "10.12.7.222:6443", warnings: [] },
+        });
+        assert.match(md.match(/^- rule wide: .*$/m)?.[0] ?? "", warned);
+        for (const text of [exposure, md]) {
+            assert.match(text, /10\.12\.9\.0\/24 on 6443 \(hairpin subnet pw password=\*\*\*\* /);
+            assert.ok(!text.includes(SENTINEL));
+        }
+    });
+
+    it("agrees with the audit: each source it names, the audit finds admitted by it alone", () => {
+        const rules = [wide, portRule("h", MANAGED.id, 6443, "10.12.9.0/24")];
+        const { plan, refusal } = refused(rules);
+        const line = waysLine(refusal, "wide");
+        const missing = missingEntries(
+            plan.allowSet.filter((e) => !plan.adoptions.has(e)),
+            plan.exposure.before,
+        );
+        const byWideAlone = missing
+            .filter((m) => m.admittedBy.join() === "rule wide in lb-extra (other)")
+            .map((m) => `${m.source} on ${m.port} (${m.role} `);
+        assert.deepEqual(byWideAlone, [
+            "10.12.4.154/32 on 6443 (conductor ",
+            "10.12.4.1/32 on 6443 (operator ",
+        ]);
+        for (const named of byWideAlone) assert.ok(line.includes(named), named);
+        assert.doesNotMatch(line, /10\.12\.9\.0/);
+    });
+});
