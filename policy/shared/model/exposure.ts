@@ -145,14 +145,25 @@ export function computeExposure(input: {
         }
     }
 
+    // IPv6 first: the union's BigInt comparisons then never run specialised to 64-bit values
+    // (IPv4's), which the first 128-bit one would undo, compiled again (V8's BigInt64 feedback).
+    const unions = new Map<string, ExposurePart[]>();
+    for (const ethertype of ["IPv6", "IPv4"] as const) {
+        for (const port of ports) {
+            const parts = unionRanges(buckets.get(port)![ethertype]);
+            unions.set(
+                `${port} ${ethertype}`,
+                parts.map((part) => ({
+                    cidr: part.range.cidr,
+                    admittedBy: part.items.map((item) => item.admitter),
+                })),
+            );
+        }
+    }
     const result: PortExposure[] = [];
     for (const port of ports) {
         for (const ethertype of FAMILIES) {
-            const parts = unionRanges(buckets.get(port)![ethertype]).map((part) => ({
-                cidr: part.range.cidr,
-                admittedBy: part.items.map((item) => item.admitter),
-            }));
-            result.push({ port, ethertype, parts });
+            result.push({ port, ethertype, parts: unions.get(`${port} ${ethertype}`)! });
         }
     }
     return { portSecurity: input.portSecurity, ports: result, unreadable, unresolved };

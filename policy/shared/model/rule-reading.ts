@@ -62,7 +62,10 @@ export interface RuleReading {
 type Protocol = "all" | "tcp" | "other";
 const FAMILY: Record<Ethertype, Ethertype[]> = { IPv4: ["IPv4"], IPv6: ["IPv6"] };
 const BOTH_FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
+// Shared empty lists, never added to: most rules reach no protected port.
 const NO_PORTS: number[] = [];
+const NO_SOURCES: RuleSource[] = [];
+const NO_UNRESOLVED: string[] = [];
 
 /**
  * One rule read. `why` is a method, not a closure per rule: a preview reads 10,000s of rules
@@ -76,13 +79,15 @@ class Reading implements RuleReading {
         readonly ports: number[],
         readonly sources: RuleSource[],
         private readonly reason: string | undefined,
-        private readonly range: { min: number; max: number } | undefined,
+        /** The TCP port range read (0-0 when the reason says why, or nothing is reached). */
+        private readonly min = 0,
+        private readonly max = 0,
     ) {}
 
     why(port: number): string {
         if (this.reason !== undefined) return this.reason;
-        if (this.range === undefined) return "";
-        const { min, max } = this.range;
+        const { min, max } = this;
+        if (max === 0) return "";
         return min === 1 && max === 65535
             ? "tcp, all ports"
             : min === max
@@ -103,7 +108,7 @@ export function readRule(
     if (rule.unreadable) problems.push(rule.unreadable);
 
     if (raw.direction === "egress") {
-        return new Reading(ruleId, undefined, [], NO_PORTS, [], undefined, undefined);
+        return new Reading(ruleId, undefined, NO_UNRESOLVED, NO_PORTS, NO_SOURCES, undefined);
     }
     if (raw.direction !== "ingress") problems.push(`direction ${show(raw.direction)}`);
     // The parser keeps an unreadable ethertype as "IPv4" and names it in `unreadable`.
@@ -124,6 +129,16 @@ export function readRule(
     if (!portsRead) {
         problems.push(`port range ${show(raw.port_range_min)}-${show(raw.port_range_max)}`);
     }
+    const lowest = Math.max(min, 1);
+    const ports = portsWithin(protectedPorts, lowest, max);
+    // A readable rule of another protocol, or of TCP on no protected port, admits nothing here
+    // whatever its remote: its remote is not read (as an egress rule's is not).
+    if (
+        problems.length === 0 &&
+        (protocol === "other" || (protocol === "tcp" && ports.length === 0))
+    ) {
+        return new Reading(ruleId, undefined, NO_UNRESOLVED, NO_PORTS, NO_SOURCES, undefined);
+    }
     const unresolved: string[] = [];
     const sources = readSources(raw, remotes, families, problems, unresolved);
 
@@ -140,35 +155,28 @@ export function readRule(
                 admits: `every ${ethertype} address (unreadable rule)`,
             })),
             `cannot read its ${what}: counted as admitting everything`,
-            undefined,
         );
-    }
-    if (protocol === "other") {
-        return new Reading(ruleId, undefined, unresolved, NO_PORTS, [], undefined, undefined);
     }
     if (protocol === "all") {
         // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
         // reading is unknown, so they are not trusted to narrow it.
         const reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
-        return new Reading(
-            ruleId,
-            undefined,
-            unresolved,
-            protectedPorts,
-            sources,
-            reason,
-            undefined,
-        );
+        return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
     }
-    const lowest = Math.max(min, 1);
-    const ports: number[] = [];
+    return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, lowest, max);
+}
+
+/**
+ * The protected ports from `min` to `max`: the list itself when all are, else a list of just
+ * those (an empty list grown by push takes room for 17).
+ */
+function portsWithin(protectedPorts: number[], min: number, max: number): number[] {
+    let count = 0;
     for (let i = 0; i < protectedPorts.length; i++) {
-        if (lowest <= protectedPorts[i] && protectedPorts[i] <= max) ports.push(protectedPorts[i]);
+        if (min <= protectedPorts[i] && protectedPorts[i] <= max) count++;
     }
-    return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, {
-        min: lowest,
-        max,
-    });
+    if (count === protectedPorts.length) return protectedPorts;
+    return count === 0 ? NO_PORTS : protectedPorts.filter((port) => min <= port && port <= max);
 }
 
 /** null, "", "any", "0", names mapping to 0, and "0" in any spelling: every protocol. */
@@ -199,23 +207,25 @@ function readSources(
     problems: string[],
     unresolved: string[],
 ): RuleSource[] {
-    const sources: RuleSource[] = [];
+    // Lists of the exact length, joined only in the rare rule with several remotes.
+    let sources = NO_SOURCES;
+    const found = { problems, unresolved };
     const viaGroup = present(raw.remote_group_id);
     if (viaGroup) {
-        remoteSources("remote group", raw.remote_group_id, remotes.groups, families, sources, {
-            problems,
-            unresolved,
-        });
+        sources = sources.concat(
+            remoteSources("remote group", raw.remote_group_id, remotes.groups, families, found),
+        );
     }
     const viaAddressGroup = present(raw.remote_address_group_id);
     if (viaAddressGroup) {
-        remoteSources(
-            "remote address group",
-            raw.remote_address_group_id,
-            remotes.addressGroups,
-            families,
-            sources,
-            { problems, unresolved },
+        sources = sources.concat(
+            remoteSources(
+                "remote address group",
+                raw.remote_address_group_id,
+                remotes.addressGroups,
+                families,
+                found,
+            ),
         );
     }
     // normalized_cidr is the network Neutron enforces; remote_ip_prefix is as typed.
@@ -225,10 +235,11 @@ function readSources(
             problems.push(`remote_ip_prefix ${show(stored)}`);
         } else {
             const typed = typeof raw.remote_ip_prefix === "string" ? raw.remote_ip_prefix : stored;
-            prefixSources(stored, typed, undefined, "remote_ip_prefix", sources, problems);
+            const read = prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
+            sources = sources.length === 0 ? read : sources.concat(read);
         }
     } else if (!viaGroup && !viaAddressGroup) {
-        anySources(families, "no remote: any address", sources);
+        sources = anySources(families, "no remote: any address");
     }
     return sources;
 }
@@ -238,14 +249,12 @@ function present(value: unknown): boolean {
 }
 
 /** Every address of the rule's families, saying why. */
-function anySources(families: Ethertype[], why: string, sources: RuleSource[]): void {
-    for (const ethertype of families) {
-        sources.push({
-            ethertype,
-            range: rangeOf(ANY_ADDRESS[ethertype]),
-            admits: `${ANY_ADDRESS[ethertype]} (${why})`,
-        });
-    }
+function anySources(families: Ethertype[], why: string): RuleSource[] {
+    return families.map((ethertype) => ({
+        ethertype,
+        range: rangeOf(ANY_ADDRESS[ethertype]),
+        admits: `${ANY_ADDRESS[ethertype]} (${why})`,
+    }));
 }
 
 /** The members of a remote group or address group; any address when it was not resolved. */
@@ -254,62 +263,54 @@ function remoteSources(
     id: unknown,
     map: Map<string, string[] | null>,
     families: Ethertype[],
-    sources: RuleSource[],
     found: { problems: string[]; unresolved: string[] },
-): void {
+): RuleSource[] {
     if (typeof id !== "string") {
         found.problems.push(`${kind} ${show(id)}`);
-        return;
+        return NO_SOURCES;
     }
     const addresses = map.get(id);
     if (!addresses) {
         found.unresolved.push(`${kind} ${id}`);
-        anySources(
-            families,
-            `${kind} ${id} could not be resolved: counted as any address`,
-            sources,
-        );
-        return;
+        return anySources(families, `${kind} ${id} could not be resolved: counted as any address`);
     }
     const members = membersOf(kind, id, addresses);
-    sources.push(...members.sources);
     found.problems.push(...members.problems);
+    return members.sources;
 }
 
 /**
  * The sources of one address or prefix as a firewall enforces it. A prefix of the other family
  * than the rule's still counts in its own (Neutron refuses the mix); an IPv4-mapped prefix counts
  * for IPv4 as well, whatever the driver does. `typed`: the prefix as the rule shows it (named
- * when the network differs); `memberOf`: the remote group the address is a member of.
+ * when the network differs); `memberOf`: the remote group the address is a member of. None, and
+ * a problem named, when the text cannot be read.
  */
 function prefixSources(
     text: string,
     typed: string | undefined,
     memberOf: string | undefined,
     what: string,
-    sources: RuleSource[],
     problems: string[],
-): void {
+): RuleSource[] {
     let read: ReturnType<typeof enforcedRanges>;
     try {
         read = enforcedRanges(text);
     } catch (err) {
         problems.push(`${what} ${show(text)} (${err instanceof Error ? err.message : err})`);
-        return;
+        return NO_SOURCES;
     }
     const { prefix, mappedIpv4 } = read;
-    sources.push({
+    const source: RuleSource = {
         ethertype: prefix.ethertype,
         range: prefix,
         admits: admits(prefix.cidr, typed, memberOf),
-    });
-    if (mappedIpv4) {
-        sources.push({
-            ethertype: "IPv4",
-            range: mappedIpv4,
-            admits: admits(mappedIpv4.cidr, typed, memberOf),
-        });
-    }
+    };
+    if (!mappedIpv4) return [source];
+    return [
+        source,
+        { ethertype: "IPv4", range: mappedIpv4, admits: admits(mappedIpv4.cidr, typed, memberOf) },
+    ];
 }
 
 function admits(cidr: string, typed: string | undefined, memberOf: string | undefined): string {
@@ -331,13 +332,14 @@ function membersOf(kind: string, id: string, addresses: string[]) {
     if (!found) {
         found = { sources: [] as RuleSource[], problems: [] as string[] };
         for (const address of addresses) {
-            prefixSources(
-                address,
-                undefined,
-                `${kind} ${id}`,
-                `${kind} ${id} address`,
-                found.sources,
-                found.problems,
+            found.sources.push(
+                ...prefixSources(
+                    address,
+                    undefined,
+                    `${kind} ${id}`,
+                    `${kind} ${id} address`,
+                    found.problems,
+                ),
             );
         }
         byRemote.set(key, found);
