@@ -88,7 +88,10 @@ export function stackFileSchema(): JsonSchema {
                 type: "object",
                 required: required.map(key),
                 properties: Object.fromEntries(
-                    Object.entries(properties).map(([name, schema]) => [key(name), schema]),
+                    Object.entries(properties).map(([name, schema]) => [
+                        key(name),
+                        asStored(schema),
+                    ]),
                 ),
                 patternProperties: { [`^(?!${NAMESPACE}:)[^:]+:.`]: {} },
                 additionalProperties: false,
@@ -98,6 +101,27 @@ export function stackFileSchema(): JsonSchema {
             encryptionsalt: { type: "string" },
             environment: { description: "Pulumi ESC environments imported by the stack." },
         },
+    };
+}
+
+/**
+ * A top-level boolean or integer key also as the text `pulumi config set` stores (`"true"`,
+ * `"16"`), which the program and the tools read as the value (values.ts programValue); other keys
+ * as they are. The text's range is the preview's to check.
+ */
+function asStored(schema: JsonSchema): JsonSchema {
+    const { description, default: fallback, ...value } = schema;
+    const text =
+        value.type === "boolean"
+            ? { type: "string", enum: ["true", "false"] }
+            : value.type === "integer"
+              ? { type: "string", pattern: "^-?(0|[1-9][0-9]*)$" }
+              : undefined;
+    if (text === undefined) return schema;
+    return {
+        description,
+        ...(fallback === undefined ? {} : { default: fallback }),
+        anyOf: [value, text],
     };
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../../components/config/jsonschema";
 import { KEY_DESCRIPTIONS } from "../../components/config/descriptions";
 import { parseStackConfig } from "../../components/config/schema";
+import { programValue } from "../../components/config/values";
 import { generatedFiles, SCHEMA_MODELINE } from "../../tools/config-schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -83,9 +84,14 @@ describe("stack config schema", () => {
                 /\/config\/capi-mgmt-ingress:api must NOT have additional properties/,
             ],
             [
-                "a string where an integer belongs",
-                (c) => (c["capi-mgmt-ingress:minPrefixLength"] = "16"),
-                /\/config\/capi-mgmt-ingress:minPrefixLength must be integer/,
+                "a text that is no integer where an integer belongs",
+                (c) => (c["capi-mgmt-ingress:minPrefixLength"] = "sixteen"),
+                /\/config\/capi-mgmt-ingress:minPrefixLength must match pattern/,
+            ],
+            [
+                "a text that is no boolean where a boolean belongs",
+                (c) => (c["capi-mgmt-ingress:allowDestroy"] = "yes"),
+                /\/config\/capi-mgmt-ingress:allowDestroy must be equal to one of the allowed values/,
             ],
             [
                 "a port out of range",
@@ -121,6 +127,22 @@ describe("stack config schema", () => {
                 assert.throws(() => parseStackConfig(raw), /The stack config is not valid/);
             });
         }
+
+        it("accepts a top-level boolean or integer as `pulumi config set` stores it, as the program does", () => {
+            const doc = withConfig("example", (c) => {
+                c["capi-mgmt-ingress:allowDestroy"] = "true";
+                c["capi-mgmt-ingress:minPrefixLength"] = "16";
+            });
+            assert.deepEqual(errors(doc), []);
+            const raw = Object.fromEntries(
+                Object.entries(doc.config).map(([k, v]) => [
+                    k.replace(/^capi-mgmt-ingress:/, ""),
+                    programValue(k.replace(/^capi-mgmt-ingress:/, ""), v),
+                ]),
+            );
+            const config = parseStackConfig(raw);
+            assert.deepEqual([config.allowDestroy, config.minPrefixLength], [true, 16]);
+        });
 
         it("leaves other namespaces' keys alone", () => {
             const doc = withConfig("example", (c) => {
