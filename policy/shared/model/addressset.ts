@@ -207,6 +207,11 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
         const canonical = v4[5] !== undefined && (v4[5].length === 1 || v4[5][0] !== "0");
         return { prefix: ipv4Range(octets(v4), length, canonical ? text : undefined) };
     }
+    return ipv6Ranges(text);
+}
+
+/** fastRange's IPv6 forms, apart: most rules are IPv4, and V8 compiles each function alone. */
+function ipv6Ranges(text: string): { prefix: AddressRange; mappedIpv4?: AddressRange } | undefined {
     let groups: number[] | undefined;
     let lengthText: string | undefined;
     const mapped = MAPPED_TEXT.exec(text);
@@ -230,11 +235,10 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
         groups[i] &= i === length >> 4 ? (0xffff << (16 - (length & 15))) & 0xffff : 0;
     }
     // In three Numbers of at most 48 bits (exact), so that only three BigInts are made.
-    const [a, b, c, d, e, f, g, h] = groups;
     const start =
-        (BigInt(a * 2 ** 32 + b * 2 ** 16 + c) << 80n) |
-        (BigInt(d * 2 ** 32 + e * 2 ** 16 + f) << 32n) |
-        BigInt(g * 2 ** 16 + h);
+        (BigInt(groups[0] * 2 ** 32 + groups[1] * 2 ** 16 + groups[2]) << 80n) |
+        (BigInt(groups[3] * 2 ** 32 + groups[4] * 2 ** 16 + groups[5]) << 32n) |
+        BigInt(groups[6] * 2 ** 16 + groups[7]);
     const prefix: AddressRange = {
         cidr: `${rfc5952(groups)}/${length}`,
         ethertype: "IPv6",
@@ -244,7 +248,7 @@ function fastRange(text: string): { prefix: AddressRange; mappedIpv4?: AddressRa
     };
     if (!isMapped) return { prefix };
     return length >= 96
-        ? { prefix, mappedIpv4: ipv4Range(g * 2 ** 16 + h, length - 96) }
+        ? { prefix, mappedIpv4: ipv4Range(groups[6] * 2 ** 16 + groups[7], length - 96) }
         : { prefix };
 }
 
