@@ -230,7 +230,7 @@ describe("ways out: removal by hand warns of what the rule alone admits now", ()
                 "allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
                 "10.12.4.154/32 on 6443 (conductor juju magnum/0 (machine 0)), " +
                 "10.12.4.1/32 on 6443 (operator config operator.cidrs[0]), " +
-                `10.12.9.0/24 on 6443 (hairpin subnet pw password=${SENTINEL} (s1) cidr)` +
+                "10.12.9.0/24 on 6443 (hairpin subnet pw password=**** (s1) cidr)" +
                 "; deleted before, these lose access",
         );
         assert.ok(!line.includes("NAT"), "the stack's reason is left out");
