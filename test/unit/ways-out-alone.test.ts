@@ -201,6 +201,12 @@ describe("ways out: what is lost with several rules the refusal asks to remove",
         assert.deepEqual(alone([wide, low, inLow], [operator], ["wide", "in-low"]), {
             wide: ["10.12.4.0/24 6443 part"],
         });
+        // Lost in two pieces around a kept middle: high admits one of them, and is named.
+        const mid = portRule("mid", OTHER.id, 6443, "10.12.4.64/26");
+        assert.deepEqual(alone([wide, mid, high], [operator], ["wide", "high"]), {
+            wide: ["10.12.4.0/24 6443 part with high"],
+            high: ["10.12.4.0/24 6443 part with wide"],
+        });
         // Kept, low covers its half: only the other half is lost, with wide and high.
         assert.deepEqual(alone([wide, low, high], [operator], ["wide", "high"]), {
             wide: ["10.12.4.0/24 6443 part with high"],
@@ -342,11 +348,22 @@ describe("ways out: removal by hand of rules that together alone admit a source"
         assert.match(line, /\(wide8\): 10\.12\.4\.154\/32 on 6443 /);
         assert.doesNotMatch(line, /on 22/);
         const apart = portRule("apart", OTHER.id, 6443, "10.12.4.0/24");
-        const mixed = waysLine(refused([wide16, apart]).refusal, "wide16");
+        const mixed = waysLine(
+            refused([wide16, apart], ["10.12.4.154", "10.12.5.7"]).refusal,
+            "wide16",
+        );
         // The hairpin /24 is lost with wide16 alone; conductor and operator with apart too.
         assert.match(
             mixed,
-            /; admitted now only by this rule and 1 other rule\(s\) this refusal asks you to remove \(apart\): 10\.12\.4\.154\/32 on 6443 [^;]*; admitted now by this rule alone: 10\.12\.9\.0\/24 on 6443 \(hairpin [^;]*; deleted together/,
+            /; admitted now only by this rule and 1 other rule\(s\) this refusal asks you to remove \(apart\): 10\.12\.4\.154\/32 on 6443 [^;]*; admitted now by this rule alone: 10\.12\.5\.7\/32 on 6443 \([^)]*\)\), 10\.12\.9\.0\/24 on 6443 \(hairpin [^;]*; deleted together/,
+        );
+        // Ten named at most, over every clause; two others are named apart.
+        const twelve = Array.from({ length: 12 }, (_, i) => `10.12.4.${10 + i}`);
+        const capped = waysLine(refused([wide16, apart, wide8], twelve).refusal, "wide16");
+        assert.match(capped, /remove \(wide8, apart\): 10\.12\.4\.10\/32 on 6443 /);
+        assert.match(
+            capped,
+            /\(conductor juju magnum\/9 \(machine 9\)\) and 4 more; deleted together/,
         );
     });
 
