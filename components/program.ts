@@ -17,7 +17,6 @@ import { providerArgs, providerInputs } from "./openstack/provider";
 import { Plan, planIngress } from "./plan/plan";
 import { judgeApproval } from "./plan/approval";
 import { exposureOutputs } from "./plan/exposure";
-import { maskSecrets } from "./mask";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
@@ -148,8 +147,7 @@ export function planOutputs(plan: Plan) {
             role: e.role,
             port: e.port,
             source: e.remoteIpPrefix,
-            // Provenance quotes the stack's reasons and names read from the cloud.
-            provenance: maskSecrets(e.provenance.join("; ")),
+            provenance: e.provenance.join("; "),
         })),
         adopted: plan.allowSet.flatMap((e) => {
             const rule = plan.adoptions.get(e);

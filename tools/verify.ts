@@ -12,7 +12,6 @@ import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
 import { discoveryLabel, Paint, Progress } from "./cli/output";
 import { unacceptedExcess } from "../components/plan/exposure";
-import { maskSecrets } from "../components/mask";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {
@@ -25,8 +24,7 @@ export function groupResults(plan: Plan): CheckResult[] {
             passed: false,
             ms: 0,
             detail:
-                `derived now (${maskSecrets(e.provenance.join("; "))}) but not in group ` +
-                `${plan.groupId}; ` +
+                `derived now (${e.provenance.join("; ")}) but not in group ${plan.groupId}; ` +
                 `expected it there: run pulumi up`,
         }));
     const wide = plan.retireTargets.map((t): CheckResult => ({

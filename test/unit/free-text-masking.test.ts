@@ -107,4 +107,31 @@ describe("free text masked in the audit (text and --json) and verify", () => {
         assert.match(operator!.detail, /operator NAT, secret \*\*\*\*\)/);
         assert.ok(!JSON.stringify(groupResults(plan)).includes(SENTINEL));
     });
+
+    it("the allow-set's errors: an operator source too wide, with its reason", () => {
+        const config = parseStackConfig({
+            securityGroup: { id: "managed" },
+            api: { address: "10.12.7.222" },
+            conductors: { static: { addresses: ["10.12.4.154"], reason: "measured" } },
+            verify: { mode: "never", conductors: { enabled: false } },
+            operator: { cidrs: ["10.0.0.0/8"], reason: `whole site, password=${SENTINEL}` },
+        });
+        const found: Discovered = {
+            group: { id: "managed", name: "nc-sg" },
+            api: { address: "10.12.7.222", port: 6443, provenance: "config" },
+            apiPorts: [],
+            conductors: [{ source: "10.12.4.154", provenance: "config" }],
+            hairpin: [],
+            rules: [],
+            exposure: foundExposure([{ id: "managed", name: "nc-sg" }], []),
+            warnings: [],
+        };
+        assert.throws(
+            () => planIngress(config, found),
+            (err: Error) =>
+                /\(config operator\.cidrs\[0\]: whole site, password=\*\*\*\*\) is wider/.test(
+                    err.message,
+                ) && !err.message.includes(SENTINEL),
+        );
+    });
 });
