@@ -124,8 +124,8 @@ function removeByHand(ruleId: string, alone: AloneAdmitted[]): string {
     return (
         `${remove}, but only once another rule admits these allow-set sources ${rules}; ` +
         `${said.join("; ")}${more}; deleted together before, these lose access (keeping one of ` +
-        "those others instead, accepted or retired through `retire`, keeps them: `pulumi up` " +
-        "retires a rule only after the allow-set's rules exist)"
+        "the other rules named instead, accepted or retired through `retire`, keeps what it " +
+        "admits: `pulumi up` retires a rule only after the allow-set's rules exist)"
     );
 }
 

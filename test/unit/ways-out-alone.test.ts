@@ -337,7 +337,7 @@ describe("ways out: removal by hand of rules that together alone admit a source"
             assert.ok(line.includes(shared(other)), line);
             assert.match(
                 line,
-                /\(hairpin subnet [^)]*\(s1\) cidr\); deleted together before, these lose access \(keeping one of those others instead, accepted or retired through `retire`, keeps them: `pulumi up` retires a rule only after the allow-set's rules exist\); or accept/,
+                /\(hairpin subnet [^)]*\(s1\) cidr\); deleted together before, these lose access \(keeping one of the other rules named instead, accepted or retired through `retire`, keeps what it admits: `pulumi up` retires a rule only after the allow-set's rules exist\); or accept/,
             );
         }
     });
