@@ -9,7 +9,12 @@ import type { AllowEntry } from "../components/model/allowset";
 import { rangeOf } from "../components/model/addressset";
 import { Exposure, exposureBeyond } from "../components/model/exposure";
 import { loadStackConfig } from "../components/config/stackfile";
-import { exposureRows, responsibleRow, unacceptedExcess } from "../components/plan/exposure";
+import {
+    ExposureReview,
+    exposureRows,
+    responsibleRow,
+    unacceptedExcess,
+} from "../components/plan/exposure";
 import { driftAcceptance, driftReason } from "../components/review/verdict";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
@@ -92,14 +97,7 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         live.plan.allowSet.filter((e) => !live.plan.adoptions.has(e)),
         exposed.before,
     );
-    const exposure: AuditExposure = {
-        groups: exposed.groups,
-        portSecurity: exposed.before.portSecurity,
-        ports: exposureRows(exposed.before, exposed.beyondBefore),
-        beyondAllowSet: exposed.beforeResponsible.map(responsibleRow),
-        unreadable: exposed.before.unreadable,
-        unresolved: exposed.before.unresolved,
-    };
+    const exposure = auditExposure(exposed);
     const findings = auditFindings(
         rules,
         unacceptedExcess(exposed.beforeResponsible).map((r) => r.ruleId),
@@ -115,6 +113,18 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
         exposure,
         findings,
         failing: findings.length,
+    };
+}
+
+/** The exposure now as the audit reports it (text and --json); acceptance reasons masked. */
+export function auditExposure(exposed: ExposureReview): AuditExposure {
+    return {
+        groups: exposed.groups,
+        portSecurity: exposed.before.portSecurity,
+        ports: exposureRows(exposed.before, exposed.beyondBefore),
+        beyondAllowSet: exposed.beforeResponsible.map(responsibleRow),
+        unreadable: exposed.before.unreadable,
+        unresolved: exposed.before.unresolved,
     };
 }
 

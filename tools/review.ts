@@ -35,7 +35,7 @@ import {
     reviewWarnings,
     verdictLines,
 } from "../components/review/verdict";
-import { maskSecrets } from "../components/review/settings";
+import { maskSecrets } from "../components/mask";
 import { discoveryLabel, Progress } from "./cli/output";
 
 export interface ReviewOptions {

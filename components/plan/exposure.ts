@@ -13,6 +13,7 @@ import {
 } from "../model/exposure";
 import { coversWholeFamily } from "../model/addressset";
 import type { FoundExposure } from "../discover/exposure";
+import { maskSecrets } from "../mask";
 import { aloneAdmitted, waysOut, WaysOut } from "./ways-out";
 
 /** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
@@ -121,7 +122,8 @@ export function planExposure(input: {
         refusals.push(refusalMessage(beyondAfter, blocking, after, wideAfter));
     }
     if (refusals.length > 0) {
-        review.refusal = refusals.join("\n");
+        // The error the preview fails with: a voided acceptance's reason and names are free text.
+        review.refusal = maskSecrets(refusals.join("\n"));
     }
     return review;
 }
@@ -316,7 +318,10 @@ export function exposureRows(exposure: Exposure, beyond: PortExposure[]) {
     });
 }
 
-/** A rule beyond the allow-set as outputs, the audit and reviews show it. */
+/**
+ * A rule beyond the allow-set as outputs, the audit and reviews show it; the acceptance's reason,
+ * the stack's free text, masked (stack outputs are state).
+ */
 export function responsibleRow(r: Responsible) {
     return {
         group: `${r.groupName} (${r.groupId})`,
@@ -324,7 +329,7 @@ export function responsibleRow(r: Responsible) {
         admits: r.admits,
         why: r.why,
         reaches: r.reaches,
-        ...(r.accepted !== undefined ? { accepted: r.accepted } : {}),
+        ...(r.accepted !== undefined ? { accepted: maskSecrets(r.accepted) } : {}),
     };
 }
 

@@ -1,6 +1,7 @@
 // From the config and what discovery measured to what the program declares: pure, no Pulumi.
 import { AllowEntry, deriveAllowSet, SourceInput } from "../model/allowset";
 import { ConfigError, retireSelectors, StackConfig } from "../config/schema";
+import { maskSecrets } from "../mask";
 import { hairpinPortsMessage } from "../config/crossfield";
 import { NAMESPACE } from "../config/fields";
 import { formatExample } from "../config/examples";
@@ -84,20 +85,26 @@ export function planIngress(config: StackConfig, found: Discovered): Plan {
                 `(for example ${formatExample(example)})`,
         ]);
     }
+    // Provenance quotes the stack's reasons and names read from the cloud: masked once here, so
+    // the allow-set's errors, outputs and reviews never hold a credential in it.
+    const masked = (sources: SourceInput[]) =>
+        sources.map((s) => ({ ...s, provenance: maskSecrets(s.provenance) }));
     const allowSet = deriveAllowSet({
         protectedPorts: config.protectedPorts,
         apiPort: found.api.port,
         minPrefixLength: { IPv4: config.minPrefixLength, IPv6: config.minPrefixLengthIpv6 },
         waivers: config.waivers,
-        conductors: found.conductors,
+        conductors: masked(found.conductors),
         operator: {
-            sources: config.operator.cidrs.map((source, i) => ({
-                source,
-                provenance: `config operator.cidrs[${i}]: ${config.operator.reason}`,
-            })),
+            sources: masked(
+                config.operator.cidrs.map((source, i) => ({
+                    source,
+                    provenance: `config operator.cidrs[${i}]: ${config.operator.reason}`,
+                })),
+            ),
             ports: config.operator.ports,
         },
-        hairpin: { sources: found.hairpin, ports: hairpinPorts },
+        hairpin: { sources: masked(found.hairpin), ports: hairpinPorts },
     });
     const classified = classifyRules(
         found.rules,

@@ -3,7 +3,8 @@
 // only when the classification (components/model/rules.ts classifyRules) would make the rule a
 // retire target with it; an acceptance only where never wide (README, "Config reference") lets it apply.
 // A refusal comes before anything is applied, so removal by hand warns of the allow-set sources
-// the rule alone admits now (never a window). Pure: no Pulumi, no I/O.
+// that would be lost with the rules the refusal asks to remove (never a window). Pure: no Pulumi,
+// no I/O.
 import { AddressRange, enforcedRanges, rangeOf, subtractRanges } from "../model/addressset";
 import type { AllowEntry } from "../model/allowset";
 import type { Exposure } from "../model/exposure";
@@ -16,17 +17,23 @@ export interface WaysOut {
     cannot: string[];
 }
 
-/** An allow-set entry that one rule alone admits now: every address of its CIDR, or `part`. */
+/**
+ * An allow-set entry admitted now only by rules the refusal asks to remove, this one among them:
+ * every address of its CIDR, or `part`; `with` the ids of the others of those rules admitting
+ * some of it too (empty: this rule alone admits it).
+ */
 export interface AloneAdmitted {
     entry: AllowEntry;
     part: boolean;
+    with: string[];
 }
 
 /**
  * The ways out for one responsible rule. `live` is the rule as read (undefined when none was:
  * port security off, where `groupId` is ""); `wide` the ports and families where it is part of
- * an exposure covering a whole family (no acceptance applies there); `alone` what it alone
- * admits of the allow-set now (aloneAdmitted), named in the advice to remove it by hand.
+ * an exposure covering a whole family (no acceptance applies there); `alone` what of the
+ * allow-set would be lost with it and the refusal's other rules (aloneAdmitted), named in the
+ * advice to remove it by hand.
  */
 export function waysOut(input: {
     rule: { groupId: string; groupName: string; ruleId: string; wide?: string[] };
@@ -76,35 +83,67 @@ export function waysOut(input: {
 }
 
 /**
- * The advice to delete the rule by hand; when it alone admits allow-set sources now, only once
+ * The advice to delete the rule by hand; when allow-set sources would be lost with it, only once
  * another rule admits them, naming at most 10 (`<cidr> on <port> (<role> <provenance>)`, each
- * provenance up to its first ": ", which leaves out the stack's free-text reasons).
+ * provenance up to its first ": ", which leaves out the stack's free-text reasons), grouped by
+ * the other rules of the refusal that admit them too.
  */
 function removeByHand(ruleId: string, alone: AloneAdmitted[]): string {
     const remove = `remove it by hand (openstack security group rule delete ${ruleId})`;
     if (alone.length === 0) {
         return remove;
     }
-    const named = alone.slice(0, 10).map(({ entry, part }) => {
-        const whence = entry.provenance.map((p) => p.split(": ")[0]).join("; ");
-        const cidr = part ? `part of ${entry.remoteIpPrefix}` : entry.remoteIpPrefix;
-        return `${cidr} on ${entry.port} (${entry.role} ${whence})`;
-    });
+    const byOthers = new Map<string, AloneAdmitted[]>();
+    for (const a of alone) {
+        const ids = a.with.join(", ");
+        byOthers.set(ids, [...(byOthers.get(ids) ?? []), a]);
+    }
+    let left = 10;
+    const clauses: [string, string[]][] = [];
+    for (const [ids, entries] of byOthers) {
+        const named = entries.slice(0, left).map(sourceName);
+        left -= named.length;
+        if (named.length > 0) clauses.push([ids, named]);
+    }
     const more = alone.length > 10 ? ` and ${alone.length - 10} more` : "";
+    const rules = "(the allow-set's rules, created by `pulumi up` or by hand and then adopted)";
+    if (byOthers.size === 1 && byOthers.has("")) {
+        return (
+            `${remove}, but only once another rule admits what it alone admits of the allow-set ` +
+            `now ${rules}: ${clauses[0][1].join(", ")}${more}; deleted before, these lose access`
+        );
+    }
+    const said = clauses.map(([ids, named]) => {
+        if (ids === "") return `admitted now by this rule alone: ${named.join(", ")}`;
+        const n = ids.split(", ").length;
+        return (
+            `admitted now only by this rule and ${n} other rule(s) this refusal asks you to ` +
+            `remove (${ids}): ${named.join(", ")}`
+        );
+    });
     return (
-        `${remove}, but only once another rule admits what it alone admits of the allow-set ` +
-        "now (the allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
-        `${named.join(", ")}${more}; deleted before, these lose access`
+        `${remove}, but only once another rule admits these allow-set sources ${rules}; ` +
+        `${said.join("; ")}${more}; deleted together before, these lose access (keeping one of ` +
+        "the other rules named instead, accepted or retired through `retire`, keeps what it " +
+        "admits: `pulumi up` retires a rule only after the allow-set's rules exist)"
     );
 }
 
+function sourceName({ entry, part }: AloneAdmitted): string {
+    const whence = entry.provenance.map((p) => p.split(": ")[0]).join("; ");
+    const cidr = part ? `part of ${entry.remoteIpPrefix}` : entry.remoteIpPrefix;
+    return `${cidr} on ${entry.port} (${entry.role} ${whence})`;
+}
+
 /**
- * For each rule named in `rules` (`groupId|ruleId`), the allow-set entries it alone admits in
- * `before` (the exposure now, components/model/exposure.ts computeExposure): addresses of the
- * entry's CIDR on its port and family that this rule admits and no other rule does, so deleting
- * it before the allow-set's rules exist leaves them without an admitting rule. A rule that is
- * unreadable or has an unresolved remote admits everything in the exposure, but is not counted
- * as admitting anything for another rule here: it may not. Entries in allow-set order.
+ * For each rule named in `rules` (`groupId|ruleId`, the rules a refusal asks to remove), the
+ * allow-set entries that would be lost with them in `before` (the exposure now,
+ * components/model/exposure.ts computeExposure): addresses of the entry's CIDR on its port and
+ * family that this rule admits and no rule outside `rules` does, so deleting `rules` before the
+ * allow-set's rules exist leaves them without an admitting rule; `with` names the others of
+ * `rules` admitting some of those addresses too. A rule that is unreadable or has an unresolved
+ * remote admits everything in the exposure, but is not counted as admitting anything for another
+ * rule here: it may not. Entries in allow-set order.
  */
 export function aloneAdmitted(
     before: Exposure,
@@ -126,34 +165,41 @@ export function aloneAdmitted(
             for (const a of pe.parts.flatMap((part) => part.admittedBy)) {
                 const key = `${a.groupId}|${a.ruleId}`;
                 const r = rangeOf(a.cidr);
-                if (!takes(range, [r])) continue;
+                if (!takes([range], [r])) continue;
                 const ranges = reaching.get(key);
                 if (ranges) ranges.push(r);
                 else reaching.set(key, [r]);
             }
         }
+        // Every rule the refusal asks to remove is gone if the operator removes them all by hand.
+        const kept = [...reaching]
+            .filter(([k]) => !wanted.has(k) && !uncertain.has(k))
+            .flatMap(([, ranges]) => ranges);
+        const lostAll = subtractRanges(range, kept);
         for (const [key, mine] of reaching) {
             if (!wanted.has(key)) continue;
-            const others = [...reaching]
-                .filter(([k]) => k !== key && !uncertain.has(k))
-                .flatMap(([, ranges]) => ranges);
-            // What no other rule admits, then the part of it this rule admits: lost with it.
-            const lost = subtractRanges(range, others).flatMap((piece) =>
+            // What no kept rule admits, then the part of it this rule admits: lost with them.
+            const lost = lostAll.flatMap((piece) =>
                 subtractRanges(piece, subtractRanges(piece, mine)),
             );
             if (lost.length === 0) continue;
+            const others = [...reaching]
+                .filter(([k, ranges]) => k !== key && wanted.has(k) && takes(lost, ranges))
+                .map(([k]) => k.split("|")[1]);
             // Pieces of the entry's CIDR: the first is the whole CIDR only when nothing else is.
             const part = lost[0].cidr !== range.cidr;
-            result.set(key, [...(result.get(key) ?? []), { entry, part }]);
+            result.set(key, [...(result.get(key) ?? []), { entry, part, with: others }]);
         }
     }
     return result;
 }
 
-/** Whether `removed` takes any address out of `range`. */
-function takes(range: AddressRange, removed: AddressRange[]): boolean {
-    const rest = subtractRanges(range, removed);
-    return !(rest.length === 1 && rest[0].cidr === range.cidr);
+/** Whether `removed` takes any address out of `ranges` (each one whole, disjoint). */
+function takes(ranges: AddressRange[], removed: AddressRange[]): boolean {
+    return ranges.some((range) => {
+        const rest = subtractRanges(range, removed);
+        return !(rest.length === 1 && rest[0].cidr === range.cidr);
+    });
 }
 
 /** The selector that would make `live` a retire target, checked by the classification itself. */

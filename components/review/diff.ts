@@ -6,13 +6,8 @@ import { parseStackConfig, retireSelectors, StackConfig } from "../config/schema
 import { DEFAULT_API_PORT } from "../config/fields";
 import { configuredSources, Discovered, Plan, planIngress } from "../plan/plan";
 import { judgeApproval } from "../plan/approval";
-import {
-    differingSettings,
-    effectiveSettings,
-    flattenSettings,
-    maskSecrets,
-    SettingRow,
-} from "./settings";
+import { differingSettings, effectiveSettings, flattenSettings, SettingRow } from "./settings";
+import { maskSecrets } from "../mask";
 import { describeExposure, Ethertype } from "../model/exposure";
 import { nothingMeasured } from "../discover/exposure";
 import { driftRows, previewRefusals } from "./verdict";

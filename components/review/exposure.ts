@@ -3,7 +3,7 @@
 // their reasons. Pure: renders what it is given.
 import { describeExposure, exposureBeyond } from "../model/exposure";
 import type { ExposureReview, Responsible } from "../plan/exposure";
-import { maskSecrets } from "./settings";
+import { maskSecrets } from "../mask";
 
 /** What a review without the live cloud cannot tell about the exposure. */
 export const NOT_READ =

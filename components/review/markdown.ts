@@ -1,7 +1,8 @@
 // The pull-request review: Markdown a reviewer reads at a glance. Pure: it renders what it is given.
 import { StackConfig } from "../config/schema";
 import { Plan } from "../plan/plan";
-import { differingSettings, effectiveSettings, maskSecrets } from "./settings";
+import { maskSecrets } from "../mask";
+import { differingSettings, effectiveSettings } from "./settings";
 import { judgeApproval } from "../plan/approval";
 import { NOT_READ, renderExposure } from "./exposure";
 import { driftAcceptance, driftReason } from "./verdict";

@@ -4,6 +4,7 @@
 import { retireSelectors, StackConfig } from "../config/schema";
 import { DEFAULT_API_PORT } from "../config/fields";
 import { CREDENTIAL_NAME as SECRET_KEY } from "../config/values";
+import { maskSecrets } from "../mask";
 
 export interface SettingRow {
     key: string;
@@ -150,15 +151,4 @@ export function differingSettings(left: SettingRow[], right: SettingRow[]): Sett
         const only = (a ?? b)!;
         return only.emptyList && hasEntries(a ? r : l, key) ? [] : [{ key, left: a, right: b }];
     });
-}
-
-/** Hides what looks like a credential in free text. */
-export function maskSecrets(text: string): string {
-    return text
-        .replace(/(bearer\s+)[^\s"']+/gi, "$1****")
-        .replace(
-            /((?:password|secret|token|api[-_]?key)[=:\s]+)("[^"]*"|'[^']*'|[^\s"']+)/gi,
-            "$1****",
-        )
-        .replace(/(:\/\/[^/\s:@]+:)[^/\s@]+@/g, "$1****@");
 }

@@ -10,7 +10,7 @@ import { managedRuleAcceptance, RuleAcceptance } from "../plan/exposure";
 import { Plan, planIngress } from "../plan/plan";
 import { configuredOnly } from "./diff";
 import { codeSpan } from "./markdown";
-import { maskSecrets } from "./settings";
+import { maskSecrets } from "../mask";
 
 /**
  * Each reason the preview would refuse this plan, whole: the error it fails with (every rule,

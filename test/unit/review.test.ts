@@ -5,7 +5,7 @@ import { parseStackConfig } from "../../components/config/schema";
 import { Discovered, planIngress } from "../../components/plan/plan";
 import { renderComparison, renderReview, ReviewInput } from "../../components/review/markdown";
 import { roleDescription } from "../../components/model/rules";
-import { maskSecrets } from "../../components/review/settings";
+import { maskSecrets } from "../../components/mask";
 import { loadStackConfig } from "../../components/config/stackfile";
 import { foundExposure } from "../support/exposure";
 

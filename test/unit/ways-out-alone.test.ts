@@ -16,7 +16,7 @@ import { allowEntry, portRule } from "../support/rules";
 const MANAGED = { id: "managed", name: "nc-sg" };
 const OTHER = { id: "other", name: "lb-extra" };
 
-/** What each of `wanted` alone admits, as `<cidr> <port> <part|whole>` per rule id. */
+/** What is lost with `wanted`, as `<cidr> <port> <part|whole>[ with <ids>]` per rule id. */
 function alone(
     rules: NeutronRule[],
     allowSet: AllowEntry[],
@@ -42,7 +42,9 @@ function alone(
         [...byRule].map(([key, entries]) => [
             key.split("|")[1],
             entries.map(
-                (a) => `${a.entry.remoteIpPrefix} ${a.entry.port} ${a.part ? "part" : "whole"}`,
+                (a) =>
+                    `${a.entry.remoteIpPrefix} ${a.entry.port} ${a.part ? "part" : "whole"}` +
+                    (a.with.length > 0 ? ` with ${a.with.join(",")}` : ""),
             ),
         ]),
     );
@@ -72,7 +74,7 @@ describe("ways out: what a rule alone admits of the allow-set now", () => {
 
     it("part of a CIDR another rule covers only in part: that part would be lost", () => {
         const low = portRule("low", MANAGED.id, 6443, "10.12.4.0/25");
-        assert.deepEqual(alone([wide, low], [operator], ["wide", "low"]), {
+        assert.deepEqual(alone([wide, low], [operator], ["wide"]), {
             wide: ["10.12.4.0/24 6443 part"],
         });
         // A narrower rule alone admitting a part is lost with it in part.
@@ -135,13 +137,14 @@ describe("ways out: what a rule alone admits of the allow-set now", () => {
 const SENTINEL = "s3cr3t-sentinel-alone";
 
 /** A stack whose conductor and operator the managed group does not admit yet, beside `rules`. */
-function refused(rules: NeutronRule[], conductors = ["10.12.4.154"]) {
+function refused(rules: NeutronRule[], conductors = ["10.12.4.154"], extra = {}) {
     const config = parseStackConfig({
         securityGroup: { id: MANAGED.id },
         api: { address: "10.12.7.222" },
         conductors: { juju: { model: "openstack" } },
         verify: { mode: "never", conductors: { enabled: false } },
         operator: { cidrs: ["10.12.4.1/32"], reason: `operator NAT, password=${SENTINEL}` },
+        ...extra,
     });
     const managed = rules.filter((r) => r.security_group_id === MANAGED.id);
     const found: Discovered = {
@@ -173,6 +176,55 @@ function waysLine(refusal: string, ruleId: string): string {
     return lines[at + 1];
 }
 
+describe("ways out: what is lost with several rules the refusal asks to remove", () => {
+    const wide2 = portRule("wide2", OTHER.id, 6443, "10.0.0.0/8");
+
+    it("a source two of them admit, and no other rule, is lost with both: each names the other", () => {
+        assert.deepEqual(alone([wide, wide2], [conductor], ["wide", "wide2"]), {
+            wide: ["10.12.4.154/32 6443 whole with wide2"],
+            wide2: ["10.12.4.154/32 6443 whole with wide"],
+        });
+        // A rule the refusal does not ask to remove keeps it.
+        assert.deepEqual(alone([wide, wide2], [conductor], ["wide"]), {});
+    });
+
+    it("names as others only the rules admitting some of what is lost", () => {
+        const low = portRule("low", MANAGED.id, 6443, "10.12.4.0/25");
+        const high = portRule("high", OTHER.id, 6443, "10.12.4.128/25");
+        assert.deepEqual(alone([wide, low, high], [operator], ["wide", "low", "high"]), {
+            wide: ["10.12.4.0/24 6443 whole with low,high"],
+            low: ["10.12.4.0/24 6443 part with wide"],
+            high: ["10.12.4.0/24 6443 part with wide"],
+        });
+        // Inside what a kept rule admits, a rule asked for loses nothing and is nobody's other.
+        const inLow = portRule("in-low", OTHER.id, 6443, "10.12.4.0/26");
+        assert.deepEqual(alone([wide, low, inLow], [operator], ["wide", "in-low"]), {
+            wide: ["10.12.4.0/24 6443 part"],
+        });
+        // Lost in two pieces around a kept middle: high admits one of them, and is named.
+        const mid = portRule("mid", OTHER.id, 6443, "10.12.4.64/26");
+        assert.deepEqual(alone([wide, mid, high], [operator], ["wide", "high"]), {
+            wide: ["10.12.4.0/24 6443 part with high"],
+            high: ["10.12.4.0/24 6443 part with wide"],
+        });
+        // Kept, low covers its half: only the other half is lost, with wide and high.
+        assert.deepEqual(alone([wide, low, high], [operator], ["wide", "high"]), {
+            wide: ["10.12.4.0/24 6443 part with high"],
+            high: ["10.12.4.0/24 6443 part with wide"],
+        });
+    });
+
+    it("an unreadable rule asked for is warned with the others, and keeps nothing", () => {
+        const odd = portRule("odd", OTHER.id, 6443, "10.12.4.154/32", {
+            unreadable: 'protocol "tcpp"',
+        });
+        assert.deepEqual(alone([wide, odd], [conductor], ["wide", "odd"]), {
+            wide: ["10.12.4.154/32 6443 whole with odd"],
+            odd: ["10.12.4.154/32 6443 whole with wide"],
+        });
+    });
+});
+
 describe("ways out: removal by hand warns of what the rule alone admits now", () => {
     it("names each source with its role and provenance, and says when it may go", () => {
         const { refusal } = refused([wide]);
@@ -184,7 +236,7 @@ describe("ways out: removal by hand warns of what the rule alone admits now", ()
                 "allow-set's rules, created by `pulumi up` or by hand and then adopted): " +
                 "10.12.4.154/32 on 6443 (conductor juju magnum/0 (machine 0)), " +
                 "10.12.4.1/32 on 6443 (operator config operator.cidrs[0]), " +
-                `10.12.9.0/24 on 6443 (hairpin subnet pw password=${SENTINEL} (s1) cidr)` +
+                "10.12.9.0/24 on 6443 (hairpin subnet pw password=**** (s1) cidr)" +
                 "; deleted before, these lose access",
         );
         assert.ok(!line.includes("NAT"), "the stack's reason is left out");
@@ -263,5 +315,80 @@ describe("ways out: removal by hand warns of what the rule alone admits now", ()
         ]);
         for (const named of byWideAlone) assert.ok(line.includes(named), named);
         assert.doesNotMatch(line, /10\.12\.9\.0/);
+    });
+});
+
+describe("ways out: removal by hand of rules that together alone admit a source", () => {
+    const wide16 = portRule("wide16", OTHER.id, 6443, "10.12.0.0/16");
+    const wide8 = portRule("wide8", OTHER.id, 6443, "10.0.0.0/8");
+    const shared = (other: string) =>
+        "but only once another rule admits these allow-set sources (the allow-set's rules, " +
+        "created by `pulumi up` or by hand and then adopted); admitted now only by this rule " +
+        `and 1 other rule(s) this refusal asks you to remove (${other}): 10.12.4.154/32 on 6443 ` +
+        "(conductor juju magnum/0 (machine 0)), 10.12.4.1/32 on 6443 (operator ";
+
+    it("warns on each of two rules, naming the other, and how to keep one instead", () => {
+        const { refusal } = refused([wide16, wide8]);
+        for (const [rule, other] of [
+            ["wide16", "wide8"],
+            ["wide8", "wide16"],
+        ]) {
+            const line = waysLine(refusal, rule);
+            assert.ok(line.includes(shared(other)), line);
+            assert.match(
+                line,
+                /\(hairpin subnet [^)]*\(s1\) cidr\); deleted together before, these lose access \(keeping one of the other rules named instead, accepted or retired through `retire`, keeps what it admits: `pulumi up` retires a rule only after the allow-set's rules exist\); or accept/,
+            );
+        }
+    });
+
+    it("says which sources it alone admits and which it shares", () => {
+        const ssh = portRule("ssh", OTHER.id, 22, "0.0.0.0/0");
+        const line = waysLine(refused([wide16, wide8, ssh]).refusal, "wide16");
+        assert.match(line, /\(wide8\): 10\.12\.4\.154\/32 on 6443 /);
+        assert.doesNotMatch(line, /on 22/);
+        const apart = portRule("apart", OTHER.id, 6443, "10.12.4.0/24");
+        const mixed = waysLine(
+            refused([wide16, apart], ["10.12.4.154", "10.12.5.7"]).refusal,
+            "wide16",
+        );
+        // The hairpin /24 is lost with wide16 alone; conductor and operator with apart too.
+        assert.match(
+            mixed,
+            /; admitted now only by this rule and 1 other rule\(s\) this refusal asks you to remove \(apart\): 10\.12\.4\.154\/32 on 6443 [^;]*; admitted now by this rule alone: 10\.12\.5\.7\/32 on 6443 \([^)]*\)\), 10\.12\.9\.0\/24 on 6443 \(hairpin [^;]*; deleted together/,
+        );
+        // Ten named at most, over every clause; two others are named apart.
+        const twelve = Array.from({ length: 12 }, (_, i) => `10.12.4.${10 + i}`);
+        const capped = waysLine(refused([wide16, apart, wide8], twelve).refusal, "wide16");
+        assert.match(capped, /remove \(wide8, apart\): 10\.12\.4\.10\/32 on 6443 /);
+        assert.match(
+            capped,
+            /\(conductor juju magnum\/9 \(machine 9\)\) and 4 more; deleted together/,
+        );
+    });
+
+    it("an accepted rule stays, so the other is removed without a warning", () => {
+        const accepted = { acceptedExposure: [{ rule: "wide8", reason: "peering, reviewed" }] };
+        const { refusal } = refused([wide16, wide8], undefined, accepted);
+        assert.equal(
+            waysLine(refusal, "wide16"),
+            "      ways out: remove it by hand (openstack security group rule delete wide16); or " +
+                'accept it: acceptedExposure: [{ rule: wide16, reason: "..." }], or its whole ' +
+                'group: [{ group: "lb-extra", reason: "..." }]',
+        );
+        assert.ok(!refusal.includes("rule wide8 "), refusal);
+    });
+
+    it("a retire target stays until the allow-set's rules exist: the other goes without a warning", () => {
+        const managed8 = portRule("managed8", MANAGED.id, 6443, "10.0.0.0/8");
+        const asked = waysLine(refused([wide16, managed8]).refusal, "wide16");
+        assert.match(asked, /this refusal asks you to remove \(managed8\)/);
+        const retire = { retire: [{ remote: "10.0.0.0/8", ports: [6443] }] };
+        const { refusal } = refused([wide16, managed8], undefined, retire);
+        assert.match(
+            waysLine(refusal, "wide16"),
+            /^ {6}ways out: remove it by hand \(openstack security group rule delete wide16\); or accept/,
+        );
+        assert.ok(!refusal.includes("rule managed8 "), refusal);
     });
 });

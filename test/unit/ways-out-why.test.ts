@@ -21,7 +21,9 @@ function ways(live: NeutronRule | undefined, ruleId = live?.id ?? "gone") {
 
 describe("ways out: why a way cannot work", () => {
     it("port security off: only turning it on, nothing to remove", () => {
-        const alone = [{ entry: allowEntry("conductor", 6443, "10.12.4.154/32"), part: false }];
+        const alone = [
+            { entry: allowEntry("conductor", 6443, "10.12.4.154/32"), part: false, with: [] },
+        ];
         assert.deepEqual(
             waysOut({
                 rule: { groupId: "", groupName: "(no security group)", ruleId: "" },
