@@ -103,7 +103,10 @@ export function planExposure(input: {
     const blocking = review.afterResponsible.filter((r) => r.accepted === undefined);
     const live = new Map(found.rules.map(({ group, rule }) => [`${group.id}|${rule.id}`, rule]));
     // Nothing is applied yet when the preview refuses: what each rule alone admits now.
-    const alone = aloneAdmitted(before, input.allowSet, blocking);
+    const ethertypes = new Map(
+        found.rules.map(({ group, rule }) => [`${group.id}|${rule.id}`, rule.ethertype]),
+    );
+    const alone = aloneAdmitted(before, input.allowSet, blocking, ethertypes);
     for (const r of blocking) {
         const key = `${r.groupId}|${r.ruleId}`;
         r.ways = waysOut({

@@ -143,12 +143,16 @@ function sourceName({ entry, part }: AloneAdmitted): string {
  * allow-set's rules exist leaves them without an admitting rule; `with` names the others of
  * `rules` admitting some of those addresses too. A rule that is unreadable or has an unresolved
  * remote admits everything in the exposure, but is not counted as admitting anything for another
- * rule here: it may not. Entries in allow-set order.
+ * rule here: it may not. Nor is a rule in another family than the entry's (`ethertypes`, by
+ * `groupId|ruleId`, the rules' ethertype as read): the exposure counts an IPv6 rule's
+ * `::ffff:a.b.c.d` prefix as IPv4 too, which the firewall driver may not admit. Entries in
+ * allow-set order.
  */
 export function aloneAdmitted(
     before: Exposure,
     allowSet: AllowEntry[],
     rules: { groupId: string; ruleId: string }[],
+    ethertypes: Map<string, unknown>,
 ): Map<string, AloneAdmitted[]> {
     const wanted = new Set(rules.map((r) => `${r.groupId}|${r.ruleId}`));
     const uncertain = new Set(
@@ -173,7 +177,12 @@ export function aloneAdmitted(
         }
         // Every rule the refusal asks to remove is gone if the operator removes them all by hand.
         const kept = [...reaching]
-            .filter(([k]) => !wanted.has(k) && !uncertain.has(k))
+            .filter(
+                ([k]) =>
+                    !wanted.has(k) &&
+                    !uncertain.has(k) &&
+                    (ethertypes.get(k) ?? entry.ethertype) === entry.ethertype,
+            )
             .flatMap(([, ranges]) => ranges);
         const lostAll = subtractRanges(range, kept);
         for (const [key, mine] of reaching) {

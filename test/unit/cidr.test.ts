@@ -31,6 +31,25 @@ describe("cidr", () => {
         assert.throws(() => parsePrefix("::ffff:0.0.0.0/90"), /shorter than \/96/);
     });
 
+    it("reads an IPv4-compatible address (::a.b.c.d) as the IPv6 address netaddr stores, not as IPv4", () => {
+        // netaddr.IPNetwork("::1.2.3.4/128") is 0x1020304, version 6: Neutron enforces ::102:304.
+        assert.deepEqual(parsePrefix("::1.2.3.4"), {
+            cidr: "::102:304/128",
+            ethertype: "IPv6",
+            length: 128,
+        });
+        assert.deepEqual(parseHostAddress("::10.0.0.1"), { address: "::a00:1", ethertype: "IPv6" });
+        assert.equal(parsePrefix("1::1.2.3.4").cidr, "1::102:304/128");
+        assert.deepEqual(enforcedPrefix("::10.0.0.9/104"), {
+            prefix: { cidr: "::a00:0/104", ethertype: "IPv6", length: 104 },
+        });
+        // The mapped spellings stay mapped; a quad must still be four plain octets.
+        assert.equal(parsePrefix("0:0:0:0:0:ffff:1.2.3.4").cidr, "1.2.3.4/32");
+        assert.equal(enforcedPrefix("::FFFF:1.2.3.4/120").mappedIpv4?.cidr, "1.2.3.0/24");
+        assert.throws(() => parsePrefix("::ffff:01.2.3.4"), /is not an IPv6 address/);
+        assert.throws(() => parsePrefix("::1.2.3"), /is not an IPv6 address/);
+    });
+
     it("refuses host bits, short forms, octal and bad lengths", () => {
         assert.throws(
             () => parsePrefix("10.20.0.5/24"),

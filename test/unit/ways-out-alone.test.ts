@@ -37,6 +37,7 @@ function alone(
             groupId: rules.find((r) => r.id === ruleId)!.security_group_id,
             ruleId,
         })),
+        new Map(rules.map((r) => [`${r.security_group_id}|${r.id}`, r.ethertype])),
     );
     return Object.fromEntries(
         [...byRule].map(([key, entries]) => [
