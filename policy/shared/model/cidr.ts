@@ -73,7 +73,7 @@ export function enforcedPrefix(text: string): { prefix: Prefix; mappedIpv4?: Pre
         throw new Error(`"${text}" has no valid prefix length`);
     }
     const length = Number(lengthText);
-    const network = networkAddress(ipaddr.IPv6.parse(addressText), length);
+    const network = networkAddress(parseIpv6(addressText), length);
     return {
         prefix: { cidr: formatCidr(network, length), ethertype: "IPv6", length },
         mappedIpv4:
@@ -138,7 +138,7 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
         if (text.includes("%") || !ipaddr.IPv6.isValid(text)) {
             throw new Error(`"${text}" is not an IPv6 address`);
         }
-        const v6 = ipaddr.IPv6.parse(text);
+        const v6 = parseIpv6(text);
         return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
     }
     // Only dotted quads: ipaddr.js also accepts "10.1" and octal forms, which Neutron reads
@@ -147,6 +147,24 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
         throw new Error(`"${text}" is not a dotted-quad IPv4 address`);
     }
     return ipaddr.IPv4.parse(text);
+}
+
+/**
+ * An IPv6 address whose last 32 bits may be written as a dotted quad. The quad is read as two
+ * groups first: ipaddr.js 2.x reads `::a.b.c.d` (IPv4-compatible, which netaddr, and so Neutron,
+ * stores and enforces as `::a.b.c.d`) as `::ffff:a.b.c.d` (IPv4-mapped), another address. The
+ * text must already pass ipaddr.IPv6.isValid; the quad must be four decimal octets.
+ */
+function parseIpv6(text: string): ipaddr.IPv6 {
+    const last = text.lastIndexOf(":");
+    const quad = text.slice(last + 1);
+    if (!quad.includes(".")) return ipaddr.IPv6.parse(text);
+    if (!ipaddr.IPv4.isValidFourPartDecimal(quad)) {
+        throw new Error(`"${text}" is not an IPv6 address`);
+    }
+    const [a, b, c, d] = ipaddr.IPv4.parse(quad).octets;
+    const groups = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    return ipaddr.IPv6.parse(text.slice(0, last + 1) + groups);
 }
 
 function networkAddress(address: ipaddr.IPv4 | ipaddr.IPv6, length: number) {
