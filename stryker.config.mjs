@@ -79,7 +79,7 @@ const MODULES = {
     // The refusal's ways out, what a rule alone admits of the allow-set among them.
     "ways-out": {
         mutate: ["components/plan/ways-out.ts"],
-        spec: ["ways-out-alone", "ways-out-why", "exposure-ways-out"],
+        spec: ["ways-out-alone", "ways-out-why", "ways-out-family", "exposure-ways-out"],
     },
     approval: {
         mutate: ["components/plan/approval.ts"],
