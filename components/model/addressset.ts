@@ -156,12 +156,14 @@ export function subtractRanges(range: AddressRange, removed: AddressRange[]): Ad
  * prefix counts as IPv4 too. Throws naming the first text that is no address or CIDR.
  */
 export function coversWholeFamily(cidrs: string[], ethertype: Ethertype): boolean {
-    const ranges: { range: AddressRange }[] = [];
+    // The shape of computeExposure's items (components/model/exposure.ts): a second shape would
+    // make V8 deoptimize the union compiled for the first, then compile it again at length.
+    const ranges: { range: AddressRange; admitter: undefined }[] = [];
     for (const text of cidrs) {
         const { prefix, mappedIpv4 } = enforcedRanges(text);
         for (const range of [prefix, mappedIpv4]) {
             if (range && range.ethertype === ethertype) {
-                ranges.push({ range });
+                ranges.push({ range, admitter: undefined });
             }
         }
     }
