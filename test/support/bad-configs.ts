@@ -1,5 +1,7 @@
 // Stack configs that must be refused, each a change to a valid one: the config-error suite applies
 // each error's example to them, and the fault table counts them among the bad inputs.
+import * as assert from "node:assert/strict";
+import { ConfigError, parseStackConfig } from "../../components/config/schema";
 
 export const validConfig = (): Record<string, unknown> => ({
     securityGroup: { name: "capi-mgmt-sg" },
@@ -9,6 +11,17 @@ export const validConfig = (): Record<string, unknown> => ({
 });
 
 const valid = validConfig;
+
+/** The problems parseStackConfig names for the valid config with `change` applied; none if valid. */
+export function configProblems(change: Record<string, unknown>): string[] {
+    try {
+        parseStackConfig({ ...valid(), ...change });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.problems;
+    }
+    return [];
+}
 
 export const BAD_CONFIGS: [string, Record<string, unknown>][] = [
     ["securityGroup with neither name nor id", { securityGroup: {} }],

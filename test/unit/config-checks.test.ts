@@ -8,23 +8,10 @@ import {
     retireSelectors,
     StackConfig,
 } from "../../components/config/schema";
+import { configProblems, validConfig } from "../support/bad-configs";
 
-const valid = (): Record<string, unknown> => ({
-    securityGroup: { name: "capi-mgmt-sg" },
-    api: { address: "10.12.7.222" },
-    conductors: { juju: { model: "openstack" } },
-    operator: { cidrs: ["10.12.4.1/32"], reason: "operator via the VR0 masquerade" },
-});
-
-function problems(change: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig({ ...valid(), ...change });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems;
-    }
-    return [];
-}
+const valid = validConfig;
+const problems = configProblems;
 
 const accepted = (change: Record<string, unknown>): StackConfig =>
     parseStackConfig({ ...valid(), ...change });

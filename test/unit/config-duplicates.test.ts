@@ -1,26 +1,9 @@
 // Duplicate sources in the stack config's lists: two spellings of one network (the prefix the
 // allow-set derives) are one source listed twice, refused naming the key path and both entries.
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../../components/config/schema";
+import { configProblems as problems } from "../support/bad-configs";
 
 const REASON = "operator via the VR0 masquerade";
-
-const valid = (): Record<string, unknown> => ({
-    securityGroup: { name: "capi-mgmt-sg" },
-    api: { address: "10.12.7.222" },
-    conductors: { juju: { model: "openstack" } },
-    operator: { cidrs: ["10.12.4.1/32"], reason: REASON },
-});
-
-function problems(change: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig({ ...valid(), ...change });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems;
-    }
-    return [];
-}
 
 describe("config: duplicate sources", () => {
     it("operator.cidrs: an address and its /32 are one network, named at both positions", () => {
