@@ -156,18 +156,24 @@ export function subtractRanges(range: AddressRange, removed: AddressRange[]): Ad
  * prefix counts as IPv4 too. Throws naming the first text that is no address or CIDR.
  */
 export function coversWholeFamily(cidrs: string[], ethertype: Ethertype): boolean {
-    // The shape of computeExposure's items (components/model/exposure.ts): a second shape would
-    // make V8 deoptimize the union compiled for the first, then compile it again at length.
-    const ranges: { range: AddressRange; admitter: undefined }[] = [];
+    const ranges: AddressRange[] = [];
     for (const text of cidrs) {
         const { prefix, mappedIpv4 } = enforcedRanges(text);
-        for (const range of [prefix, mappedIpv4]) {
-            if (range && range.ethertype === ethertype) {
-                ranges.push({ range, admitter: undefined });
-            }
-        }
+        ranges.push(prefix);
+        if (mappedIpv4) ranges.push(mappedIpv4);
     }
-    const parts = unionRanges(ranges);
+    return rangesCoverFamily(ranges, ethertype);
+}
+
+/** coversWholeFamily for ranges already read; those of the other family are left out. */
+export function rangesCoverFamily(ranges: AddressRange[], ethertype: Ethertype): boolean {
+    // The shape of computeExposure's items (components/model/exposure.ts): a second shape would
+    // make V8 deoptimize the union compiled for the first, then compile it again at length.
+    const items: { range: AddressRange; admitter: undefined }[] = [];
+    for (const range of ranges) {
+        if (range.ethertype === ethertype) items.push({ range, admitter: undefined });
+    }
+    const parts = unionRanges(items);
     return parts.length === 1 && parts[0].range.cidr === ANY_ADDRESS[ethertype];
 }
 

@@ -8,10 +8,10 @@ import { AllowEntry, entryName } from "./allowset";
 import {
     ANY_ADDRESS,
     AddressRange,
-    coversWholeFamily,
     enforcedRanges,
     familyShare,
     rangeOf,
+    rangesCoverFamily,
     subtractRanges,
     unionRanges,
 } from "./addressset";
@@ -263,12 +263,7 @@ export function describeExposure(parts: ExposurePart[], ethertype: Ethertype): s
         return "no address";
     }
     const ranges = parts.map((p) => rangeOf(p.cidr));
-    if (
-        coversWholeFamily(
-            parts.map((p) => p.cidr),
-            ethertype,
-        )
-    ) {
+    if (rangesCoverFamily(ranges, ethertype)) {
         return `every ${ethertype} address`;
     }
     // The complement is cheap to compute only when it is small: a family mostly covered.
