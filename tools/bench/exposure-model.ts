@@ -1,7 +1,8 @@
 // `npm run bench -- exposure-model`: CPU time of the exposure model alone (no requests) over
 // 10 groups x 1000 rules of mixed forms, IPv4 and IPv6: single ports and ranges, every protocol
 // spelling, other protocols, egress, host bits, normalized_cidr, IPv4-mapped prefixes, remote
-// groups (resolved and not) and address groups. Target: computeExposure under 100 ms CPU.
+// groups (resolved and not) and address groups. Target: computeExposure under 100 ms CPU on the
+// thread that runs it, cold and warm (`target`, see modelTarget).
 // The rules come from a fixed seed, so every run measures the same set. The cold call (the first
 // in a fresh process, as a preview makes it) is measured in fresh processes, apart from loading
 // the libraries and the model's modules: the whole process's CPU, the main thread's alone (the
@@ -25,6 +26,7 @@ const REMOTE_GROUPS = 20;
 const PROTECTED = [6443, 22];
 const REPEATS = 7;
 const COLD_PROCESSES = 5;
+const TARGET_CPU_MS = 100;
 
 /** A small deterministic generator (mulberry32): the same rules on every run. */
 function random(seed: number): () => number {
@@ -171,6 +173,16 @@ const second = lap();
 console.log(JSON.stringify({ libraries, modules, first, firstMain, second }));
 `;
 
+interface ColdCalls {
+    processes: number;
+    firstCallCpuMs: number;
+    firstCallMainThreadCpuMs: number | null;
+    secondCallCpuMs: number;
+    loadFastCidrToolsAndIpaddrCpuMs: number;
+    loadModelModulesCpuMs: number;
+    firstCallsCpuMs: number[];
+}
+
 interface ColdRun {
     libraries: number;
     modules: number;
@@ -184,7 +196,7 @@ interface ColdRun {
  * The cold call in COLD_PROCESSES fresh processes, one after the other: medians per phase.
  * `nodeFlags`: `--no-opt` shows the call without V8's optimizing compiler.
  */
-function coldCalls(nodeFlags: string[] = []): object {
+function coldCalls(nodeFlags: string[] = []): ColdCalls {
     const root = path.resolve(__dirname, "..", "..");
     const runs: ColdRun[] = [];
     for (let i = 0; i < COLD_PROCESSES; i++) {
@@ -228,6 +240,8 @@ export async function run(): Promise<object> {
     const words = Array.from({ length: REPEATS }, () =>
         measure(() => exposure.ports.map((p) => describeExposure(p.parts, p.ethertype))),
     );
+    const cold = coldCalls();
+    const warm = median(runs.map((r) => r.cpuMs));
     return {
         loadAverage: os.loadavg().map((l) => round(l)),
         groups: GROUPS,
@@ -235,12 +249,12 @@ export async function run(): Promise<object> {
         remoteGroups: REMOTE_GROUPS,
         repeats: REPEATS,
         computeExposure: {
-            cold: coldCalls(),
+            cold,
             coldWithoutOptimizingCompiler: coldCalls(["--no-opt"]),
             firstInThisProcessCpuMs: round(first.cpuMs),
-            medianCpuMs: median(runs.map((r) => r.cpuMs)),
+            medianCpuMs: warm,
             medianWallMs: median(runs.map((r) => r.wallMs)),
-            targetCpuMs: 100,
+            target: modelTarget(cold, warm),
         },
         exposureBeyond: { medianCpuMs: median(beyond.map((r) => r.cpuMs)) },
         describeExposure: { medianCpuMs: median(words.map((r) => r.cpuMs)) },
@@ -254,5 +268,28 @@ export async function run(): Promise<object> {
             unreadable: exposure.unreadable.length,
             unresolved: exposure.unresolved.length,
         },
+    };
+}
+
+/**
+ * The target, "the model under 100 ms CPU", judged on the model's own CPU: the thread that runs
+ * it, in the cold first call a preview makes and warm, whichever is more. What V8 spends on its
+ * background threads meanwhile (its optimizing compiler, the parallel garbage collector) is
+ * reported beside it, not counted; `coldWithoutOptimizingCompiler` shows what the model's work
+ * costs the whole process when V8 compiles nothing in the background. Where the main thread's
+ * time cannot be read, the whole process's is judged.
+ */
+function modelTarget(cold: ColdCalls, warmCpuMs: number): object {
+    const coldModel = cold.firstCallMainThreadCpuMs ?? cold.firstCallCpuMs;
+    const modelCpuMs = Math.max(coldModel, warmCpuMs);
+    return {
+        cpuMs: TARGET_CPU_MS,
+        judged: cold.firstCallMainThreadCpuMs === null ? "whole process" : "main thread",
+        modelCpuMs,
+        met: modelCpuMs < TARGET_CPU_MS,
+        v8BackgroundThreadsCpuMs:
+            cold.firstCallMainThreadCpuMs === null
+                ? null
+                : round(cold.firstCallCpuMs - cold.firstCallMainThreadCpuMs),
     };
 }
