@@ -264,10 +264,12 @@ describe("reading a rule form Neutron refuses", () => {
             'remote_ip_prefix "0.0.0.0/0" (IPv4, the rule is IPv6)',
             "::/0",
         );
-        everything(
-            read({ remote_ip_prefix: null, normalized_cidr: "2001:db8::/32" }),
-            'normalized_cidr "2001:db8::/32" (IPv6, the rule is IPv4)',
-        );
+        for (const typed of [null, "", 10]) {
+            everything(
+                read({ remote_ip_prefix: typed, normalized_cidr: "2001:db8::/32" }),
+                'normalized_cidr "2001:db8::/32" (IPv6, the rule is IPv4)',
+            );
+        }
         // Forms Neutron accepts stay read: an IPv6 rule's mapped prefix counts in both families.
         const mapped = read({ ethertype: "IPv6", remote_ip_prefix: "::ffff:10.0.0.0/104" });
         assert.deepEqual(
@@ -329,10 +331,12 @@ describe("reading a rule form Neutron refuses", () => {
                 read({ remote_ip_prefix: "10.0.0.0/8", normalized_cidr: prefix }),
                 blanks("normalized_cidr", prefix),
             );
-            everything(
-                read({ remote_ip_prefix: null, normalized_cidr: prefix }),
-                blanks("normalized_cidr", prefix),
-            );
+            for (const typed of [null, 10]) {
+                everything(
+                    read({ remote_ip_prefix: typed, normalized_cidr: prefix }),
+                    blanks("normalized_cidr", prefix),
+                );
+            }
         }
         everything(
             read({ ethertype: "IPv6", remote_ip_prefix: " 2001:db8::/32" }),
