@@ -311,7 +311,7 @@ function outside(code: number): boolean {
  */
 function prefixField(raw: Record<string, unknown>, blanks: boolean): string {
     const typed = raw.remote_ip_prefix;
-    return present(typed) && (!blanks || (typeof typed === "string" && padded(typed)))
+    return typeof typed === "string" && typed !== "" && (!blanks || padded(typed))
         ? `remote_ip_prefix ${show(typed)}`
         : `normalized_cidr ${show(raw.normalized_cidr)}`;
 }
