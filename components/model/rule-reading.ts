@@ -251,12 +251,12 @@ function readSources(
             problems.push(`remote_ip_prefix ${show(stored)}`);
         } else {
             const typed = typeof raw.remote_ip_prefix === "string" ? raw.remote_ip_prefix : stored;
-            const read =
-                padded(typed) || padded(stored)
-                    ? undefined
-                    : prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
+            const read = padded(stored)
+                ? undefined
+                : prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
             if (read === undefined) {
-                problems.push(`${prefixField(raw, true)} (blanks around the value)`);
+                const field = present(raw.normalized_cidr) ? "normalized_cidr" : "remote_ip_prefix";
+                problems.push(`${field} ${show(stored)} (blanks around the value)`);
             } else if (
                 read.length > 0 &&
                 families.length === 1 &&
@@ -269,7 +269,7 @@ function readSources(
                 // `::/0` on an IPv4 rule admits every IPv4 address. OVN matches `ip4.src ==
                 // <IPv6>` (acl.py `acl_remote_ip_prefix`). Its own family would under-count.
                 problems.push(
-                    `${prefixField(raw, false)} (${read[0].ethertype}, the rule is ${families[0]})`,
+                    `${typedField(raw)} (${read[0].ethertype}, the rule is ${families[0]})`,
                 );
             } else {
                 sources = sources.length === 0 ? read : sources.concat(read);
@@ -286,11 +286,13 @@ function present(value: unknown): boolean {
 }
 
 /**
- * Blanks (anything trim removes) at either end of a stored prefix. Neutron never stores them:
- * neutron/extensions/securitygroup.py `convert_ip_prefix_to_cidr` stores netaddr's text of the
- * network, which has none, and refuses an IPv6 prefix with them. An edited one is returned as
- * stored (neutron_lib `AuthenticIPNetwork`), and the drivers pass the text on. Two character
- * comparisons first: the trim runs only for a text with an odd character at an end.
+ * Blanks (anything trim removes) at either end of the prefix the drivers are given:
+ * normalized_cidr, else remote_ip_prefix (neutron/db/securitygroups_rpc_base.py
+ * `security_group_info_for_ports`, neutron/common/ovn/acl.py `acl_remote_ip_prefix`). Neutron
+ * never stores them (neutron/extensions/securitygroup.py `convert_ip_prefix_to_cidr` stores
+ * netaddr's text, and refuses an IPv6 prefix with them); an edited remote_ip_prefix is listed as
+ * stored (neutron_lib `AuthenticIPNetwork`) beside a clean normalized_cidr, which is then read.
+ * Two character comparisons first: the trim runs only for a text with an odd character at an end.
  */
 function padded(text: string): boolean {
     return (
@@ -304,13 +306,10 @@ function outside(code: number): boolean {
     return code <= 32 || code >= 127;
 }
 
-/**
- * The prefix field a problem is about, with its value: remote_ip_prefix as the rule shows it,
- * or normalized_cidr when only that one has blanks, or the rule has no other.
- */
-function prefixField(raw: Record<string, unknown>, blanks: boolean): string {
+/** remote_ip_prefix as the rule shows it, or normalized_cidr for a rule without one. */
+function typedField(raw: Record<string, unknown>): string {
     const typed = raw.remote_ip_prefix;
-    return typeof typed === "string" && typed !== "" && (!blanks || padded(typed))
+    return typeof typed === "string" && typed !== ""
         ? `remote_ip_prefix ${show(typed)}`
         : `normalized_cidr ${show(raw.normalized_cidr)}`;
 }
