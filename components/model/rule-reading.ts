@@ -127,6 +127,15 @@ export function readRule(
     const portsRead = min >= 0 && max <= 65535 && min <= max;
     if (!portsRead) {
         problems.push(`port range ${show(raw.port_range_min)}-${show(raw.port_range_max)}`);
+    } else if (protocol === "tcp" && absent(raw.port_range_min) !== absent(raw.port_range_max)) {
+        // One bound alone: neutron/db/securitygroups_db.py `_validate_port_range` refuses it
+        // (SecurityGroupInvalidPortRange), and the drivers differ on a stored one: the iptables
+        // driver (neutron/agent/linux/iptables_firewall.py `_port_arg`) matches every port when
+        // the min is null and writes `6443:None` when the max is, OVN (neutron/common/ovn/acl.py
+        // `acl_protocol_and_ports`) leaves the other side open. No reading is certain.
+        problems.push(
+            `port range ${show(raw.port_range_min)}-${show(raw.port_range_max)} (one bound alone)`,
+        );
     }
     const lowest = Math.max(min, 1);
     const ports = portsWithin(protectedPorts, lowest, max);
@@ -178,25 +187,33 @@ function portsWithin(protectedPorts: number[], min: number, max: number): number
     return count === 0 ? NO_PORTS : protectedPorts.filter((port) => min <= port && port <= max);
 }
 
-/** null, "", "any", "0", names mapping to 0, and "0" in any spelling: every protocol. */
+/**
+ * null, "", "any", "0", names mapping to 0, and "0" in any spelling: every protocol ("" is
+ * refused, but every protocol is the iptables driver's reading, no `-p`, and the widest). Blanks
+ * around a value are not read: neutron/extensions/securitygroup.py `convert_protocol` refuses
+ * "tcp ", neutron_lib's `IpProtocolEnum` (objects/common_types.py) " 6 "; stored, the iptables
+ * driver matches it on every port (`_port_arg` knows exact names only), OVN reads " 6 " as 6 and
+ * refuses "tcp " (acl.py `_get_protocol_number`).
+ */
 function readProtocol(value: unknown): Protocol | undefined {
     if (value === null || value === undefined) return "all";
     const text = typeof value === "number" ? String(value) : value;
     if (typeof text !== "string") return undefined;
-    const name = text.trim().toLowerCase();
+    const name = text.toLowerCase();
     if (name === "" || name === "any") return "all";
     const number = /^\d{1,3}$/.test(name) ? Number(name) : IP_PROTOCOL_MAP[name];
-    if (number === undefined || number > 255) return undefined;
+    // A name such as "constructor" finds Object.prototype's members, not a number.
+    if (typeof number !== "number" || number > 255) return undefined;
     return number === 0 ? "all" : number === 6 ? "tcp" : "other";
+}
+
+function absent(value: unknown): boolean {
+    return value === null || value === undefined;
 }
 
 /** A port bound: null or absent is open on that side; anything but an integer is NaN. */
 function readPort(value: unknown, open: number): number {
-    return value === null || value === undefined
-        ? open
-        : Number.isInteger(value)
-          ? (value as number)
-          : NaN;
+    return absent(value) ? open : Number.isInteger(value) ? (value as number) : NaN;
 }
 
 function readSources(
@@ -234,8 +251,29 @@ function readSources(
             problems.push(`remote_ip_prefix ${show(stored)}`);
         } else {
             const typed = typeof raw.remote_ip_prefix === "string" ? raw.remote_ip_prefix : stored;
-            const read = prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
-            sources = sources.length === 0 ? read : sources.concat(read);
+            const read = padded(stored)
+                ? undefined
+                : prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
+            if (read === undefined) {
+                const field = present(raw.normalized_cidr) ? "normalized_cidr" : "remote_ip_prefix";
+                problems.push(`${field} ${show(stored)} (blanks around the value)`);
+            } else if (
+                read.length > 0 &&
+                families.length === 1 &&
+                read[0].ethertype !== families[0]
+            ) {
+                // A prefix of the other family than the rule's: neutron/db/securitygroups_db.py
+                // `_validate_ip_prefix` refuses it (SecurityGroupRuleParameterConflict). Stored,
+                // the iptables driver puts it in the chain of the rule's family and drops a `/0`
+                // prefix there (iptables_firewall.py `_split_sgr_by_ethertype`, `_ip_prefix_arg`):
+                // `::/0` on an IPv4 rule admits every IPv4 address. OVN matches `ip4.src ==
+                // <IPv6>` (acl.py `acl_remote_ip_prefix`). Its own family would under-count.
+                problems.push(
+                    `${typedField(raw)} (${read[0].ethertype}, the rule is ${families[0]})`,
+                );
+            } else {
+                sources = sources.length === 0 ? read : sources.concat(read);
+            }
         }
     } else if (!viaGroup && !viaAddressGroup) {
         sources = anySources(families, "no remote: any address");
@@ -245,6 +283,35 @@ function readSources(
 
 function present(value: unknown): boolean {
     return value !== null && value !== undefined && value !== "";
+}
+
+/**
+ * Blanks (anything trim removes) at either end of the prefix the drivers are given:
+ * normalized_cidr, else remote_ip_prefix (neutron/db/securitygroups_rpc_base.py
+ * `security_group_info_for_ports`, neutron/common/ovn/acl.py `acl_remote_ip_prefix`). Neutron
+ * never stores them (neutron/extensions/securitygroup.py `convert_ip_prefix_to_cidr` stores
+ * netaddr's text, and refuses an IPv6 prefix with them); an edited remote_ip_prefix is listed as
+ * stored (neutron_lib `AuthenticIPNetwork`) beside a clean normalized_cidr, which is then read.
+ * Two character comparisons first: the trim runs only for a text with an odd character at an end.
+ */
+function padded(text: string): boolean {
+    return (
+        (outside(text.charCodeAt(0)) || outside(text.charCodeAt(text.length - 1))) &&
+        text.trim() !== text
+    );
+}
+
+/** A character code no address starts or ends with: a control, a space or beyond ASCII. */
+function outside(code: number): boolean {
+    return code <= 32 || code >= 127;
+}
+
+/** remote_ip_prefix as the rule shows it, or normalized_cidr for a rule without one. */
+function typedField(raw: Record<string, unknown>): string {
+    const typed = raw.remote_ip_prefix;
+    return typeof typed === "string" && typed !== ""
+        ? `remote_ip_prefix ${show(typed)}`
+        : `normalized_cidr ${show(raw.normalized_cidr)}`;
 }
 
 /** Every address of the rule's families, saying why. */
@@ -279,9 +346,9 @@ function remoteSources(
 }
 
 /**
- * The sources of one address or prefix as a firewall enforces it. A prefix of the other family
- * than the rule's still counts in its own (Neutron refuses the mix); an IPv4-mapped prefix counts
- * for IPv4 as well, whatever the driver does. `typed`: the prefix as the rule shows it (named
+ * The sources of one address or prefix as a firewall enforces it, in its own family (the caller
+ * refuses a rule's prefix of the other family); an IPv4-mapped prefix counts for IPv4 as well,
+ * whatever the driver does. `typed`: the prefix as the rule shows it (named
  * when the network differs); `memberOf`: the remote group the address is a member of. None, and
  * a problem named, when the text cannot be read.
  */
