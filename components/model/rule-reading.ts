@@ -57,8 +57,8 @@ export interface RuleReading {
     why(port: number): string;
 }
 
-/** What a rule's protocol means for a TCP port: every protocol, TCP, or another one. */
-type Protocol = "all" | "tcp" | "other";
+/** What a rule's protocol means for a TCP port: every protocol, TCP on its ports or on all, other. */
+type Protocol = "all" | "tcp" | "tcpEveryPort" | "other";
 const FAMILY: Record<Ethertype, Ethertype[]> = { IPv4: ["IPv4"], IPv6: ["IPv6"] };
 const BOTH_FAMILIES: Ethertype[] = ["IPv4", "IPv6"];
 // Shared empty lists, never added to: most rules reach no protected port.
@@ -165,6 +165,10 @@ export function readRule(
             `cannot read its ${what}: counted as admitting everything`,
         );
     }
+    if (protocol === "tcpEveryPort") {
+        const reason = `tcp spelled ${show(raw.protocol)}, to which the iptables driver gives no ports, so every port`;
+        return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
+    }
     if (protocol === "all") {
         // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
         // reading is unknown, so they are not trusted to narrow it.
@@ -193,7 +197,10 @@ function portsWithin(protectedPorts: number[], min: number, max: number): number
  * around a value are not read: neutron/extensions/securitygroup.py `convert_protocol` refuses
  * "tcp ", neutron_lib's `IpProtocolEnum` (objects/common_types.py) " 6 "; stored, the iptables
  * driver matches it on every port (`_port_arg` knows exact names only), OVN reads " 6 " as 6 and
- * refuses "tcp " (acl.py `_get_protocol_number`).
+ * refuses "tcp " (acl.py `_get_protocol_number`). TCP spelled otherwise than "tcp" or "6", as
+ * Neutron stores it (`convert_protocol` lower-cases names), is TCP on every port: the iptables
+ * driver gives ports only to the names it knows (`_port_arg`), so `-p TCP` or `-p 006` matches
+ * every TCP port; OVN reads "006" as 6 with its ports and refuses "TCP" (no ACL), both narrower.
  */
 function readProtocol(value: unknown): Protocol | undefined {
     if (value === null || value === undefined) return "all";
@@ -204,7 +211,8 @@ function readProtocol(value: unknown): Protocol | undefined {
     const number = /^\d{1,3}$/.test(name) ? Number(name) : IP_PROTOCOL_MAP[name];
     // A name such as "constructor" finds Object.prototype's members, not a number.
     if (typeof number !== "number" || number > 255) return undefined;
-    return number === 0 ? "all" : number === 6 ? "tcp" : "other";
+    if (number !== 6) return number === 0 ? "all" : "other";
+    return text === "tcp" || text === "6" ? "tcp" : "tcpEveryPort";
 }
 
 function absent(value: unknown): boolean {

@@ -223,8 +223,9 @@ function admits(
 /** Does the rule, whatever its remote, reach this TCP port? (Its remote is then not read.) */
 function reaches(rule: NeutronRule, port: number): boolean {
     if (rule.direction !== "ingress") return false;
-    if ([null, "any", "0", "hopopt"].includes(rule.protocol)) return true;
-    if (!["tcp", "TCP", "6"].includes(rule.protocol!)) return false;
+    // "TCP" is not how Neutron stores TCP: the iptables driver gives it no ports.
+    if ([null, "any", "0", "hopopt", "TCP"].includes(rule.protocol)) return true;
+    if (!["tcp", "6"].includes(rule.protocol!)) return false;
     return (
         rule.port_range_min === null ||
         (rule.port_range_min <= port && port <= rule.port_range_max!)

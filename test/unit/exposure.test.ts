@@ -53,6 +53,14 @@ describe("exposure model", () => {
             const e = exposure([rule({ protocol, port_range_min: null, port_range_max: null })]);
             assert.deepEqual(cidrs(e, 6443), [], protocol);
         }
+        // On port 80 only, but in a spelling the iptables driver gives no ports: every port.
+        const upper = exposure([rule({ protocol: "TCP", port_range_min: 80, port_range_max: 80 })]);
+        assert.deepEqual(
+            [cidrs(upper, 6443), cidrs(upper, 22)],
+            [["10.0.0.1/32"], ["10.0.0.1/32"]],
+        );
+        const lower = exposure([rule({ protocol: "tcp", port_range_min: 80, port_range_max: 80 })]);
+        assert.deepEqual([cidrs(lower, 6443), cidrs(lower, 22)], [[], []]);
     });
 
     it("counts port ranges inclusively and ignores egress", () => {

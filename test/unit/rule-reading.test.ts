@@ -38,11 +38,21 @@ describe("reading one rule", () => {
             assert.deepEqual([r.ports, cidrs(r)], [PORTS, ["10.0.0.1/32"]], `${min}-${max}`);
             assert.equal(r.why(6443), "every protocol (protocol null), so every port");
         }
-        for (const protocol of ["tcp", "TCP", "6", 6, "006"]) {
+        for (const protocol of ["tcp", "6", 6]) {
             const r = read({ protocol });
             assert.equal(r.unreadable, undefined, String(protocol));
             assert.deepEqual(r.ports, [6443], String(protocol));
             assert.equal(r.why(6443), "tcp 6443");
+        }
+        // Spelled otherwise than Neutron stores TCP, the iptables driver matches every TCP port.
+        for (const protocol of ["TCP", "Tcp", "006", "06"]) {
+            const r = read({ protocol, port_range_min: 80, port_range_max: 80 });
+            assert.equal(r.unreadable, undefined, protocol);
+            assert.deepEqual([r.ports, cidrs(r)], [PORTS, ["10.0.0.1/32"]], protocol);
+            assert.equal(
+                r.why(22),
+                `tcp spelled ${JSON.stringify(protocol)}, to which the iptables driver gives no ports, so every port`,
+            );
         }
         for (const protocol of ["udp", "17", 255, "icmpv6"]) {
             const r = read({ protocol });
