@@ -20,7 +20,12 @@ import {
     readStackFile,
     stackFilePath,
 } from "../components/config/stackfile";
-import { ConfigError, parseStackConfig, StackConfig } from "../components/config/schema";
+import {
+    ConfigError,
+    parseStackConfig,
+    StackConfig,
+    stackConfigProblems,
+} from "../components/config/schema";
 import { openSession } from "../components/openstack/keystone";
 import { stackCloud } from "../components/openstack/credentials";
 import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
@@ -179,9 +184,12 @@ export async function runBaseReview(
     const stacks = options.changed
         ? changedStacks(changedFiles(options.base)).map((c) => c.stack)
         : [options.stack!];
+    const heads = readHeads(stacks, options.base);
     const report: DiffReport = { base: options.base, head: "the working tree", stacks: [] };
     for (const stack of stacks) {
-        report.stacks.push(await baseAgainstHead(stack, options.base, options.live, progress));
+        report.stacks.push(
+            await baseAgainstHead(stack, heads.get(stack), options.base, options.live, progress),
+        );
     }
     return {
         ...report,
@@ -199,29 +207,53 @@ function readSide(read: () => Record<string, unknown> | undefined): SideInput {
 }
 
 /**
- * The working tree's stack file, undefined when it is absent (the change deletes it). One that
- * cannot be read stops the review (ConfigError, exit 2): compared with nothing, every setting of
- * the base would show as removed.
+ * Every stack's working-tree file, before anything is compared or measured; undefined when it is
+ * absent (the change deletes it). Heads that cannot be read stop the review (ConfigError, exit 2):
+ * compared with nothing, every setting of the base would show as removed. The error then names
+ * every stack whose head has a problem, each problem prefixed with its stack, so that one run
+ * shows them all (the heads that do not validate too, as nothing else is listed).
  */
-function readHead(stack: string, base: string): Record<string, unknown> | undefined {
-    const file = stackFilePath(stack);
-    if (!fs.existsSync(file)) {
-        return undefined;
-    }
-    try {
-        return readStackFile(stack, "masked");
-    } catch (err) {
-        if (!(err instanceof ConfigError)) {
-            throw err;
+function readHeads(
+    stacks: string[],
+    base: string,
+): Map<string, Record<string, unknown> | undefined> {
+    const heads = new Map<string, Record<string, unknown> | undefined>();
+    const unreadable: string[] = [];
+    const problems: string[] = [];
+    for (const stack of stacks) {
+        const named = (found: string[]) =>
+            found.map((p) => `stack ${stack}: head (the working tree): ${p}`);
+        try {
+            const raw = readHead(stack);
+            heads.set(stack, raw);
+            problems.push(...named(raw === undefined ? [] : stackConfigProblems(raw, [])));
+        } catch (err) {
+            if (!(err instanceof ConfigError)) {
+                throw err;
+            }
+            unreadable.push(stack);
+            problems.push(...named(err.problems));
         }
-        const problems = err.problems.map((p) => `head (the working tree): ${p}`);
-        throw new ConfigError(
-            problems,
-            `the head of stack ${stack} (${file} in the working tree) cannot be read, so it is ` +
-                `not compared with ${base}; nothing is listed:\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
     }
+    if (unreadable.length === 0) {
+        return heads;
+    }
+    const files = unreadable.map(stackFilePath).join(", ");
+    const which =
+        unreadable.length === 1
+            ? `the head of stack ${unreadable[0]} (${files} in the working tree) cannot be ` +
+              `read, so it is not compared with ${base}`
+            : `the heads of stacks ${unreadable.join(", ")} (${files} in the working tree) ` +
+              `cannot be read, so no stack is compared with ${base}`;
+    throw new ConfigError(
+        problems,
+        `${which}; nothing is listed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+}
+
+/** The working tree's stack file, undefined when it is absent; ConfigError when it cannot be read. */
+function readHead(stack: string): Record<string, unknown> | undefined {
+    return fs.existsSync(stackFilePath(stack)) ? readStackFile(stack, "masked") : undefined;
 }
 
 function configOf(side: SideInput): StackConfig | undefined {
@@ -235,6 +267,7 @@ function configOf(side: SideInput): StackConfig | undefined {
 /** One stack: the file at the ref against the working tree, measured once with --live. */
 async function baseAgainstHead(
     stack: string,
+    head: Record<string, unknown> | undefined,
     base: string,
     live: boolean,
     progress: Progress,
@@ -245,7 +278,7 @@ async function baseAgainstHead(
             ? undefined
             : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`, "masked");
     });
-    const after: SideInput = { raw: readHead(stack, base) };
+    const after: SideInput = { raw: head };
     if (before.raw === undefined && before.error === undefined && after.raw === undefined) {
         throw new ConfigError([
             `no stack "${stack}": neither ${base}:stacks/Pulumi.${stack}.yaml nor ` +
