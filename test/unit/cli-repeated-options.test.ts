@@ -1,6 +1,7 @@
 // An option that takes one value, given twice, is a usage error naming the option and both values,
 // for every such option of every subcommand (read from the command definitions, so a new option is
-// covered too); nothing loads. commander alone would keep the last value silently.
+// covered too); nothing loads. commander alone would keep the last value silently. The helper
+// scripts the workflows run refuse it the same way.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -101,5 +102,38 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
             r.stderr,
             /^audit: option '--stack <env>' given twice, 'a' and 'b'; it takes one value/,
         );
+    });
+    describe("the helper scripts (node:util parseArgs) refuse it too: exit 2", function () {
+        this.timeout(60_000);
+        const ROOT = path.resolve(__dirname, "..", "..");
+        for (const [script, args, said] of [
+            [
+                "policy-config.ts",
+                ["--stack", "a", "--stack=b"],
+                "--stack' given twice, 'a' and 'b'",
+            ],
+            [
+                "changed-stacks.ts",
+                ["--base", "HEAD", "--head", "x", "--head", "y"],
+                "--head' given twice, 'x' and 'y'",
+            ],
+            [
+                "review-cut.ts",
+                ["--for", "comment", "--for", "summary"],
+                "--for' given twice, 'comment' and 'summary'",
+            ],
+        ] as const) {
+            it(`${script} ${args.join(" ")}`, () => {
+                const r = spawnSync(
+                    path.join(ROOT, "node_modules", ".bin", "ts-node"),
+                    ["--transpile-only", path.join(ROOT, "tools", script), ...args],
+                    { cwd: ROOT, encoding: "utf8", input: "" },
+                );
+                assert.equal(r.status, 2, r.stderr);
+                assert.equal(r.stdout, "");
+                assert.ok(r.stderr.startsWith(`option '${said}; it takes one value`), r.stderr);
+                assert.match(r.stderr, /\nusage: npm run -s /);
+            });
+        }
     });
 });

@@ -1,5 +1,6 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
+import { parseArgs } from "node:util";
 import { Command, CommanderError } from "commander";
 import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
@@ -31,6 +32,34 @@ export function refuseRepeatedOptions(command: Command): void {
         };
     }
     command.commands.forEach(refuseRepeatedOptions);
+}
+
+/**
+ * The same refusal for the helper scripts that read their arguments with node:util's parseArgs
+ * (`policy:config`, `changed-stacks`, `review:cut`), which keeps the last of a repeated string
+ * option: the message naming the first such option given twice and both values, if one is.
+ */
+export function repeatedArgument(
+    options: Record<string, { type: "string" | "boolean"; short?: string }>,
+    args: string[],
+): string | undefined {
+    const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
+    const seen = new Map<string, string>();
+    for (const token of tokens) {
+        if (token.kind !== "option" || options[token.name]?.type !== "string") {
+            continue;
+        }
+        const value = token.value ?? "";
+        const first = seen.get(token.name);
+        if (first !== undefined) {
+            return (
+                `option '--${token.name}' given twice, '${first}' and '${value}'; it takes one ` +
+                "value: give it once"
+            );
+        }
+        seen.set(token.name, value);
+    }
+    return undefined;
 }
 
 /** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
