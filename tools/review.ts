@@ -78,20 +78,12 @@ interface StackReview {
 }
 
 export async function runReview(options: ReviewOptions, progress: Progress): Promise<ReviewReport> {
-    // Comparing two stacks, a refused one is named: the problems alone do not say whose they are.
-    const named = (stack: string) =>
-        reviewInput(stack, options.live, progress).catch((err: unknown) => {
-            if (options.against && err instanceof ConfigError) {
-                const own = !err.message.startsWith("The stack config is not valid");
-                throw new ConfigError(
-                    err.problems.map((p) => `stack ${stack}: ${p}`),
-                    own ? `stack ${stack}: ${err.message}` : undefined,
-                );
-            }
-            throw err;
-        });
-    const input = await named(options.stack);
-    const other = options.against ? await named(options.against) : undefined;
+    const names = options.against ? [options.stack, options.against] : [options.stack];
+    const configs = loadConfigs(names, options.live);
+    const input = await reviewInput(options.stack, configs[0], options.live, progress);
+    const other = options.against
+        ? await reviewInput(options.against, configs[1], options.live, progress)
+        : undefined;
     const inputs = other ? [input, other] : [input];
     const stacks = inputs.map(stackReview);
     const verdicts = stacks.flatMap((s) =>
@@ -106,12 +98,50 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
     };
 }
 
-async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
-    // The review never runs a check: a secret check env value is shown masked, never needed.
-    const config = loadStackConfig(stack, "masked");
-    if (!live) {
-        checkConfiguredSources(config);
+/**
+ * Each stack's config, before anything is measured; without --live, the sources it names are
+ * checked as the preview would. Comparing two stacks, both are checked and every refused one is
+ * named in one ConfigError: the problems alone do not say whose they are.
+ */
+function loadConfigs(stacks: string[], live: boolean): StackConfig[] {
+    const configs: StackConfig[] = [];
+    const refused: { stack: string; err: ConfigError }[] = [];
+    for (const stack of stacks) {
+        try {
+            // The review never runs a check: a secret check env value is shown masked.
+            const config = loadStackConfig(stack, "masked");
+            if (!live) {
+                checkConfiguredSources(config);
+            }
+            configs.push(config);
+        } catch (err) {
+            if (!(err instanceof ConfigError)) {
+                throw err;
+            }
+            refused.push({ stack, err });
+        }
     }
+    if (refused.length === 0) {
+        return configs;
+    }
+    if (stacks.length === 1) {
+        throw refused[0].err;
+    }
+    const problems = refused.flatMap(({ stack, err }) =>
+        err.problems.map((p) => `stack ${stack}: ${p}`),
+    );
+    // A file that cannot be read gives its own message; one alone keeps it, named.
+    const [{ stack, err }] = refused;
+    const own = refused.length === 1 && !err.message.startsWith("The stack config is not valid");
+    throw new ConfigError(problems, own ? `stack ${stack}: ${err.message}` : undefined);
+}
+
+async function reviewInput(
+    stack: string,
+    config: StackConfig,
+    live: boolean,
+    progress: Progress,
+): Promise<ReviewInput> {
     return {
         stack,
         config,

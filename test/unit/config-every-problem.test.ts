@@ -99,6 +99,31 @@ describe("the config check reports every problem of a stack file in one run", fu
         });
     }
 
+    it("review --against: both stacks checked, every problem of each named with its stack", async () => {
+        const other = path.join(dir, "Pulumi.other.yaml");
+        fs.writeFileSync(other, STACK.replace("bogusKey", "otherKey"));
+        for (const args of [[], ["--json"]]) {
+            const r = await run("review", "--stack", file, "--against", other, ...args);
+            assert.equal(r.code, 2, r.stdout);
+            assertNothingPlanted(r.stdout + r.stderr);
+            const problems: string[] = args.length
+                ? JSON.parse(r.stdout).error.problems
+                : r.stderr
+                      .split("\n")
+                      .filter((l) => l.startsWith("  - "))
+                      .map((l) => l.slice(4));
+            const of = (stack: string) =>
+                problems
+                    .filter((p) => p.startsWith(`stack ${stack}: `))
+                    .map((p) => p.slice(`stack ${stack}: `.length));
+            assertEveryProblem(of(file));
+            const others = of(other);
+            assert.equal(others.length, EXPECTED.length, others.join("\n"));
+            assert.ok(others.includes("capi-mgmt-ingress: unknown key otherKey; remove it"));
+            assert.equal(problems.length, 2 * EXPECTED.length);
+        }
+    });
+
     it("a check secret the environment lacks is named beside an unknown key", async () => {
         const other = path.join(dir, "Pulumi.env.yaml");
         fs.writeFileSync(
