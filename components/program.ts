@@ -56,6 +56,8 @@ export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Recor
                 assertSecretsOnlyInCheckEnv(fullKey, key, stored, file);
             } catch (err) {
                 problems.push((err as Error).message);
+                // Its decrypted value is not checked further, nor shown in another problem.
+                delete raw[key];
                 refused.push([key]);
                 continue;
             }

@@ -212,4 +212,34 @@ describe("the config check reports every problem of a stack file in one run", fu
             pulumi.runtime.setAllConfig({}, []);
         }
     });
+    it("the program: a key refused as a secret is not checked further, its value never shown", async () => {
+        // Its decrypted value would show in the checks across keys: ports not among protectedPorts.
+        const planted = "7443";
+        pulumi.runtime.setAllConfig(
+            {
+                [`${NS}:securityGroup`]: '{"name":"capi-mgmt-sg"}',
+                [`${NS}:api`]: '{"address":"10.20.0.70"}',
+                [`${NS}:conductors`]: '{"juju":{"model":"openstack"}}',
+                [`${NS}:operator`]: '{"cidrs":["203.0.113.1/32"],"reason":"a test\'s operator"}',
+                [`${NS}:protectedPorts`]: `[${planted}]`,
+                [`${NS}:bogusKey`]: "1",
+            },
+            [`${NS}:protectedPorts`],
+        );
+        try {
+            await assert.rejects(programMain(), (err: unknown) => {
+                assert.ok(err instanceof ConfigError, String(err));
+                assert.equal(err.message.includes(planted), false, err.message);
+                assert.equal(err.problems.length, 2, err.problems.join("\n"));
+                assert.match(
+                    err.problems[0],
+                    /^capi-mgmt-ingress:protectedPorts is a secret; it is not verify/,
+                );
+                assert.equal(err.problems[1], "capi-mgmt-ingress: unknown key bogusKey; remove it");
+                return true;
+            });
+        } finally {
+            pulumi.runtime.setAllConfig({}, []);
+        }
+    });
 });
