@@ -248,26 +248,26 @@ function readHeads(
     base: string,
 ): Map<string, Record<string, unknown> | undefined> {
     const heads = new Map<string, Record<string, unknown> | undefined>();
-    const unreadable: string[] = [];
-    const problems: string[] = [];
+    const refused = new Map<string, string[]>();
     for (const stack of stacks) {
-        const named = (found: string[]) =>
-            found.map((p) => `stack ${stack}: head (the working tree): ${p}`);
         try {
-            const raw = readHead(stack);
-            heads.set(stack, raw);
-            problems.push(...named(raw === undefined ? [] : stackConfigProblems(raw, [])));
+            heads.set(stack, readHead(stack));
         } catch (err) {
             if (!(err instanceof ConfigError)) {
                 throw err;
             }
-            unreadable.push(stack);
-            problems.push(...named(err.problems));
+            refused.set(stack, err.problems);
         }
     }
+    const unreadable = [...refused.keys()];
     if (unreadable.length === 0) {
         return heads;
     }
+    const problems = stacks.flatMap((stack) => {
+        const raw = heads.get(stack);
+        const found = refused.get(stack) ?? (raw ? stackConfigProblems(raw, []) : []);
+        return found.map((p) => `stack ${stack}: head (the working tree): ${p}`);
+    });
     const files = unreadable.map(stackFilePath).join(", ");
     const which =
         unreadable.length === 1
