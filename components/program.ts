@@ -1,7 +1,7 @@
 // The program: config → discovery → pure plan → declarations. index.ts only calls main().
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, StackConfig } from "./config/schema";
+import { ConfigError, parseStackConfig, StackConfig, stackConfigProblems } from "./config/schema";
 import { NAMESPACE } from "./config/fields";
 import { foreignKeyProblem } from "./config/foreign";
 import { discover, OpenStackLookups } from "./discover/discovery";
@@ -25,6 +25,8 @@ import { exposureOutputs } from "./plan/exposure";
  * are not read; a secret or a provider credential there is refused (components/config/foreign.ts).
  * A check env value named like a credential must be a secret (components/config/values.ts).
  * `file` is the stack file that shows which leaves are secret (the stack's own by default).
+ * Every problem is reported in one ConfigError, the schema's included (as the tools report them:
+ * components/config/stackfile.ts), never a value.
  */
 export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Record<string, unknown> {
     // The SDK's own test for secret keys (not in its typings; the SDK version is pinned).
@@ -32,37 +34,46 @@ export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Recor
         isConfigSecret(key: string): boolean;
     };
     const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
+    // Keys refused as secrets: the schema is not asked about their (decrypted) values.
+    const refused: string[][] = [];
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
         const [namespace, key] = fullKey.split(":", 2);
         if (namespace !== NAMESPACE) {
             // Not read, but a secret or a provider credential there is refused as the tools do.
             const at = `${file}, key ${fullKey}`;
             const problem = foreignKeyProblem(fullKey, isConfigSecret(fullKey), at);
-            if (problem !== undefined) {
-                throw new ConfigError([problem]);
-            }
+            problems.push(...(problem === undefined ? [] : [problem]));
             continue;
         }
         const secret = isConfigSecret(fullKey);
         // The stack file shows which leaves of a secret key are secret: read once, when one is.
         const stored = secret ? stackFileValue(file, fullKey) : undefined;
+        raw[key] = programValue(key, text);
         if (secret) {
             // Only verify.custom[].env may hold secrets (a file that cannot be read is refused).
-            assertSecretsOnlyInCheckEnv(fullKey, key, stored, file);
+            try {
+                assertSecretsOnlyInCheckEnv(fullKey, key, stored, file);
+            } catch (err) {
+                problems.push((err as Error).message);
+                // Its decrypted value is not checked further, nor shown in another problem.
+                delete raw[key];
+                refused.push([key]);
+                continue;
+            }
         }
-        raw[key] = programValue(key, text);
         if (key === "verify") {
             // A check env value named like a credential must be one of the secret leaves.
             const leaves = stored !== undefined ? secureLeaves(stored) : [];
-            const plain = plainCredentialEnv(raw[key], leaves);
-            if (plain.length > 0) {
-                throw new ConfigError(
-                    plain.map((p) =>
-                        plainCredentialProblem(p, stackFileLocation(file, fullKey, p)),
-                    ),
-                );
-            }
+            problems.push(
+                ...plainCredentialEnv(raw[key], leaves).map((p) =>
+                    plainCredentialProblem(p, stackFileLocation(file, fullKey, p)),
+                ),
+            );
         }
+    }
+    if (problems.length > 0) {
+        throw new ConfigError([...problems, ...stackConfigProblems(raw, refused)]);
     }
     return raw;
 }

@@ -5,18 +5,24 @@
 // failed, or a stack file to run has no stack name (there is no finding, so never 1).
 import { parseArgs } from "node:util";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
+import { repeatedArgument } from "./cli/usage";
 
 const USAGE = "usage: npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]";
 
+const OPTIONS = {
+    base: { type: "string" },
+    head: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+} as const;
+
 function main(): number {
-    const { values } = parseArgs({
-        options: {
-            base: { type: "string" },
-            head: { type: "string" },
-            json: { type: "boolean", default: false },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
+    const repeated = repeatedArgument(OPTIONS, process.argv.slice(2));
+    if (repeated) {
+        process.stderr.write(`${repeated}\n${USAGE}\n`);
+        return 2;
+    }
+    const { values } = parseArgs({ options: OPTIONS });
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return 0;

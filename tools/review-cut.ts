@@ -6,18 +6,24 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
+import { repeatedArgument } from "./cli/usage";
 
 const USAGE =
     "usage: npm run -s review:cut -- --for <comment|summary> [--link <run url>] < review.md";
 
+const OPTIONS = {
+    for: { type: "string" },
+    link: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+} as const;
+
 function main(): number {
-    const { values } = parseArgs({
-        options: {
-            for: { type: "string" },
-            link: { type: "string" },
-            help: { type: "boolean", short: "h", default: false },
-        },
-    });
+    const repeated = repeatedArgument(OPTIONS, process.argv.slice(2));
+    if (repeated) {
+        process.stderr.write(`${repeated}\n${USAGE}\n`);
+        return 2;
+    }
+    const { values } = parseArgs({ options: OPTIONS });
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return 0;

@@ -20,7 +20,12 @@ import {
     readStackFile,
     stackFilePath,
 } from "../components/config/stackfile";
-import { ConfigError, parseStackConfig, StackConfig } from "../components/config/schema";
+import {
+    ConfigError,
+    parseStackConfig,
+    StackConfig,
+    stackConfigProblems,
+} from "../components/config/schema";
 import { openSession } from "../components/openstack/keystone";
 import { stackCloud } from "../components/openstack/credentials";
 import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
@@ -73,20 +78,12 @@ interface StackReview {
 }
 
 export async function runReview(options: ReviewOptions, progress: Progress): Promise<ReviewReport> {
-    // Comparing two stacks, a refused one is named: the problems alone do not say whose they are.
-    const named = (stack: string) =>
-        reviewInput(stack, options.live, progress).catch((err: unknown) => {
-            if (options.against && err instanceof ConfigError) {
-                const own = !err.message.startsWith("The stack config is not valid");
-                throw new ConfigError(
-                    err.problems.map((p) => `stack ${stack}: ${p}`),
-                    own ? `stack ${stack}: ${err.message}` : undefined,
-                );
-            }
-            throw err;
-        });
-    const input = await named(options.stack);
-    const other = options.against ? await named(options.against) : undefined;
+    const names = options.against ? [options.stack, options.against] : [options.stack];
+    const configs = loadConfigs(names, options.live);
+    const input = await reviewInput(options.stack, configs[0], options.live, progress);
+    const other = options.against
+        ? await reviewInput(options.against, configs[1], options.live, progress)
+        : undefined;
     const inputs = other ? [input, other] : [input];
     const stacks = inputs.map(stackReview);
     const verdicts = stacks.flatMap((s) =>
@@ -101,12 +98,50 @@ export async function runReview(options: ReviewOptions, progress: Progress): Pro
     };
 }
 
-async function reviewInput(stack: string, live: boolean, progress: Progress): Promise<ReviewInput> {
-    // The review never runs a check: a secret check env value is shown masked, never needed.
-    const config = loadStackConfig(stack, "masked");
-    if (!live) {
-        checkConfiguredSources(config);
+/**
+ * Each stack's config, before anything is measured; without --live, the sources it names are
+ * checked as the preview would. Comparing two stacks, both are checked and every refused one is
+ * named in one ConfigError: the problems alone do not say whose they are.
+ */
+function loadConfigs(stacks: string[], live: boolean): StackConfig[] {
+    const configs: StackConfig[] = [];
+    const refused: { stack: string; err: ConfigError }[] = [];
+    for (const stack of stacks) {
+        try {
+            // The review never runs a check: a secret check env value is shown masked.
+            const config = loadStackConfig(stack, "masked");
+            if (!live) {
+                checkConfiguredSources(config);
+            }
+            configs.push(config);
+        } catch (err) {
+            if (!(err instanceof ConfigError)) {
+                throw err;
+            }
+            refused.push({ stack, err });
+        }
     }
+    if (refused.length === 0) {
+        return configs;
+    }
+    if (stacks.length === 1) {
+        throw refused[0].err;
+    }
+    const problems = refused.flatMap(({ stack, err }) =>
+        err.problems.map((p) => `stack ${stack}: ${p}`),
+    );
+    // A file that cannot be read gives its own message; one alone keeps it, named.
+    const [{ stack, err }] = refused;
+    const own = refused.length === 1 && !err.message.startsWith("The stack config is not valid");
+    throw new ConfigError(problems, own ? `stack ${stack}: ${err.message}` : undefined);
+}
+
+async function reviewInput(
+    stack: string,
+    config: StackConfig,
+    live: boolean,
+    progress: Progress,
+): Promise<ReviewInput> {
     return {
         stack,
         config,
@@ -179,9 +214,12 @@ export async function runBaseReview(
     const stacks = options.changed
         ? changedStacks(changedFiles(options.base)).map((c) => c.stack)
         : [options.stack!];
+    const heads = readHeads(stacks, options.base);
     const report: DiffReport = { base: options.base, head: "the working tree", stacks: [] };
     for (const stack of stacks) {
-        report.stacks.push(await baseAgainstHead(stack, options.base, options.live, progress));
+        report.stacks.push(
+            await baseAgainstHead(stack, heads.get(stack), options.base, options.live, progress),
+        );
     }
     return {
         ...report,
@@ -199,29 +237,53 @@ function readSide(read: () => Record<string, unknown> | undefined): SideInput {
 }
 
 /**
- * The working tree's stack file, undefined when it is absent (the change deletes it). One that
- * cannot be read stops the review (ConfigError, exit 2): compared with nothing, every setting of
- * the base would show as removed.
+ * Every stack's working-tree file, before anything is compared or measured; undefined when it is
+ * absent (the change deletes it). Heads that cannot be read stop the review (ConfigError, exit 2):
+ * compared with nothing, every setting of the base would show as removed. The error then names
+ * every stack whose head has a problem, each problem prefixed with its stack, so that one run
+ * shows them all (the heads that do not validate too, as nothing else is listed).
  */
-function readHead(stack: string, base: string): Record<string, unknown> | undefined {
-    const file = stackFilePath(stack);
-    if (!fs.existsSync(file)) {
-        return undefined;
-    }
-    try {
-        return readStackFile(stack, "masked");
-    } catch (err) {
-        if (!(err instanceof ConfigError)) {
-            throw err;
+function readHeads(
+    stacks: string[],
+    base: string,
+): Map<string, Record<string, unknown> | undefined> {
+    const heads = new Map<string, Record<string, unknown> | undefined>();
+    const refused = new Map<string, string[]>();
+    for (const stack of stacks) {
+        try {
+            heads.set(stack, readHead(stack));
+        } catch (err) {
+            if (!(err instanceof ConfigError)) {
+                throw err;
+            }
+            refused.set(stack, err.problems);
         }
-        const problems = err.problems.map((p) => `head (the working tree): ${p}`);
-        throw new ConfigError(
-            problems,
-            `the head of stack ${stack} (${file} in the working tree) cannot be read, so it is ` +
-                `not compared with ${base}; nothing is listed:\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
     }
+    const unreadable = [...refused.keys()];
+    if (unreadable.length === 0) {
+        return heads;
+    }
+    const problems = stacks.flatMap((stack) => {
+        const raw = heads.get(stack);
+        const found = refused.get(stack) ?? (raw ? stackConfigProblems(raw, []) : []);
+        return found.map((p) => `stack ${stack}: head (the working tree): ${p}`);
+    });
+    const files = unreadable.map(stackFilePath).join(", ");
+    const which =
+        unreadable.length === 1
+            ? `the head of stack ${unreadable[0]} (${files} in the working tree) cannot be ` +
+              `read, so it is not compared with ${base}`
+            : `the heads of stacks ${unreadable.join(", ")} (${files} in the working tree) ` +
+              `cannot be read, so no stack is compared with ${base}`;
+    throw new ConfigError(
+        problems,
+        `${which}; nothing is listed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+}
+
+/** The working tree's stack file, undefined when it is absent; ConfigError when it cannot be read. */
+function readHead(stack: string): Record<string, unknown> | undefined {
+    return fs.existsSync(stackFilePath(stack)) ? readStackFile(stack, "masked") : undefined;
 }
 
 function configOf(side: SideInput): StackConfig | undefined {
@@ -235,6 +297,7 @@ function configOf(side: SideInput): StackConfig | undefined {
 /** One stack: the file at the ref against the working tree, measured once with --live. */
 async function baseAgainstHead(
     stack: string,
+    head: Record<string, unknown> | undefined,
     base: string,
     live: boolean,
     progress: Progress,
@@ -245,7 +308,7 @@ async function baseAgainstHead(
             ? undefined
             : parseStackFileText(text, `${base}:stacks/Pulumi.${stack}.yaml`, "masked");
     });
-    const after: SideInput = { raw: readHead(stack, base) };
+    const after: SideInput = { raw: head };
     if (before.raw === undefined && before.error === undefined && after.raw === undefined) {
         throw new ConfigError([
             `no stack "${stack}": neither ${base}:stacks/Pulumi.${stack}.yaml nor ` +

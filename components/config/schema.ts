@@ -203,13 +203,44 @@ export class ConfigError extends Error {
 
 /** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-    // reportInput: a wrong type is told from a missing key by the input (never printed, only typed).
-    const result = stackConfigSchema.safeParse(raw, { reportInput: true });
+    const result = validate(raw);
     if (result.success) {
         return result.data;
     }
-    const problems = result.error.issues.map((issue) => describeIssue(issue, raw));
-    throw new ConfigError([...new Set(problems)]);
+    throw new ConfigError(describeIssues(result.error.issues, raw, []));
+}
+
+/**
+ * What the schema refuses in `raw`, one line per problem (none when it validates), leaving out
+ * issues at or under the key paths in `refused` (`["cloud"]`, `["verify", "custom", 0]`): values
+ * another check has already refused, such as a secret where none is taken, whose shape the
+ * schema would only refuse a second time. For the stack file's own checks, to report every
+ * problem in one run.
+ */
+export function stackConfigProblems(
+    raw: Record<string, unknown>,
+    refused: (string | number)[][],
+): string[] {
+    const result = validate(raw);
+    return result.success ? [] : describeIssues(result.error.issues, raw, refused);
+}
+
+function validate(raw: Record<string, unknown>) {
+    // reportInput: a wrong type is told from a missing key by the input (never printed, only typed).
+    return stackConfigSchema.safeParse(raw, { reportInput: true });
+}
+
+function describeIssues(
+    issues: z.core.$ZodIssue[],
+    raw: Record<string, unknown>,
+    refused: (string | number)[][],
+): string[] {
+    const under = (issue: z.core.$ZodIssue, path: (string | number)[]) =>
+        path.every((part, i) => issue.path[i] === part);
+    const problems = issues
+        .filter((issue) => !refused.some((path) => under(issue, path)))
+        .map((issue) => describeIssue(issue, raw));
+    return [...new Set(problems)];
 }
 
 /** The retire selectors: the configured ones, or any-address on every protected port. */

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ConfigError, parseStackConfig, StackConfig } from "./schema";
+import { ConfigError, parseStackConfig, StackConfig, stackConfigProblems } from "./schema";
 import { NAMESPACE } from "./fields";
 import { stackNameProblem } from "./stackname";
 import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/check-env";
@@ -112,16 +112,44 @@ export function parseStackFileText(
               ],
     );
     const problems = [...foreign, ...own];
-    if (problems.length > 0) {
-        throw new ConfigError(problems);
-    }
     // Secret check env values come from the environment: only pulumi can decrypt them.
     const verify = entries.find((e) => e.name === "verify");
+    let unreadableEnv: string | undefined;
     if (verify !== undefined) {
-        raw.verify =
-            checkSecrets === "masked" ? maskCheckEnv(raw.verify) : checkEnv(raw.verify, verify);
+        const readable = checkSecrets === "environment" && onlyCheckEnvSecrets(verify);
+        try {
+            raw.verify = readable ? checkEnv(raw.verify, verify) : maskCheckEnv(raw.verify);
+        } catch (err) {
+            unreadableEnv = (err as ConfigError).problems[0];
+            raw.verify = maskCheckEnv(raw.verify);
+        }
     }
-    return raw;
+    if (problems.length === 0 && unreadableEnv === undefined) {
+        return raw;
+    }
+    // Every problem in one run: the schema's too, but for the values refused above.
+    const named = Object.fromEntries(
+        Object.entries(raw).filter(([key]) => key !== "" && key !== NAMESPACE),
+    );
+    const schema = stackConfigProblems(named, refusedPaths(entries));
+    if (problems.length === 0 && schema.length === 0) {
+        throw fileError(unreadableEnv!);
+    }
+    throw new ConfigError([...problems, ...(unreadableEnv ? [unreadableEnv] : []), ...schema]);
+}
+
+/** Whether every `{ secure: ... }` leaf of the verify entry is a check env value. */
+function onlyCheckEnvSecrets(verify: ConfigEntry): boolean {
+    return secureLeaves(verify.value).every(isCheckEnv);
+}
+
+/** The key paths of `{ secure: ... }` leaves the stack file's checks refuse (a secret where none is taken). */
+function refusedPaths(entries: (ConfigEntry & { name: string })[]): (string | number)[][] {
+    return entries.flatMap((entry) =>
+        secureLeaves(entry.value)
+            .filter((leaf) => !(entry.name === "verify" && isCheckEnv(leaf)))
+            .map((leaf) => [entry.name, ...leaf]),
+    );
 }
 
 /** One problem per `{ secure: ... }` leaf where the key takes no secret; never the ciphertext. */

@@ -1,5 +1,6 @@
 // `npm run review` as an operator runs it on a fresh copy of the repository: base against head
-// by git ref, the stacks a change touches, and the stack named when a compared file is refused.
+// by git ref, the stacks a change touches, and the stack named when a compared file is refused
+// (every such stack, when several are).
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -139,5 +140,55 @@ describe("npm run review on a fresh copy of the repository", function () {
             /--stack takes a stack name .* not the path stacks\/Pulumi\.example\.yaml/,
         );
         assert.equal(byPath.stdout, "");
+    });
+    it("--changed names every stack whose head has a problem, each with its problems, exit 2", () => {
+        const example = parse(
+            fs.readFileSync(path.join(repo, "stacks", "Pulumi.example.yaml"), "utf8"),
+        ).config;
+        const planted = ["pl4nted-provider-pw", "AAAApl4ntedCiphertext"];
+        const added: Record<string, Record<string, unknown>> = {
+            "new-a": { "openstack:password": planted[0], "capi-mgmt-ingress:bogusA": 1 },
+            "new-b": { "capi-mgmt-ingress:cloud": { secure: planted[1] } },
+            "new-c": { "capi-mgmt-ingress:protectedPorts": "x" },
+        };
+        const files = Object.keys(added).map((s) => path.join(repo, "stacks", `Pulumi.${s}.yaml`));
+        Object.values(added).forEach((extra, i) =>
+            fs.writeFileSync(files[i], stringify({ config: { ...example, ...extra } })),
+        );
+        try {
+            for (const args of [[], ["--json"]]) {
+                const run = review("--changed", "--base", "HEAD", ...args);
+                assert.equal(run.status, 2, run.stdout);
+                for (const value of planted) {
+                    assert.equal((run.stdout + run.stderr).includes(value), false, value);
+                }
+                const said = args.length ? JSON.parse(run.stdout).error : undefined;
+                const text = said ? said.message : run.stderr;
+                assert.match(text, /the heads of stacks new-a, new-b \(.*\) cannot be read/);
+                assert.match(text, /nothing is listed/);
+                assert.doesNotMatch(run.stdout, /Settings/);
+                const problems: string[] = said
+                    ? said.problems
+                    : text
+                          .split("\n")
+                          .filter((l: string) => l.startsWith("  - "))
+                          .map((l: string) => l.slice(4));
+                const of = (stack: string) =>
+                    problems
+                        .filter((p) => p.startsWith(`stack ${stack}: head (the working tree): `))
+                        .map((p) => p.replace(/^.*?\(the working tree\): /, ""));
+                const [a, b, c] = Object.keys(added).map(of);
+                assert.equal(a.length, 2, a.join("\n"));
+                assert.match(a[0], /^openstack:password is a credential in plain text/);
+                assert.match(a[1], /^capi-mgmt-ingress: unknown key bogusA; remove it$/);
+                assert.equal(b.length, 1, b.join("\n"));
+                assert.match(b[0], /^capi-mgmt-ingress:cloud is a secret at /);
+                assert.equal(c.length, 1, c.join("\n"));
+                assert.match(c[0], /^capi-mgmt-ingress:protectedPorts: expected array/);
+                assert.equal(problems.length, 4, problems.join("\n"));
+            }
+        } finally {
+            files.forEach((f) => fs.rmSync(f));
+        }
     });
 });

@@ -43,7 +43,11 @@ describe("stack file errors", () => {
         const cases: [string, string[], string, string][] = [
             [
                 "the whole key",
-                ["  capi-mgmt-ingress:cloud:", `    secure: ${SECRET}`],
+                [
+                    "  capi-mgmt-ingress:cloud:",
+                    `    secure: ${SECRET}`,
+                    ...operator("operator via the VR0 NAT"),
+                ],
                 "capi-mgmt-ingress:cloud is a secret at stacks/Pulumi.t.yaml:10:5",
                 "(for example cloud: mycloud)",
             ],
@@ -284,7 +288,12 @@ describe("stack file errors", () => {
     describe("keys", () => {
         it("the namespace with no key name, with or without a value", () => {
             for (const line of ["  capi-mgmt-ingress:", '  "capi-mgmt-ingress:": s3nt1nel']) {
-                const found = problems(["config:", ...VALID, line, ""].join("\n"));
+                const operator = [
+                    "  capi-mgmt-ingress:operator:",
+                    "    cidrs: [10.12.4.1/32]",
+                    "    reason: operator via the VR0 NAT",
+                ];
+                const found = problems(["config:", ...VALID, line, ...operator, ""].join("\n"));
                 assert.equal(found.length, 1, found.join("\n"));
                 assert.match(
                     found[0],

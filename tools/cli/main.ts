@@ -8,7 +8,13 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
 import { colorEnabled, errorDocument, ErrorDocument, EXIT, Progress, progressOn } from "./output";
-import { commandPath, reportUsageError, unknownCommand, unknownOptionMessage } from "./usage";
+import {
+    commandPath,
+    refuseRepeatedOptions,
+    reportUsageError,
+    unknownCommand,
+    unknownOptionMessage,
+} from "./usage";
 
 export interface Io {
     stdout(text: string): void;
@@ -133,6 +139,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
             }
         };
     addSubcommands(program, io, action);
+    refuseRepeatedOptions(program);
     return program;
 }
 

@@ -1,8 +1,66 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
+import { parseArgs } from "node:util";
 import { Command, CommanderError } from "commander";
-import { errorDocument, UsageError } from "./output";
+import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
+
+/**
+ * Makes every option of `command` and its subcommands that takes one value refuse a second
+ * occurrence (`--stack a --stack b`): commander keeps the last one silently, and an operator's
+ * command must not run on a value chosen by argument order. commander calls an option's parser
+ * with `(value, previous)` on each occurrence (Command.addOption in commander's lib/command.js);
+ * the value's source tells an earlier occurrence from a default. Parsing stops there, before any
+ * tool loads: a usage error naming the option and both values.
+ */
+export function refuseRepeatedOptions(command: Command): void {
+    for (const option of command.options) {
+        if (option.isBoolean() || option.variadic) {
+            continue;
+        }
+        const parse = option.parseArg;
+        option.parseArg = <T>(value: string, previous: T): T => {
+            if (command.getOptionValueSource(option.attributeName()) === "cli") {
+                throw new CommanderError(
+                    EXIT.couldNotRun,
+                    "capi-mgmt-ingress.repeatedOption",
+                    `option '${option.flags}' given twice, '${String(previous)}' and '${value}'; ` +
+                        "it takes one value: give it once",
+                );
+            }
+            return parse ? parse(value, previous) : (value as T);
+        };
+    }
+    command.commands.forEach(refuseRepeatedOptions);
+}
+
+/**
+ * The same refusal for the helper scripts that read their arguments with node:util's parseArgs
+ * (`policy:config`, `changed-stacks`, `review:cut`), which keeps the last of a repeated string
+ * option: the message naming the first such option given twice and both values, if one is.
+ */
+export function repeatedArgument(
+    options: Record<string, { type: "string" | "boolean"; short?: string }>,
+    args: string[],
+): string | undefined {
+    const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
+    const seen = new Map<string, string>();
+    for (const token of tokens) {
+        if (token.kind !== "option" || options[token.name]?.type !== "string") {
+            continue;
+        }
+        const value = token.value ?? "";
+        const first = seen.get(token.name);
+        if (first !== undefined) {
+            return (
+                `option '--${token.name}' given twice, '${first}' and '${value}'; it takes one ` +
+                "value: give it once"
+            );
+        }
+        seen.set(token.name, value);
+    }
+    return undefined;
+}
 
 /** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
 export function reportUsageError(

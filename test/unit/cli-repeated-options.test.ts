@@ -1,0 +1,139 @@
+// An option that takes one value, given twice, is a usage error naming the option and both values,
+// for every such option of every subcommand (read from the command definitions, so a new option is
+// covered too); nothing loads. commander alone would keep the last value silently. The helper
+// scripts the workflows run refuse it the same way.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { Command } from "commander";
+import { addSubcommands } from "../../tools/cli/commands";
+import { captureIo, run } from "../support/cli-run";
+
+const LAUNCHER = path.resolve(__dirname, "..", "..", "tools", "cli", "capi-mgmt-ingress.js");
+
+/** Every option taking one value: the subcommand's words, its long flag and its flags text. */
+function singleValueOptions(): { words: string[]; long: string; flags: string }[] {
+    const program = new Command("capi-mgmt-ingress");
+    addSubcommands(program, captureIo().io, () => async () => undefined);
+    const found: { words: string[]; long: string; flags: string }[] = [];
+    const walk = (command: Command, words: string[]) => {
+        for (const option of command.options) {
+            if (!option.isBoolean() && !option.variadic) {
+                found.push({ words, long: option.long!, flags: option.flags });
+            }
+        }
+        command.commands.forEach((sub) => walk(sub, [...words, sub.name()]));
+    };
+    walk(program, []);
+    return found;
+}
+
+describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
+    const options = singleValueOptions();
+
+    it("finds every option taking one value", () => {
+        assert.deepEqual(
+            options.map((o) => `${o.words.join(" ")} ${o.long}`),
+            [
+                "audit --stack",
+                "review --stack",
+                "review --against",
+                "review --base",
+                "verify --stack",
+                "rehearse --scenario",
+            ],
+        );
+    });
+
+    for (const { words, long, flags } of options) {
+        const command = words.join(" ");
+        it(`${command} ${long} first ${long} second: a usage error naming both, nothing loaded`, async () => {
+            const said = `${command}: option '${flags}' given twice, 'first' and 'second'`;
+            for (const argv of [
+                [...words, long, "first", long, "second"],
+                [...words, `${long}=first`, `${long}=second`],
+            ]) {
+                const r = await run(...argv);
+                assert.equal(r.code, 2, r.stderr);
+                assert.ok(r.stderr.startsWith(said), r.stderr);
+                assert.ok(
+                    r.stderr.endsWith(`(run "capi-mgmt-ingress ${command} --help" for usage)\n`),
+                );
+                assert.equal(r.stdout, "");
+                assert.equal(r.toolsLoaded, 0, "refused before any tool loads");
+
+                const j = await run(...argv, "--json");
+                assert.equal(j.code, 2);
+                const { error } = JSON.parse(j.stdout);
+                assert.equal(error.kind, "usage");
+                assert.equal(error.command, command);
+                assert.equal(error.exitCode, 2);
+                assert.ok(error.message.startsWith(said.slice(command.length + 2)), error.message);
+                assert.equal(j.toolsLoaded, 0);
+            }
+        });
+    }
+
+    it("the same value twice is refused too; a value refused on its own is still refused", async () => {
+        const twice = await run("verify", "--stack", "prod", "--stack", "prod");
+        assert.equal(twice.code, 2);
+        assert.match(
+            twice.stderr,
+            /^verify: option '--stack <env>' given twice, 'prod' and 'prod'/,
+        );
+        const bad = await run("audit", "--stack", "../x");
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /is not a stack name/);
+    });
+
+    it("a flag given twice is no error: it takes no value", async () => {
+        const r = await run("rehearse", "--scenario", "nope", "--json", "--json");
+        const { error } = JSON.parse(r.stdout);
+        assert.match(error.message, /unknown scenario "nope"/, "parsed, then refused by its value");
+    });
+
+    it("through the launcher: exit 2, the message on stderr", () => {
+        const r = spawnSync(process.execPath, [LAUNCHER, "audit", "--stack", "a", "--stack", "b"], {
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.match(
+            r.stderr,
+            /^audit: option '--stack <env>' given twice, 'a' and 'b'; it takes one value/,
+        );
+    });
+    describe("the helper scripts (node:util parseArgs) refuse it too: exit 2", function () {
+        this.timeout(60_000);
+        const ROOT = path.resolve(__dirname, "..", "..");
+        for (const [script, args, said] of [
+            [
+                "policy-config.ts",
+                ["--stack", "a", "--stack=b"],
+                "--stack' given twice, 'a' and 'b'",
+            ],
+            [
+                "changed-stacks.ts",
+                ["--base", "HEAD", "--head", "x", "--head", "y"],
+                "--head' given twice, 'x' and 'y'",
+            ],
+            [
+                "review-cut.ts",
+                ["--for", "comment", "--for", "summary"],
+                "--for' given twice, 'comment' and 'summary'",
+            ],
+        ] as const) {
+            it(`${script} ${args.join(" ")}`, () => {
+                const r = spawnSync(
+                    path.join(ROOT, "node_modules", ".bin", "ts-node"),
+                    ["--transpile-only", path.join(ROOT, "tools", script), ...args],
+                    { cwd: ROOT, encoding: "utf8", input: "" },
+                );
+                assert.equal(r.status, 2, r.stderr);
+                assert.equal(r.stdout, "");
+                assert.ok(r.stderr.startsWith(`option '${said}; it takes one value`), r.stderr);
+                assert.match(r.stderr, /\nusage: npm run -s /);
+            });
+        }
+    });
+});
