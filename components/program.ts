@@ -132,7 +132,8 @@ export async function runProgram(
     );
     return {
         securityGroup: `${maskSecrets(found.group.name)} (${found.group.id})`,
-        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
+        // From the kubeconfig on the units, the provenance quotes its server URL.
+        api: `${found.api.address}:${found.api.port} (${maskSecrets(found.api.provenance)})`,
         ...planOutputs(plan),
         ruleIds: ingress.rules.map((r) => r.id),
         readBack: ingress.gate.rules.apply((rules) => rules.length),

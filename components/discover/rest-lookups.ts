@@ -35,7 +35,7 @@ export async function liveReview(config: StackConfig, session?: Session): Promis
         found,
         plan: planIngress(config, found),
         group: `${maskSecrets(found.group.name)} (${found.group.id})`,
-        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
+        api: `${found.api.address}:${found.api.port} (${maskSecrets(found.api.provenance)})`,
         warnings: found.warnings.map(maskSecrets),
     };
 }

@@ -1,9 +1,13 @@
 // Free text read from the cloud (security group and router names, and discovery's warnings, which
-// quote them) reaches stack outputs (state), the program's log, the preview's errors, the audit,
-// verify and the review: each masks what looks like a credential in it, and keeps the rest.
+// quote them) and from the conductor units through Juju (their output, the kubeconfig's server)
+// reaches stack outputs (state), the program's log, the preview's errors, the audit, verify and
+// the review: each masks what looks like a credential in it, and keeps the rest.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { exampleConfig, fake, GROUP, rulingCloud, run, wide } from "../support/program";
+import { exampleConfig, fake, GROUP, rulingCloud, run, SCENARIOS, wide } from "../support/program";
 import { registered } from "../../tools/mock/runtime";
 import { planIngress } from "../../components/plan/plan";
 import { renderReview } from "../../components/review/markdown";
@@ -198,5 +202,45 @@ describe("cloud free text masked in the audit (text and --json), verify and the 
         );
         assert.ok(md.includes(`${OTHER_MASKED} (other)`));
         assert.ok(!md.includes(SENTINEL));
+    });
+});
+
+describe("Juju's free text masked in the preview's errors and outputs (mock runtime)", function () {
+    this.timeout(180_000);
+    let dir: string;
+
+    /** The recorded Juju 3 scenario with `file` of every unit replaced by `text`. */
+    function scenario(file: string, text: string): string {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-text-juju-"));
+        fs.cpSync(path.join(SCENARIOS, "juju3-lxd"), dir, { recursive: true });
+        for (const unit of fs.readdirSync(path.join(dir, "units"))) {
+            fs.writeFileSync(path.join(dir, "units", unit, file), text);
+        }
+        return dir;
+    }
+
+    beforeEach(() => {
+        fake.cloud = rulingCloud();
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("a unit's output quoted in the error", async () => {
+        const units = scenario("ip.stdout", `route lookup failed, token=${SENTINEL}\n`);
+        await assert.rejects(run(exampleConfig(), units), (err: Error) => {
+            assert.match(err.message, /magnum\/0.*stdout "route lookup failed, token=\*\*\*\*/);
+            assert.ok(!err.message.includes(SENTINEL));
+            return true;
+        });
+        assert.equal(registered.length, 0, "nothing declared");
+    });
+
+    it("the kubeconfig's server URL in the API's provenance", async () => {
+        const units = scenario("sed.stdout", `https://admin:${SENTINEL}@10.12.7.222:6443\n`);
+        const { outputs } = await run(exampleConfig(), units);
+        assert.match(
+            String(outputs.api),
+            /^10\.12\.7\.222:6443 \(server https:\/\/admin:\*\*\*\*@10\.12\.7\.222:6443 in /,
+        );
+        assert.ok(!JSON.stringify(outputs).includes(SENTINEL));
     });
 });
