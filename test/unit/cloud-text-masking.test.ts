@@ -16,6 +16,8 @@ import { groupResults } from "../../tools/verify";
 import { paint } from "../../tools/cli/output";
 import { foundExposure, staticConductorConfig, staticConductorFound } from "../support/exposure";
 import { portRule } from "../support/rules";
+import { httpError } from "../../components/openstack/http";
+import type { AuthSettings } from "../../components/openstack/credentials";
 
 const SENTINEL = "s3cr3t-sentinel-cloud-text";
 // A name Cluster API Provider OpenStack would give, so discovery warns quoting it.
@@ -242,5 +244,48 @@ describe("Juju's free text masked in the preview's errors and outputs (mock runt
             /^10\.12\.7\.222:6443 \(server https:\/\/admin:\*\*\*\*@10\.12\.7\.222:6443 in /,
         );
         assert.ok(!JSON.stringify(outputs).includes(SENTINEL));
+    });
+});
+
+describe("the cloud's error text masked in the Networking API's errors", () => {
+    const settings = { source: "cloud test" } as AuthSettings;
+    const reply = (status: number, body: unknown) => ({
+        status,
+        headers: {},
+        body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+    it("NeutronError's message, and a body that is not Neutron's", () => {
+        const neutron = httpError(
+            "DELETE",
+            "/v2.0/security-groups/g",
+            "https://neutron",
+            reply(409, {
+                NeutronError: {
+                    type: "SecurityGroupInUse",
+                    message: `Security Group lab, token: ${SENTINEL} in use.`,
+                },
+            }),
+            [204],
+            settings,
+        );
+        assert.equal(
+            neutron.message,
+            "DELETE /v2.0/security-groups/g on https://neutron: expected 204, got 409 " +
+                "SecurityGroupInUse: Security Group lab, token: **** in use.",
+        );
+        const proxy = httpError(
+            "GET",
+            "/v2.0/ports",
+            "https://neutron",
+            reply(502, `<html>upstream https://admin:${SENTINEL}@10.0.0.9/ failed</html>`),
+            [200],
+            settings,
+        );
+        assert.match(
+            proxy.message,
+            /got 502: <html>upstream https:\/\/admin:\*\*\*\*@10\.0\.0\.9\//,
+        );
+        assert.ok(!`${neutron.message}${proxy.message}`.includes(SENTINEL));
     });
 });
