@@ -17,6 +17,7 @@ import { providerArgs, providerInputs } from "./openstack/provider";
 import { Plan, planIngress } from "./plan/plan";
 import { judgeApproval } from "./plan/approval";
 import { exposureOutputs } from "./plan/exposure";
+import { maskSecrets } from "./mask";
 
 /**
  * Every key of this project's namespace (objects arrive as JSON text), so that a misspelt key
@@ -102,7 +103,9 @@ export async function runProgram(
     opts?: pulumi.ComponentResourceOptions,
 ): Promise<Record<string, unknown>> {
     const found = await discover(config, lookups);
-    for (const warning of found.warnings) {
+    // Names and warnings are the cloud's free text: masked in logs and outputs (state).
+    const warnings = found.warnings.map(maskSecrets);
+    for (const warning of warnings) {
         pulumi.log.warn(warning);
     }
     const plan = planIngress(config, found);
@@ -139,15 +142,16 @@ export async function runProgram(
         opts,
     );
     return {
-        securityGroup: `${found.group.name} (${found.group.id})`,
-        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
+        securityGroup: `${maskSecrets(found.group.name)} (${found.group.id})`,
+        // From the kubeconfig on the units, the provenance quotes its server URL.
+        api: `${found.api.address}:${found.api.port} (${maskSecrets(found.api.provenance)})`,
         ...planOutputs(plan),
         ruleIds: ingress.rules.map((r) => r.id),
         readBack: ingress.gate.rules.apply((rules) => rules.length),
         retired: ingress.retirement.retired,
         checks: ingress.checkResults,
         retirementDigest: approval.status === "approved" ? approval.digest : null,
-        warnings: found.warnings,
+        warnings,
     };
 }
 

@@ -16,6 +16,7 @@ import {
     unacceptedExcess,
 } from "../components/plan/exposure";
 import { driftAcceptance, driftReason } from "../components/review/verdict";
+import { maskSecrets } from "../components/mask";
 import { discoveryLabel, Paint, Progress, textTable } from "./cli/output";
 
 export interface AuditReport {
@@ -116,10 +117,13 @@ export async function runAudit(stack: string, progress: Progress): Promise<Audit
     };
 }
 
-/** The exposure now as the audit reports it (text and --json); acceptance reasons masked. */
+/**
+ * The exposure now as the audit reports it (text and --json); groups' names (the cloud's free
+ * text) and acceptance reasons masked.
+ */
 export function auditExposure(exposed: ExposureReview): AuditExposure {
     return {
-        groups: exposed.groups,
+        groups: exposed.groups.map((g) => ({ id: g.id, name: maskSecrets(g.name) })),
         portSecurity: exposed.before.portSecurity,
         ports: exposureRows(exposed.before, exposed.beyondBefore),
         beyondAllowSet: exposed.beforeResponsible.map(responsibleRow),
@@ -160,9 +164,10 @@ export function missingEntries(entries: AllowEntry[], before: Exposure): Missing
                       const r = rangeOf(a.cidr);
                       return r.start <= entry.end && entry.start <= r.end;
                   })
-                  .map((a) =>
-                      a.groupId ? `rule ${a.ruleId} in ${a.groupName} (${a.groupId})` : a.groupName,
-                  )
+                  .map((a) => {
+                      const group = maskSecrets(a.groupName);
+                      return a.groupId ? `rule ${a.ruleId} in ${group} (${a.groupId})` : group;
+                  })
             : [];
         return {
             role: e.role,

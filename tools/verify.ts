@@ -12,6 +12,7 @@ import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
 import { discoveryLabel, Paint, Progress } from "./cli/output";
 import { unacceptedExcess } from "../components/plan/exposure";
+import { maskSecrets } from "../components/mask";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
 export function groupResults(plan: Plan): CheckResult[] {
@@ -46,7 +47,7 @@ export function groupResults(plan: Plan): CheckResult[] {
             passed: false,
             ms: 0,
             detail:
-                `rule ${r.ruleId} in group ${r.groupName} (${r.groupId}) admits ${r.admits} ` +
+                `rule ${r.ruleId} in group ${maskSecrets(r.groupName)} (${r.groupId}) admits ${r.admits} ` +
                 `on ${r.reaches.join(", ")}, beyond the allow-set; expected the API's port to ` +
                 `admit only the allow-set (retire it, remove it, or accept it in acceptedExposure)`,
         }));

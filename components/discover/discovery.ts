@@ -7,6 +7,7 @@ import { DEFAULT_API_PORT } from "../config/fields";
 import { measureConductorSources, readApiEndpointFromUnits } from "../juju/measure";
 import { ApiPort, configuredSources, Discovered } from "../plan/plan";
 import { discoverExposure, ExposureLookups } from "./exposure";
+import { maskSecrets } from "../mask";
 
 /**
  * The OpenStack lookups discovery needs. One implementation serves the program and every tool:
@@ -68,18 +69,20 @@ export function preflight(
             `preflight: no port holds the API address ${address}, as a floating IP or a fixed IP`,
         );
     }
+    // The group's name is the cloud's free text: masked in the error (safety invariant 5).
+    const named = `${maskSecrets(group.name)} (${group.id})`;
     for (const port of ports) {
         const where = `the API address ${address} (${port.via} on port ${port.id})`;
         if (!port.portSecurityEnabled) {
             throw new Error(
                 `preflight: ${where} has port security disabled, so no security group filters ` +
-                    `it; refusing to tighten ${group.name} (${group.id}), which would change nothing`,
+                    `it; refusing to tighten ${named}, which would change nothing`,
             );
         }
         if (!port.securityGroupIds.includes(group.id)) {
             throw new Error(
                 `preflight: ${where} is guarded by [${port.securityGroupIds.join(", ")}], not by ` +
-                    `${group.name} (${group.id}); refusing to tighten a group that does not guard the API`,
+                    `${named}; refusing to tighten a group that does not guard the API`,
             );
         }
     }
@@ -129,7 +132,9 @@ export async function hairpinSources(
     }
     for (const router of routers) {
         if (router.ips.length === 0) {
-            throw new Error(`router ${router.name} (${router.id}) has no external gateway IP`);
+            throw new Error(
+                `router ${maskSecrets(router.name)} (${router.id}) has no external gateway IP`,
+            );
         }
         for (const ip of router.ips) {
             sources.push({

@@ -17,10 +17,12 @@ import {
     remoteGroupAddresses,
 } from "../openstack/exposure-lookups";
 import { Discovered, Plan, planIngress } from "../plan/plan";
+import { maskSecrets } from "../mask";
 
 export interface LiveReview {
     found: Discovered;
     plan: Plan;
+    /** `<name> (<id>)`; the name, the cloud's free text, masked (maskSecrets) as the warnings. */
     group: string;
     api: string;
     warnings: string[];
@@ -32,9 +34,9 @@ export async function liveReview(config: StackConfig, session?: Session): Promis
     return {
         found,
         plan: planIngress(config, found),
-        group: `${found.group.name} (${found.group.id})`,
-        api: `${found.api.address}:${found.api.port} (${found.api.provenance})`,
-        warnings: found.warnings,
+        group: `${maskSecrets(found.group.name)} (${found.group.id})`,
+        api: `${found.api.address}:${found.api.port} (${maskSecrets(found.api.provenance)})`,
+        warnings: found.warnings.map(maskSecrets),
     };
 }
 

@@ -1,6 +1,7 @@
 // How a failed Juju call is reported: which unit, in what status, which command, what was
 // expected and what came back, with the unit's output quoted within a bound.
 import { JujuUnitStatus } from "./parse";
+import { maskSecrets } from "../mask";
 
 export interface JujuFailure {
     /** Absent when the failed call was not about one unit (juju version, juju status). */
@@ -17,7 +18,8 @@ export class JujuError extends Error {
         readonly summary: string,
         readonly failures: JujuFailure[],
     ) {
-        super(`${summary}:\n${failures.map(formatFailure).join("\n")}`);
+        // Units' output and statuses are free text: masked (safety invariant 5).
+        super(maskSecrets(`${summary}:\n${failures.map(formatFailure).join("\n")}`));
         this.name = "JujuError";
     }
 }

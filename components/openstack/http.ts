@@ -7,6 +7,7 @@
 // which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
 import type { AuthSettings } from "./credentials";
 import type { RequestCounts, Session } from "./keystone";
+import { maskSecrets } from "../mask";
 
 export type OpenStackErrorName =
     "OpenStackHttpError" | "RuleExistsError" | "OverQuotaError" | "NotFoundError";
@@ -173,9 +174,11 @@ export function httpError(
         name = "NotFoundError";
     }
     const authHint = response.status === 401 ? ` (credentials from ${settings.source})` : "";
+    // The cloud's own words (a name it echoes, a proxy's page): masked (safety invariant 5).
+    const said = detail ? `: ${maskSecrets(detail.trim())}` : "";
     const err = new Error(
         `${method} ${path} on ${origin}: expected ${expect.join(" or ")}, got ${response.status}` +
-            `${type ? ` ${type}` : ""}${detail ? `: ${detail.trim()}` : ""}${authHint}`,
+            `${type ? ` ${type}` : ""}${said}${authHint}`,
     ) as OpenStackHttpError;
     err.name = name;
     err.status = response.status;

@@ -322,12 +322,12 @@ export function exposureRows(exposure: Exposure, beyond: PortExposure[]) {
 }
 
 /**
- * A rule beyond the allow-set as outputs, the audit and reviews show it; the acceptance's reason,
- * the stack's free text, masked (stack outputs are state).
+ * A rule beyond the allow-set as outputs, the audit and reviews show it; the group's name (the
+ * cloud's free text) and the acceptance's reason (the stack's) masked (stack outputs are state).
  */
 export function responsibleRow(r: Responsible) {
     return {
-        group: `${r.groupName} (${r.groupId})`,
+        group: `${maskSecrets(r.groupName)} (${r.groupId})`,
         rule: r.ruleId,
         admits: r.admits,
         why: r.why,

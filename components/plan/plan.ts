@@ -40,6 +40,7 @@ export interface Discovered {
     rules: NeutronRule[];
     /** Every group on the API's port(s), their rules and the remotes they reference. */
     exposure: FoundExposure;
+    /** Free text that may quote the cloud (a group's name): masked wherever it is shown. */
     warnings: string[];
 }
 

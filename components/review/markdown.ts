@@ -31,7 +31,7 @@ export function renderReview(input: ReviewInput): string {
     const { plan } = input.live;
     lines.push("", `Security group: ${maskSecrets(input.live.group)}; API: ${input.live.api}`);
     for (const warning of input.live.warnings) {
-        lines.push("", `> **Warning:** ${warning}`);
+        lines.push("", `> **Warning:** ${maskSecrets(warning)}`);
     }
     lines.push("", "### Sources admitted (derived live)", "");
     lines.push(...allowRows(plan));

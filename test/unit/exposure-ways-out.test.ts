@@ -3,12 +3,11 @@
 // acceptance only where never wide lets it apply), and an acceptance never wide voids is shown
 // as not applying wherever the review and the audit speak of it, its drift still a finding.
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/config/schema";
-import { Discovered, planIngress } from "../../components/plan/plan";
+import { planIngress } from "../../components/plan/plan";
 import type { NeutronRule } from "../../components/model/rules";
 import { renderReview } from "../../components/review/markdown";
 import { driftAcceptance, unacceptedDrift } from "../../components/review/verdict";
-import { foundExposure } from "../support/exposure";
+import { foundExposure, staticConductorConfig, staticConductorFound } from "../support/exposure";
 import { portRule } from "../support/rules";
 
 const MANAGED = { id: "managed", name: "nc-sg" };
@@ -18,31 +17,14 @@ const SENTINEL = "s3cr3t-sentinel-ways";
 type Accepted = { group?: string; rule?: string; reason: string };
 
 function plan(accepted: Accepted[], extra: NeutronRule[], more: Record<string, unknown> = {}) {
-    const config = parseStackConfig({
-        securityGroup: { id: MANAGED.id },
-        api: { address: "10.12.7.222" },
-        conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
-        verify: { mode: "never", conductors: { enabled: false } },
-        operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
-        acceptedExposure: accepted,
-        ...more,
-    });
+    const config = staticConductorConfig({ id: MANAGED.id }, accepted, more);
     const managed = [
         portRule("c", MANAGED.id, 6443, "10.12.4.154/32"),
         portRule("wide-api", MANAGED.id, 6443, "0.0.0.0/0"),
         ...extra.filter((r) => r.security_group_id === MANAGED.id),
     ];
     const all = [...managed, ...extra.filter((r) => r.security_group_id === OTHER.id)];
-    const found: Discovered = {
-        group: MANAGED,
-        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
-        apiPorts: [],
-        conductors: [{ source: "10.12.4.154", provenance: "config" }],
-        hairpin: [],
-        rules: managed,
-        exposure: foundExposure([MANAGED, OTHER], all),
-        warnings: [],
-    };
+    const found = staticConductorFound(MANAGED, managed, foundExposure([MANAGED, OTHER], all));
     return { config, plan: planIngress(config, found) };
 }
 

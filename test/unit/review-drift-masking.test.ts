@@ -1,25 +1,17 @@
 // A drift rule's reason quotes the acceptedExposure entry's reason, the stack's free text: the
 // review (Markdown and --json, drift and accepted drift) and the audit (driftReason) mask it.
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/config/schema";
-import { Discovered, planIngress } from "../../components/plan/plan";
+import { planIngress } from "../../components/plan/plan";
 import { renderReview } from "../../components/review/markdown";
 import { driftReason, driftRows } from "../../components/review/verdict";
-import { foundExposure } from "../support/exposure";
+import { foundExposure, staticConductorConfig, staticConductorFound } from "../support/exposure";
 import { portRule } from "../support/rules";
 
 const SENTINEL = "s3cr3t-sentinel-drift";
 const MANAGED = { id: "managed", name: "nc-sg" };
 
 function plan(accepted: { rule: string; reason: string }[]) {
-    const config = parseStackConfig({
-        securityGroup: { id: MANAGED.id },
-        api: { address: "10.12.7.222" },
-        conductors: { static: { addresses: ["10.12.4.154"], reason: "measured on the unit" } },
-        verify: { mode: "never", conductors: { enabled: false } },
-        operator: { cidrs: ["10.12.4.1/32"], reason: "operator NAT" },
-        acceptedExposure: accepted,
-    });
+    const config = staticConductorConfig({ id: MANAGED.id }, accepted);
     const rules = [
         portRule("c", MANAGED.id, 6443, "10.12.4.154/32"),
         portRule("o", MANAGED.id, 6443, "10.12.4.1/32"),
@@ -29,16 +21,7 @@ function plan(accepted: { rule: string; reason: string }[]) {
         // Drift: a port range from anywhere; never wide (on 22) voids its acceptance.
         portRule("ssh-range", MANAGED.id, 20, "0.0.0.0/0", { port_range_max: 25 }),
     ];
-    const found: Discovered = {
-        group: MANAGED,
-        api: { address: "10.12.7.222", port: 6443, provenance: "config" },
-        apiPorts: [],
-        conductors: [{ source: "10.12.4.154", provenance: "config" }],
-        hairpin: [],
-        rules,
-        exposure: foundExposure([MANAGED], rules),
-        warnings: [],
-    };
+    const found = staticConductorFound(MANAGED, rules, foundExposure([MANAGED], rules));
     return { config, plan: planIngress(config, found) };
 }
 
