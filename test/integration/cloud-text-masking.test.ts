@@ -5,7 +5,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
 import { networkRequest, openSession, Session } from "../../components/openstack/keystone";
 import { createRule } from "../../components/openstack/networking";
 import { createSecurityGroup, deleteSecurityGroup } from "../../tools/localcloud/admin";
@@ -13,6 +12,7 @@ import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 import { launch } from "../support/launcher";
+import { writeLocalStack } from "../support/local-stack";
 
 const API = "10.20.0.62";
 const SENTINEL = "s3cr3t-sentinel-group-name";
@@ -78,29 +78,15 @@ describe("cloud free text masked in the audit, verify and the live review (local
     });
 
     function stackFile(name: string, groupId: string): string {
-        const file = path.join(dir, `Pulumi.${name}.yaml`);
-        fs.writeFileSync(
-            file,
-            stringify({
-                config: {
-                    "capi-mgmt-ingress:cloud": env.OS_CLOUD,
-                    "capi-mgmt-ingress:securityGroup": { id: groupId },
-                    "capi-mgmt-ingress:api": { address: API },
-                    "capi-mgmt-ingress:conductors": {
-                        static: { addresses: ["10.20.0.42"], reason: "the masking test's unit" },
-                    },
-                    "capi-mgmt-ingress:operator": {
-                        cidrs: ["203.0.113.1/32"],
-                        reason: "the masking test's operator",
-                    },
-                    "capi-mgmt-ingress:verify": {
-                        conductors: { enabled: false },
-                        custom: [{ name: "api-reachable", command: "true" }],
-                    },
-                },
-            }),
-        );
-        return file;
+        return writeLocalStack(dir, name, {
+            cloud: env.OS_CLOUD,
+            groupId,
+            api: API,
+            conductor: "10.20.0.42",
+            operator: "203.0.113.1/32",
+            whose: "the masking test's",
+            custom: [{ name: "api-reachable", command: "true" }],
+        });
     }
 
     /** The command's exit status and everything it printed, which must not hold the sentinel. */

@@ -3,7 +3,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
 import { deriveAllowSet } from "../../components/model/allowset";
 import { openSession, Session } from "../../components/openstack/keystone";
 import { createRule, entryRuleBody } from "../../components/openstack/networking";
@@ -11,6 +10,7 @@ import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
 import { launchJson } from "../support/launcher";
+import { writeLocalStack } from "../support/local-stack";
 
 const API = "10.20.0.60";
 const CONDUCTOR = "10.20.0.41";
@@ -62,25 +62,15 @@ describe("capi-mgmt-ingress verify (local OpenStack)", function () {
     });
 
     function verify(name: string, custom: object[]): { status: number | null; json: VerifyJson } {
-        const file = path.join(dir, `Pulumi.${name}.yaml`);
-        fs.writeFileSync(
-            file,
-            stringify({
-                config: {
-                    "capi-mgmt-ingress:cloud": env.OS_CLOUD,
-                    "capi-mgmt-ingress:securityGroup": { id: groupId },
-                    "capi-mgmt-ingress:api": { address: API },
-                    "capi-mgmt-ingress:conductors": {
-                        static: { addresses: [CONDUCTOR], reason: "the verify test's unit" },
-                    },
-                    "capi-mgmt-ingress:operator": {
-                        cidrs: [OPERATOR],
-                        reason: "the verify test's operator",
-                    },
-                    "capi-mgmt-ingress:verify": { conductors: { enabled: false }, custom },
-                },
-            }),
-        );
+        const file = writeLocalStack(dir, name, {
+            cloud: env.OS_CLOUD,
+            groupId,
+            api: API,
+            conductor: CONDUCTOR,
+            operator: OPERATOR,
+            whose: "the verify test's",
+            custom,
+        });
         return launchJson<VerifyJson>(["verify", "--stack", file, "--json"], env);
     }
 

@@ -68,8 +68,8 @@ export async function initialize(fingerprint: string): Promise<CloudState> {
         await keystoneManage("db_sync");
         await keystoneManage(
             "bootstrap",
-            "--bootstrap-password",
-            secrets.adminPassword,
+            // Joined: argparse takes a separate value starting with "-" for an option.
+            `--bootstrap-password=${secrets.adminPassword}`,
             "--bootstrap-region-id",
             REGION,
             "--bootstrap-public-url",
@@ -304,6 +304,7 @@ export function writeKeyRepository(dir: string): void {
     }
 }
 
+/** 24 characters of base64url after a letter: never read as an option where a tool takes it. */
 export function randomPassword(): string {
-    return crypto.randomBytes(18).toString("base64url");
+    return `p${crypto.randomBytes(18).toString("base64url")}`;
 }
