@@ -68,20 +68,39 @@ const NO_UNRESOLVED: string[] = [];
 
 /**
  * One rule read. `why` is a method, not a closure per rule: a preview reads 10,000s of rules
- * once, in a cold process, where every allocation and every distinct shape costs.
+ * once, in a cold process, where every allocation and every distinct shape costs. The fields are
+ * declared, not parameter properties: compiled for ES2022 those define each field, then assign it.
  */
 class Reading implements RuleReading {
+    declare readonly ruleId: string;
+    declare readonly unreadable: string | undefined;
+    declare readonly unresolved: string[];
+    declare readonly ports: number[];
+    declare readonly sources: RuleSource[];
+    declare private readonly reason: string | undefined;
+    /** The TCP port range read (0-0 when the reason says why, or nothing is reached). */
+    declare private readonly min: number;
+    declare private readonly max: number;
+
     constructor(
-        readonly ruleId: string,
-        readonly unreadable: string | undefined,
-        readonly unresolved: string[],
-        readonly ports: number[],
-        readonly sources: RuleSource[],
-        private readonly reason: string | undefined,
-        /** The TCP port range read (0-0 when the reason says why, or nothing is reached). */
-        private readonly min = 0,
-        private readonly max = 0,
-    ) {}
+        ruleId: string,
+        unreadable: string | undefined,
+        unresolved: string[],
+        ports: number[],
+        sources: RuleSource[],
+        reason: string | undefined,
+        min = 0,
+        max = 0,
+    ) {
+        this.ruleId = ruleId;
+        this.unreadable = unreadable;
+        this.unresolved = unresolved;
+        this.ports = ports;
+        this.sources = sources;
+        this.reason = reason;
+        this.min = min;
+        this.max = max;
+    }
 
     why(port: number): string {
         if (this.reason !== undefined) return this.reason;

@@ -367,13 +367,16 @@ function sortedByRange<T extends { range: AddressRange }>(items: T[]): T[] {
     }
     const keys = new Float64Array(byKey.size);
     let k = 0;
-    for (const key of byKey.keys()) keys[k++] = key;
+    // forEach, not an iterator: a cold process makes an object per iterator step.
+    byKey.forEach((_, key) => (keys[k++] = key));
     keys.sort();
-    const sorted: T[] = [];
+    // Of the exact size, filled in place: a list grown by push is copied as it grows.
+    const sorted = items.slice();
+    let at = 0;
     for (k = 0; k < keys.length; k++) {
         const same = byKey.get(keys[k])!;
         if (same.length > 1) same.sort(byRange);
-        for (let i = 0; i < same.length; i++) sorted.push(same[i]);
+        for (let i = 0; i < same.length; i++) sorted[at++] = same[i];
     }
     return sorted;
 }

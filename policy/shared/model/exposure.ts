@@ -129,8 +129,8 @@ export function computeExposure(input: {
         if (reading.unreadable) {
             unreadable.push({ groupId: group.id, ruleId, what: reading.unreadable });
         }
-        for (const remote of reading.unresolved) {
-            unresolved.push({ groupId: group.id, ruleId, remote });
+        for (let u = 0; u < reading.unresolved.length; u++) {
+            unresolved.push({ groupId: group.id, ruleId, remote: reading.unresolved[u] });
         }
         for (let p = 0; p < reading.ports.length; p++) {
             const bucket = buckets.get(reading.ports[p])!;
