@@ -55,6 +55,16 @@ describe("address sets", () => {
             { cidr: "10.0.0.3/32", from: ["10.0.0.3/32"] },
         ]);
         assert.deepEqual(union([]), []);
+        // The caller's list is read, not sorted in place.
+        const items = ["10.0.2.0/24", "10.0.0.5/32", "10.0.0.0/24"].map((cidr) => ({
+            range: rangeOf(cidr),
+        }));
+        unionRanges(items);
+        assert.deepEqual(cidrsOf(items.map((i) => i.range)), [
+            "10.0.2.0/24",
+            "10.0.0.5/32",
+            "10.0.0.0/24",
+        ]);
     });
 
     it("subtracts exactly what lies inside, nothing when disjoint, everything when covered", () => {
