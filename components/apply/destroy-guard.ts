@@ -48,9 +48,9 @@ export function certainlyAdmits(rule: NeutronRule, entry: AllowEntry): boolean {
 }
 
 /**
- * The `sources` that no rule of the group certainly admits (`certainlyAdmits`) once the rules keyed like a `removed` entry (the
- * stack's own rules for them, created or adopted: Neutron's duplicate key allows one per entry)
- * and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
+ * The `sources` that no rule of the group certainly admits (`certainlyAdmits`) once the rules
+ * keyed like a `removed` entry (the stack's own rules for them, created or adopted: Neutron's
+ * duplicate key allows one per entry) and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
  * GET /v2.0/security-group-rules for `groupId`.
  */
 export function unadmittedOnceRemoved(

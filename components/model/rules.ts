@@ -454,7 +454,10 @@ function protocolForTcp(protocol: string | null): "tcp" | "other" | "everyPort" 
     if (protocol === "tcp" || protocol === "6") {
         return "tcp";
     }
-    const name = protocol?.toLowerCase() ?? "";
+    if (protocol === null) {
+        return "everyPort";
+    }
+    const name = protocol.toLowerCase();
     const number = /^\d{1,3}$/.test(name)
         ? Number(name)
         : Object.hasOwn(IP_PROTOCOL_NUMBERS, name)

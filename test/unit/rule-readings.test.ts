@@ -63,9 +63,16 @@ const FORMS: [string, NeutronRule, boolean, boolean][] = [
     ["icmp", ports("icmp", null, null), false, false],
     ["egress tcp 6443", rule({ direction: "egress" }), false, false],
     ["egress, every protocol", rule({ direction: "egress", protocol: null }), false, false],
-    ["unreadable", ports(null, null, null), true, false],
+    ["tcp -1-80 (below 0)", ports("tcp", -1, 80), true, false],
+    ["tcp 0-80", ports("tcp", 0, 80), false, false],
+    ["tcp 7000-65535", ports("tcp", 7000, 65535), false, false],
+    ["6 80", ports("6", 80, 80), false, false],
+    ["an unknown name ending in digits", ports("x17", 80, 80), true, false],
+    ["digits then a letter", ports("17x", 80, 80), true, false],
+    ["255", ports("255", null, null), false, false],
+    ["unreadable", { ...ports(null, null, null), unreadable: "protocol 7" }, true, false],
+    ["unreadable, kept as udp", { ...ports("udp", null, null), unreadable: "x" }, true, false],
 ];
-FORMS[FORMS.length - 1][1].unreadable = "protocol 7";
 
 describe("rule readings: what may reach a TCP port, what certainly does", () => {
     for (const [what, r, wide, certain] of FORMS) {
@@ -115,12 +122,23 @@ describe("rule readings: what may reach a TCP port, what certainly does", () => 
             classify(ports("tcp", null, 80)),
             "drift: 10.30.0.11/32 reaches 22/tcp (tcp (none)-80: one bound alone, every port) outside the allow-set",
         );
-        assert.match(classify(ports("tcp", 7000, null)), /^drift: .* reaches 22\/tcp /);
+        assert.equal(
+            classify(ports("tcp", 7000, null)),
+            "drift: 10.30.0.11/32 reaches 22/tcp (tcp 7000-(none): one bound alone, every port) outside the allow-set",
+        );
         assert.match(classify(ports(null, 6443, 6443)), /^drift: .* reaches 22\/tcp /);
+        assert.equal(
+            classify(ports(null, 6443, null)),
+            "drift: 10.30.0.11/32 reaches 22/tcp (every protocol, port 6443-65535) outside the allow-set",
+        );
         assert.match(classify(ports("foo", 80, 80)), /^drift: .* reaches 22\/tcp /);
         // As Neutron stores TCP, still adopted, retired or unrelated by its ports.
         assert.match(classify(ports("6", 6443, 6443)), /^adoptable/);
         assert.match(classify(rule({ remote_ip_prefix: "0.0.0.0/0" })), /^retire/);
+        assert.equal(
+            classify(ports("6", 80, 80)),
+            "unrelated: tcp 80: admits no protected port (6443/tcp and 22/tcp)",
+        );
         assert.equal(
             classify(ports("tcp", 80, 80)),
             "unrelated: tcp 80: admits no protected port (6443/tcp and 22/tcp)",
