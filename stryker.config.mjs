@@ -9,7 +9,7 @@ const MODULES = {
     },
     rules: {
         mutate: ["components/model/rules.ts"],
-        spec: ["rules", "plan", "destroy-guard"],
+        spec: ["rules", "plan", "destroy-guard", "rule-readings", "guard-rule-forms"],
     },
     allowset: {
         mutate: ["components/model/allowset.ts"],
@@ -61,7 +61,7 @@ const MODULES = {
     },
     "destroy-guard": {
         mutate: ["components/apply/destroy-guard.ts"],
-        spec: ["destroy-guard"],
+        spec: ["destroy-guard", "guard-rule-forms"],
     },
     exposure: {
         mutate: [

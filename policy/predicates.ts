@@ -7,8 +7,8 @@ import { ANY_ADDRESS } from "./shared/model/addressset";
 import { computeExposure } from "./shared/model/exposure";
 import { stackConfigSchema } from "./shared/config/schema";
 import {
-    coversPort,
     describePorts,
+    mayReachPort,
     isAnySource,
     NeutronRule,
     remotePrefix,
@@ -83,9 +83,12 @@ export function toNeutronRule(inputs: RuleInputs): NeutronRule {
     };
 }
 
-/** The protected ports an ingress rule lets TCP traffic reach (any protocol and ranges count). */
+/**
+ * The protected ports an ingress rule may let TCP traffic reach (rules.ts `mayReachPort`, the wide
+ * reading: any protocol, ranges and forms some driver reads wider count), so a rule is flagged.
+ */
 export function protectedPortsCovered(rule: NeutronRule, protectedPorts: number[]): number[] {
-    return protectedPorts.filter((port) => coversPort(rule, port));
+    return protectedPorts.filter((port) => mayReachPort(rule, port));
 }
 
 /** Why the rule admits every address to a protected port, or undefined when it does not. */

@@ -7,7 +7,13 @@
 //   (removal-guard.ts) before the engine deletes the dropped entries' rules.
 import { AllowEntry } from "../model/allowset";
 import { parsePrefix, prefixContains } from "../model/cidr";
-import { coversPort, entryKey, NeutronRule, remotePrefix, ruleKey } from "../model/rules";
+import {
+    certainlyReachesPort,
+    certainRemotePrefix,
+    entryKey,
+    NeutronRule,
+    ruleKey,
+} from "../model/rules";
 import { listRules } from "../openstack/networking";
 import { openSession } from "../openstack/keystone";
 
@@ -20,22 +26,31 @@ export interface DestroyGuardState {
     allowDestroy?: boolean;
 }
 
-/** True when the rule lets the entry's whole source reach the entry's port over TCP. */
-export function admits(rule: NeutronRule, entry: AllowEntry): boolean {
+/**
+ * True when the rule certainly lets the entry's whole source reach the entry's port over TCP:
+ * in a form every firewall driver enforces so (rules.ts `certainlyReachesPort`), from a prefix
+ * the drivers are given that contains the source (`certainRemotePrefix`). Counting a rule that
+ * one driver reads otherwise (protocol "0" is `ip.proto == 0` on OVN) would let a removal strand
+ * the source there.
+ */
+export function certainlyAdmits(rule: NeutronRule, entry: AllowEntry): boolean {
     // A remote group admits its members, which cannot be told from here: it does not count.
-    return (
-        !rule.remote_group_id &&
-        !rule.remote_address_group_id &&
-        rule.ethertype === entry.ethertype &&
-        coversPort(rule, entry.port) &&
-        prefixContains(remotePrefix(rule), parsePrefix(entry.remoteIpPrefix))
-    );
+    if (
+        rule.remote_group_id ||
+        rule.remote_address_group_id ||
+        rule.ethertype !== entry.ethertype ||
+        !certainlyReachesPort(rule, entry.port)
+    ) {
+        return false;
+    }
+    const prefix = certainRemotePrefix(rule);
+    return prefix !== undefined && prefixContains(prefix, parsePrefix(entry.remoteIpPrefix));
 }
 
 /**
- * The `sources` that no rule of the group admits once the rules keyed like a `removed` entry (the
- * stack's own rules for them, created or adopted: Neutron's duplicate key allows one per entry)
- * and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
+ * The `sources` that no rule of the group certainly admits (`certainlyAdmits`) once the rules
+ * keyed like a `removed` entry (the stack's own rules for them, created or adopted: Neutron's
+ * duplicate key allows one per entry) and the rules with an id in `alsoGone` are deleted. Pure; `rules` is
  * GET /v2.0/security-group-rules for `groupId`.
  */
 export function unadmittedOnceRemoved(
@@ -49,7 +64,7 @@ export function unadmittedOnceRemoved(
     const surviving = rules.filter(
         (r) => r.security_group_id === groupId && !gone.has(ruleKey(r)) && !alsoGone.includes(r.id),
     );
-    return sources.filter((entry) => !surviving.some((r) => admits(r, entry)));
+    return sources.filter((entry) => !surviving.some((r) => certainlyAdmits(r, entry)));
 }
 
 /**

@@ -157,7 +157,12 @@ describe("no-any-source-on-protected-ports", () => {
                         protocol,
                         remoteIpPrefix,
                     });
-                    const reaches = [6443, 22].some((port) => min <= port && port <= max);
+                    // Every protocol reaches every port whatever its range: no driver reads the
+                    // ports of a rule without a protocol (rules.ts `mayReachPort`).
+                    const reaches =
+                        protocol === "any" ||
+                        protocol === undefined ||
+                        [6443, 22].some((port) => min <= port && port <= max);
                     const expected =
                         protocol !== "udp" && remoteIpPrefix !== "10.0.0.0/8" && reaches;
                     const found = await violations(noAnySourcePolicy, props);

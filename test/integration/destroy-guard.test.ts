@@ -130,6 +130,37 @@ describe("destroy guard against the local cloud", function () {
         refusedNaming(refused.gate, groupId);
     });
 
+    it("a conductor admitted otherwise only by protocol 0 is refused; by every protocol it is not", async () => {
+        const { groupId, ruleIds } = await group("protocol-zero", []);
+        const other = (remote: string, protocol: string | null) => ({
+            security_group_id: groupId,
+            direction: "ingress" as const,
+            ethertype: "IPv4" as const,
+            protocol,
+            port_range_min: null,
+            port_range_max: null,
+            remote_ip_prefix: remote,
+            description: "made by hand",
+        });
+        // OVN enforces "0" as ip.proto == 0 (no TCP): it must not keep 10.30.0.11 admitted.
+        const zero = await createRule(s, other("10.30.0.11/32", "0"));
+        const every = await createRule(s, other("10.30.0.12/32", null));
+        const live = await listRules(s, groupId);
+        assert.equal(live.find((r) => r.id === zero.id)?.protocol, "0", 'Neutron stores "0"');
+        assert.equal(live.find((r) => r.id === every.id)?.protocol, null);
+        const { retirement, gate } = await destroy(await recorded(groupId, ruleIds, []));
+        for (const result of [retirement, gate]) {
+            assert.ok(!result.ok, "the delete must be refused");
+            const message = result.error.message;
+            assert.match(message, /\n {2}conductor {2}6443\/tcp {2}10\.30\.0\.11\/32\n/);
+            assert.doesNotMatch(message, /10\.30\.0\.12/, "every protocol keeps 10.30.0.12");
+        }
+        assert.deepEqual(
+            (await listRules(s, groupId)).map((r) => r.id).sort(),
+            live.map((r) => r.id).sort(),
+        );
+    });
+
     it("allowDestroy: true lets both deletes through, without listing the group", async () => {
         const { groupId, ruleIds } = await group("allowed", []);
         const state = await recorded(groupId, ruleIds, [], true);

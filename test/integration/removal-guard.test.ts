@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { AllowEntry } from "../../components/model/allowset";
 import { GateOutputs, measureRules } from "../../components/apply/gate";
-import { admits } from "../../components/apply/destroy-guard";
+import { certainlyAdmits } from "../../components/apply/destroy-guard";
 import { droppedEntries } from "../../components/apply/removal-guard";
 import {
     createRule,
@@ -105,7 +105,7 @@ describe("removal guard against the local cloud", function () {
 
     /** Whether some rule of the group admits the entry's source on its port, live. */
     async function admitted(groupId: string, entry: AllowEntry): Promise<boolean> {
-        return (await listRules(s, groupId)).some((r) => admits(r, entry));
+        return (await listRules(s, groupId)).some((r) => certainlyAdmits(r, entry));
     }
 
     const gone = OLD.find((e) => e.remoteIpPrefix === "10.30.0.13/32")!;
@@ -135,6 +135,38 @@ describe("removal guard against the local cloud", function () {
         for (const entry of WITHOUT_UNIT) {
             assert.ok(await admitted(groupId, entry), `${entry.remoteIpPrefix} still admitted`);
         }
+    });
+
+    it("a dropped unit admitted otherwise only by protocol 0 is refused; by exact tcp it goes", async () => {
+        const zero = await deployed("protocol-zero");
+        await createRule(s, {
+            ...entryRuleBody(gone, zero.groupId),
+            protocol: "0",
+            port_range_min: null,
+            port_range_max: null,
+            description: "every protocol, by hand",
+        });
+        const refused = await update(zero.state, WITHOUT_UNIT);
+        assert.ok(!refused.result.ok, "protocol 0 is ip.proto == 0 on OVN: no TCP");
+        assert.match(
+            refused.result.error.message,
+            /^Refusing to remove the rules of 1 allow-set entry[\s\S]*\n {2}conductor {2}6443\/tcp {2}10\.30\.0\.13\/32\n/,
+        );
+        assert.deepEqual(
+            (await listRules(s, zero.groupId)).map((r) => r.id).sort(),
+            refused.before,
+        );
+
+        const tcp = await deployed("exact-tcp");
+        await createRule(s, {
+            ...entryRuleBody(gone, tcp.groupId),
+            port_range_min: 6000,
+            port_range_max: 7000,
+            description: "a range, by hand",
+        });
+        const { result } = await update(tcp.state, WITHOUT_UNIT);
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.ok(await admitted(tcp.groupId, gone), "tcp 6000-7000 still admits 10.30.0.13");
     });
 
     it("a dropped unit whose source another rule still admits goes through", async () => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     classifyRules,
-    coversPort,
+    mayReachPort,
     enforcedRemotePrefix,
     entryKey,
     isAnySource,
@@ -65,21 +65,24 @@ describe("rules", () => {
     });
 
     it("knows which ports a rule reaches: ranges, any protocol, null ports", () => {
-        assert.ok(coversPort(rule({ port_range_min: 1, port_range_max: 65535 }), 22));
+        assert.ok(mayReachPort(rule({ port_range_min: 1, port_range_max: 65535 }), 22));
         assert.ok(
-            coversPort(rule({ protocol: null, port_range_min: null, port_range_max: null }), 6443),
+            mayReachPort(
+                rule({ protocol: null, port_range_min: null, port_range_max: null }),
+                6443,
+            ),
         );
         assert.ok(
-            coversPort(rule({ protocol: "6", port_range_min: 6000, port_range_max: 7000 }), 6443),
+            mayReachPort(rule({ protocol: "6", port_range_min: 6000, port_range_max: 7000 }), 6443),
         );
         assert.ok(
-            !coversPort(
+            !mayReachPort(
                 rule({ protocol: "udp", port_range_min: null, port_range_max: null }),
                 6443,
             ),
         );
-        assert.ok(!coversPort(rule({ direction: "egress" }), 6443));
-        assert.ok(!coversPort(rule({ port_range_min: 80, port_range_max: 443 }), 6443));
+        assert.ok(!mayReachPort(rule({ direction: "egress" }), 6443));
+        assert.ok(!mayReachPort(rule({ port_range_min: 80, port_range_max: 443 }), 6443));
     });
 
     it("classifies the ruling's group", () => {
@@ -234,10 +237,10 @@ describe("rules", () => {
 
     it("adopts and retires only single-port TCP rules", () => {
         const conductor = "10.12.4.154/32";
-        // Any protocol from the conductor's /32: admits only it, but it is not its rule.
+        // Any protocol from the conductor's /32: no driver reads its ports, so it reaches 22 too.
         assert.equal(
             classOf(rule({ protocol: null, remote_ip_prefix: conductor })),
-            "unrelated: reaches 6443/tcp (every protocol, port 6443) from allow-set sources only",
+            "drift: 10.12.4.154/32 reaches 22/tcp (every protocol, port 6443) outside the allow-set",
         );
         assert.equal(
             classOf(rule({ protocol: "udp", remote_ip_prefix: conductor })),
@@ -297,8 +300,8 @@ describe("rules", () => {
         );
         assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: "" })));
         assert.equal(ruleKey(rule({ protocol: "any" })), ruleKey(rule({ protocol: null })));
-        assert.ok(coversPort(rule({ protocol: "any" }), 6443));
-        assert.ok(coversPort(rule({ protocol: "" }), 6443));
+        assert.ok(mayReachPort(rule({ protocol: "any" }), 6443));
+        assert.ok(mayReachPort(rule({ protocol: "" }), 6443));
         assert.equal(
             remotePrefix(rule({ ethertype: "IPv6", remote_ip_prefix: null })).cidr,
             "::/0",
@@ -325,13 +328,13 @@ describe("rules", () => {
         const allPorts = (protocol: string) =>
             rule({ protocol, port_range_min: null, port_range_max: null });
         for (const every of ["ip", "IP", "hopopt", "00", " 0 "]) {
-            assert.ok(coversPort(allPorts(every), 6443), every);
+            assert.ok(mayReachPort(allPorts(every), 6443), every);
         }
         // A leading zero makes no other protocol every protocol (01 is ICMP).
         for (const other of ["10", "16", "60", "01", "udp", "17"]) {
-            assert.ok(!coversPort(allPorts(other), 6443), other);
+            assert.ok(!mayReachPort(allPorts(other), 6443), other);
         }
-        assert.ok(coversPort(rule({ protocol: "006" }), 6443));
+        assert.ok(mayReachPort(rule({ protocol: "006" }), 6443));
     });
 
     it("knows its own description, and nothing else, as its own", () => {
