@@ -142,8 +142,9 @@ export function readRule(
     if (!protocol) problems.push(`protocol ${show(raw.protocol)}`);
     const min = readPort(raw.port_range_min, 1);
     const max = readPort(raw.port_range_max, 65535);
-    // NaN (a port that is no integer) fails every comparison.
-    const portsRead = min >= 0 && max <= 65535 && min <= max;
+    // NaN (a port that is no integer) fails every comparison. Another protocol's port fields
+    // are not TCP ports, nor always ports: ICMP's are its type and code (echo request: 8 and 0).
+    const portsRead = protocol === "other" || (min >= 0 && max <= 65535 && min <= max);
     if (!portsRead) {
         problems.push(`port range ${show(raw.port_range_min)}-${show(raw.port_range_max)}`);
     } else if (protocol === "tcp" && absent(raw.port_range_min) !== absent(raw.port_range_max)) {

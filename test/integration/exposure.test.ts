@@ -212,6 +212,29 @@ describe("effective exposure (local OpenStack)", function () {
         assert.deepEqual(json.exposure.beyondAllowSet.map((r) => r.rule).sort(), [...wide].sort());
     });
 
+    it("counts an ICMP echo request from anywhere on no protected port: its type and code are no ports", async () => {
+        // As `openstack security group rule create --protocol icmp --icmp-type 8 --icmp-code 0`.
+        const ping = await createRule(s, {
+            ...tcp(guarded.groupId, 8, "0.0.0.0/0"),
+            protocol: "icmp",
+            port_range_max: 0,
+        });
+        try {
+            assert.deepEqual([ping.port_range_min, ping.port_range_max], [8, 0]);
+            const { json } = audit(stackFile());
+            assert.deepEqual(
+                json.exposure.unreadable.filter((u) => u.ruleId === ping.id),
+                [],
+                "not unreadable",
+            );
+            assert.ok(!json.exposure.beyondAllowSet.some((r) => r.rule === ping.id));
+            assert.equal(json.rules.find((r) => r.id === ping.id)?.class, "unrelated");
+            assert.equal(await preview(stackFile()), undefined);
+        } finally {
+            await deleteRule(s, ping.id);
+        }
+    });
+
     const dangerous: [string, (ids: { group: string; second: string }) => RuleCreate][] = [
         [
             "a second group on the port, tcp 6443 from anywhere",

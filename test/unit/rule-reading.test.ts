@@ -54,6 +54,21 @@ describe("reading one rule", () => {
                 `tcp spelled ${JSON.stringify(protocol)}, to which the iptables driver gives no ports, so every port`,
             );
         }
+        // ICMP's port fields are its type and code: an echo request is 8 and 0, no port range.
+        for (const [protocol, min, max] of [
+            ["icmp", 8, 0],
+            ["icmp", 0, 255],
+            ["ipv6-icmp", 128, 0],
+            ["udp", 53, 1],
+            ["udp", "x", null],
+        ]) {
+            const r = read({ protocol, port_range_min: min, port_range_max: max });
+            assert.deepEqual(
+                [r.unreadable, r.ports, r.sources],
+                [undefined, [], []],
+                `${protocol} ${min}-${max}`,
+            );
+        }
         for (const protocol of ["udp", "17", 255, "icmpv6"]) {
             const r = read({ protocol });
             assert.deepEqual(
