@@ -8,7 +8,7 @@ const MODULES = {
         spec: ["cidr", "allowset", "rules", "rule-reading"],
     },
     rules: {
-        mutate: ["components/model/rules.ts"],
+        mutate: ["components/model/rules.ts", "components/model/rule-reach.ts"],
         spec: ["rules", "plan", "destroy-guard", "rule-readings", "guard-rule-forms"],
     },
     allowset: {
@@ -68,6 +68,7 @@ const MODULES = {
             "components/model/exposure.ts",
             "components/model/addressset.ts",
             "components/model/rule-reading.ts",
+            "components/model/protocols.ts",
         ],
         // The property tests take minutes per run of the whole module on two shared cores.
         spec: ["exposure", "exposure-words", "rule-reading", "addressset", "addressset-parse"],

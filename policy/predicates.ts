@@ -6,9 +6,9 @@ import { isAnyAddress, isHostRoute, parsePrefix } from "./shared/model/cidr";
 import { ANY_ADDRESS } from "./shared/model/addressset";
 import { computeExposure } from "./shared/model/exposure";
 import { stackConfigSchema } from "./shared/config/schema";
+import { mayReachPort } from "./shared/model/rule-reach";
 import {
     describePorts,
-    mayReachPort,
     isAnySource,
     NeutronRule,
     remotePrefix,
@@ -84,7 +84,7 @@ export function toNeutronRule(inputs: RuleInputs): NeutronRule {
 }
 
 /**
- * The protected ports an ingress rule may let TCP traffic reach (rules.ts `mayReachPort`, the wide
+ * The protected ports an ingress rule may let TCP traffic reach (rule-reach.ts `mayReachPort`, the wide
  * reading: any protocol, ranges and forms some driver reads wider count), so a rule is flagged.
  */
 export function protectedPortsCovered(rule: NeutronRule, protectedPorts: number[]): number[] {

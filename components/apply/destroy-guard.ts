@@ -7,13 +7,8 @@
 //   (removal-guard.ts) before the engine deletes the dropped entries' rules.
 import { AllowEntry } from "../model/allowset";
 import { parsePrefix, prefixContains } from "../model/cidr";
-import {
-    certainlyReachesPort,
-    certainRemotePrefix,
-    entryKey,
-    NeutronRule,
-    ruleKey,
-} from "../model/rules";
+import { certainlyReachesPort, certainRemotePrefix } from "../model/rule-reach";
+import { entryKey, NeutronRule, ruleKey } from "../model/rules";
 import { listRules } from "../openstack/networking";
 import { openSession } from "../openstack/keystone";
 
@@ -28,7 +23,7 @@ export interface DestroyGuardState {
 
 /**
  * True when the rule certainly lets the entry's whole source reach the entry's port over TCP:
- * in a form every firewall driver enforces so (rules.ts `certainlyReachesPort`), from a prefix
+ * in a form every firewall driver enforces so (rule-reach.ts `certainlyReachesPort`), from a prefix
  * the drivers are given that contains the source (`certainRemotePrefix`). Counting a rule that
  * one driver reads otherwise (protocol "0" is `ip.proto == 0` on OVN) would let a removal strand
  * the source there.

@@ -5,38 +5,7 @@ import { ANY_ADDRESS, AddressRange, enforcedRanges, rangeOf } from "./addressset
 import { Ethertype } from "./cidr";
 import type { RemoteAddresses } from "./exposure";
 import type { NeutronRule } from "./rules";
-
-/**
- * neutron_lib.constants.IP_PROTOCOL_MAP (Zed), names as Neutron stores them; "icmpv6" is its
- * alias of "ipv6-icmp". Only whether a name is TCP (6) or 0 matters here.
- */
-const IP_PROTOCOL_MAP: Record<string, number> = {
-    ah: 51,
-    dccp: 33,
-    egp: 8,
-    esp: 50,
-    gre: 47,
-    hopopt: 0,
-    icmp: 1,
-    igmp: 2,
-    ip: 0,
-    ipip: 4,
-    "ipv6-encap": 41,
-    "ipv6-frag": 44,
-    "ipv6-icmp": 58,
-    icmpv6: 58,
-    "ipv6-nonxt": 59,
-    "ipv6-opts": 60,
-    "ipv6-route": 43,
-    ospf: 89,
-    pgm: 113,
-    rsvp: 46,
-    sctp: 132,
-    tcp: 6,
-    udp: 17,
-    udplite: 136,
-    vrrp: 112,
-};
+import { protocolNumber } from "./protocols";
 
 /** One source range a rule admits, in one family. */
 export interface RuleSource {
@@ -228,9 +197,8 @@ function readProtocol(value: unknown): Protocol | undefined {
     if (typeof text !== "string") return undefined;
     const name = text.toLowerCase();
     if (name === "" || name === "any") return "all";
-    const number = /^\d{1,3}$/.test(name) ? Number(name) : IP_PROTOCOL_MAP[name];
-    // A name such as "constructor" finds Object.prototype's members, not a number.
-    if (typeof number !== "number" || number > 255) return undefined;
+    const number = protocolNumber(name);
+    if (number === undefined || number > 255) return undefined;
     if (number !== 6) return number === 0 ? "all" : "other";
     return text === "tcp" || text === "6" ? "tcp" : "tcpEveryPort";
 }

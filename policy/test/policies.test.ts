@@ -158,7 +158,7 @@ describe("no-any-source-on-protected-ports", () => {
                         remoteIpPrefix,
                     });
                     // Every protocol reaches every port whatever its range: no driver reads the
-                    // ports of a rule without a protocol (rules.ts `mayReachPort`).
+                    // ports of a rule without a protocol (rule-reach.ts `mayReachPort`).
                     const reaches =
                         protocol === "any" ||
                         protocol === undefined ||

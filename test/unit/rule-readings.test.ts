@@ -5,10 +5,9 @@ import * as assert from "node:assert/strict";
 import {
     certainlyReachesPort,
     certainRemotePrefix,
-    classifyRules,
     mayReachPort,
-    NeutronRule,
-} from "../../components/model/rules";
+} from "../../components/model/rule-reach";
+import { classifyRules, NeutronRule } from "../../components/model/rules";
 import { readRule } from "../../components/model/rule-reading";
 import { allowEntry as entry, neutronRule } from "../support/rules";
 

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
     classifyRules,
-    mayReachPort,
     enforcedRemotePrefix,
     entryKey,
     isAnySource,
@@ -13,6 +12,7 @@ import {
     ruleShape,
     sameShape,
 } from "../../components/model/rules";
+import { mayReachPort } from "../../components/model/rule-reach";
 import { allowEntry as entry, neutronRule } from "../support/rules";
 
 const group = "sg-1";
