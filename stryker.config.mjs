@@ -5,7 +5,7 @@
 const MODULES = {
     cidr: {
         mutate: ["components/model/cidr.ts"],
-        spec: ["cidr", "allowset", "rules", "rule-reading"],
+        spec: ["cidr", "allowset", "rules", "rule-reading", "rule-reading-refused"],
     },
     rules: {
         mutate: ["components/model/rules.ts", "components/model/rule-reach.ts"],
@@ -68,10 +68,18 @@ const MODULES = {
             "components/model/exposure.ts",
             "components/model/addressset.ts",
             "components/model/rule-reading.ts",
+            "components/model/rule-sources.ts",
             "components/model/protocols.ts",
         ],
         // The property tests take minutes per run of the whole module on two shared cores.
-        spec: ["exposure", "exposure-words", "rule-reading", "addressset", "addressset-parse"],
+        spec: [
+            "exposure",
+            "exposure-words",
+            "rule-reading",
+            "rule-reading-refused",
+            "addressset",
+            "addressset-parse",
+        ],
     },
     acceptance: {
         mutate: ["components/plan/exposure.ts"],
