@@ -15,6 +15,7 @@ import { coversWholeFamily } from "../model/addressset";
 import type { FoundExposure } from "../discover/exposure";
 import { maskSecrets } from "../mask";
 import { aloneAdmitted, waysOut, WaysOut } from "./ways-out";
+import { ruleAdmits, RuleSourceAt } from "./rule-words";
 
 /** `acceptedExposure` in the stack config: a group (name or id) and/or a rule (id), with a reason. */
 export interface AcceptedExposure {
@@ -25,6 +26,8 @@ export interface AcceptedExposure {
 
 /** A rule that admits a source outside the allow-set to a protected port. */
 export interface Responsible extends Admitter {
+    /** Every source of the rule beyond the allow-set, on every port and family (rule-words.ts). */
+    admits: string;
     /** Where: `6443/tcp IPv4`, one per port and family it reaches. */
     reaches: string[];
     /** The operator's reason, when `acceptedExposure` names it (never for a rule in `wide`). */
@@ -177,24 +180,32 @@ function responsible(
     wide: Set<string>,
 ): Responsible[] {
     const byRule = new Map<string, Responsible>();
+    const sources = new Map<string, RuleSourceAt[]>();
     for (const pe of beyond) {
         const where = `${pe.port}/tcp ${pe.ethertype}`;
         for (const admitter of pe.parts.flatMap((p) => p.admittedBy)) {
             const key = `${admitter.groupId}|${admitter.ruleId}`;
+            const at = { port: pe.port, ethertype: pe.ethertype, admitter };
             const seen = byRule.get(key);
             if (seen) {
+                sources.get(key)!.push(at);
                 if (!seen.reaches.includes(where)) {
                     seen.reaches.push(where);
                 }
                 continue;
             }
             const reason = acceptance(admitter, accepted);
+            sources.set(key, [at]);
             byRule.set(key, {
                 ...admitter,
                 reaches: [where],
                 ...(reason !== undefined ? { accepted: reason } : {}),
             });
         }
+    }
+    // One admitter per source in the model: the rule's words name every one (rule-words.ts).
+    for (const [key, r] of byRule) {
+        r.admits = ruleAdmits(sources.get(key)!);
     }
     const rules = [...byRule.values()];
     for (const r of rules) {
