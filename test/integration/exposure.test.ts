@@ -40,6 +40,8 @@ const previewMocks = () =>
 const ROOT = path.resolve(__dirname, "..", "..");
 const API = "10.20.0.60";
 const MEMBER = "10.20.0.61";
+// Three members, one of them IPv6: a rule through the group names each of them.
+const AG_MEMBERS = ["192.0.2.0/28", "198.18.0.0/15", "2001:db8:1::/48"];
 
 describe("effective exposure (local OpenStack)", function () {
     this.timeout(300000);
@@ -106,7 +108,12 @@ describe("effective exposure (local OpenStack)", function () {
                 s,
                 "POST",
                 "/v2.0/address-groups",
-                { address_group: { name: `exposure-ag-${suffix}`, addresses: ["192.0.2.0/28"] } },
+                {
+                    address_group: {
+                        name: `exposure-ag-${suffix}`,
+                        addresses: AG_MEMBERS,
+                    },
+                },
                 [201],
             )) as { address_group: { id: string } }
         ).address_group.id;
@@ -162,7 +169,13 @@ describe("effective exposure (local OpenStack)", function () {
         rules: { id: string; class: string }[];
         exposure: {
             ports: { port: number; ethertype: string; cidrs: string[]; beyondAllowSet: string }[];
-            beyondAllowSet: { rule: string; group: string; admits: string; accepted?: string }[];
+            beyondAllowSet: {
+                rule: string;
+                group: string;
+                admits: string;
+                reaches: string[];
+                accepted?: string;
+            }[];
             unreadable: { ruleId: string }[];
         };
     }
@@ -321,6 +334,18 @@ describe("effective exposure (local OpenStack)", function () {
             for (const rule of made) {
                 assert.ok(admits.has(rule.id), `rule ${rule.id} reported`);
             }
+            assert.equal(
+                admits.get(made[1].id),
+                `192.0.2.0/28, 198.18.0.0/15 and 2001:db8:1::/48 (in remote address group ${addressGroupId})`,
+            );
+            assert.deepEqual(
+                json.exposure.beyondAllowSet.find((r) => r.rule === made[1].id)!.reaches,
+                ["22/tcp IPv4", "22/tcp IPv6"],
+            );
+            assert.equal(
+                admits.get(made[0].id),
+                `${MEMBER}/32 and 10.99.0.0/30 (in remote group ${remoteId})`,
+            );
             assert.ok(cidrs(6443, "IPv6").includes("2001:db8::/64"));
             // Every rule is still classified: one odd rule does not stop the audit.
             for (const rule of made) {
