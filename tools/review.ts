@@ -7,6 +7,7 @@
 // change does to each stack, the stack file at the ref against the working tree; a stack whose
 // config (or derivation) has a problem is a finding.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { liveReview, restLookups } from "../components/discover/rest-lookups";
 import {
     renderComparison,
@@ -19,6 +20,7 @@ import {
     parseStackFileText,
     readStackFile,
     stackFilePath,
+    STACKS_DIR,
 } from "../components/config/stackfile";
 import {
     ConfigError,
@@ -26,6 +28,7 @@ import {
     StackConfig,
     stackConfigProblems,
 } from "../components/config/schema";
+import { STACK_NAME_PATTERN } from "../components/config/stackname";
 import { openSession } from "../components/openstack/keystone";
 import { stackCloud } from "../components/openstack/credentials";
 import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
@@ -250,6 +253,14 @@ function readHeads(
     const heads = new Map<string, Record<string, unknown> | undefined>();
     const refused = new Map<string, string[]>();
     for (const stack of stacks) {
+        // --changed takes names from file names: one that is no stack name is one problem of many.
+        if (!STACK_NAME_PATTERN.test(stack)) {
+            refused.set(stack, [
+                `"${stack}" is not a stack name: Pulumi stack names are 1 to 100 letters, ` +
+                    `digits, "-", "_" or "." (stacks/Pulumi.<name>.yaml), so its file is not read`,
+            ]);
+            continue;
+        }
         try {
             heads.set(stack, readHead(stack));
         } catch (err) {
@@ -265,10 +276,16 @@ function readHeads(
     }
     const problems = stacks.flatMap((stack) => {
         const raw = heads.get(stack);
-        const found = refused.get(stack) ?? (raw ? stackConfigProblems(raw, []) : []);
+        const found = refused.get(stack) ?? (raw ? headProblems(raw) : []);
         return found.map((p) => `stack ${stack}: head (the working tree): ${p}`);
     });
-    const files = unreadable.map(stackFilePath).join(", ");
+    const files = unreadable
+        .map((stack) =>
+            STACK_NAME_PATTERN.test(stack)
+                ? stackFilePath(stack)
+                : path.join(STACKS_DIR, `Pulumi.${stack}.yaml`),
+        )
+        .join(", ");
     const which =
         unreadable.length === 1
             ? `the head of stack ${unreadable[0]} (${files} in the working tree) cannot be ` +
@@ -279,6 +296,26 @@ function readHeads(
         problems,
         `${which}; nothing is listed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
     );
+}
+
+/**
+ * What the schema refuses in a head that was read, or when it validates, the sources it names
+ * that the derivation refuses (as `review --stack` without --live checks them): one line each.
+ */
+function headProblems(raw: Record<string, unknown>): string[] {
+    const schema = stackConfigProblems(raw, []);
+    if (schema.length > 0) {
+        return schema;
+    }
+    try {
+        checkConfiguredSources(parseStackConfig(raw));
+        return [];
+    } catch (err) {
+        if (!(err instanceof ConfigError)) {
+            throw err;
+        }
+        return err.problems;
+    }
 }
 
 /** The working tree's stack file, undefined when it is absent; ConfigError when it cannot be read. */

@@ -191,4 +191,71 @@ describe("npm run review on a fresh copy of the repository", function () {
             files.forEach((f) => fs.rmSync(f));
         }
     });
+
+    it("--changed names a head the derivation refuses and a file name that is no stack name among the others, exit 2", () => {
+        const text = fs.readFileSync(path.join(repo, "stacks", "Pulumi.example.yaml"), "utf8");
+        const example = parse(text).config;
+        const operator = example["capi-mgmt-ingress:operator"];
+        const heads: Record<string, string> = {
+            bad1: stringify({
+                config: {
+                    ...example,
+                    "openstack:password": "pl4nted",
+                    "capi-mgmt-ingress:bogus": 1,
+                },
+            }),
+            bad2: stringify({
+                config: {
+                    ...example,
+                    "capi-mgmt-ingress:operator": { ...operator, cidrs: ["0.0.0.0/0"] },
+                },
+            }),
+            bad3: text.replace(/^ {2}capi-mgmt-ingress:cloud/m, "\tcapi-mgmt-ingress:cloud"),
+            bad4: stringify({ config: { "capi-mgmt-ingress:minPrefixLength": "x" } }),
+            "bad_name!": text,
+            good: text,
+        };
+        const files = Object.keys(heads).map((s) => path.join(repo, "stacks", `Pulumi.${s}.yaml`));
+        Object.values(heads).forEach((t, i) => fs.writeFileSync(files[i], t));
+        try {
+            const run = review("--changed", "--base", "HEAD", "--json");
+            assert.equal(run.status, 2, run.stdout);
+            const { message, problems } = JSON.parse(run.stdout).error as {
+                message: string;
+                problems: string[];
+            };
+            const of = (stack: string) =>
+                problems
+                    .filter((p) => p.startsWith(`stack ${stack}: head (the working tree): `))
+                    .map((p) => p.replace(/^.*?\(the working tree\): /, ""));
+            assert.match(
+                message,
+                /the heads of stacks bad_name!, bad1, bad3 \(.*\) cannot be read/,
+            );
+            assert.match(message, /stacks\/Pulumi\.bad_name!\.yaml/);
+            assert.equal(of("bad1").length, 2, of("bad1").join("\n"));
+            const derived = of("bad2");
+            assert.equal(derived.length, 1, derived.join("\n"));
+            assert.match(
+                derived[0],
+                /^allow-set: operator source 0\.0\.0\.0\/0 .* can never be allowed/,
+            );
+            assert.equal(of("bad3").length, 1);
+            assert.ok(of("bad4").length > 1, of("bad4").join("\n"));
+            assert.ok(of("bad4").some((p) => p.includes("minPrefixLength")));
+            const name = of("bad_name!");
+            assert.equal(name.length, 1);
+            assert.match(name[0], /^"bad_name!" is not a stack name: /);
+            assert.doesNotMatch(name[0], /give a path/);
+            assert.deepEqual(of("good"), []);
+            assert.equal(
+                problems.length,
+                [..."1234"].reduce((n, i) => n + of(`bad${i}`).length, 1),
+                problems.join("\n"),
+            );
+            assert.ok(message.includes(problems.join("\n  - ")));
+        } finally {
+            files.forEach((f) => fs.rmSync(f));
+        }
+    });
 });
