@@ -244,7 +244,8 @@ function readSide(read: () => Record<string, unknown> | undefined): SideInput {
  * absent (the change deletes it). Heads that cannot be read stop the review (ConfigError, exit 2):
  * compared with nothing, every setting of the base would show as removed. The error then names
  * every stack whose head has a problem, each problem prefixed with its stack, so that one run
- * shows them all (the heads that do not validate too, as nothing else is listed).
+ * shows them all (the heads that do not validate, or name a source the derivation refuses, too,
+ * as nothing else is listed; a file name that is no stack name is one such problem).
  */
 function readHeads(
     stacks: string[],
