@@ -379,6 +379,17 @@ describe("effective exposure (local OpenStack)", function () {
             }
             assert.deepEqual(parts(6443, "IPv6"), ["2001:db8::/64"]);
             assert.ok(live.plan.exposure.refusal);
+            // The preview's refusal (and review --live's) names the rule with all its members.
+            const line = live.plan.exposure.refusal
+                .split("\n")
+                .find((l) => l.startsWith(`  - rule ${made[1].id} in group `));
+            assert.ok(
+                line?.includes(
+                    `(${guarded.groupId}): admits 192.0.2.0/28, 198.18.0.0/15 and ` +
+                        `2001:db8:1::/48 (in remote address group ${addressGroupId}); counts`,
+                ),
+                live.plan.exposure.refusal,
+            );
             assert.ok(session.requests.GET - before.GET > 0);
         } finally {
             await Promise.all(made.map((r) => deleteRule(s, r.id)));
