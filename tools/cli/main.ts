@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
-import { colorEnabled, errorDocument, ErrorDocument, EXIT, Progress, progressOn } from "./output";
+import {
+    colorEnabled,
+    errorDocument,
+    ErrorDocument,
+    EXIT,
+    Progress,
+    progressOn,
+    writerOf,
+} from "./output";
 import {
     commandPath,
     refuseRepeatedOptions,
@@ -29,8 +37,8 @@ export interface Io {
 
 export function processIo(loadTools: () => void = () => undefined): Io {
     return {
-        stdout: (text) => void process.stdout.write(text),
-        stderr: (text) => void process.stderr.write(text),
+        stdout: writerOf(process.stdout),
+        stderr: writerOf(process.stderr),
         progress: progressOn(process.stderr),
         color: colorEnabled(process.stdout),
         loadTools,
