@@ -1,5 +1,10 @@
 // Runs a program without a shell, for juju, kubectl and the custom checks. It also runs inside
 // serialized dynamic providers: node built-ins only, required in the body.
+//
+// Every program runs in a process group of its own, so a signal sent to the command line's process
+// alone (cron, systemd, a CI timeout) reaches none of them: the groups still running are kept in a
+// registry on globalThis (a module variable would be captured, and mangled, by the closure
+// serializer), and stopRunningGroups ends them before the command line exits.
 
 export interface ProcessRun {
     code: number | null;
@@ -13,6 +18,13 @@ export interface ProcessRun {
 }
 
 const OUTPUT_LIMIT = 32 * 1024 * 1024;
+
+/** The process group ids (each its leader's pid) of the programs runProcess started that run still. */
+function runningGroups(): Set<number> {
+    const key = Symbol.for("capi-mgmt-ingress.runningGroups");
+    const global = globalThis as unknown as Record<symbol, Set<number> | undefined>;
+    return (global[key] ??= new Set<number>());
+}
 
 /**
  * No terminal, and no stdin but `input` when given (a CLI fails instead of prompting); on
@@ -40,6 +52,10 @@ export function runProcess(
             stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
             env: opts.env ?? process.env,
         });
+        const groups = runningGroups();
+        if (child.pid !== undefined) {
+            groups.add(child.pid);
+        }
         if (opts.input !== undefined) {
             // A program that exits without reading its input must not fail the run with EPIPE.
             child.stdin!.on("error", () => undefined);
@@ -58,6 +74,7 @@ export function runProcess(
             }
             settled = true;
             clearTimeout(timer);
+            groups.delete(child.pid!);
             resolve({
                 code,
                 signal,
@@ -93,4 +110,35 @@ export function runProcess(
         });
         child.on("close", finish);
     });
+}
+
+/**
+ * Ends every process group runProcess started that still runs: SIGTERM to each group (the custom
+ * check runner then kills its check's own group, see probes/custom-check-runner.js), up to
+ * `graceMs` for them to end, then SIGKILL to what is left. Resolves to the group ids it signalled.
+ * Never rejects.
+ */
+export async function stopRunningGroups(graceMs = 2000): Promise<number[]> {
+    const groups = [...runningGroups()];
+    const signal = (pgid: number, name: NodeJS.Signals | 0): boolean => {
+        try {
+            process.kill(-pgid, name);
+            return true;
+        } catch {
+            // ESRCH: no process of the group is left.
+            return false;
+        }
+    };
+    const alive = () => groups.filter((pgid) => signal(pgid, 0));
+    for (const pgid of groups) {
+        signal(pgid, "SIGTERM");
+    }
+    const deadline = Date.now() + graceMs;
+    while (alive().length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    for (const pgid of alive()) {
+        signal(pgid, "SIGKILL");
+    }
+    return groups;
 }

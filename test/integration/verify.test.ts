@@ -9,6 +9,7 @@ import { createRule, entryRuleBody } from "../../components/openstack/networking
 import { seedBefore } from "../../tools/localcloud/seed";
 import { cloudOrSkip } from "../../tools/localcloud/cloud";
 import { createGuardedGroup, GuardedGroup } from "../support/guarded-group";
+import { interruptWhenReady, survivors } from "../support/interrupt";
 import { launchJson } from "../support/launcher";
 import { writeLocalStack } from "../support/local-stack";
 
@@ -103,6 +104,47 @@ describe("capi-mgmt-ingress verify (local OpenStack)", function () {
             },
         });
     });
+
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        it(`on ${signal} to its own pid, ends the custom check's runner and command, then exits 130`, async () => {
+            const pids = path.join(dir, `check-${signal}.pids`);
+            // The check's shell, its runner (the shell's parent) and a child of the shell.
+            const command =
+                `printf '%s %s ' $$ $PPID > ${pids}.part; sleep 60 & echo $! >> ${pids}.part; ` +
+                `mv ${pids}.part ${pids}; wait`;
+            const file = writeLocalStack(dir, `interrupted-${signal}`, {
+                cloud: env.OS_CLOUD,
+                groupId,
+                api: API,
+                conductor: CONDUCTOR,
+                operator: OPERATOR,
+                whose: "the verify test's",
+                custom: [{ name: "sleeps", command, timeoutSeconds: 120 }],
+            });
+            const run = await interruptWhenReady(
+                ["verify", "--stack", file, "--json"],
+                env,
+                pids,
+                signal,
+            );
+            assert.equal(run.code, 130, run.stderr);
+            assert.deepEqual(JSON.parse(run.stdout), {
+                error: {
+                    kind: "interrupted",
+                    command: "verify",
+                    message: `interrupted (${signal})`,
+                    exitCode: 130,
+                },
+            });
+            const left = fs.readFileSync(pids, "utf8").trim().split(/\s+/).map(Number);
+            assert.equal(left.length, 3, fs.readFileSync(pids, "utf8"));
+            assert.ok(
+                left.every((pid) => run.descendants.includes(pid)),
+                "started by verify",
+            );
+            assert.deepEqual(await survivors(run.descendants), [], run.descendants.join(", "));
+        });
+    }
 
     it("fails on a failing check and on a wide rule that came back, naming both", async () => {
         const wide = await createRule(s, {

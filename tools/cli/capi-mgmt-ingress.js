@@ -39,14 +39,16 @@ function transpile(code, filePath) {
 }
 
 const revert = require("pirates").addHook(transpile, { exts: [".ts"] });
-const { main, processIo, reportInterrupted } = require("./main.ts");
+const { main, processIo, interrupt, stopChildren } = require("./main.ts");
 
-// Interrupted: exit 130, saying so. A tool with its own handler (rehearse removes its stand-ins
-// first) exits 130 itself.
+// Interrupted: every child the command started is ended, then it exits 130, saying so. A tool with
+// its own handler (rehearse removes its stand-ins first, bench stops) ends with 130 itself.
+let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
-        if (process.listenerCount(signal) === 1) {
-            process.exit(reportInterrupted(process.argv.slice(2), processIo(), signal));
+        if (process.listenerCount(signal) === 1 && !interrupted) {
+            interrupted = true;
+            interrupt(process.argv.slice(2), signal).then((code) => process.exit(code));
         }
     });
 }
@@ -56,10 +58,11 @@ const loadTools = () => {
     require("ts-node").register({ transpileOnly: true, projectSearchDir: root });
 };
 
+// Whatever way the command ends, no child it started runs on (one a tool gave up waiting for).
 main(process.argv.slice(2), processIo(loadTools)).then(
-    (code) => process.exit(code),
+    (code) => stopChildren().then(() => interrupted || process.exit(code)),
     (err) => {
         process.stderr.write(`capi-mgmt-ingress: ${err instanceof Error ? err.stack : err}\n`);
-        process.exit(2);
+        stopChildren().then(() => interrupted || process.exit(2));
     },
 );

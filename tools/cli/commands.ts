@@ -22,7 +22,8 @@ Exit codes:
        refuse (review --live), a failing check, a rehearsal that does not end tight, a
        stale schema file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
-  130  interrupted (SIGINT, SIGTERM); rehearse removes its stand-ins first
+  130  interrupted (SIGINT, SIGTERM): the programs it started are ended first; rehearse
+       removes its stand-ins first
 
 With --json, stdout holds exactly one JSON document: the result, or
 {"error": {"kind", "command", "message", "problems"?, "exitCode"}} when the command could not run

@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
-import { colorEnabled, errorDocument, ErrorDocument, EXIT, Progress, progressOn } from "./output";
+import {
+    colorEnabled,
+    errorDocument,
+    ErrorDocument,
+    EXIT,
+    Progress,
+    progressOn,
+    writerOf,
+} from "./output";
 import {
     commandPath,
     refuseRepeatedOptions,
@@ -27,10 +35,29 @@ export interface Io {
     loadTools(): void;
 }
 
+/** Set when the command is interrupted: the tool's own output stops, only the report follows. */
+let interrupting = false;
+/** Set when a subcommand loads its tool: only a tool starts children. */
+let toolsLoaded = false;
+
+/**
+ * Ends every process group the command's tool started that still runs (stopRunningGroups in
+ * components/process/run.ts: SIGTERM, SIGKILL after `graceMs`). Loads nothing when no tool ran, so
+ * `--help` stays light.
+ */
+export async function stopChildren(graceMs?: number): Promise<void> {
+    if (toolsLoaded) {
+        const { stopRunningGroups } = await import("../../components/process/run");
+        await stopRunningGroups(graceMs);
+    }
+}
+
 export function processIo(loadTools: () => void = () => undefined): Io {
+    const stdout = writerOf(process.stdout);
+    const stderr = writerOf(process.stderr);
     return {
-        stdout: (text) => void process.stdout.write(text),
-        stderr: (text) => void process.stderr.write(text),
+        stdout: (text) => (interrupting ? undefined : stdout(text)),
+        stderr: (text) => (interrupting ? undefined : stderr(text)),
         progress: progressOn(process.stderr),
         color: colorEnabled(process.stdout),
         loadTools,
@@ -81,6 +108,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 /**
+ * Interrupted by `signal` (SIGINT, SIGTERM) with no tool handling it itself: the tool's output
+ * stops, every process group it started is ended (SIGTERM, then SIGKILL to what is left after
+ * `graceMs`; components/process/run.ts), then the command says so (reportInterrupted). Resolves
+ * to exit code 130.
+ */
+export async function interrupt(argv: string[], signal: string, graceMs?: number): Promise<number> {
+    interrupting = true;
+    await stopChildren(graceMs);
+    const report = {
+        ...processIo(),
+        stdout: writerOf(process.stdout),
+        stderr: writerOf(process.stderr),
+    };
+    return reportInterrupted(argv, report, signal);
+}
+
+/**
  * What a command interrupted by `signal` says before it exits 130: `<subcommand>: interrupted`
  * on stderr, or under --json the error document on stdout (a result is printed only at the end,
  * so stdout holds nothing else).
@@ -123,6 +167,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         (name, work) =>
         async (...args) => {
             try {
+                toolsLoaded = true;
                 io.loadTools();
                 setCode(await work(...args));
             } catch (err) {

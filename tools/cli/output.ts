@@ -77,6 +77,31 @@ function isConfigError(err: unknown): err is ConfigError {
     return err instanceof Error && err.name === "ConfigError" && "problems" in err;
 }
 
+/** The streams found closed: a write to them failed (EPIPE when the reader is gone). */
+const closedStreams = new WeakMap<NodeJS.WritableStream, { closed: boolean }>();
+
+/**
+ * Writes to `stream` until it is closed: a reader that went away (`| head -1`) makes a write fail
+ * with EPIPE, reported as an 'error' event that would otherwise end the process with a stack
+ * trace and exit 1. From then on output is dropped, as a filter drops it once its reader is gone,
+ * and the command ends as it would have: its children stopped, its exit code kept.
+ */
+export function writerOf(stream: NodeJS.WritableStream): (text: string) => void {
+    let state = closedStreams.get(stream);
+    if (state === undefined) {
+        const found = { closed: false };
+        stream.on("error", () => (found.closed = true));
+        closedStreams.set(stream, found);
+        state = found;
+    }
+    const shared = state;
+    return (text) => {
+        if (!shared.closed) {
+            stream.write(text);
+        }
+    };
+}
+
 /** Colour only on a terminal, and never when NO_COLOR is set to anything (https://no-color.org). */
 export function colorEnabled(
     stream: { isTTY?: boolean },

@@ -10,6 +10,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script run by plain node */
 
 const { spawn } = require("node:child_process");
+const os = require("node:os");
 
 /**
  * @typedef {{ exitCode?: number, stdoutMatches?: string }} Expectation
@@ -73,6 +74,22 @@ function main() {
         detached: true,
         env,
     });
+    // The check runs in a group of its own (so a timeout kills all of it): a signal that ends this
+    // runner (the command line stopping its children, Pulumi cancelling the local.Command) must
+    // end the check's group too, or it runs on under PID 1.
+    for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
+        process.once(signal, () => {
+            try {
+                // Never -0: that is this runner's own group.
+                if (child.pid !== undefined) {
+                    process.kill(-child.pid, "SIGKILL");
+                }
+            } catch {
+                // Already gone.
+            }
+            process.exit(128 + os.constants.signals[signal]);
+        });
+    }
     child.stdout?.on("data", (/** @type {Buffer} */ d) => {
         stdout = (stdout + d.toString()).slice(-LIMIT);
     });
