@@ -8,7 +8,9 @@ import * as prettier from "prettier";
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { pulumiConfigDeclarations, stackFileSchema } from "../components/config/jsonschema";
+import { ConfigError } from "../components/config/schema";
 import { STACKS_DIR } from "../components/config/stackfile";
+import { readConfigEntries } from "../components/config/stackyaml";
 
 const ROOT = path.resolve(__dirname, "..");
 export const SCHEMA_FILE = path.join(STACKS_DIR, "config.schema.json");
@@ -20,8 +22,30 @@ export interface GeneratedFile {
     text: string;
 }
 
-/** Every file this tool owns (or owns a part of), as it should read now. */
+/**
+ * Every file this tool owns (or owns a part of), as it should read now. A stack file that is not
+ * valid YAML (or not a stack file's shape) is a ConfigError naming its path, line, column and the
+ * parser's code, as every tool reads it (components/config/stackyaml.ts): never prettier's
+ * message, which quotes the file's lines, credentials included.
+ */
 export async function generatedFiles(): Promise<GeneratedFile[]> {
+    const problems = stackFiles().flatMap((file) => {
+        try {
+            readConfigEntries(fs.readFileSync(file, "utf8"), path.relative(ROOT, file));
+            return [];
+        } catch (err) {
+            if (err instanceof ConfigError) {
+                return err.problems;
+            }
+            throw err;
+        }
+    });
+    if (problems.length > 0) {
+        throw new ConfigError(
+            problems,
+            `A stack file cannot be read; nothing was written:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    }
     const files: GeneratedFile[] = [
         { file: SCHEMA_FILE, text: JSON.stringify(stackFileSchema(), null, 2) },
         { file: path.join(ROOT, "Pulumi.yaml"), text: pulumiYaml() },

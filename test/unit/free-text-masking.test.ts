@@ -76,7 +76,12 @@ describe("free text masked in the audit (text and --json) and verify", () => {
             conductors: { static: { addresses: ["10.12.4.154"], reason: "measured" } },
             verify: { mode: "never", conductors: { enabled: false } },
             operator: { cidrs: ["10.12.4.1/32"], reason: `operator NAT, secret ${SENTINEL}` },
-            acceptedExposure: [{ rule: "peer", reason: `peering, api_key: ${SENTINEL}` }],
+            acceptedExposure: [
+                {
+                    rule: "peer",
+                    reason: `peering, api_key: ${SENTINEL} bastion; {"token": "${SENTINEL}"} passwd=${SENTINEL}`,
+                },
+            ],
         });
         const rules = [portRule("peer", other.id, 6443, "198.51.100.0/24")];
         const found: Discovered = {
@@ -93,13 +98,13 @@ describe("free text masked in the audit (text and --json) and verify", () => {
         const exposure = auditExposure(plan.exposure);
         assert.deepEqual(
             exposure.beyondAllowSet.map((r) => [r.rule, r.accepted]),
-            [["peer", "peering, api_key: ****"]],
+            [["peer", 'peering, api_key: **** bastion; {"token": ****} passwd=****']],
         );
         const report = { stack: "test", group: "nc-sg (managed)", rules: [], missing: [] };
         const text = formatAudit({ ...report, exposure, findings: [], failing: 0 }, paint(false));
         assert.match(
             text,
-            /accepted: rule peer in lb-extra \(other\) .*: peering, api_key: \*\*\*\*/,
+            /accepted: rule peer in lb-extra \(other\) .*: peering, api_key: \*\*\*\* bastion; \{"token": \*\*\*\*\} passwd=\*\*\*\*$/m,
         );
         assert.ok(!JSON.stringify(exposure).includes(SENTINEL));
         assert.ok(!text.includes(SENTINEL));

@@ -1,0 +1,70 @@
+// maskSecrets on every form a credential takes in free text (a reason, a group name, a warning):
+// the key stays and the value becomes ****; ordinary words, addresses and names stay as written.
+import * as assert from "node:assert/strict";
+import { maskSecrets } from "../../components/mask";
+import { CREDENTIAL_NAME } from "../../components/config/values";
+
+const SENTINEL = "S6sentinel";
+
+/** [text, masked]: each form holds SENTINEL as the credential's value. */
+const MASKED: [string, string][] = [
+    [`mgmt passwd=${SENTINEL}`, "mgmt passwd=****"],
+    [`x credential=${SENTINEL}`, "x credential=****"],
+    [`private_key=${SENTINEL}`, "private_key=****"],
+    [`private-key: ${SENTINEL}`, "private-key: ****"],
+    [`db_password=${SENTINEL}`, "db_password=****"],
+    [`api_key: ${SENTINEL}`, "api_key: ****"],
+    [`{"password": "${SENTINEL}"}`, '{"password": ****}'],
+    [`{"password": "a\\"${SENTINEL}"}`, '{"password": ****}'],
+    [`'token': '${SENTINEL}'`, "'token': ****"],
+    [`password = "${SENTINEL} two words"`, "password = ****"],
+    [`Password: ${SENTINEL}`, "Password: ****"],
+    [`PASSWORD=${SENTINEL}`, "PASSWORD=****"],
+    [`other password="${SENTINEL} and more`, "other password=****"],
+    [`other password='${SENTINEL}\nnext line`, "other password=****\nnext line"],
+    [`password=ab"${SENTINEL}`, "password=****"],
+    [`--password ${SENTINEL}`, "--password ****"],
+    [`operator NAT, secret ${SENTINEL}`, "operator NAT, secret ****"],
+    [
+        `bastion; {"token": "${SENTINEL}"} passwd=${SENTINEL}2`,
+        'bastion; {"token": ****} passwd=****',
+    ],
+    [`Authorization: Bearer ${SENTINEL}`, "Authorization: Bearer ****"],
+    [`https://admin:${SENTINEL}@keystone:5000/v3`, "https://admin:****@keystone:5000/v3"],
+];
+
+/** Text that holds no credential and must read as written. */
+const KEPT = [
+    "tokens of trust",
+    "the secretary's office",
+    "passwords are rotated monthly",
+    "10.12.4.0/24",
+    "2001:db8::/32",
+    "default",
+    "k8s-cluster-magnum-secgroup",
+    "lab port: bastion, 6443/tcp",
+];
+
+describe("maskSecrets", () => {
+    for (const [text, masked] of MASKED) {
+        it(`masks ${JSON.stringify(text)}`, () => {
+            assert.equal(maskSecrets(text), masked);
+            assert.ok(!maskSecrets(text).includes(SENTINEL));
+            assert.equal(maskSecrets(masked), masked, "masking twice changes nothing");
+        });
+    }
+
+    for (const text of KEPT) {
+        it(`keeps ${JSON.stringify(text)}`, () => {
+            assert.equal(maskSecrets(text), text);
+        });
+    }
+
+    it("masks the value of every key the config's checks call a credential", () => {
+        // One definition for both (components/config/values.ts): a name it matches is masked.
+        for (const name of ["password", "passwd", "secret", "token", "credential", "apikey"]) {
+            assert.ok(CREDENTIAL_NAME.test(name), name);
+            assert.equal(maskSecrets(`${name}=${SENTINEL}`), `${name}=****`);
+        }
+    });
+});
