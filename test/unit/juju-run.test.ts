@@ -12,7 +12,7 @@ import {
     target,
     calls,
     writeUnit,
-    alive,
+    stillAlive,
     jujuError,
     hedgeTimeoutSeconds,
     mochaTimeoutMs,
@@ -68,7 +68,7 @@ describe("juju: runOnUnits", () => {
         );
         assert.match(runs[1].commandLine, /--unit magnum\/1 /);
         for (const line of calls(t).filter((c) => c.startsWith("hang "))) {
-            assert.strictEqual(alive(Number(line.split(" ")[1])), false);
+            assert.strictEqual(await stillAlive(Number(line.split(" ")[1])), false);
         }
     });
 
@@ -122,7 +122,7 @@ describe("juju: runOnUnits", () => {
         const hung = calls(t).filter((c) => c.startsWith("hang "));
         assert.ok(hung.length >= 2, "the hung unit was asked in its first call and alone");
         for (const line of hung) {
-            assert.strictEqual(alive(Number(line.split(" ")[1])), false);
+            assert.strictEqual(await stillAlive(Number(line.split(" ")[1])), false);
         }
     });
 

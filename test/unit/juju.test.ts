@@ -15,7 +15,7 @@ import {
     writeUnit,
     editStatus,
     jujuError,
-    alive,
+    stillAlive,
     hedgeTimeoutSeconds,
     mochaTimeoutMs,
 } from "../support/fake-juju";
@@ -227,7 +227,7 @@ describe("juju: units that cannot be measured", () => {
         assert.ok(runs[0].ms >= timeoutSeconds * 1000, `ms ${runs[0].ms}`);
         const hung = calls(t).filter((c) => c.startsWith("hang "));
         assert.strictEqual(hung.length, 1);
-        assert.strictEqual(alive(Number(hung[0].split(" ")[1])), false);
+        assert.strictEqual(await stillAlive(Number(hung[0].split(" ")[1])), false);
     });
 
     it("fails on zero units", async () => {
