@@ -51,31 +51,36 @@ export function enforcedRanges(text: string): { prefix: AddressRange; mappedIpv4
 }
 
 /**
- * The minimal sorted CIDR list covering exactly the union of `items`, and for each part the
- * items that overlap it. All items must be of one family.
+ * The minimal sorted CIDR list covering exactly the union of `ranges` (all of one family), and
+ * for each part the values (`values[i]` goes with `ranges[i]`) whose range overlaps it, ordered
+ * by first address, widest first, equal ranges in their order. Parallel lists, not one object
+ * per range: a preview unions 10,000s of ranges once, in a cold process, where every object
+ * that outlives a scavenge is copied.
  *
  * fast-cidr-tools' merge keys a Map by BigInt, which V8 hashes so poorly for IPv6 networks
- * (zero low bits) that 5,000 /64s take seconds; so the items are first cut into runs of
+ * (zero low bits) that 5,000 /64s take seconds; so the ranges are first cut into runs of
  * overlapping or adjacent ranges (a sort and one pass), and merge sees one run at a time, with
- * only the items no other item of the run contains.
+ * only the ranges no other range of the run contains.
  */
-export function unionRanges<T extends { range: AddressRange }>(
-    items: T[],
+export function unionRanges<T>(
+    ranges: AddressRange[],
+    values: T[],
 ): { range: AddressRange; items: T[] }[] {
-    const sorted = sortedByRange(items);
+    const sorted = sortedByRange(ranges, values);
+    const byStart = sorted.ranges;
     const parts: { range: AddressRange; items: T[] }[] = [];
     let i = 0;
-    while (i < sorted.length) {
+    while (i < byStart.length) {
         const first = i;
         // Set only when the run has several outer ranges (adjacent CIDRs), to be merged.
         let outer: AddressRange[] | undefined;
         // The first address after the run (a BigInt sum allocates: made once per extension).
-        let after = sorted[i].range.end + 1n;
+        let after = byStart[i].end + 1n;
         i++;
-        while (i < sorted.length && sorted[i].range.start <= after) {
-            const range = sorted[i].range;
+        while (i < byStart.length && byStart[i].start <= after) {
+            const range = byStart[i];
             if (range.end >= after) {
-                outer ??= [sorted[first].range];
+                outer ??= [byStart[first]];
                 outer.push(range);
                 after = range.end + 1n;
             }
@@ -83,7 +88,7 @@ export function unionRanges<T extends { range: AddressRange }>(
         }
         if (outer === undefined) {
             // One outer range (most runs, in a fragmented exposure): the part, holding the run.
-            parts.push({ range: sorted[first].range, items: sorted.slice(first, i) });
+            parts.push({ range: byStart[first], items: sorted.values.slice(first, i) });
         } else {
             mergedRunParts(outer, sorted, first, i, parts);
         }
@@ -93,12 +98,12 @@ export function unionRanges<T extends { range: AddressRange }>(
 
 /**
  * The parts of a run of several outer ranges (adjacent CIDRs, `sorted[first..end)`): their
- * minimal CIDR list, each with the run's items that overlap it. Apart from unionRanges' loop,
- * which this rare case would otherwise deoptimize, each time compiled again.
+ * minimal CIDR list, each with the run's values whose range overlaps it. Apart from
+ * unionRanges' loop, which this rare case would otherwise deoptimize, each time compiled again.
  */
-function mergedRunParts<T extends { range: AddressRange }>(
+function mergedRunParts<T>(
     outer: AddressRange[],
-    sorted: T[],
+    sorted: { ranges: AddressRange[]; values: T[] },
     first: number,
     end: number,
     parts: { range: AddressRange; items: T[] }[],
@@ -111,17 +116,17 @@ function mergedRunParts<T extends { range: AddressRange }>(
         runParts.push({ range: canonicalRange(merged[m]), items: [] });
     }
     for (let r = first; r < end; r++) {
-        const item = sorted[r];
-        // Parts are disjoint and sorted: the first one ending at or after the item's start.
+        const range = sorted.ranges[r];
+        // Parts are disjoint and sorted: the first one ending at or after the range's start.
         let lo = 0;
         let hi = runParts.length - 1;
         while (lo < hi) {
             const mid = (lo + hi) >> 1;
-            if (runParts[mid].range.end < item.range.start) lo = mid + 1;
+            if (runParts[mid].range.end < range.start) lo = mid + 1;
             else hi = mid;
         }
-        for (let p = lo; p < runParts.length && runParts[p].range.start <= item.range.end; p++) {
-            runParts[p].items.push(item);
+        for (let p = lo; p < runParts.length && runParts[p].range.start <= range.end; p++) {
+            runParts[p].items.push(sorted.values[r]);
         }
     }
     for (let p = 0; p < runParts.length; p++) parts.push(runParts[p]);
@@ -168,13 +173,8 @@ export function coversWholeFamily(cidrs: string[], ethertype: Ethertype): boolea
 
 /** coversWholeFamily for ranges already read; those of the other family are left out. */
 export function rangesCoverFamily(ranges: AddressRange[], ethertype: Ethertype): boolean {
-    // The shape of computeExposure's items (components/model/exposure.ts): a second shape would
-    // make V8 deoptimize the union compiled for the first, then compile it again at length.
-    const items: { range: AddressRange; admitter: undefined }[] = [];
-    for (const range of ranges) {
-        if (range.ethertype === ethertype) items.push({ range, admitter: undefined });
-    }
-    const parts = unionRanges(items);
+    const own = ranges.filter((range) => range.ethertype === ethertype);
+    const parts = unionRanges(own, own);
     return parts.length === 1 && parts[0].range.cidr === ANY_ADDRESS[ethertype];
 }
 
@@ -248,7 +248,7 @@ function ipv6Ranges(text: string): { prefix: AddressRange; mappedIpv4?: AddressR
         (BigInt(groups[3] * 2 ** 32 + groups[4] * 2 ** 16 + groups[5]) << 32n) |
         BigInt(groups[6] * 2 ** 16 + groups[7]);
     const prefix: AddressRange = {
-        cidr: `${rfc5952(groups)}/${length}`,
+        cidr: rfc5952(groups, length),
         ethertype: "IPv6",
         start,
         end: start + IPV6_HOSTS[length],
@@ -322,8 +322,12 @@ function hexGroups(
     return groups;
 }
 
-/** As ipaddr.js prints IPv6: lower-case groups, the first longest run of 2+ zero groups as `::`. */
-function rfc5952(groups: number[]): string {
+/**
+ * A prefix as ipaddr.js prints IPv6, with its length: lower-case groups, the first longest run
+ * of 2+ zero groups as `::`. Joined, not concatenated: V8 makes a string built by `+` of 13 or
+ * more characters a rope, a few objects per address that outlive the call.
+ */
+function rfc5952(groups: number[], length: number): string {
     let bestAt = -1;
     let bestLength = 1;
     for (let i = 0; i < 8;) {
@@ -335,54 +339,98 @@ function rfc5952(groups: number[]): string {
         }
         i = j === i ? i + 1 : j;
     }
-    let text = "";
+    // The run becomes an empty field between its neighbours' colons (two at either end).
+    const fields: string[] = [];
     for (let i = 0; i < 8; i++) {
         if (i === bestAt) {
-            text += "::";
+            fields.push("");
+            if (i === 0) fields.push("");
             i += bestLength - 1;
+            if (i === 7) fields.push("");
         } else {
-            text += (i === 0 || i === bestAt + bestLength ? "" : ":") + groups[i].toString(16);
+            fields.push(groups[i].toString(16));
         }
     }
-    return text;
+    // The last field and the length are short: one flat string, not a rope.
+    fields[fields.length - 1] += `/${length}`;
+    return fields.join(":");
 }
 
 /**
- * Items by first address, then widest first; equal ranges keep their order. A comparator sort
- * was a quarter of the model's first call: the items are grouped by a Number key that orders
- * them (first address and length, exact for IPv4; the first address rounded, never out of order,
- * for IPv6), the distinct keys sorted natively, and only a group of several items compared.
+ * `ranges` by first address, then widest first, equal ranges in their order, with their values
+ * moved alike. A comparator sort was a quarter of the model's first call: the ranges are grouped
+ * by a Number key that orders them (first address and length, exact for IPv4; the first address
+ * rounded, never out of order, for IPv6), the distinct keys sorted natively, and only an IPv6
+ * group of several distinct ranges compared. A group is chained by index, not listed: most keys
+ * have one range.
  */
-function sortedByRange<T extends { range: AddressRange }>(items: T[]): T[] {
-    const byKey = new Map<number, T[]>();
-    for (let i = 0; i < items.length; i++) {
-        const { range } = items[i];
+function sortedByRange<T>(
+    ranges: AddressRange[],
+    values: T[],
+): { ranges: AddressRange[]; values: T[] } {
+    const last = new Map<number, number>();
+    // The index of the previous range of the same key, or -1.
+    const previous = new Int32Array(ranges.length);
+    for (let i = 0; i < ranges.length; i++) {
+        const range = ranges[i];
         const key =
             range.ethertype === "IPv4"
                 ? Number(range.start) * 64 + range.length
                 : Number(range.start);
-        const same = byKey.get(key);
-        if (same === undefined) byKey.set(key, [items[i]]);
-        else same.push(items[i]);
+        const before = last.get(key);
+        previous[i] = before === undefined ? -1 : before;
+        last.set(key, i);
     }
-    const keys = new Float64Array(byKey.size);
+    const keys = new Float64Array(last.size);
     let k = 0;
     // forEach, not an iterator: a cold process makes an object per iterator step.
-    byKey.forEach((_, key) => (keys[k++] = key));
+    last.forEach((_, key) => (keys[k++] = key));
     keys.sort();
     // Of the exact size, filled in place: a list grown by push is copied as it grows.
-    const sorted = items.slice();
+    const sorted = { ranges: ranges.slice(), values: values.slice() };
     let at = 0;
     for (k = 0; k < keys.length; k++) {
-        const same = byKey.get(keys[k])!;
-        if (same.length > 1) same.sort(byRange);
-        for (let i = 0; i < same.length; i++) sorted[at++] = same[i];
+        // The key's ranges were chained last first: counted, then written back to front.
+        const tail = last.get(keys[k])!;
+        let count = 0;
+        for (let i = tail; i !== -1; i = previous[i]) count++;
+        let to = at + count;
+        for (let i = tail; i !== -1; i = previous[i]) {
+            to--;
+            sorted.ranges[to] = ranges[i];
+            sorted.values[to] = values[i];
+        }
+        if (count > 1 && ranges[tail].ethertype === "IPv6") orderGroup(sorted, at, at + count);
+        at += count;
     }
     return sorted;
 }
 
-function byRange(x: { range: AddressRange }, y: { range: AddressRange }): number {
-    return compare(x.range.start, y.range.start) || compare(y.range.end, x.range.end);
+/**
+ * Orders `sorted[from..to)`, one rounded IPv6 key, unless its ranges are all one (as when many
+ * rules name one remote group's members); equal ranges keep their order (a stable sort).
+ */
+function orderGroup<T>(
+    sorted: { ranges: AddressRange[]; values: T[] },
+    from: number,
+    to: number,
+): void {
+    const { start, end } = sorted.ranges[from];
+    let same = true;
+    for (let i = from + 1; i < to && same; i++) {
+        same = sorted.ranges[i].start === start && sorted.ranges[i].end === end;
+    }
+    if (same) return;
+    const group: { range: AddressRange; value: T }[] = [];
+    for (let i = from; i < to; i++)
+        group.push({ range: sorted.ranges[i], value: sorted.values[i] });
+    group.sort(
+        (x, y) => compare(x.range.start, y.range.start) || compare(y.range.end, x.range.end),
+    );
+    for (let i = from; i < to; i++) {
+        sorted.ranges[i] = group[i - from].range;
+        sorted.values[i] = group[i - from].value;
+    }
 }
 
 function compare(a: bigint, b: bigint): number {

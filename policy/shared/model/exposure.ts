@@ -97,10 +97,10 @@ export function computeExposure(input: {
     portSecurity: boolean;
 }): Exposure {
     const ports = [...new Set(input.protectedPorts)].sort((a, b) => a - b);
-    const buckets = new Map<
-        number,
-        Record<Ethertype, { range: AddressRange; admitter: Admitter }[]>
-    >(ports.map((port) => [port, { IPv4: [], IPv6: [] }]));
+    // Per port and family, parallel lists: each range with the admitter it comes from.
+    const buckets = new Map<number, Record<Ethertype, Bucket>>(
+        ports.map((port) => [port, { IPv4: bucket(), IPv6: bucket() }]),
+    );
     const unreadable: UnreadableRule[] = [];
     const unresolved: UnresolvedRemote[] = [];
 
@@ -108,16 +108,17 @@ export function computeExposure(input: {
         for (const port of ports) {
             for (const ethertype of FAMILIES) {
                 const range = rangeOf(ANY_ADDRESS[ethertype]);
-                buckets.get(port)![ethertype].push({
-                    range,
-                    admitter: admitter(
+                const here = buckets.get(port)![ethertype];
+                here.ranges.push(range);
+                here.admitters.push(
+                    admitter(
                         { id: "", name: "(no security group)" },
                         "",
                         `every ${ethertype} address on every port`,
                         "the port has port_security_enabled false: Neutron filters nothing",
                         range.cidr,
                     ),
-                });
+                );
             }
         }
     }
@@ -132,15 +133,22 @@ export function computeExposure(input: {
         for (let u = 0; u < reading.unresolved.length; u++) {
             unresolved.push({ groupId: group.id, ruleId, remote: reading.unresolved[u] });
         }
+        const { sources } = reading;
+        // A rule of one source that says the same on every port (every protocol, all ports)
+        // names one admitter on each: fewer objects that the scavenger copies.
+        let last: Admitter | undefined;
         for (let p = 0; p < reading.ports.length; p++) {
-            const bucket = buckets.get(reading.ports[p])!;
+            const here = buckets.get(reading.ports[p])!;
             const why = reading.why(reading.ports[p]);
-            for (let s = 0; s < reading.sources.length; s++) {
-                const source = reading.sources[s];
-                bucket[source.ethertype].push({
-                    range: source.range,
-                    admitter: admitter(group, ruleId, source.admits, why, source.range.cidr),
-                });
+            for (let s = 0; s < sources.length; s++) {
+                const source = sources[s];
+                const made =
+                    last !== undefined && last.why === why
+                        ? last
+                        : admitter(group, ruleId, source.admits, why, source.range.cidr);
+                if (sources.length === 1) last = made;
+                here[source.ethertype].ranges.push(source.range);
+                here[source.ethertype].admitters.push(made);
             }
         }
     }
@@ -150,13 +158,11 @@ export function computeExposure(input: {
     const unions = new Map<string, ExposurePart[]>();
     for (const ethertype of ["IPv6", "IPv4"] as const) {
         for (const port of ports) {
-            const parts = unionRanges(buckets.get(port)![ethertype]);
+            const { ranges, admitters } = buckets.get(port)![ethertype];
+            const parts = unionRanges(ranges, admitters);
             unions.set(
                 `${port} ${ethertype}`,
-                parts.map((part) => ({
-                    cidr: part.range.cidr,
-                    admittedBy: part.items.map((item) => item.admitter),
-                })),
+                parts.map((part) => ({ cidr: part.range.cidr, admittedBy: part.items })),
             );
         }
     }
@@ -167,6 +173,15 @@ export function computeExposure(input: {
         }
     }
     return { portSecurity: input.portSecurity, ports: result, unreadable, unresolved };
+}
+
+interface Bucket {
+    ranges: AddressRange[];
+    admitters: Admitter[];
+}
+
+function bucket(): Bucket {
+    return { ranges: [], admitters: [] };
 }
 
 /** One object literal of every field: one hidden class for all 10,000s of admitters. */

@@ -74,7 +74,7 @@ class Reading implements RuleReading {
         return min === 1 && max === 65535
             ? "tcp, all ports"
             : min === max
-              ? `tcp ${min}`
+              ? singlePortReason(min)
               : `tcp ${min}-${max} includes ${port}`;
     }
 }
@@ -150,17 +150,42 @@ export function readRule(
             `cannot read its ${what}: counted as admitting everything`,
         );
     }
-    if (protocol === "tcpEveryPort") {
-        const reason = `tcp spelled ${show(raw.protocol)}, to which the iptables driver gives no ports, so every port`;
-        return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
-    }
-    if (protocol === "all") {
-        // Neutron refuses ports on a rule of every protocol; if one has them, the driver's
-        // reading is unknown, so they are not trusted to narrow it.
-        const reason = `every protocol (protocol ${show(raw.protocol)}), so every port`;
+    if (protocol === "tcpEveryPort" || protocol === "all") {
+        const reason = everyPortReason(protocol, raw.protocol);
         return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
     }
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, lowest, max);
+}
+
+// One reason per protocol spelling or port, not one string per rule: a preview reads 10,000s.
+const EVERY_PORT_REASONS = new Map<unknown, string>();
+const SINGLE_PORT_REASONS = new Map<number, string>();
+
+/**
+ * Why a rule of every protocol, or of TCP spelled otherwise, reaches every protected port.
+ * Neutron refuses ports on a rule of every protocol; if one has them, the driver's reading is
+ * unknown, so they are not trusted to narrow it.
+ */
+function everyPortReason(protocol: "all" | "tcpEveryPort", value: unknown): string {
+    let reason = EVERY_PORT_REASONS.get(value);
+    if (reason === undefined) {
+        reason =
+            protocol === "all"
+                ? `every protocol (protocol ${show(value)}), so every port`
+                : `tcp spelled ${show(value)}, to which the iptables driver gives no ports, so every port`;
+        // The spellings Neutron stores are few; a cloud of odd ones is not kept without bound.
+        if (EVERY_PORT_REASONS.size < 256) EVERY_PORT_REASONS.set(value, reason);
+    }
+    return reason;
+}
+
+function singlePortReason(port: number): string {
+    let reason = SINGLE_PORT_REASONS.get(port);
+    if (reason === undefined) {
+        reason = `tcp ${port}`;
+        if (SINGLE_PORT_REASONS.size < 256) SINGLE_PORT_REASONS.set(port, reason);
+    }
+    return reason;
 }
 
 /**
