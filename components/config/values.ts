@@ -74,3 +74,19 @@ export function plainCredentialProblem(path: Path, at: string): string {
         `${String(path[3])}), and rotate it if the file was ever shared`
     );
 }
+
+/**
+ * The refusal of a key of this namespace named like a credential (CREDENTIAL_NAME; no key of the
+ * schema is) in plain text, `at` where it is (file:line:col); names the key, never its value.
+ * Refused as a credential rather than as an unknown key: its value is in the file for anyone
+ * who reads it.
+ */
+export function plainCredentialKeyProblem(fullKey: string, at: string): string {
+    return (
+        `${fullKey} is named like a credential and is plain text in the stack file (at ${at}); ` +
+        `no key of ${NAMESPACE} takes a credential (the cloud's come from clouds.yaml or OS_* ` +
+        "variables): remove it; a custom check's credential goes in its env as a Pulumi secret " +
+        "(`pulumi config set --secret --path 'verify.custom[<i>].env.<NAME>' <value>`); rotate " +
+        "it if the file was ever shared"
+    );
+}
