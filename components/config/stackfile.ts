@@ -171,9 +171,13 @@ function secretProblems(entry: ConfigEntry, name: string, raw: Record<string, un
         .map((leaf) => {
             const path = [name, ...leaf];
             const example = exampleFor(path, raw);
+            // A key no schema key is, named like a credential: remove it, never set it in plain.
+            const fix = CREDENTIAL_NAME.test(name)
+                ? `no key of ${NAMESPACE} takes a credential: remove it; `
+                : "expected a plain value, set without --secret: ";
             return (
                 `${NAMESPACE}:${formatPath(path)} is a secret at ${entry.atPath(leaf)}; ` +
-                "expected a plain value, set without --secret: this " +
+                `${fix}this ` +
                 "project takes secrets from stack config only as the values of " +
                 "verify.custom[].env (credentials come from clouds.yaml or OS_* variables)" +
                 (example ? ` (for example ${formatExample(example)})` : "")

@@ -111,4 +111,17 @@ describe("stack file: a key of this namespace named like a credential", () => {
             pulumi.runtime.setAllConfig({}, []);
         }
     });
+
+    it("the tools: as a secret, removed rather than set in plain text", () => {
+        const text = [...HEAD, `  ${NS}:password:`, `    secure: ${SENTINEL}`, ""].join("\n");
+        const file = path.join(dir, "Pulumi.secure.yaml");
+        assert.deepEqual(
+            refused(() => parseStackFileText(text, file)),
+            [
+                `${NS}:password is a secret at ${file}:7:5; no key of ${NS} takes a credential: ` +
+                    "remove it; this project takes secrets from stack config only as the values " +
+                    "of verify.custom[].env (credentials come from clouds.yaml or OS_* variables)",
+            ],
+        );
+    });
 });
