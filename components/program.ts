@@ -8,7 +8,13 @@ import { discover, OpenStackLookups } from "./discover/discovery";
 import { ManagementIngress } from "./apply/ingress";
 import { restLookups } from "./discover/rest-lookups";
 import { stackFileLocation, stackFilePath, stackFileValue } from "./config/stackfile";
-import { plainCredentialEnv, plainCredentialProblem, programValue } from "./config/values";
+import {
+    CREDENTIAL_NAME,
+    plainCredentialEnv,
+    plainCredentialKeyProblem,
+    plainCredentialProblem,
+    programValue,
+} from "./config/values";
 import { assertSecretsOnlyInCheckEnv, secureLeaves } from "./verify/check-env";
 import { detectFlavor, listUnits } from "./juju/units";
 import { resolveAuth } from "./openstack/credentials";
@@ -48,6 +54,11 @@ export function readPulumiConfig(file = stackFilePath(pulumi.getStack())): Recor
             continue;
         }
         const secret = isConfigSecret(fullKey);
+        if (CREDENTIAL_NAME.test(key) && !secret) {
+            const at = stackFileLocation(file, fullKey, []);
+            problems.push(plainCredentialKeyProblem(fullKey, at));
+            continue;
+        }
         // The stack file shows which leaves of a secret key are secret: read once, when one is.
         const stored = secret ? stackFileValue(file, fullKey) : undefined;
         raw[key] = programValue(key, text);

@@ -11,7 +11,8 @@ import { liveReview } from "../components/discover/rest-lookups";
 import type { Plan } from "../components/plan/plan";
 import { loadStackConfig } from "../components/config/stackfile";
 import { discoveryLabel, Paint, Progress } from "./cli/output";
-import { unacceptedExcess } from "../components/plan/exposure";
+import { Responsible, unacceptedExcess } from "../components/plan/exposure";
+import { aloneAdmitted, waysOut, WaysOut } from "../components/plan/ways-out";
 import { maskSecrets } from "../components/mask";
 
 /** Failed rows for the group itself: allow entries it lacks, wide rules it still holds. */
@@ -38,20 +39,61 @@ export function groupResults(plan: Plan): CheckResult[] {
     }));
     // What the API's port admits now, every group on it, beyond the allow-set and not accepted.
     const retiring = new Set(plan.retireTargets.map((t) => t.id));
-    const exposed = unacceptedExcess(plan.exposure.beforeResponsible)
-        .filter((r) => !retiring.has(r.ruleId))
-        .map((r): CheckResult => ({
+    const excess = unacceptedExcess(plan.exposure.beforeResponsible).filter(
+        (r) => !retiring.has(r.ruleId),
+    );
+    const ways = exposedWaysOut(plan, excess);
+    const exposed = excess.map((r): CheckResult => {
+        const w = ways.get(`${r.groupId}|${r.ruleId}`)!;
+        return {
             check: "group",
             target: r.ruleId,
             outcome: "exposed",
             passed: false,
             ms: 0,
-            detail:
-                `rule ${r.ruleId} in group ${maskSecrets(r.groupName)} (${r.groupId}) admits ${r.admits} ` +
-                `on ${r.reaches.join(", ")}, beyond the allow-set; expected the API's port to ` +
-                `admit only the allow-set (retire it, remove it, or accept it in acceptedExposure)`,
-        }));
+            detail: maskSecrets(
+                `rule ${r.ruleId} in group ${r.groupName} (${r.groupId}) admits ${r.admits} ` +
+                    `on ${r.reaches.join(", ")}, beyond the allow-set; expected the API's port ` +
+                    `to admit only the allow-set; ways out: ${w.can.join("; or ")}` +
+                    w.cannot.map((c) => `; not: ${c}`).join(""),
+            ),
+        };
+    });
     return [...missing, ...wide, ...exposed];
+}
+
+/**
+ * The ways out of each rule in `exposed` (by `groupId|ruleId`), worded as the preview's refusal
+ * words them (components/plan/ways-out.ts): a `retire` selector only where one would make the
+ * rule a retire target (never for another group's rule), acceptance where never wide lets it
+ * apply, removal by hand naming what of the allow-set only these rules admit now.
+ */
+function exposedWaysOut(plan: Plan, exposed: Responsible[]): Map<string, WaysOut> {
+    const { exposure } = plan;
+    if (exposed.length === 0) {
+        return new Map();
+    }
+    const key = (groupId: string, ruleId: string) => `${groupId}|${ruleId}`;
+    // The live rules but the retire targets, which `exposed` leaves out.
+    const rules = new Map(exposure.afterRules.map((r) => [key(r.group.id, r.rule.id), r.rule]));
+    const ethertypes = new Map([...rules].map(([k, rule]) => [k, rule.ethertype]));
+    const alone = aloneAdmitted(exposure.before, plan.allowSet, exposed, ethertypes);
+    const managed = exposure.groups.find((g) => g.id === plan.groupId) ?? {
+        id: plan.groupId,
+        name: plan.groupId,
+    };
+    // The exposure has a row per protected port and family (computeExposure).
+    const protectedPorts = [...new Set(exposure.before.ports.map((pe) => pe.port))];
+    return new Map(
+        exposed.map((r) => {
+            const k = key(r.groupId, r.ruleId);
+            const live = rules.get(k);
+            return [
+                k,
+                waysOut({ rule: r, live, alone: alone.get(k) ?? [], managed, protectedPorts }),
+            ];
+        }),
+    );
 }
 
 export interface VerifyReport {

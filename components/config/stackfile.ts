@@ -10,7 +10,13 @@ import { checkEnvFromEnvironment, isCheckEnv, secureLeaves } from "../verify/che
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { ConfigEntry, readConfigEntries } from "./stackyaml";
 import { foreignKeyProblem } from "./foreign";
-import { plainCredentialEnv, plainCredentialProblem, programValue } from "./values";
+import {
+    CREDENTIAL_NAME,
+    plainCredentialEnv,
+    plainCredentialKeyProblem,
+    plainCredentialProblem,
+    programValue,
+} from "./values";
 
 export const STACKS_DIR = path.resolve(__dirname, "..", "..", "stacks");
 
@@ -103,6 +109,9 @@ export function parseStackFileText(
                       `config is ${NAMESPACE}:<key> (for example ${NAMESPACE}:cloud: mycloud)`,
               ]
             : [
+                  ...(CREDENTIAL_NAME.test(entry.name) && secureLeaves(entry.value).length === 0
+                      ? [plainCredentialKeyProblem(entry.key, entry.at)]
+                      : []),
                   ...secretProblems(entry, entry.name, raw),
                   ...(entry.name === "verify"
                       ? plainCredentialEnv(raw.verify, secureLeaves(entry.value)).map((leaf) =>
@@ -127,9 +136,12 @@ export function parseStackFileText(
     if (problems.length === 0 && unreadableEnv === undefined) {
         return raw;
     }
-    // Every problem in one run: the schema's too, but for the values refused above.
+    // Every problem in one run: the schema's too, but for the values refused above (a key named
+    // like a credential is refused as one, not again as unknown).
     const named = Object.fromEntries(
-        Object.entries(raw).filter(([key]) => key !== "" && key !== NAMESPACE),
+        Object.entries(raw).filter(
+            ([key]) => key !== "" && key !== NAMESPACE && !CREDENTIAL_NAME.test(key),
+        ),
     );
     const schema = stackConfigProblems(named, refusedPaths(entries));
     if (problems.length === 0 && schema.length === 0) {
@@ -159,9 +171,13 @@ function secretProblems(entry: ConfigEntry, name: string, raw: Record<string, un
         .map((leaf) => {
             const path = [name, ...leaf];
             const example = exampleFor(path, raw);
+            // A key no schema key is, named like a credential: remove it, never set it in plain.
+            const fix = CREDENTIAL_NAME.test(name)
+                ? `no key of ${NAMESPACE} takes a credential: remove it; `
+                : "expected a plain value, set without --secret: ";
             return (
                 `${NAMESPACE}:${formatPath(path)} is a secret at ${entry.atPath(leaf)}; ` +
-                "expected a plain value, set without --secret: this " +
+                `${fix}this ` +
                 "project takes secrets from stack config only as the values of " +
                 "verify.custom[].env (credentials come from clouds.yaml or OS_* variables)" +
                 (example ? ` (for example ${formatExample(example)})` : "")

@@ -188,15 +188,18 @@ function yamlProblem(
     lines: LineCounter,
     where: (offset: number) => string,
 ): string {
-    const at = where(error.pos[0]);
     if (error.code === "DUPLICATE_KEY") {
-        const path = keyPathWhere(doc.contents, (offset) => offset === error.pos[0], []);
-        const key = path ? `${displayPath(path)} ` : "";
+        // The parser reports the end of what precedes the key (after an empty value, the end of
+        // the line before: keyStart in yaml's compose/resolve-block-map.js): the repeated key is
+        // the first one from there that repeats an earlier key of its mapping.
+        const dup = repeatedKeys(doc.contents, []).find((k) => k.offset >= error.pos[0]);
+        const key = dup ? `${displayPath(dup.path)} ` : "";
         return (
-            `${at}: not valid YAML: duplicate key ${key}(DUPLICATE_KEY); a key may appear ` +
-            "once in its mapping: keep one"
+            `${where(dup?.offset ?? error.pos[0])}: not valid YAML: duplicate key ${key}` +
+            "(DUPLICATE_KEY); a key may appear once in its mapping: keep one"
         );
     }
+    const at = where(error.pos[0]);
     // The key written on the error's line, if the parser still read one there.
     const line = lines.linePos(error.pos[0]).line;
     const path = keyPathWhere(doc.contents, (offset) => lines.linePos(offset).line === line, []);
@@ -206,6 +209,33 @@ function yamlProblem(
         (path ? ` at key ${displayPath(path)}` : "") +
         (hint ? `; ${hint}` : "")
     );
+}
+
+/**
+ * Every key that repeats an earlier key of its mapping (the same scalar value, as the parser's
+ * uniqueKeys compares them), with its path and start offset, in document order.
+ */
+function repeatedKeys(
+    node: unknown,
+    path: (string | number)[],
+): { path: (string | number)[]; offset: number }[] {
+    if (isSeq(node)) {
+        return node.items.flatMap((item, i) => repeatedKeys(item, [...path, i]));
+    }
+    if (!isMap(node)) {
+        return [];
+    }
+    const seen = new Set<unknown>();
+    return node.items.flatMap((pair) => {
+        const key = isScalar(pair.key) ? String(pair.key.value) : "?";
+        const value = isScalar(pair.key) ? pair.key.value : pair.key;
+        const repeated =
+            isNode(pair.key) && seen.has(value)
+                ? [{ path: [...path, key], offset: start(pair.key) }]
+                : [];
+        seen.add(value);
+        return [...repeated, ...repeatedKeys(pair.value, [...path, key])];
+    });
 }
 
 /** The path of keys to the first key whose start offset `isAt` accepts, if one does. */

@@ -37,8 +37,10 @@ export function programValue(key: string, value: unknown): unknown {
 /**
  * A key named like a credential (no key of the schema is). The review shows such a key's value
  * as "(not shown)"; a custom check's environment variable named so must be a Pulumi secret.
+ * `api key` and `private key` with `-`, `_`, a space or nothing between. Letters only outside
+ * character classes: components/mask.ts spells each letter in both cases.
  */
-export const CREDENTIAL_NAME = /passw(or)?d|secret|token|credential|api[-_]?key|private[-_]?key/i;
+export const CREDENTIAL_NAME = /passw(or)?d|secret|token|credential|api[-_ ]?key|private[-_ ]?key/i;
 
 /**
  * The paths custom.<i>.env.<NAME> inside `verify` (the value the program reads) whose NAME is
@@ -72,5 +74,21 @@ export function plainCredentialProblem(path: Path, at: string): string {
         "file takes credentials only as Pulumi secrets: set it with `pulumi config set --secret " +
         `--path '${key}' <value>\` (the tools take it from the environment variable ` +
         `${String(path[3])}), and rotate it if the file was ever shared`
+    );
+}
+
+/**
+ * The refusal of a key of this namespace named like a credential (CREDENTIAL_NAME; no key of the
+ * schema is) in plain text, `at` where it is (file:line:col); names the key, never its value.
+ * Refused as a credential rather than as an unknown key: its value is in the file for anyone
+ * who reads it.
+ */
+export function plainCredentialKeyProblem(fullKey: string, at: string): string {
+    return (
+        `${fullKey} is named like a credential and is plain text in the stack file (at ${at}); ` +
+        `no key of ${NAMESPACE} takes a credential (the cloud's come from clouds.yaml or OS_* ` +
+        "variables): remove it; a custom check's credential goes in its env as a Pulumi secret " +
+        "(`pulumi config set --secret --path 'verify.custom[<i>].env.<NAME>' <value>`); rotate " +
+        "it if the file was ever shared"
     );
 }

@@ -15,6 +15,7 @@ import {
 } from "../model/rules";
 import type { FoundExposure } from "../discover/exposure";
 import { ExposureReview, planExposure } from "./exposure";
+import { storedPrefixWords } from "./rule-words";
 
 /** What the live lookups found; everything the plan needs and nothing it does not. */
 /**
@@ -124,7 +125,7 @@ export function planIngress(config: StackConfig, found: Discovered): Plan {
         .map((c) => ({
             id: c.rule.id,
             shape: ruleShape(c.rule),
-            admits: `${c.rule.remote_ip_prefix ?? "any address"} on ${describePorts(c.rule)}`,
+            admits: `${storedPrefixWords(c.rule.remote_ip_prefix)} on ${describePorts(c.rule)}`,
         }));
     return {
         groupId: found.group.id,

@@ -1,6 +1,7 @@
 // What one rule admits beyond the allow-set, in a reviewer's words: the model names one admitter
 // per source (a remote group's or address group's member prefix, per port and family), the
 // audit, verify and reviews name a rule once, so its sources are worded together. Pure.
+import { enforcedPrefix } from "../model/cidr";
 import { Admitter, coversWholeFamily, Ethertype } from "../model/exposure";
 
 /** One source of a rule beyond the allow-set on one port and family, as the model named it. */
@@ -92,4 +93,29 @@ function listed(texts: string[]): string {
         return `${texts.slice(0, LISTED).join(", ")} and ${texts.length - LISTED} more`;
     }
     return `${texts.slice(0, -1).join(", ")} and ${texts[texts.length - 1]}`;
+}
+
+/**
+ * A rule's remote prefix as stored, with what it admits where the text alone does not say it:
+ * `::ffff:0.0.0.0/96 (every IPv4 address, IPv4-mapped)`, `::ffff:10.0.0.0/104 (10.0.0.0/8,
+ * IPv4-mapped)`, `198.51.100.9/24 (198.51.100.0/24)` for host bits Neutron keeps as typed but does
+ * not enforce (enforcedPrefix in components/model/cidr.ts); `any address` for none. Text that is
+ * no prefix stays as stored.
+ */
+export function storedPrefixWords(stored: string | null): string {
+    if (stored === null || stored === "") {
+        return "any address";
+    }
+    let read: ReturnType<typeof enforcedPrefix>;
+    try {
+        read = enforcedPrefix(stored);
+    } catch {
+        return stored;
+    }
+    const { prefix, mappedIpv4 } = read;
+    if (mappedIpv4) {
+        const v4 = mappedIpv4.length === 0 ? "every IPv4 address" : mappedIpv4.cidr;
+        return `${stored} (${v4}, IPv4-mapped)`;
+    }
+    return prefix.cidr === stored ? stored : `${stored} (${prefix.cidr})`;
 }

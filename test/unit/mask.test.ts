@@ -31,6 +31,19 @@ const MASKED: [string, string][] = [
     ],
     [`Authorization: Bearer ${SENTINEL}`, "Authorization: Bearer ****"],
     [`https://admin:${SENTINEL}@keystone:5000/v3`, "https://admin:****@keystone:5000/v3"],
+    [`private key: ${SENTINEL}`, "private key: ****"],
+    [`Private Key = "${SENTINEL}"`, "Private Key = ****"],
+    [`PRIVATE_KEY=${SENTINEL}`, "PRIVATE_KEY=****"],
+    [`privatekey: ${SENTINEL}`, "privatekey: ****"],
+    [`ssh private key ${SENTINEL}`, "ssh private key ****"],
+    [`api key: ${SENTINEL}`, "api key: ****"],
+    [`secretKey: ${SENTINEL}`, "secretKey: ****"],
+    [`adminPassword: ${SENTINEL}`, "adminPassword: ****"],
+    [`AWS_SECRET_ACCESS_KEY=${SENTINEL}`, "AWS_SECRET_ACCESS_KEY=****"],
+    [`db_password2: ${SENTINEL}`, "db_password2: ****"],
+    [`password.file: ${SENTINEL}`, "password.file: ****"],
+    [`tokens: ${SENTINEL}`, "tokens: ****"],
+    [`secretary: alice, secret: ${SENTINEL}`, "secretary: alice, secret: ****"],
 ];
 
 /** Text that holds no credential and must read as written. */
@@ -43,6 +56,12 @@ const KEPT = [
     "default",
     "k8s-cluster-magnum-secgroup",
     "lab port: bastion, 6443/tcp",
+    "secretary: alice",
+    "Secretary = alice",
+    "SECRETARY: alice",
+    "tokenizer: bpe",
+    "credentialing: by hand",
+    "private keyring: none",
 ];
 
 describe("maskSecrets", () => {
@@ -62,7 +81,9 @@ describe("maskSecrets", () => {
 
     it("masks the value of every key the config's checks call a credential", () => {
         // One definition for both (components/config/values.ts): a name it matches is masked.
-        for (const name of ["password", "passwd", "secret", "token", "credential", "apikey"]) {
+        const names = ["password", "passwd", "secret", "token", "credential", "apikey"];
+        const keys = ["private key", "private_key", "private-key", "privatekey", "PRIVATE KEY"];
+        for (const name of [...names, ...keys]) {
             assert.ok(CREDENTIAL_NAME.test(name), name);
             assert.equal(maskSecrets(`${name}=${SENTINEL}`), `${name}=****`);
         }

@@ -109,11 +109,13 @@ describe("stack file keys of other namespaces", () => {
         ]);
     });
 
-    it("a key named password in this project's namespace is left to the schema", () => {
-        const raw = parseStackFileText(
-            [...VALID, "  capi-mgmt-ingress:password: x", ""].join("\n"),
-            FILE,
+    it("a key named password in this project's namespace is refused as a credential", () => {
+        const found = problems([`  capi-mgmt-ingress:password: ${SENTINEL}`]);
+        assert.deepEqual(
+            found.map((p) => p.split(" (at ")[0]),
+            [
+                "capi-mgmt-ingress:password is named like a credential and is plain text in the stack file",
+            ],
         );
-        assert.equal(raw.password, "x");
     });
 });
