@@ -118,6 +118,15 @@ describe("rules", () => {
             ),
             /^retire: ::\/0 on 22/,
         );
+        // As stored, with what is enforced: the rule shows no 0.0.0.0/0.
+        assert.equal(
+            classOf(rule({ ethertype: "IPv6", remote_ip_prefix: "::ffff:0.0.0.0/96" })),
+            "retire: ::ffff:0.0.0.0/96 (IPv4-mapped, enforced as 0.0.0.0/0) on 6443/tcp",
+        );
+        assert.equal(
+            classOf(rule({ remote_ip_prefix: "0.0.0.9/0" })),
+            "retire: 0.0.0.9/0 (enforced as 0.0.0.0/0) on 6443/tcp",
+        );
         assert.match(classOf(rule({ direction: "egress", protocol: null })), /^unrelated/);
         assert.match(
             classOf(

@@ -138,6 +138,18 @@ export function enforcedRemotePrefix(rule: NeutronRule): Prefix {
     });
 }
 
+/**
+ * A rule's remote prefix as stored, with the network enforced where that reads otherwise: an
+ * IPv4-mapped `::ffff:0.0.0.0/96` is every IPv4 address, not the `0.0.0.0/0` the rule shows no
+ * sign of.
+ */
+function storedRemote(rule: NeutronRule, prefix: Prefix): string {
+    const stored = rule.normalized_cidr || rule.remote_ip_prefix;
+    if (!stored || stored === prefix.cidr) return prefix.cidr;
+    const mapped = prefix.ethertype !== rule.ethertype ? "IPv4-mapped, " : "";
+    return `${stored} (${mapped}enforced as ${prefix.cidr})`;
+}
+
 /** Whether a rule admits any source, remote groups and address groups included. */
 export function isAnySource(rule: NeutronRule): boolean {
     return (
@@ -239,7 +251,7 @@ function classifyRule(
             return {
                 rule,
                 class: "retire",
-                reason: `${prefix.cidr} on ${rule.port_range_min}/tcp`,
+                reason: `${storedRemote(rule, prefix)} on ${rule.port_range_min}/tcp`,
             };
         }
     }
