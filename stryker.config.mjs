@@ -74,6 +74,7 @@ const MODULES = {
         // The property tests take minutes per run of the whole module on two shared cores.
         spec: [
             "exposure",
+            "exposure-admitters",
             "exposure-words",
             "rule-reading",
             "rule-reading-refused",
