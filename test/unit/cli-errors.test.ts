@@ -45,7 +45,7 @@ describe("capi-mgmt-ingress errors", () => {
             [["review", "--changed"], "review: --changed needs --base <git-ref>"],
             [
                 ["review", "--changed", "--stack", "x", "--base", "main"],
-                "review: with --base give one of",
+                "review: option '--changed' cannot be used with option '--stack <env>'",
             ],
             [["rehearse", "--scenario", "nope"], "rehearse: "],
             [["audit", "--bogus"], "audit: unknown option '--bogus'"],

@@ -1,7 +1,7 @@
 // The subcommands of `capi-mgmt-ingress`: their options, help and exit-code texts, and what each
 // runs. A subcommand imports its tool only inside its action, so `--help` and argument errors load
 // nothing but commander (main.ts runs the actions and reports their errors).
-import { Argument, Command, InvalidArgumentError } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { stackNameProblem } from "../../components/config/stackname";
 import { EXIT, paint, UsageError } from "./output";
 import type { Io } from "./main";
@@ -35,6 +35,42 @@ the allow-set still admitted after it, or retire targets the stack's approvedRet
 approve) or the group has drift; with --base, when a stack has a problem or, with --live, when
 its head has either of those (the same verdict, per stack). Without --live, a
 config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
+
+const REVIEW_USAGE = `
+Valid combinations (each takes --json too):
+  review --stack <env> [--live] [--against <env>]
+  review --base <git-ref> --stack <env> [--live]
+  review --base <git-ref> --changed [--live]
+`;
+
+/**
+ * What review's options (`opts`) lack for one of REVIEW_USAGE's combinations: a message led by
+ * the option given that needs another, undefined when they form one. The pairs that conflict are
+ * commander's to refuse, naming both options given (the options' `conflicts`).
+ */
+export function reviewUsageProblem(opts: {
+    stack?: string;
+    base?: string;
+    changed?: boolean;
+}): string | undefined {
+    if (opts.changed && opts.base === undefined) {
+        return "--changed needs --base <git-ref>";
+    }
+    if (opts.base !== undefined && opts.stack === undefined && !opts.changed) {
+        return "--base needs --stack <env> or --changed";
+    }
+    if (opts.base === undefined && opts.stack === undefined) {
+        return "--stack <env> is required (or --base <git-ref> --changed)";
+    }
+    // The ref holds stacks/Pulumi.<env>.yaml: a path names no file there.
+    if (opts.base !== undefined && opts.stack?.endsWith(".yaml")) {
+        return (
+            "with --base, --stack takes a stack name (stacks/Pulumi.<env>.yaml at the ref and in " +
+            `the working tree), not the path ${opts.stack}`
+        );
+    }
+    return undefined;
+}
 
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
 
@@ -82,15 +118,35 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
         )
         .option("--stack <env>", STACK_HELP, stackArgument)
         .option("--live", "derive the allow-set, adoptions, retire targets and drift live")
-        .option("--against <env>", "compare with another stack", stackArgument)
+        .addOption(
+            new Option("--against <env>", "compare with another stack")
+                .argParser(stackArgument)
+                .conflicts("base"),
+        )
         .option(
             "--base <git-ref>",
             "compare with the stack file at this ref (git show, no checkout); with --live both " +
                 "sides come from one measurement",
         )
-        .option("--changed", "with --base: every stack file changed since the ref")
+        // commander refuses a conflicting pair naming both options (Command._conflictingOption).
+        .addOption(
+            new Option(
+                "--changed",
+                "with --base: every stack file changed since the ref",
+            ).conflicts(["stack", "against"]),
+        )
         .option("--json", "print the review as JSON (the Markdown included)")
-        .addHelpText("after", EXIT_CODES + REVIEW_EXIT)
+        .addHelpText("after", REVIEW_USAGE + EXIT_CODES + REVIEW_EXIT)
+        // What no pair of options says: before the review loads anything.
+        .hook("preAction", (_review, command) => {
+            const problem = reviewUsageProblem(command.opts());
+            if (problem !== undefined) {
+                command.error(problem, {
+                    exitCode: EXIT.couldNotRun,
+                    code: "capi-mgmt-ingress.usage",
+                });
+            }
+        })
         .action(
             action(
                 "review",
@@ -103,25 +159,7 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
                     json?: boolean;
                 }) => {
                     const live = opts.live === true;
-                    if (opts.base !== undefined || opts.changed) {
-                        if (opts.base === undefined) {
-                            throw new UsageError("--changed needs --base <git-ref>");
-                        }
-                        if (
-                            (opts.changed === true) === (opts.stack !== undefined) ||
-                            opts.against
-                        ) {
-                            throw new UsageError(
-                                "with --base give one of --stack <env> or --changed (not --against)",
-                            );
-                        }
-                        // The ref holds stacks/Pulumi.<env>.yaml: a path names no file there.
-                        if (opts.stack?.endsWith(".yaml")) {
-                            throw new UsageError(
-                                `with --base, --stack takes a stack name (stacks/Pulumi.<env>.yaml ` +
-                                    `at the ref and in the working tree), not the path ${opts.stack}`,
-                            );
-                        }
+                    if (opts.base !== undefined) {
                         const { runBaseReview } = await import("../review");
                         const report = await runBaseReview(
                             {
@@ -139,14 +177,10 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
                         }
                         return report.problems > 0 ? EXIT.finding : EXIT.ok;
                     }
-                    if (opts.stack === undefined) {
-                        throw new UsageError(
-                            "--stack <env> is required (or --changed --base <git-ref>)",
-                        );
-                    }
                     const { runReview } = await import("../review");
                     const report = await runReview(
-                        { stack: opts.stack, live, against: opts.against },
+                        // Without --base, --stack is given (reviewUsageProblem).
+                        { stack: opts.stack!, live, against: opts.against },
                         io.progress,
                     );
                     if (opts.json) {
