@@ -4,7 +4,7 @@
 // Exit codes (as the command line's): 0 printed; 2 could not run: bad usage, or a stack file that
 // cannot be read or does not validate (there is no finding, so never 1).
 import { parseArgs } from "node:util";
-import type { StackConfig } from "../components/config/schema";
+import { ConfigError, type StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
 import { argumentProblem } from "./cli/usage";
 
@@ -46,7 +46,9 @@ if (require.main === module) {
     try {
         process.exit(main());
     } catch (err) {
-        console.error(err instanceof Error ? err.message : err);
+        // It only prints the pack's config: nothing is declared here.
+        const told = err instanceof ConfigError ? err.toldBy("nothing was printed") : err;
+        console.error(told instanceof Error ? told.message : told);
         process.exit(2);
     }
 }
