@@ -3,7 +3,8 @@
 // nothing but commander (main.ts runs the actions and reports their errors).
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { stackNameProblem } from "../../components/config/stackname";
-import { EXIT, paint, UsageError } from "./output";
+import { parseScenario, type ScenarioName } from "../rehearsal/scenario-names";
+import { EXIT, paint } from "./output";
 import type { Io } from "./main";
 
 /** Wraps a subcommand's work: loads the tools, sets the exit code, reports an error (main.ts). */
@@ -81,6 +82,15 @@ function stackArgument(value: string): string {
         throw new InvalidArgumentError(problem);
     }
     return value;
+}
+
+/** `--scenario`: an unknown name (an empty one too, never the default rehearsal) is refused. */
+function scenarioArgument(value: string): ScenarioName {
+    try {
+        return parseScenario(value);
+    } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+    }
 }
 
 /** Adds every subcommand to `program`; each runs through `action`. */
@@ -222,25 +232,17 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
         .option(
             "--scenario <name>",
             "seed one extra exposure: second-group, protocol-zero, port-range or accepted",
+            scenarioArgument,
         )
         .addHelpText("after", EXIT_CODES)
         .action(
-            action("rehearse", async (opts: { json?: boolean; scenario?: string }) => {
-                const { parseScenario } = await import("../rehearsal/scenarios");
-                let scenario: ReturnType<typeof parseScenario> | undefined;
-                try {
-                    // An empty name is a mistake, not the default rehearsal.
-                    scenario =
-                        opts.scenario === undefined ? undefined : parseScenario(opts.scenario);
-                } catch (err) {
-                    throw new UsageError((err as Error).message);
-                }
+            action("rehearse", async (opts: { json?: boolean; scenario?: ScenarioName }) => {
                 const { rehearse } = await import("../rehearse");
                 const { rehearsalPassed } = await import("../rehearsal/verdict");
                 const verdict = await rehearse({
                     write: opts.json ? io.stderr : io.stdout,
                     progress: io.progress,
-                    scenario,
+                    scenario: opts.scenario,
                 });
                 if (opts.json) {
                     print(verdict);
