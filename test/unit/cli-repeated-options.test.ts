@@ -153,6 +153,9 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
             conflicting.stderr,
             /^review: option '--stack <env>' given twice, 'a' and 'b'/,
         );
+        // Options after an unknown one are read too (commander's Command.parseOptions).
+        const unknown = await run("audit", "--bogus", "--stack", "a", "--stack", "b");
+        assert.match(unknown.stderr, /^audit: option '--stack <env>' given twice, 'a' and 'b'/);
         // One value each: a value refused on its own comes before a missing required option.
         const value = await run("review", "--against", "../x");
         assert.match(
@@ -219,6 +222,11 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
                 "changed-stacks.ts",
                 ["--head", "x", "--base", "HEAD", "--head", "y", "--head", "z"],
                 "--head' given 3 times, 'x', 'y' and 'z'",
+            ],
+            [
+                "policy-config.ts",
+                ["--bogus", "--stack", "a", "--stack", "b"],
+                "--stack' given twice, 'a' and 'b'",
             ],
             [
                 "review-cut.ts",

@@ -100,6 +100,10 @@ export function argumentProblem(
     const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
     const given = new Map<string, (string | undefined)[]>();
     for (const token of tokens) {
+        // As commander's Command.parseOptions: options after an unknown one are read, not after --.
+        if (token.kind === "option-terminator") {
+            break;
+        }
         if (token.kind === "option" && options[token.name]?.type === "string") {
             given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
         }
