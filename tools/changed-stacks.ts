@@ -5,7 +5,7 @@
 // failed, or a stack file to run has no stack name (there is no finding, so never 1).
 import { parseArgs } from "node:util";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
-import { repeatedArgument } from "./cli/usage";
+import { argumentProblem } from "./cli/usage";
 
 const USAGE = "usage: npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]";
 
@@ -17,9 +17,9 @@ const OPTIONS = {
 } as const;
 
 function main(): number {
-    const repeated = repeatedArgument(OPTIONS, process.argv.slice(2));
-    if (repeated) {
-        process.stderr.write(`${repeated}\n${USAGE}\n`);
+    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
+    if (problem) {
+        process.stderr.write(`${problem}\n${USAGE}\n`);
         return 2;
     }
     const { values } = parseArgs({ options: OPTIONS });

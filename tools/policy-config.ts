@@ -4,9 +4,9 @@
 // Exit codes (as the command line's): 0 printed; 2 could not run: bad usage, or a stack file that
 // cannot be read or does not validate (there is no finding, so never 1).
 import { parseArgs } from "node:util";
-import type { StackConfig } from "../components/config/schema";
+import { ConfigError, type StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
-import { repeatedArgument } from "./cli/usage";
+import { argumentProblem } from "./cli/usage";
 
 /** The config of each policy that takes one, keyed by policy name (policy/policies.ts). */
 export function policyConfigFor(config: StackConfig) {
@@ -22,16 +22,20 @@ export function policyConfigFor(config: StackConfig) {
     };
 }
 
+const USAGE = "usage: npm run -s policy:config -- --stack <env>";
+
 const OPTIONS = { stack: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
 
 function main(): number {
-    const repeated = repeatedArgument(OPTIONS, process.argv.slice(2));
+    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
+    if (problem) {
+        process.stderr.write(`${problem}\n${USAGE}\n`);
+        return 2;
+    }
     const { values } = parseArgs({ options: OPTIONS });
-    if (values.help || !values.stack || repeated) {
-        process.stderr.write(
-            `${repeated ? `${repeated}\n` : ""}usage: npm run -s policy:config -- --stack <env>\n`,
-        );
-        return values.help && !repeated ? 0 : 2;
+    if (values.help || !values.stack) {
+        process.stderr.write(`${USAGE}\n`);
+        return values.help ? 0 : 2;
     }
     const config = policyConfigFor(loadStackConfig(values.stack));
     process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
@@ -42,7 +46,9 @@ if (require.main === module) {
     try {
         process.exit(main());
     } catch (err) {
-        console.error(err instanceof Error ? err.message : err);
+        // It only prints the pack's config: nothing is declared here.
+        const told = err instanceof ConfigError ? err.toldBy("nothing was printed") : err;
+        console.error(told instanceof Error ? told.message : told);
         process.exit(2);
     }
 }

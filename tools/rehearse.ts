@@ -35,7 +35,8 @@ import {
 } from "./rehearsal/standins";
 import { beforeAfterTable, RehearsalVerdict, verdict } from "./rehearsal/verdict";
 import { seedBefore, SeedResult } from "./localcloud/seed";
-import { ScenarioName, scenarioValues, seedScenario } from "./rehearsal/scenarios";
+import type { ScenarioName } from "./rehearsal/scenario-names";
+import { scenarioValues, seedScenario } from "./rehearsal/scenarios";
 import { playScenario, ScenarioResult } from "./rehearsal/scenario-run";
 
 async function main(
@@ -298,7 +299,7 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
 export async function rehearse(options: {
     write: (text: string) => void;
     progress: Progress;
-    /** One of SCENARIOS (tools/rehearsal/scenarios.ts); none = the ruling's change as is. */
+    /** One of SCENARIOS (tools/rehearsal/scenario-names.ts); none = the ruling's change as is. */
     scenario?: ScenarioName;
 }): Promise<RehearsalVerdict> {
     Object.assign(io, { write: options.write, progress: options.progress });

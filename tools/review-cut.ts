@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
-import { repeatedArgument } from "./cli/usage";
+import { argumentProblem } from "./cli/usage";
 
 const USAGE =
     "usage: npm run -s review:cut -- --for <comment|summary> [--link <run url>] < review.md";
@@ -18,9 +18,9 @@ const OPTIONS = {
 } as const;
 
 function main(): number {
-    const repeated = repeatedArgument(OPTIONS, process.argv.slice(2));
-    if (repeated) {
-        process.stderr.write(`${repeated}\n${USAGE}\n`);
+    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
+    if (problem) {
+        process.stderr.write(`${problem}\n${USAGE}\n`);
         return 2;
     }
     const { values } = parseArgs({ options: OPTIONS });

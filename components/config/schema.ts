@@ -188,17 +188,35 @@ export type VerifySettings = StackConfig["verify"];
 
 /** A stack config that cannot be used: `problems` lists each (key or file, what, an example). */
 export class ConfigError extends Error {
-    /** `message` defaults to the list of problems; a stack file that cannot be read gives its own. */
+    /**
+     * `message` defaults to the list of problems after what the program did: nothing was
+     * declared. A stack file that cannot be read gives its own.
+     */
     constructor(
         readonly problems: string[],
         message?: string,
     ) {
-        super(
-            message ??
-                `The stack config is not valid; nothing was declared:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-        );
+        super(message ?? refusal(problems, "nothing was declared"));
         this.name = "ConfigError";
+        this.ownMessage = message !== undefined;
     }
+
+    private readonly ownMessage: boolean;
+
+    /**
+     * The same refusal as a tool that declares nothing reports it: `outcome`, what is true for
+     * that tool ("nothing was changed"), in place of "nothing was declared". A message of the
+     * error's own says no outcome and is kept.
+     */
+    toldBy(outcome: string): ConfigError {
+        return this.ownMessage
+            ? this
+            : new ConfigError(this.problems, refusal(this.problems, outcome));
+    }
+}
+
+function refusal(problems: string[], outcome: string): string {
+    return `The stack config is not valid; ${outcome}:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
 }
 
 /** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */

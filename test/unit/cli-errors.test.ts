@@ -45,7 +45,7 @@ describe("capi-mgmt-ingress errors", () => {
             [["review", "--changed"], "review: --changed needs --base <git-ref>"],
             [
                 ["review", "--changed", "--stack", "x", "--base", "main"],
-                "review: with --base give one of",
+                "review: option '--changed' cannot be used with option '--stack <env>'",
             ],
             [["rehearse", "--scenario", "nope"], "rehearse: "],
             [["audit", "--bogus"], "audit: unknown option '--bogus'"],
@@ -307,6 +307,23 @@ describe("capi-mgmt-ingress errors", () => {
                 doc.error.message,
                 new RegExp(`unknown scenario "${name}"; expected one of`),
             );
+            assert.equal(r.toolsLoaded, 0, "refused while the options are read");
+        }
+    });
+
+    it("a value refused on its own comes before an unknown option, for every validated option", async () => {
+        for (const argv of [
+            ["audit", "--stack", "../x", "--bogus"],
+            ["review", "--against", "../x", "--stack", "a", "--bogus"],
+            ["rehearse", "--scenario", "nope", "--bogus"],
+        ]) {
+            const r = await run(...argv);
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(
+                r.stderr,
+                /^[a-z]+: option '--[a-z]+ <[a-z]+>' argument '[^']+' is invalid/,
+            );
+            assert.equal(r.toolsLoaded, 0);
         }
     });
 

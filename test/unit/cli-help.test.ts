@@ -191,6 +191,19 @@ describe("capi-mgmt-ingress help", () => {
             }
         });
 
+        it("say below the set-up commands how long npm test takes, and how to run unit tests alone", () => {
+            const setup = README.split(/^## Set-up\n/m)[1]?.split(/^## /m)[0] ?? "";
+            const [commands, after] = setup.split(/^```sh\n/m)[1]?.split(/^```\n/m) ?? [];
+            assert.deepEqual(
+                commands?.split("\n").map((l) => l.replace(/ +#.*$/, "")),
+                ["npm run setup:debian && npm ci && npm run rehearse", "npm test", ""],
+            );
+            // An operator with 2 cores should know before starting it; the unit tests take minutes.
+            const note = after?.trim().split("\n\n")[0].replace(/\n/g, " ") ?? "";
+            assert.match(note, /^`npm test` takes about \d+ minutes on a 2-core machine/);
+            assert.match(note, /`npm run test:unit`/);
+        });
+
         it("run JSON through npm silent (-s): npm's banner would go to stdout first", () => {
             const lines = README.split("\n").filter((l) => /npm run .*(--json|\bbench\b)/.test(l));
             assert.ok(lines.length >= 2, lines.join("\n"));

@@ -74,6 +74,96 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
         });
     }
 
+    for (const { words, long, flags } of options) {
+        const command = words.join(" ");
+        it(`${command} ${long} given three and four times: every value named, in order`, async () => {
+            for (const values of [
+                ["one", "two", "three"],
+                ["one", "two", "three", "four"],
+            ]) {
+                const r = await run(...words, ...values.flatMap((v) => [long, v]));
+                assert.equal(r.code, 2, r.stderr);
+                const listed = `${values
+                    .slice(0, -1)
+                    .map((v) => `'${v}'`)
+                    .join(", ")} and '${values[values.length - 1]}'`;
+                assert.ok(
+                    r.stderr.startsWith(
+                        `${command}: option '${flags}' given ${values.length} times, ${listed}; ` +
+                            "it takes one value: give it once\n",
+                    ),
+                    r.stderr,
+                );
+                assert.equal(r.toolsLoaded, 0, "refused before any tool loads");
+            }
+        });
+
+        it(`${command} ${long} ../x ${long} b: the repetition first, though ../x is refused on its own`, async () => {
+            // --stack and --against refuse "../x" (no stack name); the repetition is still first.
+            for (const argv of [
+                [...words, long, "../x", long, "b"],
+                [...words, long, "../x", long, "b", long, "../y", "--bogus"],
+            ]) {
+                const r = await run(...argv);
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, new RegExp(`^${command}: option '${flags}' given `));
+                assert.ok(
+                    r.stderr.includes("'../x' and 'b'") ||
+                        r.stderr.includes("'../x', 'b' and '../y'"),
+                    r.stderr,
+                );
+                assert.doesNotMatch(r.stderr, /is invalid|unknown option/);
+                assert.equal(r.toolsLoaded, 0);
+            }
+        });
+    }
+
+    it("two options repeated: both named with their values; then a value, then conflicts", async () => {
+        const both = await run(
+            "review",
+            "--stack",
+            "a",
+            "--against",
+            "b",
+            "--stack",
+            "c",
+            "--against",
+            "d",
+        );
+        assert.equal(both.code, 2);
+        assert.ok(
+            both.stderr.startsWith(
+                "review: option '--stack <env>' given twice, 'a' and 'c'; option '--against <env>' " +
+                    "given twice, 'b' and 'd'; each takes one value: give each once\n",
+            ),
+            both.stderr,
+        );
+        // Repeated options that also conflict: the repetition is the first mistake.
+        const conflicting = await run(
+            "review",
+            "--changed",
+            "--stack",
+            "a",
+            "--stack",
+            "b",
+            "--base",
+            "m",
+        );
+        assert.match(
+            conflicting.stderr,
+            /^review: option '--stack <env>' given twice, 'a' and 'b'/,
+        );
+        // Options after an unknown one are read too (commander's Command.parseOptions).
+        const unknown = await run("audit", "--bogus", "--stack", "a", "--stack", "b");
+        assert.match(unknown.stderr, /^audit: option '--stack <env>' given twice, 'a' and 'b'/);
+        // One value each: a value refused on its own comes before a missing required option.
+        const value = await run("review", "--against", "../x");
+        assert.match(
+            value.stderr,
+            /^review: option '--against <env>' argument '\.\.\/x' is invalid/,
+        );
+    });
+
     it("the same value twice is refused too; a value refused on its own is still refused", async () => {
         const twice = await run("verify", "--stack", "prod", "--stack", "prod");
         assert.equal(twice.code, 2);
@@ -122,6 +212,27 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
                 ["--for", "comment", "--for", "summary"],
                 "--for' given twice, 'comment' and 'summary'",
             ],
+            // Three times: every value; first before an unknown option or a value refused later.
+            [
+                "policy-config.ts",
+                ["--stack", "a", "--stack", "b", "--stack=c", "--bogus"],
+                "--stack' given 3 times, 'a', 'b' and 'c'",
+            ],
+            [
+                "changed-stacks.ts",
+                ["--head", "x", "--base", "HEAD", "--head", "y", "--head", "z"],
+                "--head' given 3 times, 'x', 'y' and 'z'",
+            ],
+            [
+                "policy-config.ts",
+                ["--bogus", "--stack", "a", "--stack", "b"],
+                "--stack' given twice, 'a' and 'b'",
+            ],
+            [
+                "review-cut.ts",
+                ["--for", "nope", "--for", "summary", "--for", "comment", "--bogus"],
+                "--for' given 3 times, 'nope', 'summary' and 'comment'",
+            ],
         ] as const) {
             it(`${script} ${args.join(" ")}`, () => {
                 const r = spawnSync(
@@ -132,6 +243,31 @@ describe("capi-mgmt-ingress: an option taking one value, given twice", () => {
                 assert.equal(r.status, 2, r.stderr);
                 assert.equal(r.stdout, "");
                 assert.ok(r.stderr.startsWith(`option '${said}; it takes one value`), r.stderr);
+                assert.match(r.stderr, /\nusage: npm run -s /);
+            });
+        }
+        for (const [script, args, said] of [
+            ["review-cut.ts", ["--for", "comment", "--bogus"], "Unknown option '--bogus'"],
+            [
+                "changed-stacks.ts",
+                ["--base", "HEAD", "--head"],
+                "Option '--head <value>' argument missing",
+            ],
+            [
+                "policy-config.ts",
+                ["--stack", "a", "--stack"],
+                "Option '--stack <value>' argument missing",
+            ],
+        ] as const) {
+            it(`${script} ${args.join(" ")}: refused as usage, exit 2`, () => {
+                const r = spawnSync(
+                    path.join(ROOT, "node_modules", ".bin", "ts-node"),
+                    ["--transpile-only", path.join(ROOT, "tools", script), ...args],
+                    { cwd: ROOT, encoding: "utf8", input: "" },
+                );
+                assert.equal(r.status, 2, r.stderr);
+                assert.equal(r.stdout, "");
+                assert.ok(r.stderr.startsWith(said), r.stderr);
                 assert.match(r.stderr, /\nusage: npm run -s /);
             });
         }

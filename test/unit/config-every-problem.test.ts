@@ -84,12 +84,20 @@ describe("the config check reports every problem of a stack file in one run", fu
             const { error } = JSON.parse(j.stdout);
             assert.equal(error.kind, "config");
             assertEveryProblem(error.problems);
+            // A tool that declares nothing says what is true for it.
+            assert.match(error.message, /^The stack config is not valid; nothing was changed:\n/);
 
             const t = await run(command, "--stack", file);
             assert.equal(t.code, 2);
             assert.equal(t.stdout, "");
             assertNothingPlanted(t.stderr);
-            assert.ok(t.stderr.startsWith(`${command}: The stack config is not valid`), t.stderr);
+            assert.ok(
+                t.stderr.startsWith(
+                    `${command}: The stack config is not valid; nothing was changed:\n`,
+                ),
+                t.stderr,
+            );
+            assert.doesNotMatch(t.stderr, /declared/);
             assertEveryProblem(
                 t.stderr
                     .split("\n")
@@ -106,6 +114,10 @@ describe("the config check reports every problem of a stack file in one run", fu
             const r = await run("review", "--stack", file, "--against", other, ...args);
             assert.equal(r.code, 2, r.stdout);
             assertNothingPlanted(r.stdout + r.stderr);
+            assert.match(
+                args.length ? JSON.parse(r.stdout).error.message : r.stderr,
+                /The stack config is not valid; nothing was changed:\n/,
+            );
             const problems: string[] = args.length
                 ? JSON.parse(r.stdout).error.problems
                 : r.stderr
@@ -159,6 +171,10 @@ describe("the config check reports every problem of a stack file in one run", fu
         assert.equal(r.status, 2, r.stderr);
         assert.equal(r.stdout, "");
         assertNothingPlanted(r.stderr);
+        assert.ok(
+            r.stderr.startsWith("The stack config is not valid; nothing was printed:\n"),
+            r.stderr,
+        );
         assertEveryProblem(
             r.stderr
                 .split("\n")
@@ -194,6 +210,11 @@ describe("the config check reports every problem of a stack file in one run", fu
             await assert.rejects(programMain(), (err: unknown) => {
                 assert.ok(err instanceof ConfigError, String(err));
                 assertNothingPlanted(err.message);
+                // The program is what declares: there it is true that nothing was.
+                assert.match(
+                    err.message,
+                    /^The stack config is not valid; nothing was declared:\n/,
+                );
                 const problems = err.problems;
                 assert.equal(problems.length, EXPECTED.length, problems.join("\n"));
                 for (const key of [

@@ -6,12 +6,8 @@ import {
     rowGaps,
     sampleSources,
 } from "../../tools/rehearsal/differential";
-import {
-    OPERATOR_V6,
-    parseScenario,
-    scenarioValues,
-    SECOND_GROUP,
-} from "../../tools/rehearsal/scenarios";
+import { parseScenario } from "../../tools/rehearsal/scenario-names";
+import { OPERATOR_V6, scenarioValues, SECOND_GROUP } from "../../tools/rehearsal/scenarios";
 import type { PortExposure } from "../../components/model/exposure";
 
 const exposure = (cidrs: string[], ethertype: "IPv4" | "IPv6" = "IPv4"): PortExposure => ({

@@ -1,9 +1,10 @@
 // The subcommands of `capi-mgmt-ingress`: their options, help and exit-code texts, and what each
 // runs. A subcommand imports its tool only inside its action, so `--help` and argument errors load
 // nothing but commander (main.ts runs the actions and reports their errors).
-import { Argument, Command, InvalidArgumentError } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { stackNameProblem } from "../../components/config/stackname";
-import { EXIT, paint, UsageError } from "./output";
+import { parseScenario, type ScenarioName } from "../rehearsal/scenario-names";
+import { EXIT, paint } from "./output";
 import type { Io } from "./main";
 
 /** Wraps a subcommand's work: loads the tools, sets the exit code, reports an error (main.ts). */
@@ -36,6 +37,42 @@ approve) or the group has drift; with --base, when a stack has a problem or, wit
 its head has either of those (the same verdict, per stack). Without --live, a
 config the preview refuses (its keys, or a source it names) exits 2 (kind config).`;
 
+const REVIEW_USAGE = `
+Valid combinations (each takes --json too):
+  review --stack <env> [--live] [--against <env>]
+  review --base <git-ref> --stack <env> [--live]
+  review --base <git-ref> --changed [--live]
+`;
+
+/**
+ * What review's options (`opts`) lack for one of REVIEW_USAGE's combinations: a message led by
+ * the option given that needs another, undefined when they form one. The pairs that conflict are
+ * commander's to refuse, naming both options given (the options' `conflicts`).
+ */
+export function reviewUsageProblem(opts: {
+    stack?: string;
+    base?: string;
+    changed?: boolean;
+}): string | undefined {
+    if (opts.changed && opts.base === undefined) {
+        return "--changed needs --base <git-ref>";
+    }
+    if (opts.base !== undefined && opts.stack === undefined && !opts.changed) {
+        return "--base needs --stack <env> or --changed";
+    }
+    if (opts.base === undefined && opts.stack === undefined) {
+        return "--stack <env> is required (or --base <git-ref> --changed)";
+    }
+    // The ref holds stacks/Pulumi.<env>.yaml: a path names no file there.
+    if (opts.base !== undefined && opts.stack?.endsWith(".yaml")) {
+        return (
+            "with --base, --stack takes a stack name (stacks/Pulumi.<env>.yaml at the ref and in " +
+            `the working tree), not the path ${opts.stack}`
+        );
+    }
+    return undefined;
+}
+
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
 
 /** `--stack` and `--against`: refused before anything loads when they name no stack. */
@@ -45,6 +82,15 @@ function stackArgument(value: string): string {
         throw new InvalidArgumentError(problem);
     }
     return value;
+}
+
+/** `--scenario`: an unknown name (an empty one too, never the default rehearsal) is refused. */
+function scenarioArgument(value: string): ScenarioName {
+    try {
+        return parseScenario(value);
+    } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+    }
 }
 
 /** Adds every subcommand to `program`; each runs through `action`. */
@@ -82,15 +128,35 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
         )
         .option("--stack <env>", STACK_HELP, stackArgument)
         .option("--live", "derive the allow-set, adoptions, retire targets and drift live")
-        .option("--against <env>", "compare with another stack", stackArgument)
+        .addOption(
+            new Option("--against <env>", "compare with another stack")
+                .argParser(stackArgument)
+                .conflicts("base"),
+        )
         .option(
             "--base <git-ref>",
             "compare with the stack file at this ref (git show, no checkout); with --live both " +
                 "sides come from one measurement",
         )
-        .option("--changed", "with --base: every stack file changed since the ref")
+        // commander refuses a conflicting pair naming both options (Command._conflictingOption).
+        .addOption(
+            new Option(
+                "--changed",
+                "with --base: every stack file changed since the ref",
+            ).conflicts(["stack", "against"]),
+        )
         .option("--json", "print the review as JSON (the Markdown included)")
-        .addHelpText("after", EXIT_CODES + REVIEW_EXIT)
+        .addHelpText("after", REVIEW_USAGE + EXIT_CODES + REVIEW_EXIT)
+        // What no pair of options says: before the review loads anything.
+        .hook("preAction", (_review, command) => {
+            const problem = reviewUsageProblem(command.opts());
+            if (problem !== undefined) {
+                command.error(problem, {
+                    exitCode: EXIT.couldNotRun,
+                    code: "capi-mgmt-ingress.usage",
+                });
+            }
+        })
         .action(
             action(
                 "review",
@@ -103,25 +169,7 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
                     json?: boolean;
                 }) => {
                     const live = opts.live === true;
-                    if (opts.base !== undefined || opts.changed) {
-                        if (opts.base === undefined) {
-                            throw new UsageError("--changed needs --base <git-ref>");
-                        }
-                        if (
-                            (opts.changed === true) === (opts.stack !== undefined) ||
-                            opts.against
-                        ) {
-                            throw new UsageError(
-                                "with --base give one of --stack <env> or --changed (not --against)",
-                            );
-                        }
-                        // The ref holds stacks/Pulumi.<env>.yaml: a path names no file there.
-                        if (opts.stack?.endsWith(".yaml")) {
-                            throw new UsageError(
-                                `with --base, --stack takes a stack name (stacks/Pulumi.<env>.yaml ` +
-                                    `at the ref and in the working tree), not the path ${opts.stack}`,
-                            );
-                        }
+                    if (opts.base !== undefined) {
                         const { runBaseReview } = await import("../review");
                         const report = await runBaseReview(
                             {
@@ -139,14 +187,10 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
                         }
                         return report.problems > 0 ? EXIT.finding : EXIT.ok;
                     }
-                    if (opts.stack === undefined) {
-                        throw new UsageError(
-                            "--stack <env> is required (or --changed --base <git-ref>)",
-                        );
-                    }
                     const { runReview } = await import("../review");
                     const report = await runReview(
-                        { stack: opts.stack, live, against: opts.against },
+                        // Without --base, --stack is given (reviewUsageProblem).
+                        { stack: opts.stack!, live, against: opts.against },
                         io.progress,
                     );
                     if (opts.json) {
@@ -188,25 +232,17 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
         .option(
             "--scenario <name>",
             "seed one extra exposure: second-group, protocol-zero, port-range or accepted",
+            scenarioArgument,
         )
         .addHelpText("after", EXIT_CODES)
         .action(
-            action("rehearse", async (opts: { json?: boolean; scenario?: string }) => {
-                const { parseScenario } = await import("../rehearsal/scenarios");
-                let scenario: ReturnType<typeof parseScenario> | undefined;
-                try {
-                    // An empty name is a mistake, not the default rehearsal.
-                    scenario =
-                        opts.scenario === undefined ? undefined : parseScenario(opts.scenario);
-                } catch (err) {
-                    throw new UsageError((err as Error).message);
-                }
+            action("rehearse", async (opts: { json?: boolean; scenario?: ScenarioName }) => {
                 const { rehearse } = await import("../rehearse");
                 const { rehearsalPassed } = await import("../rehearsal/verdict");
                 const verdict = await rehearse({
                     write: opts.json ? io.stderr : io.stdout,
                     progress: io.progress,
-                    scenario,
+                    scenario: opts.scenario,
                 });
                 if (opts.json) {
                     print(verdict);

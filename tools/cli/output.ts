@@ -39,14 +39,25 @@ export interface ErrorDocument {
     };
 }
 
+/**
+ * What is true of a subcommand stopped by a config error, said in place of the program's "nothing
+ * was declared": these declare nothing (rehearse does, on the local cloud, and keeps it).
+ */
+const CONFIG_REFUSED: Record<string, string> = {
+    audit: "nothing was changed",
+    review: "nothing was changed",
+    verify: "nothing was changed",
+};
+
 export function errorDocument(command: string, err: unknown): ErrorDocument {
     const message = err instanceof Error ? err.message : String(err);
     if (isConfigError(err)) {
+        const outcome = CONFIG_REFUSED[command];
         return {
             error: {
                 kind: "config",
                 command,
-                message,
+                message: outcome === undefined ? message : err.toldBy(outcome).message,
                 problems: err.problems,
                 exitCode: EXIT.couldNotRun,
             },

@@ -1,7 +1,7 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
 import { parseArgs } from "node:util";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
 
@@ -9,55 +9,120 @@ import type { Io } from "./main";
  * Makes every option of `command` and its subcommands that takes one value refuse a second
  * occurrence (`--stack a --stack b`): commander keeps the last one silently, and an operator's
  * command must not run on a value chosen by argument order. commander calls an option's parser
- * with `(value, previous)` on each occurrence (Command.addOption in commander's lib/command.js);
- * the value's source tells an earlier occurrence from a default. Parsing stops there, before any
- * tool loads: a usage error naming the option and both values.
+ * with `(value, previous)` on each occurrence while it reads the options (Command.addOption and
+ * Command.parseOptions in commander's lib/command.js); every value is recorded there and the
+ * refusal comes once all options are read, so it names every value given, in order. It comes
+ * before a value's own refusal (`--stack ../x --stack b` is first a repetition) and before
+ * commander's later checks (required, conflicting and unknown options), before any tool loads.
+ * Only an option missing its value (`--stack a --stack`) is found earlier, while reading.
  */
 export function refuseRepeatedOptions(command: Command): void {
-    for (const option of command.options) {
-        if (option.isBoolean() || option.variadic) {
-            continue;
-        }
+    const single = command.options.filter((o) => !o.isBoolean() && !o.variadic);
+    const given = new Map<Option, string[]>();
+    let refusedValue: CommanderError | undefined;
+    for (const option of single) {
         const parse = option.parseArg;
         option.parseArg = <T>(value: string, previous: T): T => {
-            if (command.getOptionValueSource(option.attributeName()) === "cli") {
+            const values = given.get(option) ?? [];
+            given.set(option, [...values, value]);
+            if (values.length > 0 || !parse) {
+                return value as T;
+            }
+            try {
+                return parse(value, previous);
+            } catch (err) {
+                if (!(err instanceof InvalidArgumentError)) {
+                    throw err;
+                }
+                // Worded as commander words it (Command._callParseArg), reported after repetitions.
+                refusedValue ??= new CommanderError(
+                    err.exitCode,
+                    err.code,
+                    `option '${option.flags}' argument '${value}' is invalid. ${err.message}`,
+                );
+                return value as T;
+            }
+        };
+    }
+    if (single.length > 0) {
+        const parseOptions = command.parseOptions.bind(command);
+        command.parseOptions = (args) => {
+            given.clear();
+            refusedValue = undefined;
+            const parsed = parseOptions(args);
+            const repeated = [...given]
+                .filter(([, values]) => values.length > 1)
+                .map(([option, values]) => ({ option: option.flags, values }));
+            if (repeated.length > 0) {
                 throw new CommanderError(
                     EXIT.couldNotRun,
                     "capi-mgmt-ingress.repeatedOption",
-                    `option '${option.flags}' given twice, '${String(previous)}' and '${value}'; ` +
-                        "it takes one value: give it once",
+                    repeatedMessage(repeated),
                 );
             }
-            return parse ? parse(value, previous) : (value as T);
+            if (refusedValue !== undefined) {
+                throw refusedValue;
+            }
+            return parsed;
         };
     }
     command.commands.forEach(refuseRepeatedOptions);
 }
 
 /**
- * The same refusal for the helper scripts that read their arguments with node:util's parseArgs
- * (`policy:config`, `changed-stacks`, `review:cut`), which keeps the last of a repeated string
- * option: the message naming the first such option given twice and both values, if one is.
+ * `option '--stack <env>' given 3 times, 'a', 'b' and 'c'; it takes one value: give it once`,
+ * one clause per option given more than once, each with every value in the order given.
  */
-export function repeatedArgument(
+function repeatedMessage(repeated: { option: string; values: string[] }[]): string {
+    const clauses = repeated.map(({ option, values }) => {
+        const quoted = values.map((v) => `'${v}'`);
+        const times = values.length === 2 ? "twice" : `${values.length} times`;
+        return `option '${option}' given ${times}, ${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+    });
+    const takes =
+        repeated.length === 1
+            ? "it takes one value: give it once"
+            : "each takes one value: give each once";
+    return `${clauses.join("; ")}; ${takes}`;
+}
+
+/**
+ * The usage error of a helper script that reads its arguments with node:util's parseArgs
+ * (`policy:config`, `changed-stacks`, `review:cut`), found in the command line's order: an option
+ * missing its value, then every option taking one value given more than once, with every value
+ * (parseArgs keeps the last one silently), then what parseArgs refuses (an unknown option). The
+ * script checks the values themselves after this. Undefined when there is none.
+ */
+export function argumentProblem(
     options: Record<string, { type: "string" | "boolean"; short?: string }>,
     args: string[],
 ): string | undefined {
     const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
-    const seen = new Map<string, string>();
+    const given = new Map<string, (string | undefined)[]>();
     for (const token of tokens) {
-        if (token.kind !== "option" || options[token.name]?.type !== "string") {
-            continue;
+        // As commander's Command.parseOptions: options after an unknown one are read, not after --.
+        if (token.kind === "option-terminator") {
+            break;
         }
-        const value = token.value ?? "";
-        const first = seen.get(token.name);
-        if (first !== undefined) {
-            return (
-                `option '--${token.name}' given twice, '${first}' and '${value}'; it takes one ` +
-                "value: give it once"
-            );
+        if (token.kind === "option" && options[token.name]?.type === "string") {
+            given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
         }
-        seen.set(token.name, value);
+    }
+    const values = [...given.values()].flat();
+    // A missing value is parseArgs' to word, below (its refusal while reading, as commander's).
+    const repeated = [...given]
+        .filter(([, v]) => v.length > 1)
+        .map(([name, v]) => ({ option: `--${name}`, values: v.flatMap((x) => x ?? []) }));
+    if (repeated.length > 0 && !values.includes(undefined)) {
+        return repeatedMessage(repeated);
+    }
+    try {
+        parseArgs({ options, args, strict: true });
+    } catch (err) {
+        if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
+            return (err as Error).message;
+        }
+        throw err;
     }
     return undefined;
 }

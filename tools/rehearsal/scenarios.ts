@@ -6,9 +6,7 @@
 import type { LocalCloud } from "../localcloud/cloud";
 import { authenticate, networkCall, type Session as SeedSession } from "../localcloud/client";
 import { SEED, type SeedResult } from "../localcloud/seed";
-
-export const SCENARIOS = ["second-group", "protocol-zero", "port-range", "accepted"] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+import type { ScenarioName } from "./scenario-names";
 
 /** The second group the `second-group` and `accepted` scenarios attach to the API's port. */
 export const SECOND_GROUP = "capi-scenario-sg";
@@ -36,17 +34,6 @@ export interface ScenarioSeed {
     groupIds: string[];
     /** All but `accepted`: the preview must refuse. */
     expectRefusal: boolean;
-}
-
-/** The scenario named on the command line; throws listing the known ones. */
-export function parseScenario(name: string): ScenarioName {
-    const known = SCENARIOS.find((s) => s === name);
-    if (!known) {
-        throw new Error(
-            `--scenario: unknown scenario "${name}"; expected one of ${SCENARIOS.join(", ")}`,
-        );
-    }
-    return known;
 }
 
 /** The stack values the scenario runs with: `accepted` accepts the second group with a reason. */
