@@ -18,7 +18,7 @@ import {
 } from "./addressset";
 import { Ethertype } from "./cidr";
 import { NeutronRule, roleDescription } from "./rules";
-import { readRule } from "./rule-reading";
+import { readRule, reasonMemo } from "./rule-reading";
 
 export type { Ethertype } from "./cidr";
 export { coversWholeFamily } from "./addressset";
@@ -122,10 +122,11 @@ export function computeExposure(input: {
             }
         }
     }
+    const memo = reasonMemo();
     // Indexed loops: in a cold process the interpreter makes an object per for-of step.
     for (let r = 0; r < input.rules.length; r++) {
         const { group, rule } = input.rules[r];
-        const reading = readRule(rule, input.remotes, ports);
+        const reading = readRule(rule, input.remotes, ports, memo);
         const ruleId = reading.ruleId;
         if (reading.unreadable) {
             unreadable.push({ groupId: group.id, ruleId, what: reading.unreadable });

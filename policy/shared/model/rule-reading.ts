@@ -71,18 +71,29 @@ class Reading implements RuleReading {
         if (this.reason !== undefined) return this.reason;
         const { min, max } = this;
         if (max === 0) return "";
-        return min === 1 && max === 65535
-            ? "tcp, all ports"
-            : min === max
-              ? singlePortReason(min)
-              : `tcp ${min}-${max} includes ${port}`;
+        return min === 1 && max === 65535 ? "tcp, all ports" : `tcp ${min}-${max} includes ${port}`;
     }
 }
 
+/**
+ * Reasons made once per protocol spelling and per port within one computation, not once per
+ * rule: a preview reads 10,000s of rules in a cold process, where each string costs.
+ */
+export interface ReasonMemo {
+    everyPort: Map<unknown, string>;
+    singlePort: Map<number, string>;
+}
+
+export function reasonMemo(): ReasonMemo {
+    return { everyPort: new Map(), singlePort: new Map() };
+}
+
+/** `memo`: shared by the readings of one computation (computeExposure makes one per call). */
 export function readRule(
     rule: NeutronRule,
     remotes: RemoteAddresses,
     protectedPorts: number[],
+    memo: ReasonMemo = reasonMemo(),
 ): RuleReading {
     const raw = rule as unknown as Record<string, unknown>;
     const problems: string[] = [];
@@ -151,39 +162,42 @@ export function readRule(
         );
     }
     if (protocol === "tcpEveryPort" || protocol === "all") {
-        const reason = everyPortReason(protocol, raw.protocol);
+        const reason = everyPortReason(memo, protocol, raw.protocol);
         return new Reading(ruleId, undefined, unresolved, protectedPorts, sources, reason);
+    }
+    if (lowest === max) {
+        return new Reading(ruleId, undefined, unresolved, ports, sources, portReason(memo, max));
     }
     return new Reading(ruleId, undefined, unresolved, ports, sources, undefined, lowest, max);
 }
-
-// One reason per protocol spelling or port, not one string per rule: a preview reads 10,000s.
-const EVERY_PORT_REASONS = new Map<unknown, string>();
-const SINGLE_PORT_REASONS = new Map<number, string>();
 
 /**
  * Why a rule of every protocol, or of TCP spelled otherwise, reaches every protected port.
  * Neutron refuses ports on a rule of every protocol; if one has them, the driver's reading is
  * unknown, so they are not trusted to narrow it.
  */
-function everyPortReason(protocol: "all" | "tcpEveryPort", value: unknown): string {
-    let reason = EVERY_PORT_REASONS.get(value);
+function everyPortReason(
+    memo: ReasonMemo,
+    protocol: "all" | "tcpEveryPort",
+    value: unknown,
+): string {
+    let reason = memo.everyPort.get(value);
     if (reason === undefined) {
         reason =
             protocol === "all"
                 ? `every protocol (protocol ${show(value)}), so every port`
                 : `tcp spelled ${show(value)}, to which the iptables driver gives no ports, so every port`;
-        // The spellings Neutron stores are few; a cloud of odd ones is not kept without bound.
-        if (EVERY_PORT_REASONS.size < 256) EVERY_PORT_REASONS.set(value, reason);
+        memo.everyPort.set(value, reason);
     }
     return reason;
 }
 
-function singlePortReason(port: number): string {
-    let reason = SINGLE_PORT_REASONS.get(port);
+/** Why a single-port TCP rule reaches its port. */
+function portReason(memo: ReasonMemo, port: number): string {
+    let reason = memo.singlePort.get(port);
     if (reason === undefined) {
         reason = `tcp ${port}`;
-        if (SINGLE_PORT_REASONS.size < 256) SINGLE_PORT_REASONS.set(port, reason);
+        memo.singlePort.set(port, reason);
     }
     return reason;
 }
