@@ -81,10 +81,11 @@ class Reading implements RuleReading {
 export interface ReasonMemo {
     everyPort: Map<unknown, string>;
     singlePort: Map<number, string>;
+    protocols: Map<unknown, Protocol | undefined>;
 }
 
 export function reasonMemo(): ReasonMemo {
-    return { everyPort: new Map(), singlePort: new Map() };
+    return { everyPort: new Map(), singlePort: new Map(), protocols: new Map() };
 }
 
 /** `memo`: shared by the readings of one computation (computeExposure makes one per call). */
@@ -113,7 +114,11 @@ export function readRule(
     if (families.length === 0 && !rule.unreadable) {
         problems.push(`ethertype ${show(raw.ethertype)}`);
     }
-    const protocol = readProtocol(raw.protocol);
+    let protocol = memo.protocols.get(raw.protocol);
+    if (protocol === undefined && !memo.protocols.has(raw.protocol)) {
+        protocol = readProtocol(raw.protocol);
+        memo.protocols.set(raw.protocol, protocol);
+    }
     if (!protocol) problems.push(`protocol ${show(raw.protocol)}`);
     const min = readPort(raw.port_range_min, 1);
     const max = readPort(raw.port_range_max, 65535);

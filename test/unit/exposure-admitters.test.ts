@@ -128,4 +128,29 @@ describe("exposure model: the admitters of each port", () => {
             ],
         );
     });
+
+    it("reads a protocol once per computation, an unreadable one included", () => {
+        const e = exposure([
+            rule({ id: "bogus-1", protocol: "bogus" }),
+            rule({ id: "bogus-2", protocol: "bogus" }),
+            rule({ id: "tcp", protocol: "tcp", remote_ip_prefix: "10.0.0.2/32" }),
+            rule({ id: "six", protocol: "6", remote_ip_prefix: "10.0.0.3/32" }),
+        ]);
+        assert.deepEqual(
+            e.unreadable.map((u) => [u.ruleId, u.what]),
+            [
+                ["bogus-1", 'protocol "bogus"'],
+                ["bogus-2", 'protocol "bogus"'],
+            ],
+        );
+        assert.deepEqual(
+            admitters(e, 6443)
+                .filter((a) => a.cidr !== "0.0.0.0/0")
+                .map((a) => [a.ruleId, a.why]),
+            [
+                ["tcp", "tcp 6443"],
+                ["six", "tcp 6443"],
+            ],
+        );
+    });
 });
