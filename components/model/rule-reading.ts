@@ -75,16 +75,17 @@ class Reading implements RuleReading {
 }
 
 /**
- * Reasons made once per protocol spelling and per port within one computation, not once per
- * rule: a preview reads 10,000s of rules in a cold process, where each string costs.
+ * What the readings of one computation make once, not once per rule: the protocol of each
+ * spelling, and the reasons per spelling and per port. A preview reads 10,000s of rules in a cold
+ * process, where each string and each lookup costs.
  */
-export interface ReasonMemo {
+export interface ReadingMemo {
     everyPort: Map<unknown, string>;
     singlePort: Map<number, string>;
     protocols: Map<unknown, Protocol | undefined>;
 }
 
-export function reasonMemo(): ReasonMemo {
+export function readingMemo(): ReadingMemo {
     return { everyPort: new Map(), singlePort: new Map(), protocols: new Map() };
 }
 
@@ -93,7 +94,7 @@ export function readRule(
     rule: NeutronRule,
     remotes: RemoteAddresses,
     protectedPorts: number[],
-    memo: ReasonMemo = reasonMemo(),
+    memo: ReadingMemo = readingMemo(),
 ): RuleReading {
     const raw = rule as unknown as Record<string, unknown>;
     const problems: string[] = [];
@@ -181,7 +182,7 @@ export function readRule(
  * unknown, so they are not trusted to narrow it.
  */
 function everyPortReason(
-    memo: ReasonMemo,
+    memo: ReadingMemo,
     protocol: "all" | "tcpEveryPort",
     value: unknown,
 ): string {
@@ -197,7 +198,7 @@ function everyPortReason(
 }
 
 /** Why a single-port TCP rule reaches its port. */
-function portReason(memo: ReasonMemo, port: number): string {
+function portReason(memo: ReadingMemo, port: number): string {
     let reason = memo.singlePort.get(port);
     if (reason === undefined) {
         reason = `tcp ${port}`;

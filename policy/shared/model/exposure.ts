@@ -18,7 +18,7 @@ import {
 } from "./addressset";
 import { Ethertype } from "./cidr";
 import { NeutronRule, roleDescription } from "./rules";
-import { readRule, reasonMemo } from "./rule-reading";
+import { readRule, readingMemo } from "./rule-reading";
 
 export type { Ethertype } from "./cidr";
 export { coversWholeFamily } from "./addressset";
@@ -122,7 +122,7 @@ export function computeExposure(input: {
             }
         }
     }
-    const memo = reasonMemo();
+    const memo = readingMemo();
     // Indexed loops: in a cold process the interpreter makes an object per for-of step.
     for (let r = 0; r < input.rules.length; r++) {
         const { group, rule } = input.rules[r];
