@@ -3,37 +3,31 @@
 // both import it.
 import { CREDENTIAL_NAME } from "./config/values";
 
-// CREDENTIAL_NAME with each letter as [xX]: the patterns below match any case without the `i`
-// flag, so that they can tell a camel-case boundary (`secretKey`) from a longer word (`secretary`).
-const NAME = CREDENTIAL_NAME.source.replace(
-    /[a-z]/gi,
-    (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`,
-);
 // What a credential's value is: `****` already masked (so masking twice changes nothing), a quoted
 // string on one line (escapes kept inside), a quote never closed on its line (the rest of the
 // line), or a run of non-space characters (`first` excludes what may not start it).
 const value = (first: string) =>
     String.raw`\*{4}(?![^\s,;)\]}])|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|["'][^\n]*|[^\s"'${first}]\S*`;
 // `password=x`, `db_passwd: x`, `"token": "x"`, `'api_key' = 'x'`, `secretKey: x`: a key holding a
-// credential name (the one CREDENTIAL_NAME the config's checks use), maybe plural, that ends there
-// or goes on after `.`, `_`, `-`, a digit or a capital after a small letter (`secretary` is a word
-// of its own), maybe quoted, then `=` or `:`.
+// credential name (the one CREDENTIAL_NAME the config's checks use) anywhere, maybe quoted, then
+// `=` or `:`. A longer word that holds one (`secretary: alice`) is masked too: masking a value
+// that is no credential costs a reader a word, missing one (`passwordfile: x`) leaks it.
 const ASSIGNED = new RegExp(
-    String.raw`(?<key>(?:${NAME})[sS]?(?:[._\d-][\w.-]*|(?<=[a-z])[A-Z][\w.-]*)?["']?\s*[=:]\s*)(?:${value("")})`,
-    "g",
+    String.raw`(?<key>(?:${CREDENTIAL_NAME.source})[\w.-]*["']?\s*[=:]\s*)(?:${value("")})`,
+    "gi",
 );
 // `--password x`, `secret x`: the credential name as a whole word, then spaces; `tokens of
 // trust` and `secretary` are words of their own.
 const SPACED = new RegExp(
-    String.raw`(?<key>(?<![\w-])[\w-]*(?:${NAME})(?![\w.-])["']?\s+)(?:${value("=:")})`,
-    "g",
+    String.raw`(?<key>(?<![\w-])[\w-]*(?:${CREDENTIAL_NAME.source})(?![\w.-])["']?\s+)(?:${value("=:")})`,
+    "gi",
 );
 
 /**
  * Replaces what looks like a credential in `text` with `****`, keeping its key: a bearer token,
  * the value after a key named like a credential (CREDENTIAL_NAME in components/config/values.ts:
- * password, passwd, secret, token, credential, api key, private key; any case, a whole word of
- * a longer key, quoted as in JSON or YAML) and `=`, `:` or spaces, quoted or not (a quote never
+ * password, passwd, secret, token, credential, api key, private key; any case, anywhere in a
+ * longer key, quoted as in JSON or YAML) and `=`, `:` or spaces, quoted or not (a quote never
  * closed is masked to the end of its line), and the password of a URL's userinfo. Masking twice
  * gives the same text.
  */

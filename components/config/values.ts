@@ -37,8 +37,7 @@ export function programValue(key: string, value: unknown): unknown {
 /**
  * A key named like a credential (no key of the schema is). The review shows such a key's value
  * as "(not shown)"; a custom check's environment variable named so must be a Pulumi secret.
- * `api key` and `private key` with `-`, `_`, a space or nothing between. Letters only outside
- * character classes: components/mask.ts spells each letter in both cases.
+ * `api key` and `private key` with `-`, `_`, a space or nothing between.
  */
 export const CREDENTIAL_NAME = /passw(or)?d|secret|token|credential|api[-_ ]?key|private[-_ ]?key/i;
 
