@@ -82,7 +82,7 @@ describe("clouds files: a duplicate key", () => {
         assert.equal(refusal("clouds.yaml", text), duplicate("clouds.yaml", 4, 5, "clouds.prod.y"));
     });
 
-    it("clouds.yaml: two merge keys are no duplicate; the repeated key after them is named", () => {
+    it("clouds.yaml: two merge keys are accepted (YAML 1.1 merges both); a later repeat is named", () => {
         const text = [
             "base: &base { auth_url: http://x/v3 }",
             "clouds:",
