@@ -6,11 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { isDeepStrictEqual } from "node:util";
-import { isMap, isScalar, parse, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parse, parseDocument } from "yaml";
 import { pulumiConfigDeclarations, stackFileSchema } from "../components/config/jsonschema";
 import { ConfigError } from "../components/config/schema";
 import { STACKS_DIR } from "../components/config/stackfile";
-import { readConfigEntries } from "../components/config/stackyaml";
+import { readConfigEntries, yamlSyntaxProblems } from "../components/config/stackyaml";
 
 const ROOT = path.resolve(__dirname, "..");
 export const SCHEMA_FILE = path.join(STACKS_DIR, "config.schema.json");
@@ -158,7 +158,15 @@ function withModeline(text: string): string {
 /** Pulumi.yaml with its `config:` section replaced by the declarations; the rest kept as is. */
 function pulumiYaml(): string {
     const file = path.join(ROOT, "Pulumi.yaml");
-    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    const lines = new LineCounter();
+    const doc = parseDocument(fs.readFileSync(file, "utf8"), { lineCounter: lines });
+    const problems = yamlSyntaxProblems(doc, lines, path.relative(ROOT, file));
+    if (problems.length > 0) {
+        throw new ConfigError(
+            problems,
+            `Pulumi.yaml cannot be read; nothing was written:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    }
     const { typed, untyped } = pulumiConfigDeclarations();
     doc.set("config", doc.createNode(typed));
     const pair = isMap(doc.contents)

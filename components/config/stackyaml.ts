@@ -17,6 +17,7 @@ import {
     YAMLError,
 } from "yaml";
 import { ConfigError } from "./schema";
+import { formatKeyPath, KeyPath, keyPathWhere, repeatedKeyOf } from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
@@ -62,7 +63,7 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         const { line, col } = lines.linePos(offset);
         return `${file}:${line}:${col}`;
     };
-    const syntax = firstErrors(doc.errors).map((e) => yamlProblem(doc, e, lines, where));
+    const syntax = yamlSyntaxProblems(doc, lines, file);
     const unreadable = syntax.length > 0 ? syntax : aliasProblems(doc, where);
     if (unreadable.length > 0) {
         throw new ConfigError(unreadable);
@@ -176,6 +177,19 @@ function firstErrors(errors: YAMLError[]): YAMLError[] {
     return broken === -1 ? sorted : sorted.slice(0, broken + 1);
 }
 
+/**
+ * What makes `doc` (parsed with `lines` as its lineCounter) not valid YAML, one problem per error
+ * worth reading, each `file:line:col: not valid YAML: ...` with the key path (a duplicate key's
+ * own place, wherever the parser reports it) and never the text. Empty if it is valid.
+ */
+export function yamlSyntaxProblems(doc: Document, lines: LineCounter, file: string): string[] {
+    const where = (offset: number) => {
+        const { line, col } = lines.linePos(offset);
+        return `${file}:${line}:${col}`;
+    };
+    return firstErrors(doc.errors).map((e) => yamlProblem(doc, e, lines, where));
+}
+
 /** One line on how to fix a structural error, for the codes a hand-edited file meets. */
 const HINTS: Partial<Record<string, string>> = {
     TAB_AS_INDENT: "YAML indents with spaces only: replace the tab with spaces",
@@ -189,10 +203,9 @@ function yamlProblem(
     where: (offset: number) => string,
 ): string {
     if (error.code === "DUPLICATE_KEY") {
-        // The parser reports the end of what precedes the key (after an empty value, the end of
-        // the line before: keyStart in yaml's compose/resolve-block-map.js): the repeated key is
-        // the first one from there that repeats an earlier key of its mapping.
-        const dup = repeatedKeys(doc.contents, []).find((k) => k.offset >= error.pos[0]);
+        // Named by the repeated key, not where the parser reports it (after an empty value, the
+        // end of the line before).
+        const dup = repeatedKeyOf(doc, error);
         const key = dup ? `${displayPath(dup.path)} ` : "";
         return (
             `${where(dup?.offset ?? error.pos[0])}: not valid YAML: duplicate key ${key}` +
@@ -202,7 +215,7 @@ function yamlProblem(
     const at = where(error.pos[0]);
     // The key written on the error's line, if the parser still read one there.
     const line = lines.linePos(error.pos[0]).line;
-    const path = keyPathWhere(doc.contents, (offset) => lines.linePos(offset).line === line, []);
+    const path = keyPathWhere(doc.contents, (offset) => lines.linePos(offset).line === line);
     const hint = HINTS[error.code];
     return (
         `${at}: not valid YAML: ${error.code.toLowerCase().replace(/_/g, " ")} (${error.code})` +
@@ -211,68 +224,9 @@ function yamlProblem(
     );
 }
 
-/**
- * Every key that repeats an earlier key of its mapping (the same scalar value, as the parser's
- * uniqueKeys compares them), with its path and start offset, in document order.
- */
-function repeatedKeys(
-    node: unknown,
-    path: (string | number)[],
-): { path: (string | number)[]; offset: number }[] {
-    if (isSeq(node)) {
-        return node.items.flatMap((item, i) => repeatedKeys(item, [...path, i]));
-    }
-    if (!isMap(node)) {
-        return [];
-    }
-    const seen = new Set<unknown>();
-    return node.items.flatMap((pair) => {
-        const key = isScalar(pair.key) ? String(pair.key.value) : "?";
-        const value = isScalar(pair.key) ? pair.key.value : pair.key;
-        const repeated =
-            isNode(pair.key) && seen.has(value)
-                ? [{ path: [...path, key], offset: start(pair.key) }]
-                : [];
-        seen.add(value);
-        return [...repeated, ...repeatedKeys(pair.value, [...path, key])];
-    });
-}
-
-/** The path of keys to the first key whose start offset `isAt` accepts, if one does. */
-function keyPathWhere(
-    node: unknown,
-    isAt: (offset: number) => boolean,
-    path: (string | number)[],
-): (string | number)[] | undefined {
-    if (isMap(node)) {
-        for (const pair of node.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : "?";
-            if (isNode(pair.key) && isAt(start(pair.key))) {
-                return [...path, key];
-            }
-            const found = keyPathWhere(pair.value, isAt, [...path, key]);
-            if (found) {
-                return found;
-            }
-        }
-    }
-    if (isSeq(node)) {
-        for (const [i, item] of node.items.entries()) {
-            const found = keyPathWhere(item, isAt, [...path, i]);
-            if (found) {
-                return found;
-            }
-        }
-    }
-    return undefined;
-}
-
 /** `capi-mgmt-ingress:verify.custom[0].command` for a path under config, else `a.b[0]`. */
-function displayPath(path: (string | number)[]): string {
-    const under = path[0] === "config" && path.length > 1 ? path.slice(1) : path;
-    return under
-        .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
-        .join("");
+function displayPath(path: KeyPath): string {
+    return formatKeyPath(path[0] === "config" && path.length > 1 ? path.slice(1) : path);
 }
 
 /**

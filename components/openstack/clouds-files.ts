@@ -3,6 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
+import { formatKeyPath, repeatedKeyOf } from "../yaml-keys";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
 export interface CloudsFiles {
@@ -78,7 +79,7 @@ export function readCloudsFiles(env: NodeJS.ProcessEnv, cwd: string): CloudsFile
 /**
  * Parses a clouds or secure file: JSON for `.json`, else YAML 1.1 as PyYAML reads it (so `yes`
  * is a boolean). Duplicate keys are refused (PyYAML keeps the last one silently). Errors give
- * file, line and column only.
+ * file, line, column and the parser's code; a duplicate key also its key path, never a value.
  */
 export function parseCloudsFile(file: string): Record<string, unknown> {
     const fs = require("node:fs") as typeof import("node:fs");
@@ -103,18 +104,17 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
             );
         }
     } else {
+        const lines = new YAML.LineCounter();
+        // No prettyErrors: its messages quote the line.
         const doc = YAML.parseDocument(text, {
             version: "1.1",
             uniqueKeys: true,
-            prettyErrors: true,
+            prettyErrors: false,
+            lineCounter: lines,
         });
         const problem = doc.errors[0] ?? doc.warnings[0];
         if (problem) {
-            const pos = problem.linePos?.[0];
-            const where = pos ? `line ${pos.line}, column ${pos.col}` : "an unknown position";
-            throw new Error(
-                `${file}: not valid YAML at ${where} (${problem.code}); expected a clouds.yaml`,
-            );
+            throw new Error(yamlProblem(file, doc, problem, lines));
         }
         try {
             data = doc.toJS();
@@ -134,6 +134,30 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
         throw new Error(`${file}: the top level is not a mapping; expected "clouds:"`);
     }
     return data;
+}
+
+/**
+ * A clouds or secure file's YAML error: file, line, column and the parser's code. A duplicate key
+ * is named by its key path at its own place (yaml-keys.ts; the parser reports the end of the line
+ * before after an empty value). Other errors name no key: on a broken line a value may read as one.
+ */
+function yamlProblem(
+    file: string,
+    doc: import("yaml").Document,
+    problem: import("yaml").YAMLError,
+    lines: import("yaml").LineCounter,
+): string {
+    const dup = repeatedKeyOf(doc, problem);
+    const { line, col } = lines.linePos(dup?.offset ?? problem.pos[0]);
+    const at = `${file}: not valid YAML at line ${line}, column ${col} (${problem.code})`;
+    if (dup === undefined) {
+        return `${at}; expected a clouds.yaml`;
+    }
+    return (
+        `${at}: duplicate key ${formatKeyPath(dup.path)}; a key may appear once in its mapping: ` +
+        "keep one (openstacksdk's loader, through PyYAML, would use the last value silently; " +
+        "refused here, failing closed: which value is meant is not clear)"
+    );
 }
 
 /** openstacksdk's _util.merge_clouds: nested mappings merge, anything else is replaced. */

@@ -5,6 +5,8 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ConfigError } from "../../components/config/schema";
+import { generatedFiles } from "../../tools/config-schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
@@ -51,5 +53,27 @@ describe("schema on a stack file that is not valid YAML", function () {
         assert.match(r.stderr, /nothing was written/);
         assert.ok(!`${r.stdout}${r.stderr}`.includes(SENTINEL));
         assert.equal(fs.readFileSync(BAD, "utf8"), before);
+    });
+});
+
+describe("schema on a Pulumi.yaml that is not valid YAML", () => {
+    const PULUMI = path.join(ROOT, "Pulumi.yaml");
+    let saved = "";
+    before(() => (saved = fs.readFileSync(PULUMI, "utf8")));
+    after(() => fs.writeFileSync(PULUMI, saved));
+
+    it("a duplicate key after an empty value: its own line and key, nothing written", async () => {
+        const line = saved.split("\n").length + 1; // the second x-test:
+        fs.writeFileSync(PULUMI, `${saved}x-test:\nx-test: ${SENTINEL}\n`);
+        await assert.rejects(generatedFiles(), (err: Error) => {
+            assert.ok(err instanceof ConfigError, String(err));
+            assert.deepEqual(err.problems, [
+                `Pulumi.yaml:${line}:1: not valid YAML: duplicate key x-test (DUPLICATE_KEY); ` +
+                    "a key may appear once in its mapping: keep one",
+            ]);
+            assert.match(err.message, /^Pulumi\.yaml cannot be read; nothing was written:/);
+            assert.ok(!err.message.includes(SENTINEL));
+            return true;
+        });
     });
 });

@@ -1,8 +1,7 @@
 // Clients of the running cloud for the seed and the tests: a token from clouds.yaml's accounts
 // and raw Networking API calls.
-import * as fs from "node:fs";
-import * as YAML from "yaml";
 import { z } from "zod";
+import { parseCloudsFile } from "../../components/openstack/clouds-files";
 import { LocalCloud } from "./cloud";
 import { AUTH_URL, NETWORK_URL } from "./layout";
 
@@ -26,7 +25,8 @@ export const CloudsYaml = z.object({
 
 /** A project-scoped token for one of the clouds in cloud.cloudsYaml. */
 export async function authenticate(cloud: LocalCloud, cloudName: string): Promise<Session> {
-    const clouds = CloudsYaml.parse(YAML.parse(fs.readFileSync(cloud.cloudsYaml, "utf8"))).clouds;
+    // Read as the program reads it: a parse error names no value (the file holds passwords).
+    const clouds = CloudsYaml.parse(parseCloudsFile(cloud.cloudsYaml)).clouds;
     const entry = clouds[cloudName];
     if (entry === undefined) {
         throw new Error(`${cloud.cloudsYaml}: expected a cloud named "${cloudName}"`);

@@ -1,0 +1,99 @@
+// Where a YAML parse error is, by key path: the stack files (config/stackyaml.ts, tools/config-schema
+// for Pulumi.yaml) and clouds.yaml / secure.yaml (openstack/clouds-files.ts) name a problem by key
+// path, line and column, never by the text of the line, which may hold a password.
+//
+// Dynamic providers capture this module by value through clouds-files.ts into closures that run in
+// a plain `node` process: free functions and types only, the yaml package required inside them.
+import type { Document, YAMLError } from "yaml";
+
+/** A node's place from the document's root: mapping keys as written, list indexes as numbers. */
+export type KeyPath = (string | number)[];
+
+/** A key of the document: its path (itself last) and the offset where it starts. */
+export interface KeyPlace {
+    path: KeyPath;
+    offset: number;
+}
+
+/**
+ * The key a DUPLICATE_KEY error is about, undefined for any other error (or none found). The
+ * parser reports the end of what precedes the key, which after an empty value is the end of the
+ * line before (keyStart in yaml's compose/resolve-block-map.js and resolve-flow-collection.js):
+ * the repeated key is the first one from there that repeats an earlier key of its mapping.
+ */
+export function repeatedKeyOf(doc: Document, error: YAMLError): KeyPlace | undefined {
+    if (error.code !== "DUPLICATE_KEY") {
+        return undefined;
+    }
+    return repeatedKeys(doc.contents, []).find((k) => k.offset >= error.pos[0]);
+}
+
+/**
+ * Every key that repeats an earlier key of its mapping, in document order. Keys compare as the
+ * parser's uniqueKeys compares them (yaml's compose/util-map-includes.js): the same node, or
+ * scalars of the same value by `===`, so `yes` and `true` are one key in YAML 1.1 and two merge
+ * keys (`<<`, each its own symbol) are not.
+ */
+function repeatedKeys(node: unknown, path: KeyPath): KeyPlace[] {
+    const { isMap, isNode, isScalar, isSeq } = require("yaml") as typeof import("yaml");
+    if (isSeq(node)) {
+        return node.items.flatMap((item, i) => repeatedKeys(item, [...path, i]));
+    }
+    if (!isMap(node)) {
+        return [];
+    }
+    const seen: unknown[] = [];
+    return node.items.flatMap((pair) => {
+        const key = keyName(pair.key);
+        const value = isScalar(pair.key) ? pair.key.value : pair.key;
+        const repeated =
+            isNode(pair.key) && seen.some((v) => v === value)
+                ? [{ path: [...path, key], offset: pair.key.range?.[0] ?? 0 }]
+                : [];
+        seen.push(value);
+        return [...repeated, ...repeatedKeys(pair.value, [...path, key])];
+    });
+}
+
+/** The path of keys to the first key whose start offset `isAt` accepts, if one does. */
+export function keyPathWhere(
+    node: unknown,
+    isAt: (offset: number) => boolean,
+    path: KeyPath = [],
+): KeyPath | undefined {
+    const { isMap, isNode, isSeq } = require("yaml") as typeof import("yaml");
+    if (isMap(node)) {
+        for (const pair of node.items) {
+            const key = keyName(pair.key);
+            if (isNode(pair.key) && isAt(pair.key.range?.[0] ?? 0)) {
+                return [...path, key];
+            }
+            const found = keyPathWhere(pair.value, isAt, [...path, key]);
+            if (found) {
+                return found;
+            }
+        }
+    }
+    if (isSeq(node)) {
+        for (const [i, item] of node.items.entries()) {
+            const found = keyPathWhere(item, isAt, [...path, i]);
+            if (found) {
+                return found;
+            }
+        }
+    }
+    return undefined;
+}
+
+/** `a.b[0].c`. */
+export function formatKeyPath(path: KeyPath): string {
+    return path
+        .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+        .join("");
+}
+
+/** A key as written (`y`, not the `true` YAML 1.1 reads); `?` for a key that is not a scalar. */
+function keyName(key: unknown): string {
+    const { isScalar } = require("yaml") as typeof import("yaml");
+    return isScalar(key) ? (key.source ?? String(key.value)) : "?";
+}
