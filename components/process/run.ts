@@ -4,7 +4,9 @@
 // Every program runs in a process group of its own, so a signal sent to the command line's process
 // alone (cron, systemd, a CI timeout) reaches none of them: the groups still running are kept in a
 // registry on globalThis (a module variable would be captured, and mangled, by the closure
-// serializer), and stopRunningGroups ends them before the command line exits.
+// serializer), and stopRunningGroups ends them before the command line exits. Beside it, the
+// cleanups owed on an interrupt (onInterrupt): the command line exits right after stopping the
+// groups, before any `finally` awaiting a stopped program has run.
 
 export interface ProcessRun {
     code: number | null;
@@ -141,4 +143,53 @@ export async function stopRunningGroups(graceMs = 2000): Promise<number[]> {
         signal(pgid, "SIGKILL");
     }
     return groups;
+}
+
+/** Work owed on an interrupt, e.g. deleting a pod a stopped `kubectl run` left. */
+export type Cleanup = () => Promise<unknown>;
+
+/** The cleanups registered with onInterrupt and not yet forgotten (on globalThis, as above). */
+function registeredCleanups(): Set<Cleanup> {
+    const key = Symbol.for("capi-mgmt-ingress.interruptCleanups");
+    const global = globalThis as unknown as Record<symbol, Set<Cleanup> | undefined>;
+    return (global[key] ??= new Set<Cleanup>());
+}
+
+/**
+ * Registers `cleanup` for an interrupt of the command line (tools/cli/main.ts takes the owed
+ * cleanups, stops the groups, runs them, then exits 130), while the caller's own `finally`, which
+ * would not run then, has not yet done the same work. Returns the function that forgets it: call it
+ * at the end of that `finally`. A normal run never calls `cleanup`.
+ */
+export function onInterrupt(cleanup: Cleanup): () => void {
+    const cleanups = registeredCleanups();
+    cleanups.add(cleanup);
+    return () => {
+        cleanups.delete(cleanup);
+    };
+}
+
+/**
+ * The cleanups owed now. Taken when an interrupt begins, before stopRunningGroups: a `finally`
+ * that resumes once its program is stopped may forget its cleanup before its own work is done.
+ */
+export function owedCleanups(): Cleanup[] {
+    return [...registeredCleanups()];
+}
+
+/**
+ * Runs `cleanups` at once and waits for them at most `budgetMs`. Resolves to whether all of them
+ * ended in time (a failed one counts as ended); never rejects.
+ */
+export async function runCleanups(cleanups: Cleanup[], budgetMs = 30000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const outOfTime = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), budgetMs);
+    });
+    const ended = Promise.allSettled(cleanups.map(async (cleanup) => cleanup())).then(() => true);
+    try {
+        return await Promise.race([ended, outOfTime]);
+    } finally {
+        clearTimeout(timer);
+    }
 }

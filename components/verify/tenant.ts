@@ -1,7 +1,7 @@
 // The tenant check: from a tenant pod, a TCP connection to the API that must time out. The probe
 // is probes/tenant-probe.sh, sent to the pod's sh on its standard input through kubectl.
 import { hostRoute } from "../model/cidr";
-import { ProcessRun, runProcess } from "../process/run";
+import { onInterrupt, ProcessRun, runProcess } from "../process/run";
 import { parseNcProbe, TcpProbe } from "./probe-output";
 import { ApiEndpoint, CheckResult, errorText, expandHome, oneLine, readProbe } from "./result";
 
@@ -72,6 +72,31 @@ export async function checkTenantIsolation(
     const what = `${check.kubectl} ${args[args.indexOf(check.pod ? "exec" : "run")]} (${target}) probing ${api.address}:${api.port}`;
     // Pod start (image pull) is on top of the probe's own timeout.
     const budgetMs = (check.timeoutSeconds + (check.pod ? 30 : 150)) * 1000;
+    // --rm removes the pod when kubectl ends normally; deleting it also covers a kill or a failed
+    // attach. One deletion serves this check's finally and an interrupt's cleanup (the command
+    // line exits before that finally runs); one the interrupt itself stopped is started again.
+    let deletion: Promise<ProcessRun> | undefined = undefined;
+    const deletePod = () =>
+        (deletion ??= runProcess(
+            check.kubectl,
+            [
+                ...args.slice(0, args.indexOf("run")),
+                "delete",
+                "pod",
+                podName,
+                "--ignore-not-found",
+                "--wait=false",
+            ],
+            { timeoutMs: 30000 },
+        ));
+    const forget = check.pod
+        ? () => undefined
+        : onInterrupt(async () => {
+              if ((await deletePod()).signal !== null) {
+                  deletion = undefined;
+                  await deletePod();
+              }
+          });
     let run: ProcessRun;
     try {
         run = await runProcess(check.kubectl, args, {
@@ -80,20 +105,9 @@ export async function checkTenantIsolation(
         });
     } finally {
         if (!check.pod) {
-            // --rm removes the pod when kubectl ends normally; this covers a kill or a failed attach.
-            await runProcess(
-                check.kubectl,
-                [
-                    ...args.slice(0, args.indexOf("run")),
-                    "delete",
-                    "pod",
-                    podName,
-                    "--ignore-not-found",
-                    "--wait=false",
-                ],
-                { timeoutMs: 30000 },
-            );
+            await deletePod();
         }
+        forget();
     }
     const base = { check: "tenant", target, ms: run.ms };
     let probe: TcpProbe;

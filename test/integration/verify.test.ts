@@ -16,6 +16,7 @@ import { writeLocalStack } from "../support/local-stack";
 const API = "10.20.0.60";
 const CONDUCTOR = "10.20.0.41";
 const OPERATOR = "203.0.113.1/32";
+const FAKE_KUBECTL = path.resolve(__dirname, "..", "fixtures", "fake-kubectl", "kubectl");
 
 interface VerifyJson {
     passed: boolean;
@@ -145,6 +146,76 @@ describe("capi-mgmt-ingress verify (local OpenStack)", function () {
             assert.deepEqual(await survivors(run.descendants), [], run.descendants.join(", "));
         });
     }
+
+    /** A stack whose only check is the tenant's short-lived pod, run by the fake kubectl. */
+    function tenantStack(name: string): { file: string; state: string; kubeconfig: string } {
+        const state = fs.mkdtempSync(path.join(dir, "kubectl-"));
+        const kubeconfig = path.join(state, "kubeconfig");
+        fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
+        const file = writeLocalStack(dir, name, {
+            cloud: env.OS_CLOUD,
+            groupId,
+            api: API,
+            conductor: CONDUCTOR,
+            operator: OPERATOR,
+            whose: "the verify test's",
+            custom: [],
+            tenant: { kubeconfig, namespace: "tenant-a", image: "busybox", kubectl: FAKE_KUBECTL },
+        });
+        return { file, state, kubeconfig };
+    }
+
+    it("on SIGINT while the tenant pod starts, deletes that pod, then exits 130", async () => {
+        const { file, state, kubeconfig } = tenantStack("interrupted-tenant");
+        // `kubectl run` ends only on SIGKILL, after the grace: then nothing but the interrupt's
+        // cleanup deletes the pod before the command exits.
+        const run = await interruptWhenReady(
+            ["verify", "--stack", file],
+            { ...env, FAKE_KUBECTL_STATE: state, FAKE_KUBECTL_HANG: "run" },
+            path.join(state, "hanging-run"),
+            "SIGINT",
+        );
+        // Read at once: the deletion is done when the command has exited, not by a process it left.
+        const pods = fs.readdirSync(path.join(state, "pods"));
+        const calls = fs.readFileSync(path.join(state, "log"), "utf8").trim().split("\n");
+        assert.equal(run.code, 130, run.stderr);
+        assert.equal(run.stderr, "verify: interrupted (SIGINT)\n");
+        const pod = /--namespace tenant-a run (capi-ingress-probe-[0-9a-f]{8}) /.exec(calls[0]);
+        assert.ok(pod, calls[0]);
+        assert.deepEqual(
+            calls.slice(1),
+            [
+                `--kubeconfig ${kubeconfig} --namespace tenant-a delete pod ${pod[1]} ` +
+                    `--ignore-not-found --wait=false`,
+            ],
+            "one deletion, of the pod it ran",
+        );
+        assert.deepEqual(pods, [], "no pod is left");
+        assert.deepEqual(await survivors(run.descendants), [], run.descendants.join(", "));
+    });
+
+    it("interrupted again while deleting the tenant pod, exits 130 without waiting", async () => {
+        const { file, state } = tenantStack("interrupted-twice");
+        const run = await interruptWhenReady(
+            ["verify", "--stack", file, "--json"],
+            { ...env, FAKE_KUBECTL_STATE: state, FAKE_KUBECTL_HANG: "run delete" },
+            path.join(state, "hanging-run"),
+            "SIGINT",
+            60000,
+            { ready: path.join(state, "hanging-delete"), signal: "SIGTERM" },
+        );
+        assert.equal(run.code, 130, run.stderr);
+        assert.equal(JSON.parse(run.stdout).error.message, "interrupted (SIGTERM)");
+        // Waiting out the cleanup's 30 s would be a hang to the operator who asked twice.
+        assert.ok(run.msAfterSignal < 15000, `exited ${run.msAfterSignal} ms after the second`);
+        const deleting = Number(fs.readFileSync(path.join(state, "hanging-delete"), "utf8"));
+        assert.deepEqual(await survivors([...run.descendants, deleting]), [], "none runs on");
+        assert.equal(
+            fs.readdirSync(path.join(state, "pods")).length,
+            1,
+            "the pod the cleanup left",
+        );
+    });
 
     it("fails on a failing check and on a wide rule that came back, naming both", async () => {
         const wide = await createRule(s, {

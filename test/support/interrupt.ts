@@ -12,6 +12,8 @@ export interface Interrupted {
     stderr: string;
     /** Every descendant of the launcher when the signal was sent (never empty). */
     descendants: number[];
+    /** From the last signal sent to the launcher's exit. */
+    msAfterSignal: number;
 }
 
 /** pid, parent pid and state of every process now, from /proc/<pid>/stat. */
@@ -49,7 +51,8 @@ export function descendantsOf(pid: number): number[] {
 
 /**
  * Starts the launcher with `args`, waits until `ready` (a file) exists and half a second more, sends `signal` to the
- * launcher's pid only, and resolves when it has exited. Rejects when `ready` does not appear
+ * launcher's pid only, and resolves when it has exited. With `again`, once its `ready` exists
+ * too, sends its `signal` as well (a second interrupt). Rejects when a `ready` does not appear
  * within `readyMs` (the launcher is killed then).
  */
 export async function interruptWhenReady(
@@ -58,29 +61,41 @@ export async function interruptWhenReady(
     ready: string,
     signal: NodeJS.Signals,
     readyMs = 60000,
+    again?: { ready: string; signal: NodeJS.Signals },
 ): Promise<Interrupted> {
     const child = spawn(LAUNCHER, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<Omit<Interrupted, "descendants">>((resolve) =>
+    const exited = new Promise<Omit<Interrupted, "descendants" | "msAfterSignal">>((resolve) =>
         child.on("close", (code, sig) => resolve({ code, signal: sig, stdout, stderr })),
     );
     const deadline = Date.now() + readyMs;
-    while (!fs.existsSync(ready)) {
-        if (child.exitCode !== null || Date.now() > deadline) {
-            child.kill("SIGKILL");
-            const run = await exited;
-            throw new Error(`${ready} did not appear; the command ended: ${JSON.stringify(run)}`);
+    const waitFor = async (file: string) => {
+        while (!fs.existsSync(file)) {
+            if (child.exitCode !== null || Date.now() > deadline) {
+                child.kill("SIGKILL");
+                const run = await exited;
+                throw new Error(
+                    `${file} did not appear; the command ended: ${JSON.stringify(run)}`,
+                );
+            }
+            await delay(50);
         }
-        await delay(50);
-    }
+    };
+    await waitFor(ready);
     // What the command starts right after `ready` (a call's own children) is started by then.
     await delay(500);
     const descendants = descendantsOf(child.pid!);
     process.kill(child.pid!, signal);
-    return { ...(await exited), descendants };
+    if (again) {
+        await waitFor(again.ready);
+        process.kill(child.pid!, again.signal);
+    }
+    const sent = Date.now();
+    const run = await exited;
+    return { ...run, descendants, msAfterSignal: Date.now() - sent };
 }
 
 /**

@@ -1,5 +1,6 @@
-// A stack file for the tools run against the local cloud: a static conductor, an operator and
-// custom checks only (the conductor handshake needs Juju, which the local cloud has not).
+// A stack file for the tools run against the local cloud: a static conductor, an operator,
+// custom checks and optionally the tenant check (the conductor handshake needs Juju, which the
+// local cloud has not).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -13,6 +14,8 @@ export interface LocalStack {
     /** Said in the reasons, e.g. "the verify test's". */
     whose: string;
     custom: object[];
+    /** verify.tenant, e.g. with the fake kubectl. */
+    tenant?: object;
 }
 
 /** Writes `<dir>/Pulumi.<name>.yaml` and returns its path. */
@@ -35,6 +38,7 @@ export function writeLocalStack(dir: string, name: string, stack: LocalStack): s
                 "capi-mgmt-ingress:verify": {
                     conductors: { enabled: false },
                     custom: stack.custom,
+                    ...(stack.tenant ? { tenant: stack.tenant } : {}),
                 },
             },
         }),

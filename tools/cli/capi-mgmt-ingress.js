@@ -41,12 +41,13 @@ function transpile(code, filePath) {
 const revert = require("pirates").addHook(transpile, { exts: [".ts"] });
 const { main, processIo, interrupt, stopChildren } = require("./main.ts");
 
-// Interrupted: every child the command started is ended, then it exits 130, saying so. A tool with
-// its own handler (rehearse removes its stand-ins first, bench stops) ends with 130 itself.
+// Interrupted: every child the command started is ended and its cleanups run, then it exits 130,
+// saying so; a second signal exits at once. A tool with its own handler (rehearse removes its
+// stand-ins first, bench stops) ends with 130 itself.
 let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
-        if (process.listenerCount(signal) === 1 && !interrupted) {
+        if (process.listenerCount(signal) === 1) {
             interrupted = true;
             interrupt(process.argv.slice(2), signal).then((code) => process.exit(code));
         }
@@ -58,11 +59,12 @@ const loadTools = () => {
     require("ts-node").register({ transpileOnly: true, projectSearchDir: root });
 };
 
-// Whatever way the command ends, no child it started runs on (one a tool gave up waiting for).
+// Whatever way the command ends, no child it started runs on (one a tool gave up waiting for);
+// interrupted, interrupt ends them after the cleanups, which must not be stopped here.
 main(process.argv.slice(2), processIo(loadTools)).then(
-    (code) => stopChildren().then(() => interrupted || process.exit(code)),
+    (code) => interrupted || stopChildren().then(() => interrupted || process.exit(code)),
     (err) => {
         process.stderr.write(`capi-mgmt-ingress: ${err instanceof Error ? err.stack : err}\n`);
-        stopChildren().then(() => interrupted || process.exit(2));
+        return interrupted || stopChildren().then(() => interrupted || process.exit(2));
     },
 );

@@ -110,12 +110,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
 /**
  * Interrupted by `signal` (SIGINT, SIGTERM) with no tool handling it itself: the tool's output
  * stops, every process group it started is ended (SIGTERM, then SIGKILL to what is left after
- * `graceMs`; components/process/run.ts), then the command says so (reportInterrupted). Resolves
- * to exit code 130.
+ * `graceMs`; components/process/run.ts), the cleanups its tool owed when the signal came run (a
+ * tenant pod deleted, at most 30 s) and the groups started meanwhile are ended, then the
+ * command says so (reportInterrupted). Interrupted again meanwhile, it gives the cleanups up:
+ * every group still running is killed and the command says so at once. Resolves to exit code 130.
  */
 export async function interrupt(argv: string[], signal: string, graceMs?: number): Promise<number> {
+    const again = interrupting;
     interrupting = true;
-    await stopChildren(graceMs);
+    if (toolsLoaded) {
+        const run = await import("../../components/process/run");
+        if (again) {
+            // The cleanups are given up: what they started ends now, without a grace.
+            await run.stopRunningGroups(0);
+        } else {
+            const owed = run.owedCleanups();
+            await run.stopRunningGroups(graceMs);
+            await run.runCleanups(owed);
+            // What the tool started meanwhile, and a cleanup past its time.
+            await run.stopRunningGroups(graceMs);
+        }
+    }
     const report = {
         ...processIo(),
         stdout: writerOf(process.stdout),

@@ -1,0 +1,116 @@
+// The cleanups owed on an interrupt (components/process/run.ts) and the tenant check's: owed while
+// its short-lived pod may exist, run within their budget, forgotten once its own finally has run.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import {
+    onInterrupt,
+    owedCleanups,
+    runCleanups,
+    stopRunningGroups,
+} from "../../components/process/run";
+import { checkTenantIsolation, TenantCheck } from "../../components/verify/tenant";
+
+const FAKE_KUBECTL = path.resolve(__dirname, "..", "fixtures", "fake-kubectl", "kubectl");
+const API = { address: "10.20.0.60", port: 6443 };
+
+describe("cleanups owed on an interrupt", function () {
+    this.timeout(20000);
+    let dir: string;
+    let saved: NodeJS.ProcessEnv;
+    let check: TenantCheck;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "cleanups-"));
+        fs.writeFileSync(path.join(dir, "kubeconfig"), "apiVersion: v1\n");
+        check = {
+            kubeconfig: path.join(dir, "kubeconfig"),
+            namespace: "tenant-a",
+            image: "busybox",
+            kubectl: FAKE_KUBECTL,
+            timeoutSeconds: 5,
+        };
+        saved = { ...process.env };
+        process.env.FAKE_KUBECTL_STATE = dir;
+    });
+    afterEach(() => {
+        process.env = saved;
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const calls = () => fs.readFileSync(path.join(dir, "log"), "utf8").trim().split("\n");
+
+    it("owes a cleanup until it is forgotten; runs the owed ones at once", async () => {
+        const ran: string[] = [];
+        const forgetA = onInterrupt(async () => ran.push("a"));
+        const forgetB = onInterrupt(async () => {
+            throw new Error("b failed");
+        });
+        const owed = owedCleanups();
+        assert.equal(owed.length, 2);
+        forgetA();
+        forgetB();
+        assert.deepEqual(owedCleanups(), []);
+        assert.equal(await runCleanups(owed), true, "a failed cleanup counts as ended");
+        assert.deepEqual(ran, ["a"], "a taken cleanup runs although forgotten since");
+    });
+
+    it("gives up on a cleanup past its budget", async () => {
+        const forget = onInterrupt(() => new Promise(() => undefined));
+        assert.equal(await runCleanups(owedCleanups(), 100), false);
+        forget();
+    });
+
+    it("the tenant check owes the deletion of the pod it runs while kubectl runs", async () => {
+        process.env.FAKE_KUBECTL_HANG = "run";
+        const result = checkTenantIsolation(check, API);
+        while (!fs.existsSync(path.join(dir, "hanging-run"))) {
+            await delay(20);
+        }
+        // What the command line's signal path does (tools/cli/main.ts interrupt).
+        const owed = owedCleanups();
+        assert.equal(owed.length, 1);
+        await stopRunningGroups(200);
+        assert.equal(await runCleanups(owed), true);
+        const pod = /run (capi-ingress-probe-[0-9a-f]{8}) /.exec(calls()[0])![1];
+        assert.deepEqual(
+            calls().filter((c) => c.includes(" delete ")),
+            [
+                `--kubeconfig ${check.kubeconfig} --namespace tenant-a delete pod ${pod} ` +
+                    `--ignore-not-found --wait=false`,
+            ],
+            "one deletion, shared with the check's own finally",
+        );
+        assert.deepEqual(fs.readdirSync(path.join(dir, "pods")), []);
+        assert.equal((await result).passed, false);
+        assert.deepEqual(owedCleanups(), [], "forgotten once its finally has run");
+    });
+
+    it("a deletion the interrupt stopped is started again by the cleanup", async () => {
+        process.env.FAKE_KUBECTL_FAIL = "attach";
+        process.env.FAKE_KUBECTL_HANG = "delete";
+        const result = checkTenantIsolation(check, API);
+        while (!fs.existsSync(path.join(dir, "hanging-delete"))) {
+            await delay(20);
+        }
+        const owed = owedCleanups();
+        await stopRunningGroups(200);
+        delete process.env.FAKE_KUBECTL_HANG;
+        assert.equal(await runCleanups(owed), true);
+        assert.equal(calls().filter((c) => c.includes(" delete pod ")).length, 2);
+        assert.deepEqual(fs.readdirSync(path.join(dir, "pods")), []);
+        await result;
+        assert.deepEqual(owedCleanups(), []);
+    });
+
+    it("a normal run owes nothing after it, and execs into a named pod owe nothing", async () => {
+        process.env.FAKE_KUBECTL_FAIL = "attach";
+        const failed = await checkTenantIsolation(check, API);
+        assert.equal(failed.outcome, "error");
+        assert.deepEqual(fs.readdirSync(path.join(dir, "pods")), [], "its finally deleted it");
+        assert.deepEqual(owedCleanups(), []);
+        const exec = checkTenantIsolation({ ...check, image: undefined, pod: "missing" }, API);
+        assert.deepEqual(owedCleanups(), []);
+        assert.equal((await exec).passed, false);
+    });
+});
