@@ -145,8 +145,14 @@ export async function stopRunningGroups(graceMs = 2000): Promise<number[]> {
     return groups;
 }
 
-/** Work owed on an interrupt, e.g. deleting a pod a stopped `kubectl run` left. */
-export type Cleanup = () => Promise<unknown>;
+/**
+ * Work owed on an interrupt, e.g. deleting a pod a stopped `kubectl run` left: `what` names it for
+ * the operator when it cannot be done ("tenant pod ns/name"); `run` rejects when it failed.
+ */
+export interface Cleanup {
+    what: string;
+    run: () => Promise<unknown>;
+}
 
 /** The cleanups registered with onInterrupt and not yet forgotten (on globalThis, as above). */
 function registeredCleanups(): Set<Cleanup> {
@@ -156,13 +162,14 @@ function registeredCleanups(): Set<Cleanup> {
 }
 
 /**
- * Registers `cleanup` for an interrupt of the command line (tools/cli/main.ts takes the owed
- * cleanups, stops the groups, runs them, then exits 130), while the caller's own `finally`, which
- * would not run then, has not yet done the same work. Returns the function that forgets it: call it
- * at the end of that `finally`. A normal run never calls `cleanup`.
+ * Registers `run` (named `what`) for an interrupt of the command line (tools/cli/main.ts takes the
+ * owed cleanups, stops the groups, runs them, then exits 130), while the caller's own `finally`,
+ * which would not run then, has not yet done the same work. Returns the function that forgets it:
+ * call it at the end of that `finally`. A normal run never calls `run`.
  */
-export function onInterrupt(cleanup: Cleanup): () => void {
+export function onInterrupt(what: string, run: () => Promise<unknown>): () => void {
     const cleanups = registeredCleanups();
+    const cleanup = { what, run };
     cleanups.add(cleanup);
     return () => {
         cleanups.delete(cleanup);
@@ -178,18 +185,31 @@ export function owedCleanups(): Cleanup[] {
 }
 
 /**
- * Runs `cleanups` at once and waits for them at most `budgetMs`. Resolves to whether all of them
- * ended in time (a failed one counts as ended); never rejects.
+ * Runs `cleanups` at once and waits for them at most `budgetMs`. Resolves to what was not done:
+ * each cleanup that failed or had not ended in time, as `what (why)`; never rejects.
  */
-export async function runCleanups(cleanups: Cleanup[], budgetMs = 30000): Promise<boolean> {
+export async function runCleanups(cleanups: Cleanup[], budgetMs = 30000): Promise<string[]> {
+    const left = new Map<Cleanup, string>(
+        cleanups.map((c) => [c, `${c.what} (not done within ${budgetMs / 1000} s)`]),
+    );
     let timer: NodeJS.Timeout | undefined = undefined;
-    const outOfTime = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), budgetMs);
+    const outOfTime = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, budgetMs);
     });
-    const ended = Promise.allSettled(cleanups.map(async (cleanup) => cleanup())).then(() => true);
+    const ended = Promise.all(
+        cleanups.map(async (cleanup) => {
+            try {
+                await cleanup.run();
+                left.delete(cleanup);
+            } catch (err) {
+                left.set(cleanup, `${cleanup.what} (${err instanceof Error ? err.message : err})`);
+            }
+        }),
+    );
     try {
-        return await Promise.race([ended, outOfTime]);
+        await Promise.race([ended, outOfTime]);
     } finally {
         clearTimeout(timer);
     }
+    return [...left.values()];
 }

@@ -91,10 +91,15 @@ export async function checkTenantIsolation(
         ));
     const forget = check.pod
         ? () => undefined
-        : onInterrupt(async () => {
-              if ((await deletePod()).signal !== null) {
+        : onInterrupt(`tenant pod ${check.namespace}/${podName}`, async () => {
+              let deleted = await deletePod();
+              if (deleted.signal !== null) {
                   deletion = undefined;
-                  await deletePod();
+                  deleted = await deletePod();
+              }
+              if (deleted.code !== 0) {
+                  const how = deleted.error ?? `exited ${deleted.code ?? deleted.signal}`;
+                  throw new Error(`${check.kubectl} delete pod ${podName}: ${how}`);
               }
           });
     let run: ProcessRun;

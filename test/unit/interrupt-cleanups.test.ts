@@ -12,6 +12,7 @@ import {
     stopRunningGroups,
 } from "../../components/process/run";
 import { checkTenantIsolation, TenantCheck } from "../../components/verify/tenant";
+import { Io, reportInterrupted } from "../../tools/cli/main";
 
 const FAKE_KUBECTL = path.resolve(__dirname, "..", "fixtures", "fake-kubectl", "kubectl");
 const API = { address: "10.20.0.60", port: 6443 };
@@ -42,22 +43,22 @@ describe("cleanups owed on an interrupt", function () {
 
     it("owes a cleanup until it is forgotten; runs the owed ones at once", async () => {
         const ran: string[] = [];
-        const forgetA = onInterrupt(async () => ran.push("a"));
-        const forgetB = onInterrupt(async () => {
-            throw new Error("b failed");
+        const forgetA = onInterrupt("a", async () => ran.push("a"));
+        const forgetB = onInterrupt("b", async () => {
+            throw new Error("exited 1");
         });
         const owed = owedCleanups();
         assert.equal(owed.length, 2);
         forgetA();
         forgetB();
         assert.deepEqual(owedCleanups(), []);
-        assert.equal(await runCleanups(owed), true, "a failed cleanup counts as ended");
+        assert.deepEqual(await runCleanups(owed), ["b (exited 1)"], "a failed cleanup is named");
         assert.deepEqual(ran, ["a"], "a taken cleanup runs although forgotten since");
     });
 
     it("gives up on a cleanup past its budget", async () => {
-        const forget = onInterrupt(() => new Promise(() => undefined));
-        assert.equal(await runCleanups(owedCleanups(), 100), false);
+        const forget = onInterrupt("pod x", () => new Promise(() => undefined));
+        assert.deepEqual(await runCleanups(owedCleanups(), 100), ["pod x (not done within 0.1 s)"]);
         forget();
     });
 
@@ -71,7 +72,7 @@ describe("cleanups owed on an interrupt", function () {
         const owed = owedCleanups();
         assert.equal(owed.length, 1);
         await stopRunningGroups(200);
-        assert.equal(await runCleanups(owed), true);
+        assert.deepEqual(await runCleanups(owed), []);
         const pod = /run (capi-ingress-probe-[0-9a-f]{8}) /.exec(calls()[0])![1];
         assert.deepEqual(
             calls().filter((c) => c.includes(" delete ")),
@@ -96,11 +97,50 @@ describe("cleanups owed on an interrupt", function () {
         const owed = owedCleanups();
         await stopRunningGroups(200);
         delete process.env.FAKE_KUBECTL_HANG;
-        assert.equal(await runCleanups(owed), true);
+        assert.deepEqual(await runCleanups(owed), []);
         assert.equal(calls().filter((c) => c.includes(" delete pod ")).length, 2);
         assert.deepEqual(fs.readdirSync(path.join(dir, "pods")), []);
         await result;
         assert.deepEqual(owedCleanups(), []);
+    });
+
+    it("names the tenant pod a cleanup could not delete, for the operator to remove", async () => {
+        process.env.FAKE_KUBECTL_HANG = "run delete";
+        const result = checkTenantIsolation(check, API);
+        while (!fs.existsSync(path.join(dir, "hanging-run"))) {
+            await delay(20);
+        }
+        const owed = owedCleanups();
+        await stopRunningGroups(200);
+        const pod = /run (capi-ingress-probe-[0-9a-f]{8}) /.exec(calls()[0])![1];
+        assert.deepEqual(await runCleanups(owed, 300), [
+            `tenant pod tenant-a/${pod} (not done within 0.3 s)`,
+        ]);
+        await stopRunningGroups(0);
+        await result;
+    });
+
+    it("says what the interrupt could not undo, on stderr and in the --json document", () => {
+        const said: string[] = [];
+        const io = {
+            stdout: (text: string) => said.push(`out ${text}`),
+            stderr: (text: string) => said.push(`err ${text}`),
+        } as unknown as Io;
+        const left = ["tenant pod tenant-a/capi-ingress-probe-0a1b2c3d (not done within 30 s)"];
+        assert.equal(reportInterrupted(["verify", "--stack", "x"], io, "SIGINT", left), 130);
+        assert.deepEqual(said, [
+            "err verify: interrupted (SIGINT); not undone, remove by hand: tenant pod " +
+                "tenant-a/capi-ingress-probe-0a1b2c3d (not done within 30 s)\n",
+        ]);
+        said.length = 0;
+        reportInterrupted(["verify", "--json"], io, "SIGTERM", left);
+        assert.match(
+            said[0],
+            /^out \{"error":\{"kind":"interrupted".*not undone, remove by hand: tenant pod tenant-a\//,
+        );
+        said.length = 0;
+        reportInterrupted(["verify"], io, "SIGINT");
+        assert.deepEqual(said, ["err verify: interrupted (SIGINT)\n"]);
     });
 
     it("a normal run owes nothing after it, and execs into a named pod owe nothing", async () => {

@@ -112,12 +112,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
  * stops, every process group it started is ended (SIGTERM, then SIGKILL to what is left after
  * `graceMs`; components/process/run.ts), the cleanups its tool owed when the signal came run (a
  * tenant pod deleted, at most 30 s) and the groups started meanwhile are ended, then the
- * command says so (reportInterrupted). Interrupted again meanwhile, it gives the cleanups up:
+ * command says so, naming what a cleanup could not undo (reportInterrupted). Interrupted again meanwhile, it gives the cleanups up:
  * every group still running is killed and the command says so at once. Resolves to exit code 130.
  */
 export async function interrupt(argv: string[], signal: string, graceMs?: number): Promise<number> {
     const again = interrupting;
     interrupting = true;
+    let left: string[] = [];
     if (toolsLoaded) {
         const run = await import("../../components/process/run");
         if (again) {
@@ -126,7 +127,7 @@ export async function interrupt(argv: string[], signal: string, graceMs?: number
         } else {
             const owed = run.owedCleanups();
             await run.stopRunningGroups(graceMs);
-            await run.runCleanups(owed);
+            left = await run.runCleanups(owed);
             // What the tool started meanwhile, and a cleanup past its time.
             await run.stopRunningGroups(graceMs);
         }
@@ -136,7 +137,7 @@ export async function interrupt(argv: string[], signal: string, graceMs?: number
         stdout: writerOf(process.stdout),
         stderr: writerOf(process.stderr),
     };
-    return reportInterrupted(argv, report, signal);
+    return reportInterrupted(argv, report, signal, left);
 }
 
 /**
@@ -144,12 +145,19 @@ export async function interrupt(argv: string[], signal: string, graceMs?: number
  * on stderr, or under --json the error document on stdout (a result is printed only at the end,
  * so stdout holds nothing else).
  */
-export function reportInterrupted(argv: string[], io: Io, signal: string): number {
+export function reportInterrupted(
+    argv: string[],
+    io: Io,
+    signal: string,
+    left: string[] = [],
+): number {
     const command = commandPath(
         buildProgram(io, false, () => undefined),
         argv,
     );
-    const message = `interrupted (${signal})`;
+    // What the interrupt could not undo is for the operator to remove (a tenant pod left).
+    const undone = left.length > 0 ? `; not undone, remove by hand: ${left.join("; ")}` : "";
+    const message = `interrupted (${signal})${undone}`;
     if (argv.includes("--json")) {
         const doc: ErrorDocument = {
             error: { kind: "interrupted", command, message, exitCode: EXIT.interrupted },
