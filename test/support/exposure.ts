@@ -2,9 +2,29 @@
 // holds the managed group and another.
 import { parseStackConfig, StackConfig } from "../../components/config/schema";
 import type { FoundExposure } from "../../components/discover/exposure";
+import type { GroupRule, RemoteAddresses } from "../../components/model/exposure";
 import type { NeutronRule } from "../../components/model/rules";
 import type { ApiPort, Discovered } from "../../components/plan/plan";
-import { portRule } from "./rules";
+import { neutronRule, portRule } from "./rules";
+
+/** The managed group of the model's tests, and no remote to resolve. */
+export const MANAGED = { id: "sg-managed", name: "capi-mgmt-sg" };
+export const NO_REMOTES: RemoteAddresses = { groups: new Map(), addressGroups: new Map() };
+
+let next = 0;
+/** A rule of `group` (ids r0, r1, … unless given): tcp 6443 from 10.0.0.1/32, no description. */
+export function groupRule(fields: Partial<NeutronRule>, group = MANAGED): GroupRule {
+    return {
+        group,
+        rule: neutronRule({
+            id: `r${next++}`,
+            security_group_id: group.id,
+            remote_ip_prefix: "10.0.0.1/32",
+            description: null,
+            ...fields,
+        }),
+    };
+}
 
 /** What discovery finds when the API's port holds exactly `groups`, with port security on. */
 export function foundExposure(

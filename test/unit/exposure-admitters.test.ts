@@ -6,26 +6,12 @@ import {
     GroupRule,
     RemoteAddresses,
 } from "../../components/model/exposure";
-import { NeutronRule } from "../../components/model/rules";
-import { neutronRule } from "../support/rules";
+import { groupRule, NO_REMOTES } from "../support/exposure";
 
 // What each port's parts name: the model shares an admitter between ports only where it says the
 // same on each (components/model/exposure.ts), which these pin from both sides.
-const group = { id: "sg-managed", name: "capi-mgmt-sg" };
-let next = 0;
-function rule(fields: Partial<NeutronRule>): GroupRule {
-    return {
-        group,
-        rule: neutronRule({
-            id: `r${next++}`,
-            security_group_id: group.id,
-            remote_ip_prefix: "10.0.0.1/32",
-            description: null,
-            ...fields,
-        }),
-    };
-}
-const noRemotes: RemoteAddresses = { groups: new Map(), addressGroups: new Map() };
+const rule = groupRule;
+const noRemotes = NO_REMOTES;
 
 function exposure(rules: GroupRule[], remotes = noRemotes): Exposure {
     return computeExposure({ rules, remotes, protectedPorts: [6443, 22], portSecurity: true });

@@ -10,25 +10,12 @@ import {
     RemoteAddresses,
     rulesAfterPlan,
 } from "../../components/model/exposure";
-import { NeutronRule } from "../../components/model/rules";
-import { neutronRule } from "../support/rules";
+import { groupRule, MANAGED, NO_REMOTES } from "../support/exposure";
 
-const managed = { id: "sg-managed", name: "capi-mgmt-sg" };
+const managed = MANAGED;
 const other = { id: "sg-other", name: "default" };
-let next = 0;
-function rule(fields: Partial<NeutronRule>, group = managed): GroupRule {
-    return {
-        group,
-        rule: neutronRule({
-            id: `r${next++}`,
-            security_group_id: group.id,
-            remote_ip_prefix: "10.0.0.1/32",
-            description: null,
-            ...fields,
-        }),
-    };
-}
-const noRemotes: RemoteAddresses = { groups: new Map(), addressGroups: new Map() };
+const rule = groupRule;
+const noRemotes = NO_REMOTES;
 
 function exposure(rules: GroupRule[], remotes = noRemotes, portSecurity = true): Exposure {
     return computeExposure({ rules, remotes, protectedPorts: [6443, 22], portSecurity });
