@@ -151,7 +151,11 @@ export async function stopRunningGroups(graceMs = 2000): Promise<number[]> {
  */
 export interface Cleanup {
     what: string;
-    run: () => Promise<unknown>;
+    /** `givenUp()` turns true once the interrupt has given this cleanup up (giveUpCleanups). */
+    run: (givenUp: () => boolean) => Promise<unknown>;
+    /** Set by runCleanups once `run` has succeeded. */
+    done?: boolean;
+    givenUp?: boolean;
 }
 
 /** The cleanups registered with onInterrupt and not yet forgotten (on globalThis, as above). */
@@ -167,13 +171,21 @@ function registeredCleanups(): Set<Cleanup> {
  * which would not run then, has not yet done the same work. Returns the function that forgets it:
  * call it at the end of that `finally`. A normal run never calls `run`.
  */
-export function onInterrupt(what: string, run: () => Promise<unknown>): () => void {
+export function onInterrupt(what: string, run: Cleanup["run"]): () => void {
     const cleanups = registeredCleanups();
     const cleanup = { what, run };
     cleanups.add(cleanup);
     return () => {
         cleanups.delete(cleanup);
     };
+}
+
+/**
+ * Marks `cleanups` given up (their budget spent, or a second signal): the groups are stopped
+ * next, and a cleanup must then not start anything again, which would outlive the command.
+ */
+export function giveUpCleanups(cleanups: Cleanup[]): void {
+    for (const cleanup of cleanups) cleanup.givenUp = true;
 }
 
 /**
@@ -199,7 +211,8 @@ export async function runCleanups(cleanups: Cleanup[], budgetMs = 30000): Promis
     const ended = Promise.all(
         cleanups.map(async (cleanup) => {
             try {
-                await cleanup.run();
+                await cleanup.run(() => cleanup.givenUp === true);
+                cleanup.done = true;
                 left.delete(cleanup);
             } catch (err) {
                 left.set(cleanup, `${cleanup.what} (${err instanceof Error ? err.message : err})`);

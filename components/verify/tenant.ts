@@ -91,9 +91,11 @@ export async function checkTenantIsolation(
         ));
     const forget = check.pod
         ? () => undefined
-        : onInterrupt(`tenant pod ${check.namespace}/${podName}`, async () => {
+        : onInterrupt(`tenant pod ${check.namespace}/${podName}`, async (givenUp) => {
               let deleted = await deletePod();
-              if (deleted.signal !== null) {
+              // Stopped by the interrupt's first stop: started again, unless the interrupt has
+              // given up (it stops everything next, and a new delete would outlive the command).
+              if (deleted.signal !== null && !givenUp()) {
                   deletion = undefined;
                   deleted = await deletePod();
               }

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
+import type { Cleanup } from "../../components/process/run";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
 import {
     colorEnabled,
@@ -37,6 +38,9 @@ export interface Io {
 
 /** Set when the command is interrupted: the tool's own output stops, only the report follows. */
 let interrupting = false;
+/** The first signal, and the cleanups owed when it came (named if a second signal gives them up). */
+let firstSignal: string | undefined;
+let owedAtFirst: Cleanup[] = [];
 /** Set when a subcommand loads its tool: only a tool starts children. */
 let toolsLoaded = false;
 
@@ -118,17 +122,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
 export async function interrupt(argv: string[], signal: string, graceMs?: number): Promise<number> {
     const again = interrupting;
     interrupting = true;
+    firstSignal ??= signal;
+    const signals = firstSignal === signal && !again ? signal : `${firstSignal}, then ${signal}`;
     let left: string[] = [];
     if (toolsLoaded) {
         const run = await import("../../components/process/run");
         if (again) {
-            // The cleanups are given up: what they started ends now, without a grace.
+            // The cleanups are given up: what they started ends now, without a grace, and what
+            // they had not done is named.
+            run.giveUpCleanups(owedAtFirst);
             await run.stopRunningGroups(0);
+            left = owedAtFirst
+                .filter((c) => !c.done)
+                .map((c) => `${c.what} (given up on a second signal)`);
         } else {
             const owed = run.owedCleanups();
+            owedAtFirst = owed;
             await run.stopRunningGroups(graceMs);
             left = await run.runCleanups(owed);
-            // What the tool started meanwhile, and a cleanup past its time.
+            // What the tool started meanwhile, and a cleanup past its time, which must not
+            // start its work again once stopped.
+            run.giveUpCleanups(owed);
             await run.stopRunningGroups(graceMs);
         }
     }
@@ -137,7 +151,7 @@ export async function interrupt(argv: string[], signal: string, graceMs?: number
         stdout: writerOf(process.stdout),
         stderr: writerOf(process.stderr),
     };
-    return reportInterrupted(argv, report, signal, left);
+    return reportInterrupted(argv, report, signals, left);
 }
 
 /**
