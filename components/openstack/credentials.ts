@@ -117,7 +117,7 @@ export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
     }
     const source =
         name === "envvars" && fromEnv
-            ? "the OS_* environment variables"
+            ? "the OS_* environment"
             : `cloud "${name}" of ${files.configFile}${files.secureFile ? ` (and ${files.secureFile})` : ""}`;
     const config = cloudConfig(entry, source);
     // A Horizon clouds.yaml leaves the password out: the CLI and the provider take OS_PASSWORD.

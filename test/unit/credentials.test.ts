@@ -203,7 +203,7 @@ clouds:
         assert.equal(settings.regionName, "RegionOne");
         assert.equal(settings.insecure, true);
         assert.equal(secrets.applicationCredentialSecret, APP_SECRET);
-        assert.equal(settings.source, "the OS_* environment variables");
+        assert.equal(settings.source, "the OS_* environment");
     });
 
     it("uses the password of an openrc whose application credential variables are stale", () => {

@@ -108,7 +108,7 @@ describe("openstack: sessions", () => {
             (err: Error) =>
                 isOpenStackError(err, "OpenStackHttpError") &&
                 err.status === 401 &&
-                err.message.includes("the OS_* environment variables") &&
+                err.message.includes("the OS_* environment") &&
                 !err.message.includes(PASSWORD),
         );
         assert.equal(cloud.tokensIssued(), 2);
@@ -121,7 +121,7 @@ describe("openstack: sessions", () => {
             openSession({ env: envFor(cloud.base), retry: FAST_RETRY }),
             (err: Error) =>
                 /POST \/v3\/auth\/tokens .*expected 201, got 401/.test(err.message) &&
-                err.message.includes("the OS_* environment variables") &&
+                err.message.includes("the OS_* environment") &&
                 !err.message.includes(PASSWORD),
         );
     });
