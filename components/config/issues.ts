@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { NAMESPACE, objectOrEmpty, validPorts } from "./fields";
+import { CREDENTIAL_NAME } from "./values";
 
 /** One line per issue: `capi-mgmt-ingress:<key>: <what> (for example <key>: <value>)`. */
 export function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
@@ -50,7 +51,13 @@ function describeKeyIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>)
 function issueMessage(issue: z.core.$ZodIssue): string {
     if (issue.code === "unrecognized_keys") {
         const keys = issue.keys.join(", ");
-        return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}`;
+        // A value under a credential's name is in the file for anyone who reads it.
+        const credentials = issue.keys.filter((k) => CREDENTIAL_NAME.test(k));
+        const rotate =
+            credentials.length > 0
+                ? `; ${credentials.join(", ")} ${credentials.length > 1 ? "are" : "is"} named like a credential: no key here takes one (a custom check's goes in its env as a Pulumi secret); rotate it if the file was ever shared`
+                : "";
+        return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}${rotate}`;
     }
     if (issue.code === "invalid_type") {
         return issue.input === undefined

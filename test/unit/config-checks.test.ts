@@ -45,6 +45,13 @@ describe("config checks", () => {
         assert.deepEqual(problems({ api: { address: "10.12.7.222", adress: "10.12.7.222" } }), [
             "capi-mgmt-ingress:api: unknown key adress; remove it",
         ]);
+        // Nested, a credential's name is still one: its value is in the file for anyone to read.
+        const nested = { api: { address: "10.12.7.222", password: "S7X", token: "S7Y", x: 1 } };
+        assert.deepEqual(problems(nested), [
+            "capi-mgmt-ingress:api: unknown keys password, token, x; remove them; password, " +
+                "token are named like a credential: no key here takes one (a custom check's goes " +
+                "in its env as a Pulumi secret); rotate it if the file was ever shared",
+        ]);
     });
 
     it("tells a missing key from one of the wrong type", () => {
