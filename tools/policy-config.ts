@@ -6,9 +6,13 @@
 import { parseArgs } from "node:util";
 import { ConfigError, type StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
+import { maskSecrets } from "../components/mask";
 import { argumentProblem } from "./cli/usage";
 
-/** The config of each policy that takes one, keyed by policy name (policy/policies.ts). */
+/**
+ * The config of each policy that takes one, keyed by policy name (policy/policies.ts). A waiver's
+ * reason is the operator's free text: masked (components/mask.ts), as in every other output.
+ */
 export function policyConfigFor(config: StackConfig) {
     return {
         "no-any-source-on-protected-ports": { protectedPorts: config.protectedPorts },
@@ -17,7 +21,7 @@ export function policyConfigFor(config: StackConfig) {
             protectedPorts: config.protectedPorts,
             minPrefixLength: config.minPrefixLength,
             minPrefixLengthIpv6: config.minPrefixLengthIpv6,
-            waivers: config.waivers,
+            waivers: config.waivers.map((w) => ({ ...w, reason: maskSecrets(w.reason) })),
         },
     };
 }

@@ -87,17 +87,14 @@ export function authFromConfig(
     const value: Record<string, string | undefined> = {};
     for (const [name, old] of options) {
         const found = [
-            auth[name],
-            ...old.map((o) => auth[o]),
-            config[name],
-            ...old.map((o) => config[o]),
-        ].find((v) => v !== undefined && v !== null && v !== "");
+            ...[name, ...old].map((k): [string, unknown] => [`auth.${k}`, auth[k]]),
+            ...[name, ...old].map((k): [string, unknown] => [k, config[k]]),
+        ].find(([, v]) => v !== undefined && v !== null && v !== "");
+        // The secrets are read only as written: a string.
         value[name] =
             name === "password" || name === "application_credential_secret"
-                ? found === undefined
-                    ? undefined
-                    : String(found)
-                : scalarText(found, name, source);
+                ? secretText(found, cloud, source)
+                : scalarText(found?.[1], name, source);
     }
     const region = config.region_name;
     if (Array.isArray(region) || (typeof region === "string" && region.includes(","))) {
@@ -151,6 +148,37 @@ export function authFromConfig(
         }
     }
     return { settings, secrets };
+}
+
+/**
+ * A secret as the operator wrote it: a string, else refused naming the key path and the type,
+ * never the value. YAML 1.1 reads an unquoted `012` as 10 and `1.50` as 1.5, and openstacksdk's
+ * loader sends their text ("10", "1.5"; a list or mapping as it is): never what was written.
+ */
+function secretText(
+    found: [string, unknown] | undefined,
+    cloud: string,
+    source: string,
+): string | undefined {
+    if (found === undefined || typeof found[1] === "string") {
+        return found?.[1] as string | undefined;
+    }
+    const [key, v] = found;
+    const type = Array.isArray(v)
+        ? "a list"
+        : v instanceof Date
+          ? "a date"
+          : typeof v === "object"
+            ? "a mapping"
+            : typeof v === "number"
+              ? Number.isInteger(v)
+                  ? "an integer"
+                  : "a fraction"
+              : `a ${typeof v}`;
+    throw new Error(
+        `${source} sets clouds.${cloud}.${key} to ${type}, not a string; expected the ` +
+            "secret as text, quoted if YAML would read it otherwise (a number, yes/no, a date)",
+    );
 }
 
 function missingAuthFields(s: AuthSettings, secrets: AuthSecrets): string[] {

@@ -68,6 +68,20 @@ export interface ResolvedAuth {
  * quoting a value of a file or a secret.
  */
 export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
+    try {
+        return resolveFromFiles(opts);
+    } catch (err) {
+        // Everything refused here is the operator's clouds.yaml, secure.yaml or OS_* (a parse
+        // error, a missing OS_CLIENT_CONFIG_FILE, an incomplete identity): configuration, not a
+        // failed lookup. A TypeError or the like keeps its name: that is this program's fault.
+        if (err instanceof Error && err.name === "Error") {
+            err.name = "EnvironmentError";
+        }
+        throw err;
+    }
+}
+
+function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
     const env = opts.env ?? process.env;
     const cwd = opts.cwd ?? process.cwd();
     if (env.OS_CLOUD_NAME) {
@@ -181,9 +195,9 @@ export function stackCloud(
 }
 
 /**
- * An error of the operator's environment (OS_CLOUD, clouds.yaml, the OS_* variables), not of a
- * lookup: the command line reports it as kind "config", exit 2 (tools/cli/output.ts). Told by
- * its name, as this module may hold no class.
+ * An error of the operator's environment (OS_CLOUD, clouds.yaml, secure.yaml, the OS_*
+ * variables), not of a lookup: the command line reports it as kind "config", exit 2
+ * (tools/cli/output.ts). Told by its name, as this module may hold no class.
  */
 function environmentError(message: string): Error {
     const err = new Error(message);
