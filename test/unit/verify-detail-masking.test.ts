@@ -2,6 +2,7 @@
 // answer, a custom check's expectation) are masked in every result the check layer returns, so
 // no marker reaches the table, the --json document or a failed update's error (invariant 5).
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,9 @@ import {
     formatResults,
     runChecks,
 } from "../../components/verify/checks";
+import { CUSTOM_CHECK_RUNNER, customCheckSpec } from "../../components/verify/custom";
 import { parseCustomVerdict } from "../../components/verify/probe-output";
+import { probePath } from "../../components/verify/result";
 import { operatorReadyzProvider } from "../../components/verify/resources";
 import { api } from "../support/verify-fixtures";
 
@@ -130,9 +133,20 @@ describe("verify: check details are masked", function () {
             const check = { name: "leak", command: "echo nope", expect, timeoutSeconds: 5 };
             const single = await checkCustom(check);
             assert.equal(single.passed, false);
-            assert.match(single.detail, /expected stdout to match \/password: \*{4}/);
+            assert.match(single.detail, /expected stdout to match expect\.stdoutMatches/);
             const all = await runChecks({ api, allowSet: [], custom: [check] });
             assertMasked([single, ...all]);
+        });
+
+        it("the runner's own streams, which a failed local.Command quotes in its error", () => {
+            const check = { name: "leak", command: "echo nope", expect, timeoutSeconds: 5 };
+            const run = spawnSync(process.execPath, [probePath(CUSTOM_CHECK_RUNNER)], {
+                env: { ...process.env, CAPI_CHECK_SPEC: customCheckSpec(check) },
+                encoding: "utf8",
+            });
+            assert.equal(run.status, 1);
+            assert.match(run.stderr, /custom check leak failed/);
+            assert.doesNotMatch(run.stdout + run.stderr, /S7LEAK/);
         });
 
         it("the update's verdict line (local.Command)", () => {
