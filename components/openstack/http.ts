@@ -180,7 +180,7 @@ export function httpError(
     // The cloud's own words (a name it echoes, a proxy's page): masked (safety invariant 5).
     const said = detail ? `: ${maskSecrets(detail.trim())}` : "";
     const err = new Error(
-        `${method} ${maskSecrets(path)} on ${origin}: expected ${expect.join(" or ")}, got ${response.status}` +
+        `${method} ${maskSecrets(path)} on ${maskSecrets(origin)}: expected ${expect.join(" or ")}, got ${response.status}` +
             `${type ? ` ${type}` : ""}${said}${authHint}`,
     ) as OpenStackHttpError;
     err.name = name;

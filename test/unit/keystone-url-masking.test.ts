@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { httpError } from "../../components/openstack/http";
 import { openSession, tokenUrl } from "../../components/openstack/keystone";
 import { envFor, FAST_RETRY } from "../support/fake-openstack";
 
@@ -56,5 +57,18 @@ describe("keystone: the token URL and its errors", () => {
         } finally {
             server.close();
         }
+    });
+
+    it("an HTTP error masks the credentials of the endpoint it names", () => {
+        const err = httpError(
+            "GET",
+            "/v2.0/security-groups?token=S7LEAKnp",
+            "http://neutron:S7LEAKnw@127.0.0.1:9696/?token=S7LEAKnq",
+            { status: 500, headers: {}, body: "" },
+            [200],
+            { source: "the OS_* environment variables" } as never,
+        );
+        assert.match(err.message, /GET \/v2\.0\/security-groups\?token=\*{4} on .*got 500/);
+        assert.doesNotMatch(err.message, /S7LEAK/);
     });
 });
