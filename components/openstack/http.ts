@@ -138,9 +138,12 @@ export async function sendWithRetry(
         if (!retryable || attempt >= attempts) {
             if (failure) {
                 const tried = attempt > 1 ? ` after ${attempt} attempts` : "";
+                // The path's query and the failure's words may name a credential.
                 throw new Error(
-                    `${method} ${pathText} on ${origin}: expected an HTTP response, got ` +
-                        `${failure.code ?? "an error"} (${failure.message})${tried}`,
+                    maskSecrets(
+                        `${method} ${pathText} on ${origin}: expected an HTTP response, got ` +
+                            `${failure.code ?? "an error"} (${failure.message})${tried}`,
+                    ),
                 );
             }
             return response!;
@@ -177,7 +180,7 @@ export function httpError(
     // The cloud's own words (a name it echoes, a proxy's page): masked (safety invariant 5).
     const said = detail ? `: ${maskSecrets(detail.trim())}` : "";
     const err = new Error(
-        `${method} ${path} on ${origin}: expected ${expect.join(" or ")}, got ${response.status}` +
+        `${method} ${maskSecrets(path)} on ${maskSecrets(origin)}: expected ${expect.join(" or ")}, got ${response.status}` +
             `${type ? ` ${type}` : ""}${said}${authHint}`,
     ) as OpenStackHttpError;
     err.name = name;

@@ -15,6 +15,7 @@ import {
     ResolvedAuth,
     ResolveOptions,
 } from "./credentials";
+import { maskSecrets } from "../mask";
 import { errorMessage, httpError, HttpResponse, originOf, parseJson, sendWithRetry } from "./http";
 
 export interface RequestCounts {
@@ -94,14 +95,16 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
 /** Issues a new token (and re-reads the endpoint) for the session, in place. */
 export async function authenticate(s: Session): Promise<void> {
     const { z } = require("zod") as typeof import("zod");
-    const base = s.settings.authUrl.replace(/\/+$/, "");
-    const url = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
     const body = JSON.stringify(authRequestBody(s.settings, s.secret.credentials));
+    let url = "";
     let response: HttpResponse;
     try {
+        url = tokenUrl(s.settings.authUrl);
         response = await sendWithRetry(s, "POST", url, {}, body, true, "identity");
     } catch (err) {
-        throw new Error(`Keystone token request (${s.settings.source}): ${errorMessage(err)}`);
+        throw new Error(
+            `Keystone token request (${s.settings.source}): ${maskSecrets(errorMessage(err))}`,
+        );
     }
     if (response.status !== 201) {
         throw httpError("POST", "/v3/auth/tokens", originOf(url), response, [201], s.settings);
@@ -143,6 +146,17 @@ export async function authenticate(s: Session): Promise<void> {
     s.userId = info.user.id;
     s.projectId = info.project?.id ?? null;
     s.networkUrl = pickNetworkEndpoint(info.catalog ?? [], s.settings);
+}
+
+/**
+ * Keystone's token URL for an auth URL: `/v3/auth/tokens` joined to its path (`/v3` once), its
+ * query kept after the path, as the WHATWG URL API joins them. Throws on an unparsable URL.
+ */
+export function tokenUrl(authUrl: string): string {
+    const url = new URL(authUrl);
+    const base = url.pathname.replace(/\/+$/, "");
+    url.pathname = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
+    return url.href;
 }
 
 function authRequestBody(settings: AuthSettings, secrets: AuthSecrets): unknown {

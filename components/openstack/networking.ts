@@ -7,6 +7,7 @@
 // which loses the message and breaks instanceof), no module-level Maps, Sets or zod schemas.
 import type { AllowEntry } from "../model/allowset";
 import { roleDescription, type NeutronRule } from "../model/rules";
+import { maskSecrets } from "../mask";
 import { isOpenStackError } from "./http";
 import { networkRequest, Session } from "./keystone";
 
@@ -46,7 +47,7 @@ export async function listAll(
         const page = data?.[key];
         if (!Array.isArray(page)) {
             throw new Error(
-                `GET ${path} on ${s.networkUrl}: expected a "${key}" list, got ${JSON.stringify(data).slice(0, 200)}`,
+                `GET ${path} on ${maskSecrets(s.networkUrl)}: expected a "${key}" list, got ${JSON.stringify(data).slice(0, 200)}`,
             );
         }
         items.push(...page);
@@ -60,7 +61,9 @@ export async function listAll(
         // Only the query of the link: the host in it is the one Neutron sees, not ours.
         search = new URL(next.href, s.networkUrl).search;
         if (visited.includes(search)) {
-            throw new Error(`GET ${path} on ${s.networkUrl}: the next link loops to ${search}`);
+            throw new Error(
+                maskSecrets(`GET ${path} on ${s.networkUrl}: the next link loops to ${search}`),
+            );
         }
         visited.push(search);
     }

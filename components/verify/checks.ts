@@ -5,15 +5,36 @@
 import type { AllowEntry } from "../model/allowset";
 import type { VerifySettings } from "../config/schema";
 import type { JujuTarget } from "../juju/units";
-import { checkConductors, ConductorCheck } from "./conductor";
-import { checkCustom, CustomCheck } from "./custom";
-import { checkOperatorReadyz, OperatorCheck } from "./operator";
-import { ApiEndpoint, CheckResult, errorText } from "./result";
-import { checkTenantIsolation, TenantCheck } from "./tenant";
+import * as conductor from "./conductor";
+import type { ConductorCheck } from "./conductor";
+import * as custom from "./custom";
+import type { CustomCheck } from "./custom";
+import * as operator from "./operator";
+import type { OperatorCheck } from "./operator";
+import { ApiEndpoint, CheckResult, errorText, maskedResult } from "./result";
+import * as tenant from "./tenant";
+import type { TenantCheck } from "./tenant";
 
 export type { ApiEndpoint, CheckResult } from "./result";
-// The checks other stages run one by one (the rehearsal).
-export { checkConductors, checkOperatorReadyz, checkTenantIsolation };
+
+/**
+ * A check whose results leave it masked (maskedResult). Every check is run through this layer
+ * (runChecks, the checks' resources, the rehearsal), so no check's detail can skip the masking.
+ */
+function masked<A extends unknown[], R extends CheckResult | CheckResult[]>(
+    check: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+    return async (...args: A) => {
+        const results = await check(...args);
+        return (Array.isArray(results) ? results.map(maskedResult) : maskedResult(results)) as R;
+    };
+}
+
+// The checks other stages run one by one (the checks' resources, the rehearsal).
+export const checkConductors = masked(conductor.checkConductors);
+export const checkOperatorReadyz = masked(operator.checkOperatorReadyz);
+export const checkTenantIsolation = masked(tenant.checkTenantIsolation);
+export const checkCustom = masked(custom.checkCustom);
 
 /** Everything one verification run needs; absent checks are not run. */
 export interface VerifyPlan {
@@ -125,23 +146,24 @@ export function assertPassed(title: string, results: CheckResult[]): void {
     }
 }
 
+/** The check's results, or one failed result saying why it could not judge; masked either way. */
 async function guarded(
     check: string,
     target: string,
     run: () => Promise<CheckResult[]>,
 ): Promise<CheckResult[]> {
     try {
-        return await run();
+        return (await run()).map(maskedResult);
     } catch (err) {
         return [
-            {
+            maskedResult({
                 check,
                 target,
                 outcome: "error",
                 passed: false,
                 ms: 0,
                 detail: `the check failed before judging: ${errorText(err)}`,
-            },
+            }),
         ];
     }
 }

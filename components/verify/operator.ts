@@ -96,12 +96,16 @@ async function readyzRequest(
         await kc.applyToHTTPSOptions(options);
     } catch (err) {
         const user = kc.getCurrentUser();
+        // Worded so the masking of the detail keeps it: a credential's name followed by a space
+        // or a colon is taken for a key and its value masked.
         const how = user?.exec
-            ? `the exec credential plugin ${user.exec.command}`
-            : "the user's certificates or token";
+            ? `the user's exec plugin ${user.exec.command}`
+            : "the user's certificates (or its token)";
         throw new Error(`${how} failed: ${errorText(err).trim() || "no message"}`);
     }
-    const url = new URL(`${cluster.server.replace(/\/+$/, "")}/readyz`);
+    // The server's own path prefix (a proxy's) is kept, /readyz joined to it, its query kept.
+    const url = new URL(cluster.server);
+    url.pathname = `${url.pathname.replace(/\/+$/, "")}/readyz`;
     return { url, options };
 }
 

@@ -1,6 +1,7 @@
 // The parsers of what the checks' probes print (components/verify/probes): one marked line each,
 // nothing else is read. They run inside serialized dynamic providers too, so they reach zod
 // through require (a captured schema cannot be serialized) and capture only free functions.
+import { maskSecrets } from "../mask";
 import * as cidr from "../model/cidr";
 
 export type TcpOutcome = "connected" | "refused" | "timeout" | "error";
@@ -163,20 +164,25 @@ export function parseCustomVerdict(stdout: string): CustomVerdict {
         .reverse()
         .find((l) => l.startsWith('{"customCheck":'));
     if (line === undefined) {
-        throw new Error(`expected a {"customCheck":...} verdict line in ${excerpt(stdout)}`);
+        throw new Error(
+            `expected a {"customCheck":...} verdict line in ${maskSecrets(excerpt(stdout))}`,
+        );
     }
     let json: unknown;
     try {
         json = JSON.parse(line);
     } catch (err) {
-        throw new Error(`the verdict line is not JSON (${(err as Error).message}): ${line}`);
+        throw new Error(
+            `the verdict line is not JSON (${(err as Error).message}): ${maskSecrets(line)}`,
+        );
     }
     const result = schema.safeParse(json);
     if (!result.success) {
-        throw new Error(`the verdict line does not have the expected fields: ${line}`);
+        throw new Error(`the verdict line does not have the expected fields: ${maskSecrets(line)}`);
     }
-    const { customCheck, ...rest } = result.data;
-    return { name: customCheck, ...rest };
+    const { customCheck, detail, ...rest } = result.data;
+    // The detail quotes the expectation, which may name a credential.
+    return { name: customCheck, detail: maskSecrets(detail), ...rest };
 }
 
 function excerpt(text: string): string {

@@ -6,13 +6,21 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { allowEntrySchema, AllowEntry } from "../model/allowset";
-import { assertPassed, compactResults, verifyPlan } from "./checks";
-import { checkConductors, ConductorCheck } from "./conductor";
+// The checks from ./checks: their results come masked.
+import {
+    assertPassed,
+    checkConductors,
+    checkOperatorReadyz,
+    checkTenantIsolation,
+    compactResults,
+    verifyPlan,
+} from "./checks";
+import type { ConductorCheck } from "./conductor";
 import { CUSTOM_CHECK_RUNNER, customCheckSpec, CustomCheck } from "./custom";
-import { checkOperatorReadyz, OperatorCheck } from "./operator";
+import type { OperatorCheck } from "./operator";
 import { parseCustomVerdict } from "./probe-output";
 import { ApiEndpoint, CheckResult, readProbe } from "./result";
-import { checkTenantIsolation, TenantCheck } from "./tenant";
+import type { TenantCheck } from "./tenant";
 import type { VerifySettings } from "../config/schema";
 import type { Flavor, JujuTarget } from "../juju/units";
 

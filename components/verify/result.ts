@@ -1,6 +1,7 @@
 // What every check returns, and the few text helpers the checks share. The checks run inside
 // serialized dynamic providers too: node built-ins are required inside function bodies, and the
 // probes' directory is a plain string the closure serializer captures.
+import { maskSecrets } from "../mask";
 
 export interface ApiEndpoint {
     address: string;
@@ -20,6 +21,15 @@ export interface CheckResult {
     source?: string;
     /** What was checked and, on failure, what was expected against what came back. */
     detail: string;
+}
+
+/**
+ * The result with credentials in its target and detail masked (maskSecrets): a detail quotes
+ * what the check met (kubectl's streams, a server's URL and answer, an expectation), and any of
+ * it may hold a token or password (safety invariant 5).
+ */
+export function maskedResult(result: CheckResult): CheckResult {
+    return { ...result, target: maskSecrets(result.target), detail: maskSecrets(result.detail) };
 }
 
 // Resolved where this module loads: under the engine, the serialized providers capture this

@@ -182,7 +182,7 @@ describe("operator readyz against a local HTTPS API", function () {
         );
         const failed = await check(failing);
         assert.equal(failed.outcome, "error");
-        assert.match(failed.detail, /exec credential plugin .*plugin\.sh failed: login expired/);
+        assert.match(failed.detail, /exec plugin .*plugin\.sh failed: login expired/);
     });
 
     it("tells a refused port from a server that does not answer", async () => {

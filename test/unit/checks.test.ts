@@ -196,7 +196,10 @@ describe("custom checks (the runner)", () => {
             timeoutSeconds: 10,
         });
         assert.equal(unmatched.passed, false);
-        assert.match(unmatched.detail, /expected stdout to match \/UPDATE_COMPLETE\//);
+        assert.match(
+            unmatched.detail,
+            /expected stdout to match expect\.stdoutMatches; it did not/,
+        );
     });
 
     it("kills a command that outlives its timeout, children included", async () => {
