@@ -67,6 +67,7 @@ const MODULES = {
         mutate: [
             "components/model/exposure.ts",
             "components/model/addressset.ts",
+            "components/model/range-order.ts",
             "components/model/rule-reading.ts",
             "components/model/rule-sources.ts",
             "components/model/protocols.ts",
