@@ -115,15 +115,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
  * Interrupted by `signal` (SIGINT, SIGTERM) with no tool handling it itself: the tool's output
  * stops, every process group it started is ended (SIGTERM, then SIGKILL to what is left after
  * `graceMs`; components/process/run.ts), the cleanups its tool owed when the signal came run (a
- * tenant pod deleted, at most 30 s) and the groups started meanwhile are ended, then the
- * command says so, naming what a cleanup could not undo (reportInterrupted). Interrupted again meanwhile, it gives the cleanups up:
- * every group still running is killed and the command says so at once. Resolves to exit code 130.
+ * tenant pod deleted, at most 30 s) and the groups started meanwhile are ended, then the command
+ * says so, naming what a cleanup could not undo (reportInterrupted). Interrupted again meanwhile,
+ * it gives the cleanups up: every group still running is killed and the command says so at once,
+ * naming both signals and the cleanups not done. Resolves to exit code 130.
  */
 export async function interrupt(argv: string[], signal: string, graceMs?: number): Promise<number> {
     const again = interrupting;
     interrupting = true;
     firstSignal ??= signal;
-    const signals = firstSignal === signal && !again ? signal : `${firstSignal}, then ${signal}`;
+    const signals = again ? `${firstSignal}, then ${signal}` : signal;
     let left: string[] = [];
     if (toolsLoaded) {
         const run = await import("../../components/process/run");
