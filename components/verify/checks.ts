@@ -146,14 +146,17 @@ export function assertPassed(title: string, results: CheckResult[]): void {
     }
 }
 
-/** The check's results, or one failed result saying why it could not judge; masked either way. */
+/**
+ * The check's results (masked by its `masked` wrapper above), or one failed result saying why it
+ * could not judge, masked here: an error's text may quote what the check read.
+ */
 async function guarded(
     check: string,
     target: string,
     run: () => Promise<CheckResult[]>,
 ): Promise<CheckResult[]> {
     try {
-        return (await run()).map(maskedResult);
+        return await run();
     } catch (err) {
         return [
             maskedResult({

@@ -82,28 +82,6 @@ export async function jujuError(promise: Promise<unknown>): Promise<JujuError> {
     assert.fail("expected a JujuError");
 }
 
-/** Running, as opposed to gone or a zombie (PID 1 here may never reap orphans). */
-export function alive(pid: number): boolean {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return !/^\d+ \(.*\) [ZX] /.test(stat);
-    } catch {
-        return false;
-    }
-}
-
-/**
- * Whether `pid` still runs after up to `ms`: a process sent SIGKILL is gone only once the kernel
- * has run its exit, which on a loaded machine comes some milliseconds after the call returned.
- */
-export async function stillAlive(pid: number, ms = 2000): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (alive(pid) && Date.now() < end) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return alive(pid);
-}
-
 /**
  * A `timeoutSeconds` for a test in which a hung unit must time out while every other unit still
  * answers on a hedge's call, which gets only `share` of the timeout (1/2 per hedging level below

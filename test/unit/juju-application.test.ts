@@ -9,7 +9,6 @@ import { coveredExactly, runOnApplication } from "../../components/juju/applicat
 import { measureConductorSources } from "../../components/juju/measure";
 import { JujuCommandResult, parseJujuExec3, parseJujuRun29 } from "../../components/juju/parse";
 import {
-    stillAlive,
     API,
     BIN,
     calls,
@@ -20,6 +19,7 @@ import {
     target,
     writeUnit,
 } from "../support/fake-juju";
+import { survivors } from "../support/interrupt";
 
 const ROUTE = `ip -j route get ${API}`;
 const WIDE3 = `exec -m openstack --application magnum --format=json -- ${ROUTE}`;
@@ -183,9 +183,7 @@ describe("juju: one call over the whole application", () => {
         assert.strictEqual(log.filter((c) => c === WIDE3).length, 1);
         const pids = log.filter((c) => c.startsWith("hang ")).map((c) => Number(c.split(" ")[1]));
         assert.ok(pids.length >= 2, log.join("\n"));
-        for (const pid of pids) {
-            assert.ok(!(await stillAlive(pid)), "a hung call's process group is left");
-        }
+        assert.deepEqual(await survivors(pids), [], "a hung call's process group is left");
     });
 
     it("fails with the listing's error when juju status fails, killing the call", async () => {

@@ -12,11 +12,11 @@ import {
     target,
     calls,
     writeUnit,
-    stillAlive,
     jujuError,
     hedgeTimeoutSeconds,
     mochaTimeoutMs,
 } from "../support/fake-juju";
+import { survivors } from "../support/interrupt";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `magnum/${i}`);
 
@@ -68,7 +68,7 @@ describe("juju: runOnUnits", () => {
         );
         assert.match(runs[1].commandLine, /--unit magnum\/1 /);
         for (const line of calls(t).filter((c) => c.startsWith("hang "))) {
-            assert.strictEqual(await stillAlive(Number(line.split(" ")[1])), false);
+            assert.deepEqual(await survivors([Number(line.split(" ")[1])]), []);
         }
     });
 
@@ -122,7 +122,7 @@ describe("juju: runOnUnits", () => {
         const hung = calls(t).filter((c) => c.startsWith("hang "));
         assert.ok(hung.length >= 2, "the hung unit was asked in its first call and alone");
         for (const line of hung) {
-            assert.strictEqual(await stillAlive(Number(line.split(" ")[1])), false);
+            assert.deepEqual(await survivors([Number(line.split(" ")[1])]), []);
         }
     });
 
