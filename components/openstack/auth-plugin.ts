@@ -8,6 +8,7 @@
 // or zod schemas.
 import type { AuthSecrets, AuthSettings, EndpointInterface, ResolvedAuth } from "./credentials";
 import { scalarText } from "./cloud-entry";
+import { configError } from "./config-error";
 
 /** The plugin's options (keystoneauth1 loading), with their deprecated names. */
 function pluginOptions(method: AuthSettings["method"]): [string, string[]][] {
@@ -60,14 +61,14 @@ export function authFromConfig(
     } else if (authType === "v3applicationcredential") {
         method = "application_credential";
     } else {
-        throw new Error(
+        throw configError(
             `${source} asks for auth_type "${authType}", which this program does not support; ` +
                 "expected password, v3password or v3applicationcredential",
         );
     }
     for (const key of ["domain_id", "domain_name"]) {
         if (auth[key] !== undefined) {
-            throw new Error(
+            throw configError(
                 `${source} sets ${key} without a project: a domain-scoped token cannot manage ` +
                     "a project's rules; expected project_name or project_id (OS_PROJECT_NAME/ID)" +
                     (method === "application_credential" ? ", or user_domain_* for the user" : ""),
@@ -79,7 +80,7 @@ export function authFromConfig(
     const stray = Object.keys(auth).filter((k) => !known.includes(k));
     if (stray.length > 0) {
         // The loader fails on them (password) or drops them: either way not what was meant.
-        throw new Error(
+        throw configError(
             `${source} sets auth.${stray.join(", auth.")}, which ${authType} auth does not read; ` +
                 "expected them removed or auth_type set to the method they belong to",
         );
@@ -98,11 +99,11 @@ export function authFromConfig(
     }
     const region = config.region_name;
     if (Array.isArray(region) || (typeof region === "string" && region.includes(","))) {
-        throw new Error(`${source} lists several regions in region_name; expected one region`);
+        throw configError(`${source} lists several regions in region_name; expected one region`);
     }
     const verify = config.verify;
     if (typeof verify !== "boolean") {
-        throw new Error(
+        throw configError(
             `${source} sets verify to a ${typeof verify}; expected true or false (a CA bundle goes in cacert)`,
         );
     }
@@ -134,11 +135,11 @@ export function authFromConfig(
         applicationCredentialSecret: value.application_credential_secret,
     };
     if (!settings.authUrl) {
-        throw new Error(`${source} has no auth_url; expected the Keystone URL (OS_AUTH_URL)`);
+        throw configError(`${source} has no auth_url; expected the Keystone URL (OS_AUTH_URL)`);
     }
     const missing = missingAuthFields(settings, secrets);
     if (missing.length > 0) {
-        throw new Error(
+        throw configError(
             `${source} is incomplete for ${method} auth: expected ${missing.join(", ")}`,
         );
     }
@@ -175,7 +176,7 @@ function secretText(
                   ? "an integer"
                   : "a fraction"
               : `a ${typeof v}`;
-    throw new Error(
+    throw configError(
         `${source} sets clouds.${cloud}.${key} to ${type}, not a string; expected the ` +
             "secret as text, quoted if YAML would read it otherwise (a number, yes/no, a date)",
     );
@@ -223,7 +224,7 @@ function parseInterface(value: unknown, source: string): EndpointInterface {
     if (normalized === "public" || normalized === "internal" || normalized === "admin") {
         return normalized;
     }
-    throw new Error(
+    throw configError(
         `${source} names interface "${String(value)}"; expected public, internal or admin`,
     );
 }

@@ -5,6 +5,7 @@
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
 import { isRecord } from "./clouds-files";
+import { configError } from "./config-error";
 
 /** openstacksdk's _get_os_environ: every OS_* variable, lower-cased without the prefix. */
 export function environmentCloud(env: NodeJS.ProcessEnv): Record<string, unknown> | undefined {
@@ -36,7 +37,7 @@ export function cloudConfig(
     source: string,
 ): Record<string, unknown> {
     const refuse = (key: string, why: string): never => {
-        throw new Error(`${source} sets ${key}: ${why}`);
+        throw configError(`${source} sets ${key}: ${why}`);
     };
     for (const key of ["profile", "cloud"]) {
         if (entry[key] !== undefined) {
@@ -165,5 +166,5 @@ export function scalarText(value: unknown, key: string, source: string): string 
     if (typeof value === "string" || (typeof value === "number" && Number.isInteger(value))) {
         return String(value);
     }
-    throw new Error(`${source} sets ${key} to a ${typeof value}; expected a string`);
+    throw configError(`${source} sets ${key} to a ${typeof value}; expected a string`);
 }

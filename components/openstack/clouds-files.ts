@@ -4,6 +4,7 @@
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
 import { formatKeyPath, repeatedKeyOf } from "../yaml-keys";
+import { configError } from "./config-error";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
 export interface CloudsFiles {
@@ -56,53 +57,53 @@ export function candidateFiles(
 export function readCloudsFiles(env: NodeJS.ProcessEnv, cwd: string): CloudsFiles {
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
-    const override = env.OS_CLIENT_CONFIG_FILE;
-    if (override && !fs.existsSync(path.resolve(cwd, override))) {
-        // openstacksdk would silently read another file; that is how identities diverge.
-        throw new Error(
-            `OS_CLIENT_CONFIG_FILE names ${override}, which does not exist; expected a clouds.yaml`,
-        );
+    for (const [variable, expected] of [
+        ["OS_CLIENT_CONFIG_FILE", "a clouds.yaml"],
+        ["OS_CLIENT_SECURE_FILE", "a secure.yaml"],
+    ]) {
+        const override = env[variable];
+        if (override && !fs.existsSync(path.resolve(cwd, override))) {
+            // openstacksdk skips it and reads the next file found, or none (_load_yaml_json_file):
+            // the file meant is not the file read; for secure.yaml, the secrets meant are not sent.
+            throw configError(
+                `${variable} names ${override}, which does not exist; expected ${expected} there`,
+            );
+        }
     }
     const first = (files: string[]) => files.find((f) => fs.existsSync(f));
     const configFile = first(candidateFiles("clouds", env, cwd));
     const secureFile = first(candidateFiles("secure", env, cwd));
     const config = configFile ? parseCloudsFile(configFile) : {};
-    const secure = secureFile ? parseCloudsFile(secureFile) : {};
+    const secure = secureFile ? parseCloudsFile(secureFile, "secure") : {};
     const merged = mergeClouds(config, secure);
     const clouds = merged.clouds ?? {};
     if (!isRecord(clouds)) {
-        throw new Error(`${configFile}: "clouds" is not a mapping; expected clouds.<name>.auth`);
+        throw configError(`${configFile}: "clouds" is not a mapping; expected clouds.<name>.auth`);
     }
     return { configFile, secureFile: secure.clouds ? secureFile : undefined, clouds };
 }
 
 /**
  * Parses a clouds or secure file: JSON for `.json`, else YAML 1.1 as PyYAML reads it (so `yes`
- * is a boolean). Duplicate keys are refused (PyYAML keeps the last one silently). Errors give
- * file, line, column and the parser's code; a duplicate key also its key path, never a value.
+ * is a boolean). Duplicate keys are refused, in JSON too (PyYAML and Python's json keep the last
+ * one silently). Errors give file, line, column and the parser's code; a duplicate key also its
+ * key path, never a value. `kind` says which file it is meant to be, for what is expected.
  */
-export function parseCloudsFile(file: string): Record<string, unknown> {
+export function parseCloudsFile(
+    file: string,
+    kind: "clouds" | "secure" = "clouds",
+): Record<string, unknown> {
     const fs = require("node:fs") as typeof import("node:fs");
     const YAML = require("yaml") as typeof import("yaml");
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+        throw configError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code})`);
     }
     let data: unknown;
     if (file.endsWith(".json")) {
-        try {
-            data = JSON.parse(text);
-        } catch (err) {
-            // JSON.parse quotes the text around the error: keep only the position.
-            const at = /position (\d+)/.exec((err as Error).message);
-            const offset = at ? Number(at[1]) : text.length;
-            const before = text.slice(0, offset).split("\n");
-            throw new Error(
-                `${file}: not valid JSON at line ${before.length}, column ${before[before.length - 1].length + 1}`,
-            );
-        }
+        data = parseJsonFile(file, text);
     } else {
         const lines = new YAML.LineCounter();
         // No prettyErrors: its messages quote the line.
@@ -114,14 +115,14 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
         });
         const problem = doc.errors[0] ?? doc.warnings[0];
         if (problem) {
-            throw new Error(yamlProblem(file, doc, problem, lines));
+            throw configError(yamlProblem(file, kind, doc, problem, lines));
         }
         try {
             data = doc.toJS();
         } catch {
             // The library's message quotes the alias's name: the text of a value, maybe a password
             // written unquoted after "*". Say what is wrong, never what was written.
-            throw new Error(
+            throw configError(
                 `${file}: not valid YAML: a value starting with * is read as an alias to an anchor ` +
                     `that does not exist; quote values that start with * or &`,
             );
@@ -131,7 +132,49 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
         return {};
     }
     if (!isRecord(data)) {
-        throw new Error(`${file}: the top level is not a mapping; expected "clouds:"`);
+        throw configError(`${file}: the top level is not a mapping; expected "clouds:"`);
+    }
+    return data;
+}
+
+/**
+ * A clouds or secure file in JSON, as openstacksdk reads it (json.load), but with duplicate keys
+ * refused by key path: JSON.parse (like Python's json) keeps the last. The yaml package reads
+ * JSON as YAML 1.2 and reports a repeated key with its place; JSON.parse stays the judge of what
+ * is valid JSON. Errors give file, line and column, never the text.
+ */
+function parseJsonFile(file: string, text: string): unknown {
+    const YAML = require("yaml") as typeof import("yaml");
+    let data: unknown;
+    const lineAndColumn = (offset: number): string => {
+        const before = text.slice(0, offset).split("\n");
+        return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+    };
+    try {
+        data = JSON.parse(text);
+    } catch (err) {
+        // JSON.parse quotes the text around the error: keep only the position.
+        const at = /position (\d+)/.exec((err as Error).message);
+        throw configError(
+            `${file}: not valid JSON at ${lineAndColumn(at ? Number(at[1]) : text.length)}`,
+        );
+    }
+    const doc = YAML.parseDocument(text, {
+        version: "1.2",
+        schema: "json",
+        uniqueKeys: true,
+        prettyErrors: false,
+    });
+    for (const error of doc.errors) {
+        const dup = repeatedKeyOf(doc, error);
+        if (dup !== undefined) {
+            throw configError(
+                `${file}: duplicate key ${formatKeyPath(dup.path)} at ${lineAndColumn(dup.offset)}; ` +
+                    "a key may appear once in its object: keep one (openstacksdk's loader, " +
+                    "through Python's json, would use the last value silently; refused here, " +
+                    "failing closed: which value is meant is not clear)",
+            );
+        }
     }
     return data;
 }
@@ -143,6 +186,7 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
  */
 function yamlProblem(
     file: string,
+    kind: "clouds" | "secure",
     doc: import("yaml").Document,
     problem: import("yaml").YAMLError,
     lines: import("yaml").LineCounter,
@@ -151,7 +195,12 @@ function yamlProblem(
     const { line, col } = lines.linePos(dup?.offset ?? problem.pos[0]);
     const at = `${file}: not valid YAML at line ${line}, column ${col} (${problem.code})`;
     if (dup === undefined) {
-        return `${at}; expected a clouds.yaml`;
+        // secure.yaml holds only what is merged into clouds.yaml's entries, so say so.
+        const expected =
+            kind === "clouds"
+                ? "a clouds.yaml"
+                : "a secure.yaml (clouds.<name> with the secrets merged into clouds.yaml's entries)";
+        return `${at}; expected ${expected}`;
     }
     return (
         `${at}: duplicate key ${formatKeyPath(dup.path)}; a key may appear once in its mapping: ` +

@@ -11,6 +11,7 @@
 import { authFromConfig } from "./auth-plugin";
 import { cloudConfig, environmentCloud } from "./cloud-entry";
 import { CloudsFiles, isRecord, readCloudsFiles, searchDirectories } from "./clouds-files";
+import { configError } from "./config-error";
 
 export type EndpointInterface = "public" | "internal" | "admin";
 
@@ -64,28 +65,15 @@ export interface ResolvedAuth {
 
 /**
  * Resolves the identity as openstacksdk's `OpenStackConfig().get_one(cloud)` does, then checks it
- * is complete for Keystone v3. Throws an error naming the key and file or variable; never
- * quoting a value of a file or a secret.
+ * is complete for Keystone v3. A refusal of the operator's configuration is a configError
+ * (config-error.ts) naming the key and file or variable, never quoting a value of a file or a
+ * secret; any other error is this program's fault and keeps its own name.
  */
 export function resolveAuth(opts: ResolveOptions = {}): ResolvedAuth {
-    try {
-        return resolveFromFiles(opts);
-    } catch (err) {
-        // Everything refused here is the operator's clouds.yaml, secure.yaml or OS_* (a parse
-        // error, a missing OS_CLIENT_CONFIG_FILE, an incomplete identity): configuration, not a
-        // failed lookup. A TypeError or the like keeps its name: that is this program's fault.
-        if (err instanceof Error && err.name === "Error") {
-            err.name = "EnvironmentError";
-        }
-        throw err;
-    }
-}
-
-function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
     const env = opts.env ?? process.env;
     const cwd = opts.cwd ?? process.cwd();
     if (env.OS_CLOUD_NAME) {
-        throw environmentError(
+        throw configError(
             "OS_CLOUD_NAME is set; this program reads the OS_* variables only as the " +
                 `cloud "envvars"; ${cloudsReadSafely(env, cwd)}; expected OS_CLOUD_NAME unset ` +
                 "(a clouds.yaml entry is selected by the stack config's `cloud` or OS_CLOUD)",
@@ -103,7 +91,7 @@ function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
         name = fileNames[0];
     }
     if (!name) {
-        throw environmentError(
+        throw configError(
             "No OpenStack credentials: no cloud named (config `cloud` or OS_CLOUD), no OS_* " +
                 `variables, and ${files.configFile ? `${files.configFile} holds ${fileNames.length} clouds` : "no clouds.yaml"}; ` +
                 `${cloudsRead(files, false, env, cwd)}; expected the stack config's \`cloud\` or ` +
@@ -116,7 +104,7 @@ function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
     if (entry === undefined) {
         const namedBy = opts.cloud ? "the stack config's `cloud`" : "OS_CLOUD";
         const known = Object.keys(clouds);
-        throw environmentError(
+        throw configError(
             (files.configFile && !known.length
                 ? `${files.configFile} defines no cloud, so not "${name}" (named by ${namedBy}); `
                 : `Cloud "${name}" is not in ${where} (named by ${namedBy}); `) +
@@ -127,7 +115,7 @@ function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
         );
     }
     if (!isRecord(entry)) {
-        throw new Error(`Cloud "${name}" of ${where} is not a mapping; expected auth: and keys`);
+        throw configError(`Cloud "${name}" of ${where} is not a mapping; expected auth: and keys`);
     }
     const source =
         name === "envvars" && fromEnv
@@ -157,7 +145,7 @@ function resolveFromFiles(opts: ResolveOptions): ResolvedAuth {
     // The loader keeps the cloud's region; the CLI and the provider take OS_REGION_NAME.
     const region = env.OS_REGION_NAME;
     if (region && name !== "envvars" && region !== resolved.settings.regionName) {
-        throw environmentError(
+        throw configError(
             `OS_REGION_NAME and ${source} disagree: openstacksdk's loader reads region ` +
                 `"${resolved.settings.regionName ?? "(none)"}" from the cloud, the openstack ` +
                 `provider (and the openstack CLI) take "${region}" from OS_REGION_NAME; ` +
@@ -184,7 +172,7 @@ export function stackCloud(
     const selected = env.OS_CLOUD;
     if (cloud && selected && selected !== cloud) {
         const read = cloudsReadSafely(env, cwd);
-        throw environmentError(
+        throw configError(
             `OS_CLOUD is "${selected}" but the stack config's cloud is "${cloud}": the openstack ` +
                 `provider (gophercloud's clientconfig) takes OS_CLOUD's cloud "${selected}", while ` +
                 `this tool (as openstacksdk) reads cloud "${cloud}"; ${read}; expected OS_CLOUD ` +
@@ -192,17 +180,6 @@ export function stackCloud(
         );
     }
     return cloud || undefined;
-}
-
-/**
- * An error of the operator's environment (OS_CLOUD, clouds.yaml, secure.yaml, the OS_*
- * variables), not of a lookup: the command line reports it as kind "config", exit 2
- * (tools/cli/output.ts). Told by its name, as this module may hold no class.
- */
-function environmentError(message: string): Error {
-    const err = new Error(message);
-    err.name = "EnvironmentError";
-    return err;
 }
 
 /** "clouds found: …; files read: …" for an error about which cloud is selected. */
