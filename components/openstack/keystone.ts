@@ -44,7 +44,7 @@ export interface SessionSecret {
  * serializing a session shows neither. */
 export interface Session {
     settings: AuthSettings;
-    /** The network endpoint, without a trailing `/v2.0`. */
+    /** The network endpoint, without a trailing `/v2.0`; its query, if any, kept. */
     networkUrl: string;
     projectId: string | null;
     userId: string;
@@ -226,7 +226,7 @@ function pickNetworkEndpoint(catalog: CatalogEntry[], settings: AuthSettings): s
                 e.region_id === settings.regionName ||
                 e.region === settings.regionName,
         );
-    const urls = [...new Set(endpoints.map((e) => e.url.replace(/\/+$/, "")))];
+    const urls = [...new Set(endpoints.map((e) => endpointBase(e.url)))];
     const where = `with interface ${settings.interface}${settings.regionName ? ` in region ${settings.regionName}` : ""}`;
     if (urls.length === 0) {
         const seen = catalog
@@ -246,7 +246,30 @@ function pickNetworkEndpoint(catalog: CatalogEntry[], settings: AuthSettings): s
                 `expected one: set region_name (OS_REGION_NAME)`,
         );
     }
-    return urls[0].replace(/\/v2\.0$/, "");
+    return urls[0];
+}
+
+/** A catalog URL without trailing slashes or `/v2.0` on its path; its query kept. */
+function endpointBase(url: string): string {
+    const at = url.search(/[?#]/);
+    const [head, rest] = at < 0 ? [url, ""] : [url.slice(0, at), url.slice(at)];
+    return head.replace(/\/+$/, "").replace(/\/v2\.0$/, "") + rest;
+}
+
+/**
+ * The URL of a Networking API request: `path` (with its own query) after the endpoint's path,
+ * the endpoint's query kept, the request's parameters after it; a fragment dropped. keystoneauth1
+ * joins by string (session.py: `'%s/%s' % (base_url.rstrip('/'), url.lstrip('/'))`), which would
+ * put the path inside an endpoint's query. Throws on an endpoint that is not a URL.
+ */
+export function networkRequestUrl(networkUrl: string, path: string): string {
+    const url = new URL(networkUrl);
+    const at = path.indexOf("?");
+    const [pathname, query] = at < 0 ? [path, ""] : [path.slice(0, at), path.slice(at + 1)];
+    url.pathname = url.pathname.replace(/\/+$/, "") + pathname;
+    url.search = [url.search.slice(1), query].filter((q) => q !== "").join("&");
+    url.hash = "";
+    return url.href;
 }
 
 /**
@@ -269,7 +292,7 @@ export async function networkRequest(
         sendWithRetry(
             s,
             method,
-            s.networkUrl + path,
+            networkRequestUrl(s.networkUrl, path),
             { "X-Auth-Token": s.secret.token },
             text,
             method !== "POST",

@@ -58,8 +58,7 @@ export async function listAll(
         if (!next?.href || page.length === 0) {
             return items;
         }
-        // Only the query of the link: the host in it is the one Neutron sees, not ours.
-        search = new URL(next.href, s.networkUrl).search;
+        search = nextQuery(next.href, s.networkUrl);
         if (visited.includes(search)) {
             throw new Error(
                 maskSecrets(`GET ${path} on ${s.networkUrl}: the next link loops to ${search}`),
@@ -67,6 +66,30 @@ export async function listAll(
         }
         visited.push(search);
     }
+}
+
+/**
+ * A next link's query to send: only the query, as the host in the link is the one Neutron sees,
+ * not ours; without the endpoint's own query, which Neutron echoes and every request adds again
+ * (networkRequestUrl).
+ */
+function nextQuery(href: string, networkUrl: string): string {
+    const search = new URL(href, networkUrl).search;
+    const own = new URL(networkUrl).search
+        .slice(1)
+        .split("&")
+        .filter((p) => p !== "");
+    const params = search
+        .slice(1)
+        .split("&")
+        .filter((p) => p !== "");
+    for (const pair of own) {
+        const i = params.indexOf(pair);
+        if (i >= 0) {
+            params.splice(i, 1);
+        }
+    }
+    return own.length === 0 ? search : params.length > 0 ? `?${params.join("&")}` : "";
 }
 
 /**
