@@ -1,6 +1,7 @@
 // The Networking API requests behind the effective exposure: the rules of every group on the API's
 // port in one list call, their names in another, and one request per referenced remote group or
 // address group. Rules are read leniently here: judging an odd rule is the exposure model's job.
+import { parseAnswer, requestText } from "./answers";
 import { isOpenStackError } from "./http";
 import { networkRequest, Session } from "./keystone";
 import { listAll } from "./networking";
@@ -16,14 +17,15 @@ export async function listRulesOfGroups(s: Session, groupIds: string[]): Promise
         return [];
     }
     const query = groupIds.map((id) => `security_group_id=${encodeURIComponent(id)}`);
-    const what = `GET /v2.0/security-group-rules?${query.join("&")} on ${s.networkUrl}`;
-    const rules = (await listAll(s, "security-group-rules", query)) as Record<string, unknown>[];
+    const { z } = require("zod") as typeof import("zod");
+    const what = requestText(s, "GET", `/v2.0/security-group-rules?${query.join("&")}`);
+    const rules = parseAnswer(
+        z.array(z.looseObject({ id: z.string(), security_group_id: z.string() })),
+        await listAll(s, "security-group-rules", query),
+        { request: what, root: "security_group_rules" },
+        "rules, each with an id and a security_group_id",
+    );
     for (const rule of rules) {
-        if (typeof rule?.id !== "string" || typeof rule.security_group_id !== "string") {
-            throw new Error(
-                `${what}: expected rules with an id and a group, got ${JSON.stringify(rule).slice(0, 200)}`,
-            );
-        }
         if (!groupIds.includes(rule.security_group_id)) {
             throw new Error(
                 `${what}: expected only rules of [${groupIds.join(", ")}], got rule ${rule.id} of group ${rule.security_group_id}`,
@@ -79,25 +81,18 @@ export async function remoteGroupAddresses(s: Session, groupId: string): Promise
 
 /** An address group's addresses (`GET /v2.0/address-groups/<id>`); null when it cannot be read. */
 export async function addressGroupAddresses(s: Session, id: string): Promise<string[] | null> {
-    const data = (await readable(() =>
-        networkRequest(
-            s,
-            "GET",
-            `/v2.0/address-groups/${encodeURIComponent(id)}`,
-            undefined,
-            [200],
-        ),
-    )) as { address_group?: { addresses?: unknown } } | null;
+    const { z } = require("zod") as typeof import("zod");
+    const path = `/v2.0/address-groups/${encodeURIComponent(id)}`;
+    const data = await readable(() => networkRequest(s, "GET", path, undefined, [200]));
     if (!data) {
         return null;
     }
-    const addresses = data.address_group?.addresses;
-    if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === "string")) {
-        throw new Error(
-            `GET /v2.0/address-groups/${id} on ${s.networkUrl}: expected an address_group with addresses, got ${JSON.stringify(data).slice(0, 200)}`,
-        );
-    }
-    return addresses as string[];
+    return parseAnswer(
+        z.object({ address_group: z.looseObject({ addresses: z.array(z.string()) }) }),
+        data,
+        { request: requestText(s, "GET", path), root: "" },
+        "an address_group with a list of addresses",
+    ).address_group.addresses;
 }
 
 /** The answer, or null for 404/403 (not there, or not ours to read); anything else throws. */

@@ -8,6 +8,8 @@
 import type { AllowEntry } from "../model/allowset";
 import { roleDescription, type NeutronRule } from "../model/rules";
 import { maskSecrets } from "../mask";
+import { parseAnswer, requestText, typeOf } from "./answers";
+import { isRecord } from "./clouds-files";
 import { isOpenStackError } from "./http";
 import { networkRequest, Session } from "./keystone";
 
@@ -46,8 +48,10 @@ export async function listAll(
         > | null;
         const page = data?.[key];
         if (!Array.isArray(page)) {
+            // By type only: the answer's values may name what must not be printed.
+            const got = isRecord(data) ? `${typeOf(page)} under "${key}"` : typeOf(data);
             throw new Error(
-                `GET ${path} on ${maskSecrets(s.networkUrl)}: expected a "${key}" list, got ${JSON.stringify(data).slice(0, 200)}`,
+                `${requestText(s, "GET", path)}: expected an object with a "${key}" list, got ${got}`,
             );
         }
         items.push(...page);
@@ -98,7 +102,7 @@ function nextQuery(href: string, networkUrl: string): string {
  * saying which field held what: one odd rule is reported by id and counts as admitting
  * everything, instead of failing the whole listing.
  */
-function parseRules(data: unknown, what: string): NeutronRule[] {
+function parseRules(data: unknown, request: string, single: boolean): NeutronRule[] {
     const { z } = require("zod") as typeof import("zod");
     const rule = z.object({
         id: z.string(),
@@ -115,13 +119,15 @@ function parseRules(data: unknown, what: string): NeutronRule[] {
         description: z.string().nullish(),
     });
     const identified = z.array(z.looseObject({ id: z.string(), security_group_id: z.string() }));
-    const items = identified.safeParse(data);
-    if (!items.success) {
-        throw new Error(
-            `${what}: expected security group rules, got ${z.prettifyError(items.error)}`,
-        );
-    }
-    return items.data.map((item) => {
+    const items = parseAnswer(
+        identified,
+        single ? [data] : data,
+        { request, root: single ? "security_group_rule" : "security_group_rules", single },
+        single
+            ? "a security group rule with an id and a security_group_id"
+            : "security group rules, each with an id and a security_group_id",
+    );
+    return items.map((item) => {
         const result = rule.safeParse(item);
         if (result.success) {
             return result.data;
@@ -153,8 +159,9 @@ export async function listRules(
     opts: { pageSize?: number } = {},
 ): Promise<NeutronRule[]> {
     const query = [`security_group_id=${encodeURIComponent(groupId)}`];
-    const what = `GET /v2.0/security-group-rules?${query[0]} on ${s.networkUrl}`;
-    const rules = parseRules(await listAll(s, "security-group-rules", query, opts.pageSize), what);
+    const what = requestText(s, "GET", `/v2.0/security-group-rules?${query[0]}`);
+    const items = await listAll(s, "security-group-rules", query, opts.pageSize);
+    const rules = parseRules(items, what, false);
     const stranger = rules.find((r) => r.security_group_id !== groupId);
     if (stranger) {
         // A server that ignored the filter would make every later decision wrong.
@@ -172,7 +179,7 @@ export async function getRule(s: Session, id: string): Promise<NeutronRule | nul
         const data = (await networkRequest(s, "GET", path, undefined, [200])) as {
             security_group_rule?: unknown;
         };
-        return parseRules([data?.security_group_rule], `GET ${path} on ${s.networkUrl}`)[0];
+        return parseRules(data?.security_group_rule, requestText(s, "GET", path), true)[0];
     } catch (err) {
         if (isOpenStackError(err, "NotFoundError")) {
             return null;
@@ -187,7 +194,7 @@ export async function createRule(s: Session, body: RuleCreate): Promise<NeutronR
     const data = (await networkRequest(s, "POST", path, { security_group_rule: body }, [201])) as {
         security_group_rule?: unknown;
     };
-    return parseRules([data?.security_group_rule], `POST ${path} on ${s.networkUrl}`)[0];
+    return parseRules(data?.security_group_rule, requestText(s, "POST", path), true)[0];
 }
 
 /** Deletes a rule; a rule that is not there (404) is already done. */

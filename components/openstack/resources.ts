@@ -4,6 +4,7 @@
 //
 // Same constraints as networking.ts: plain functions and data, packages required inside bodies,
 // so that a serialized closure can carry this module.
+import { AnswerPlace, parseAnswer, requestText } from "./answers";
 import { isOpenStackError } from "./http";
 import { networkRequest, Session } from "./keystone";
 import { listAll } from "./networking";
@@ -44,14 +45,14 @@ export interface GuardingPort {
     fixedIps: string[];
 }
 
-/** Looks a resource up by id, else by name; several may share a name. */
+/** Looks a resource up by id, else by name; several may share a name. With the request answered. */
 async function findByIdOrName(
     s: Session,
     resource: string,
     nameOrId: string,
     fields: string[],
     extraQuery: string[] = [],
-): Promise<Record<string, unknown>[]> {
+): Promise<{ found: unknown[]; place: AnswerPlace }> {
     const key = resource.replace(/-/g, "_").replace(/s$/, "");
     const fieldQuery = fields.map((f) => `fields=${f}`);
     if (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(nameOrId)) {
@@ -61,7 +62,10 @@ async function findByIdOrName(
                 string,
                 Record<string, unknown>
             >;
-            return [data[key]];
+            return {
+                found: [data?.[key]],
+                place: { request: requestText(s, "GET", path), root: key, single: true },
+            };
         } catch (err) {
             if (!isOpenStackError(err, "NotFoundError")) {
                 throw err;
@@ -69,7 +73,13 @@ async function findByIdOrName(
         }
     }
     const query = [`name=${encodeURIComponent(nameOrId)}`, ...extraQuery, ...fieldQuery];
-    return (await listAll(s, resource, query)) as Record<string, unknown>[];
+    return {
+        found: await listAll(s, resource, query),
+        place: {
+            request: requestText(s, "GET", `/v2.0/${resource}?${query.join("&")}`),
+            root: `${key}s`,
+        },
+    };
 }
 
 export async function findSecurityGroups(
@@ -78,15 +88,15 @@ export async function findSecurityGroups(
     projectId?: string,
 ): Promise<SecurityGroup[]> {
     const { z } = require("zod") as typeof import("zod");
-    const found = await findByIdOrName(
+    const { found, place } = await findByIdOrName(
         s,
         "security-groups",
         nameOrId,
         ["id", "name", "project_id", "description"],
         projectId ? [`project_id=${encodeURIComponent(projectId)}`] : [],
     );
-    const groups = z
-        .array(
+    const groups = parseAnswer(
+        z.array(
             z.object({
                 id: z.string(),
                 name: z.string(),
@@ -96,14 +106,17 @@ export async function findSecurityGroups(
                     .nullish()
                     .transform((d) => d ?? ""),
             }),
-        )
-        .parse(found);
+        ),
+        found,
+        place,
+        "security groups with an id, a name and a project_id",
+    );
     return projectId ? groups.filter((g) => g.project_id === projectId) : groups;
 }
 
 export async function findSubnets(s: Session, nameOrId: string): Promise<Subnet[]> {
     const { z } = require("zod") as typeof import("zod");
-    const found = await findByIdOrName(s, "subnets", nameOrId, [
+    const { found, place } = await findByIdOrName(s, "subnets", nameOrId, [
         "id",
         "name",
         "cidr",
@@ -111,8 +124,8 @@ export async function findSubnets(s: Session, nameOrId: string): Promise<Subnet[
         "network_id",
         "project_id",
     ]);
-    return z
-        .array(
+    return parseAnswer(
+        z.array(
             z.object({
                 id: z.string(),
                 name: z.string(),
@@ -121,38 +134,45 @@ export async function findSubnets(s: Session, nameOrId: string): Promise<Subnet[
                 network_id: z.string(),
                 project_id: z.string(),
             }),
-        )
-        .parse(found);
+        ),
+        found,
+        place,
+        "subnets with an id, a name, a cidr, an ip_version, a network_id and a project_id",
+    );
 }
 
-function parseRouters(data: unknown): Router[] {
+function parseRouters(data: unknown, place: AnswerPlace): Router[] {
     const { z } = require("zod") as typeof import("zod");
-    return z
-        .array(
-            z.object({
-                id: z.string(),
-                name: z.string(),
-                external_gateway_info: z
-                    .object({
-                        external_fixed_ips: z.array(z.object({ ip_address: z.string() })).nullish(),
-                    })
-                    .nullish(),
-            }),
-        )
-        .parse(data)
-        .map((r) => ({
-            id: r.id,
-            name: r.name,
-            gatewayIps: (r.external_gateway_info?.external_fixed_ips ?? []).map(
-                (ip) => ip.ip_address,
-            ),
-        }));
+    const routers = z.array(
+        z.object({
+            id: z.string(),
+            name: z.string(),
+            external_gateway_info: z
+                .object({
+                    external_fixed_ips: z.array(z.object({ ip_address: z.string() })).nullish(),
+                })
+                .nullish(),
+        }),
+    );
+    return parseAnswer(
+        routers,
+        data,
+        place,
+        "routers with an id, a name and gateway addresses",
+    ).map((r) => ({
+        id: r.id,
+        name: r.name,
+        gatewayIps: (r.external_gateway_info?.external_fixed_ips ?? []).map((ip) => ip.ip_address),
+    }));
 }
 
 export async function findRouters(s: Session, nameOrId: string): Promise<Router[]> {
-    return parseRouters(
-        await findByIdOrName(s, "routers", nameOrId, ["id", "name", "external_gateway_info"]),
-    );
+    const { found, place } = await findByIdOrName(s, "routers", nameOrId, [
+        "id",
+        "name",
+        "external_gateway_info",
+    ]);
+    return parseRouters(found, place);
 }
 
 /**
@@ -185,33 +205,45 @@ export async function portsGuardingAddress(s: Session, address: string): Promise
         ...(floatingIpId ? { floatingIpId } : {}),
         fixedIps: port.fixed_ips.map((ip) => ip.ip_address),
     });
-    const floatingIps = z
-        .array(z.object({ id: z.string(), port_id: z.string().nullable() }))
-        .parse(
-            await listAll(s, "floatingips", [
-                `floating_ip_address=${encodeURIComponent(address)}`,
-                "fields=id",
-                "fields=port_id",
-            ]),
-        );
+    const fipQuery = [
+        `floating_ip_address=${encodeURIComponent(address)}`,
+        "fields=id",
+        "fields=port_id",
+    ];
+    const floatingIps = parseAnswer(
+        z.array(z.object({ id: z.string(), port_id: z.string().nullable() })),
+        await listAll(s, "floatingips", fipQuery),
+        {
+            request: requestText(s, "GET", `/v2.0/floatingips?${fipQuery.join("&")}`),
+            root: "floatingips",
+        },
+        "floating IPs with an id and a port_id",
+    );
+    const portExpected =
+        "ports with an id, a name, a device_owner, a device_id, security_groups and fixed_ips";
     const guarding: GuardingPort[] = [];
     for (const fip of floatingIps) {
         if (fip.port_id) {
-            const data = (await networkRequest(
-                s,
-                "GET",
-                `/v2.0/ports/${encodeURIComponent(fip.port_id)}`,
-                undefined,
-                [200],
-            )) as { port?: unknown };
-            guarding.push(toGuarding(portSchema.parse(data?.port), "floating-ip", fip.id));
+            const path = `/v2.0/ports/${encodeURIComponent(fip.port_id)}`;
+            const data = (await networkRequest(s, "GET", path, undefined, [200])) as {
+                port?: unknown;
+            } | null;
+            const port = parseAnswer(
+                z.array(portSchema),
+                [data?.port],
+                { request: requestText(s, "GET", path), root: "port", single: true },
+                portExpected,
+            )[0];
+            guarding.push(toGuarding(port, "floating-ip", fip.id));
         }
     }
-    const fixed = z
-        .array(portSchema)
-        .parse(
-            await listAll(s, "ports", [`fixed_ips=${encodeURIComponent(`ip_address=${address}`)}`]),
-        );
+    const portQuery = [`fixed_ips=${encodeURIComponent(`ip_address=${address}`)}`];
+    const fixed = parseAnswer(
+        z.array(portSchema),
+        await listAll(s, "ports", portQuery),
+        { request: requestText(s, "GET", `/v2.0/ports?${portQuery.join("&")}`), root: "ports" },
+        portExpected,
+    );
     for (const port of fixed) {
         guarding.push(toGuarding(port, "fixed-ip"));
     }
