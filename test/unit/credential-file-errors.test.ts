@@ -1,7 +1,7 @@
 // The operator's clouds.yaml and secure.yaml as the command line reports them: a secret that is
-// not a string, a parse error, a duplicate key, OS_CLIENT_CONFIG_FILE naming no file, and an
-// identity incomplete for password auth are kind config (exit 2), naming the file and key,
-// never a value.
+// not a string, a parse error, a duplicate key, OS_CLIENT_CONFIG_FILE or OS_CLIENT_SECURE_FILE
+// naming no file, and an identity incomplete for password auth are kind config (exit 2), naming
+// the file and key, never a value.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -170,6 +170,18 @@ describe("capi-mgmt-ingress clouds.yaml and secure.yaml errors", () => {
             assert.match(
                 await configError({ OS_CLIENT_CONFIG_FILE: missing }),
                 /^OS_CLIENT_CONFIG_FILE names .*, which does not exist/,
+            );
+        });
+
+        it("OS_CLIENT_SECURE_FILE naming a file that does not exist", async () => {
+            const clouds = write("clouds.yaml", entry(`      password: ${MARK}`));
+            const missing = path.join(dir, "nowhere", "secure.yaml");
+            assert.equal(
+                await configError({
+                    OS_CLIENT_CONFIG_FILE: clouds,
+                    OS_CLIENT_SECURE_FILE: missing,
+                }),
+                `OS_CLIENT_SECURE_FILE names ${missing}, which does not exist; expected a secure.yaml there`,
             );
         });
 
