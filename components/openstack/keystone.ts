@@ -16,6 +16,7 @@ import {
     ResolveOptions,
 } from "./credentials";
 import { maskSecrets } from "../mask";
+import { parseAnswer } from "./answers";
 import { errorMessage, httpError, HttpResponse, originOf, parseJson, sendWithRetry } from "./http";
 
 export interface RequestCounts {
@@ -132,15 +133,16 @@ export async function authenticate(s: Session): Promise<void> {
                 .optional(),
         }),
     });
-    const parsed = schema.safeParse(parseJson(response.body));
-    if (typeof token !== "string" || token === "" || !parsed.success) {
-        throw new Error(
-            `POST /v3/auth/tokens on ${originOf(url)} (${s.settings.source}): expected a token ` +
-                `(X-Subject-Token and a token body), got ` +
-                (parsed.success ? "no X-Subject-Token header" : z.prettifyError(parsed.error)),
-        );
+    const request = `POST /v3/auth/tokens on ${originOf(url)} (${s.settings.source})`;
+    if (typeof token !== "string" || token === "") {
+        throw new Error(`${request}: expected a token in X-Subject-Token, got none`);
     }
-    const info = parsed.data.token;
+    const info = parseAnswer(
+        schema,
+        parseJson(response.body),
+        { request, root: "" },
+        "a token body (expiry, user, catalog)",
+    ).token;
     s.secret.token = token;
     s.expiresAt = Date.parse(info.expires_at);
     s.userId = info.user.id;

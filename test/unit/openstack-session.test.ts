@@ -161,4 +161,18 @@ describe("openstack: sessions", () => {
             /no network endpoint with interface public in region RegionNine; it has: network\/public\/RegionOne/,
         );
     });
+
+    it("a token body that does not fit: the request, the field and its type, no list", async () => {
+        const catalog = [{ type: 7, endpoints: [{ interface: "public", url: PASSWORD }] }];
+        const cloud = await startCloud(() => ({ status: 200 }), { catalog });
+        await assert.rejects(openSession({ env: envFor(cloud.base) }), (err: Error) => {
+            assert.equal(
+                err.message,
+                `POST /v3/auth/tokens on ${cloud.base} (the OS_* environment): expected a token ` +
+                    "body (expiry, user, catalog); the answer differs at token.catalog[0].type: " +
+                    "expected string, got an integer",
+            );
+            return true;
+        });
+    });
 });
