@@ -85,11 +85,26 @@ export function keyPathWhere(
     return undefined;
 }
 
-/** `a.b[0].c`. */
+/**
+ * `a.b[0].c`, a key that does not read as a name given as `<key not shown>` (the message gives its
+ * line and column): a value written where a key goes (`{s3cr3t, s3cr3t}`) must not be printed. A
+ * key is named when each of its words, split at `-`, `_`, `.`, `:` or `/`, is lowercase,
+ * camelCase, Capitalized, UPPERCASE or digits alone (`capi-mgmt-ingress:verify`, `OS_PASSWORD`,
+ * `prod-east-1`); digits inside a word (`s3cr3t`, `hunter2`) or case at random (`xK9q`) are not.
+ */
 export function formatKeyPath(path: KeyPath): string {
     return path
-        .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+        .map((part, i) =>
+            typeof part === "number" ? `[${part}]` : (i === 0 ? "" : ".") + keyShown(part),
+        )
         .join("");
+}
+
+function keyShown(key: string): string {
+    // Built here, not at module level: dynamic providers capture free functions only.
+    const word = String.raw`(?:[a-z]+|[A-Z][a-z]*)(?:[A-Z][a-z]+)*|[A-Z]+|\d+`;
+    const name = new RegExp(String.raw`^(?:${word})(?:[-_.:/](?:${word}))*$`);
+    return key.length <= 64 && name.test(key) ? key : "<key not shown>";
 }
 
 /** A key as written (`y`, not the `true` YAML 1.1 reads); `?` for a key that is not a scalar. */
