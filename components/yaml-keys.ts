@@ -4,7 +4,7 @@
 //
 // Dynamic providers capture this module by value through clouds-files.ts into closures that run in
 // a plain `node` process: free functions and types only, the yaml package required inside them.
-import type { Document, YAMLError } from "yaml";
+import type { Document, LineCounter, YAMLError } from "yaml";
 
 /** A node's place from the document's root: mapping keys as written, list indexes as numbers. */
 export type KeyPath = (string | number)[];
@@ -111,4 +111,55 @@ function keyShown(key: string): string {
 function keyName(key: unknown): string {
     const { isScalar } = require("yaml") as typeof import("yaml");
     return isScalar(key) ? (key.source ?? String(key.value)) : "?";
+}
+
+/** A key line indented deeper than the keys of its mapping, and where those keys start. */
+export interface OverIndent {
+    /** 1-based, as LineCounter.linePos counts. */
+    line: number;
+    col: number;
+    siblingLine: number;
+    siblingCol: number;
+    /** What is wrong and how to fix it, with no text of the file. */
+    message: string;
+}
+
+/**
+ * The line a BLOCK_AS_IMPLICIT_KEY error is really about, undefined for any other error or if no
+ * such line is found. After `b: 1`, a line `   c: 2` indented deeper than `b` continues b's plain
+ * value, and the parser, reading `1 c` as a key of a mapping inside that value, reports the error
+ * at the value on the line before (yaml's compose/resolve-block-map.js, "Nested mappings are not
+ * allowed in compact mappings"). The line is the next one after the error's line that is neither
+ * blank nor a comment, if it starts deeper than the error line's key (after any `- `).
+ */
+export function overIndentedLine(
+    source: string,
+    error: YAMLError,
+    lines: LineCounter,
+): OverIndent | undefined {
+    if (error.code !== "BLOCK_AS_IMPLICIT_KEY") {
+        return undefined;
+    }
+    const text = source.split("\n").map((l) => l.replace(/\r$/, ""));
+    const siblingLine = lines.linePos(error.pos[0]).line;
+    const siblingCol = (/^(?: *- +)* */.exec(text[siblingLine - 1] ?? "")?.[0].length ?? 0) + 1;
+    const next = text.findIndex((l, i) => i >= siblingLine && !/^\s*(?:#.*)?$/.test(l));
+    if (next === -1) {
+        return undefined;
+    }
+    const col = (/^ */.exec(text[next])?.[0].length ?? 0) + 1;
+    if (col <= siblingCol) {
+        return undefined;
+    }
+    return {
+        line: next + 1,
+        col,
+        siblingLine,
+        siblingCol,
+        message:
+            `line ${next + 1} is indented to column ${col}, but the key before it (line ` +
+            `${siblingLine}) starts at column ${siblingCol}: its indentation does not match its ` +
+            "siblings'; indent every key of one mapping by the same number of spaces " +
+            "(BLOCK_AS_IMPLICIT_KEY)",
+    };
 }

@@ -3,7 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
-import { formatKeyPath, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, overIndentedLine, repeatedKeyOf } from "../yaml-keys";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
 export interface CloudsFiles {
@@ -114,7 +114,7 @@ export function parseCloudsFile(file: string): Record<string, unknown> {
         });
         const problem = doc.errors[0] ?? doc.warnings[0];
         if (problem) {
-            throw new Error(yamlProblem(file, doc, problem, lines));
+            throw new Error(yamlProblem(file, doc, problem, lines, text));
         }
         try {
             data = doc.toJS();
@@ -146,7 +146,12 @@ function yamlProblem(
     doc: import("yaml").Document,
     problem: import("yaml").YAMLError,
     lines: import("yaml").LineCounter,
+    text: string,
 ): string {
+    const indent = overIndentedLine(text, problem, lines);
+    if (indent) {
+        return `${file}: not valid YAML at line ${indent.line}, column ${indent.col}: ${indent.message}`;
+    }
     const dup = repeatedKeyOf(doc, problem);
     const { line, col } = lines.linePos(dup?.offset ?? problem.pos[0]);
     const at = `${file}: not valid YAML at line ${line}, column ${col} (${problem.code})`;
