@@ -96,7 +96,7 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         return STACK_FILE_KEYS.includes(key) || (hasConfig && near.distance > 2)
             ? []
             : [
-                  `${where(start(p.key as Node))}: unknown top-level key ${key} (the closest ` +
+                  `${where(start(p.key as Node))}: unknown top-level key ${formatKeyPath([key])} (the closest ` +
                       `known key is ${near.key}); a stack file's top-level keys are ` +
                       `${STACK_FILE_KEYS.join(", ")}, and this project's settings go under config:`,
               ];

@@ -75,6 +75,16 @@ describe("YAML errors: which keys are named", () => {
         );
     });
 
+    it("a stack file: an unknown top-level key, a value or a mapping written as a key", () => {
+        const unknown = (at: string) =>
+            new RegExp(
+                `^stacks/Pulumi\\.t\\.yaml:${at}: unknown top-level key <key not shown> \\(`,
+            );
+        assert.match(stackProblems([`${SECRET}: 1`])[0], unknown("1:1"));
+        assert.match(stackProblems([`{password: ${SECRET}}: 1`])[0], unknown("1:1"));
+        assert.match(stackProblems(["confg: 1"])[0], /unknown top-level key confg \(the closest/);
+    });
+
     it("clouds.yaml: a repeated secret in a flow mapping", () => {
         const text = ["clouds:", "  prod:", `    auth: {${SECRET}, ${SECRET}}`];
         assert.match(
