@@ -113,53 +113,62 @@ function keyName(key: unknown): string {
     return isScalar(key) ? (key.source ?? String(key.value)) : "?";
 }
 
-/** A key line indented deeper than the keys of its mapping, and where those keys start. */
-export interface OverIndent {
+/** A key line indented unlike the keys of its mapping, at its own line and column. */
+export interface Misindent {
     /** 1-based, as LineCounter.linePos counts. */
     line: number;
     col: number;
-    siblingLine: number;
-    siblingCol: number;
     /** What is wrong and how to fix it, with no text of the file. */
     message: string;
 }
 
 /**
- * The line a BLOCK_AS_IMPLICIT_KEY error is really about, undefined for any other error or if no
- * such line is found. After `b: 1`, a line `   c: 2` indented deeper than `b` continues b's plain
- * value, and the parser, reading `1 c` as a key of a mapping inside that value, reports the error
- * at the value on the line before (yaml's compose/resolve-block-map.js, "Nested mappings are not
- * allowed in compact mappings"). The line is the next one after the error's line that is neither
- * blank nor a comment, if it starts deeper than the error line's key (after any `- `).
+ * The line an indentation error is really about, where the parser reports another one; undefined
+ * for any other error or if no such line is found.
+ * - BLOCK_AS_IMPLICIT_KEY: after `b: 1`, a line `   c: 2` deeper than `b` continues b's plain
+ *   value, and the parser, reading `1 c` as a key of a mapping inside that value, reports the
+ *   error at the value on the line before (yaml's compose/resolve-block-map.js, "Nested mappings
+ *   are not allowed in compact mappings"). The line is the next one that is neither blank nor a
+ *   comment, if it starts deeper than the error line's key (after any `- `).
+ * - BAD_INDENT reported on a blank or comment line: the parser places it at the start of that
+ *   line; the line meant is the next one that is neither.
  */
-export function overIndentedLine(
+export function misindentedLine(
     source: string,
     error: YAMLError,
     lines: LineCounter,
-): OverIndent | undefined {
-    if (error.code !== "BLOCK_AS_IMPLICIT_KEY") {
-        return undefined;
-    }
+): Misindent | undefined {
     const text = source.split("\n").map((l) => l.replace(/\r$/, ""));
-    const siblingLine = lines.linePos(error.pos[0]).line;
-    const siblingCol = (/^(?: *- +)* */.exec(text[siblingLine - 1] ?? "")?.[0].length ?? 0) + 1;
-    const next = text.findIndex((l, i) => i >= siblingLine && !/^\s*(?:#.*)?$/.test(l));
+    const reported = lines.linePos(error.pos[0]).line;
+    const next = text.findIndex((l, i) => i >= reported && !/^\s*(?:#.*)?$/.test(l));
     if (next === -1) {
         return undefined;
     }
     const col = (/^ */.exec(text[next])?.[0].length ?? 0) + 1;
+    const fix = "indent every key of one mapping by the same number of spaces";
+    if (error.code === "BAD_INDENT" && /^\s*(?:#.*)?$/.test(text[reported - 1] ?? "")) {
+        return {
+            line: next + 1,
+            col,
+            message:
+                `line ${next + 1} is indented to column ${col}, which does not match its ` +
+                `siblings (reported at the blank or comment line ${reported} before it); ${fix} ` +
+                "(BAD_INDENT)",
+        };
+    }
+    if (error.code !== "BLOCK_AS_IMPLICIT_KEY") {
+        return undefined;
+    }
+    const siblingCol = (/^(?: *- +)* */.exec(text[reported - 1] ?? "")?.[0].length ?? 0) + 1;
     if (col <= siblingCol) {
         return undefined;
     }
     return {
         line: next + 1,
         col,
-        siblingLine,
-        siblingCol,
         message:
             `line ${next + 1} is indented to column ${col}, but the key before it (line ` +
-            `${siblingLine}) starts at column ${siblingCol}: its indentation does not match its ` +
-            "siblings'; indent every key of one mapping by the same number of spaces " +
-            "(BLOCK_AS_IMPLICIT_KEY)",
+            `${reported}) starts at column ${siblingCol}: its indentation does not match its ` +
+            `siblings'; ${fix} (BLOCK_AS_IMPLICIT_KEY)`,
     };
 }

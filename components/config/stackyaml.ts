@@ -17,13 +17,7 @@ import {
     YAMLError,
 } from "yaml";
 import { ConfigError } from "./schema";
-import {
-    formatKeyPath,
-    KeyPath,
-    keyPathWhere,
-    overIndentedLine,
-    repeatedKeyOf,
-} from "../yaml-keys";
+import { formatKeyPath, KeyPath, keyPathWhere, misindentedLine, repeatedKeyOf } from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
@@ -200,7 +194,7 @@ export function yamlSyntaxProblems(
         return `${file}:${line}:${col}`;
     };
     return firstErrors(doc.errors).map((e) => {
-        const indent = overIndentedLine(source, e, lines);
+        const indent = misindentedLine(source, e, lines);
         return indent
             ? `${file}:${indent.line}:${indent.col}: not valid YAML: ${indent.message}`
             : yamlProblem(doc, e, lines, where);

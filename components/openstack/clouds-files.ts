@@ -3,7 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
-import { formatKeyPath, overIndentedLine, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, misindentedLine, repeatedKeyOf } from "../yaml-keys";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
 export interface CloudsFiles {
@@ -148,7 +148,7 @@ function yamlProblem(
     lines: import("yaml").LineCounter,
     text: string,
 ): string {
-    const indent = overIndentedLine(text, problem, lines);
+    const indent = misindentedLine(text, problem, lines);
     if (indent) {
         return `${file}: not valid YAML at line ${indent.line}, column ${indent.col}: ${indent.message}`;
     }

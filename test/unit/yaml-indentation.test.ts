@@ -1,7 +1,8 @@
 // A key line indented one space deeper than its siblings: the yaml package reports
-// BLOCK_AS_IMPLICIT_KEY at the value on the line before. The operator reads which line it is, at
-// its own line and column, that its indentation does not match its siblings, and never its text
-// (it may hold a secret), in stack files and in clouds.yaml / secure.yaml alike.
+// BLOCK_AS_IMPLICIT_KEY at the value on the line before (BAD_INDENT at a comment line before it,
+// if there is one). The operator reads which line it is, at its own line and column, that its
+// indentation does not match its siblings, and never its text (it may hold a secret), in stack
+// files and in clouds.yaml / secure.yaml alike.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -80,6 +81,22 @@ describe("YAML: a key line indented deeper than its siblings", () => {
         assert.match(problem, /^stacks\/Pulumi\.t\.yaml:2:\d+: not valid YAML: .*quote the value$/);
     });
 
+    it("a stack file: after a comment, where the parser reports BAD_INDENT at the comment", () => {
+        assert.deepEqual(
+            stackProblems([
+                "config:",
+                "  capi-mgmt-ingress:cloud: prod",
+                "  # allowDestroy",
+                `   capi-mgmt-ingress:allowDestroy: ${SECRET}`,
+            ]),
+            [
+                `${FILE}:4:4: not valid YAML: line 4 is indented to column 4, which does not ` +
+                    "match its siblings (reported at the blank or comment line 3 before it); " +
+                    "indent every key of one mapping by the same number of spaces (BAD_INDENT)",
+            ],
+        );
+    });
+
     it("clouds.yaml and secure.yaml", () => {
         const text = ["clouds:", "  prod:", "    auth:", "      username: admin"];
         assert.equal(
@@ -89,6 +106,14 @@ describe("YAML: a key line indented deeper than its siblings", () => {
         assert.equal(
             cloudsRefusal("secure.yaml", [...text, "", `       password: ${SECRET}`]),
             `secure.yaml: not valid YAML at line 6, column 8: ${overIndented(6, 8, 4, 7)}`,
+        );
+        assert.match(
+            cloudsRefusal("clouds.yaml", [
+                ...text,
+                "      # the password",
+                `       password: ${SECRET}`,
+            ]),
+            /^clouds\.yaml: not valid YAML at line 6, column 8: line 6 is indented to column 8, which does not match its siblings \(reported at the blank or comment line 5 before it\)/,
         );
     });
 });
