@@ -16,25 +16,63 @@ const ASSIGNED = new RegExp(
     String.raw`(?<key>(?:${CREDENTIAL_NAME.source})[\w.-]*["']?\s*[=:]\s*)(?:${value("")})`,
     "gi",
 );
-// `--password x`, `secret x`: the credential name as a whole word, then spaces; `tokens of
-// trust` and `secretary` are words of their own.
+// `--password x`, `secret x`, `password is x`: the credential name as a whole word, then spaces
+// (and `is` or `was`); `tokens of trust` and `secretary` are words of their own. A credential name
+// next (`secret token x`) is no value: the match starts again at it.
 const SPACED = new RegExp(
-    String.raw`(?<key>(?<![\w-])[\w-]*(?:${CREDENTIAL_NAME.source})(?![\w.-])["']?\s+)(?:${value("=:")})`,
+    String.raw`(?<key>(?<![\w-])(?<flag>-*)[\w-]*(?:${CREDENTIAL_NAME.source})(?![\w.-])["']?\s+(?:(?:is|was)\s+)?)` +
+        String.raw`(?!(?:${CREDENTIAL_NAME.source})(?![\w.-]))(?<value>${value("=:")})`,
     "gi",
 );
+// The words that make `token request failed` prose, not a token's value: after a credential's name
+// and spaces, one of these exactly (lowercase, maybe closing a sentence or clause) is kept. A
+// closed list, so what it lets through is one of these words and nothing else; any other word is
+// taken for a value (fail closed), and so is any word after a flag (`--token failed`).
+const PROSE = new Set([
+    "and",
+    "expired",
+    "failed",
+    "file",
+    "for",
+    "from",
+    "in",
+    "invalid",
+    "missing",
+    "not",
+    "of",
+    "or",
+    "plugin",
+    "refused",
+    "rejected",
+    "request",
+    "revoked",
+    "was",
+    "with",
+]);
+
+function maskSpaced(match: string, ...args: unknown[]): string {
+    const { key, flag, value: word } = args[args.length - 1] as Record<string, string>;
+    const prose = flag === "" && PROSE.has(word.replace(/[.,;:)]$/, ""));
+    return prose ? match : `${key}****`;
+}
 
 /**
  * Replaces what looks like a credential in `text` with `****`, keeping its key: a bearer token,
  * the value after a key named like a credential (CREDENTIAL_NAME in components/config/values.ts:
  * password, passwd, secret, token, credential, api key, private key; any case, anywhere in a
- * longer key, quoted as in JSON or YAML) and `=`, `:` or spaces, quoted or not (a quote never
- * closed is masked to the end of its line), and the password of a URL's userinfo. Masking twice
- * gives the same text.
+ * longer key, quoted as in JSON or YAML) and `=` or `:`, quoted or not (a quote never closed is
+ * masked to the end of its line), the word after such a name as a whole word and spaces unless
+ * it is one of a closed list of prose words (`token request failed` reads as written, `secret x`
+ * and `--token failed` do not), and the password of a URL's userinfo. Masking twice gives the same
+ * text.
  */
 export function maskSecrets(text: string): string {
     return text
-        .replace(/(bearer\s+)[^\s"']+/gi, "$1****")
+        .replace(
+            new RegExp(String.raw`(bearer\s+)(?!(?:${CREDENTIAL_NAME.source})\s)[^\s"']+`, "gi"),
+            "$1****",
+        )
         .replace(ASSIGNED, "$<key>****")
-        .replace(SPACED, "$<key>****")
+        .replace(SPACED, maskSpaced)
         .replace(/(:\/\/[^/\s:@]+:)[^/\s@]+@/g, "$1****@");
 }

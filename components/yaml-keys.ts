@@ -4,7 +4,7 @@
 //
 // Dynamic providers capture this module by value through clouds-files.ts into closures that run in
 // a plain `node` process: free functions and types only, the yaml package required inside them.
-import type { Document, YAMLError } from "yaml";
+import type { Document, LineCounter, YAMLError } from "yaml";
 
 /** A node's place from the document's root: mapping keys as written, list indexes as numbers. */
 export type KeyPath = (string | number)[];
@@ -85,15 +85,90 @@ export function keyPathWhere(
     return undefined;
 }
 
-/** `a.b[0].c`. */
+/**
+ * `a.b[0].c`, a key that does not read as a name given as `<key not shown>` (the message gives its
+ * line and column): a value written where a key goes (`{s3cr3t, s3cr3t}`) must not be printed. A
+ * key is named when each of its words, split at `-`, `_`, `.`, `:` or `/`, is lowercase,
+ * camelCase, Capitalized, UPPERCASE or digits alone (`capi-mgmt-ingress:verify`, `OS_PASSWORD`,
+ * `prod-east-1`); digits inside a word (`s3cr3t`, `hunter2`) or case at random (`xK9q`) are not.
+ */
 export function formatKeyPath(path: KeyPath): string {
     return path
-        .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`))
+        .map((part, i) =>
+            typeof part === "number" ? `[${part}]` : (i === 0 ? "" : ".") + keyShown(part),
+        )
         .join("");
+}
+
+function keyShown(key: string): string {
+    // Built here, not at module level: dynamic providers capture free functions only.
+    const word = String.raw`(?:[a-z]+|[A-Z][a-z]*)(?:[A-Z][a-z]+)*|[A-Z]+|\d+`;
+    const name = new RegExp(String.raw`^(?:${word})(?:[-_.:/](?:${word}))*$`);
+    return key.length <= 64 && name.test(key) ? key : "<key not shown>";
 }
 
 /** A key as written (`y`, not the `true` YAML 1.1 reads); `?` for a key that is not a scalar. */
 function keyName(key: unknown): string {
     const { isScalar } = require("yaml") as typeof import("yaml");
     return isScalar(key) ? (key.source ?? String(key.value)) : "?";
+}
+
+/** A key line indented unlike the keys of its mapping, at its own line and column. */
+export interface Misindent {
+    /** 1-based, as LineCounter.linePos counts. */
+    line: number;
+    col: number;
+    /** What is wrong and how to fix it, with no text of the file. */
+    message: string;
+}
+
+/**
+ * The line an indentation error is really about, where the parser reports another one; undefined
+ * for any other error or if no such line is found.
+ * - BLOCK_AS_IMPLICIT_KEY: after `b: 1`, a line `   c: 2` deeper than `b` continues b's plain
+ *   value, and the parser, reading `1 c` as a key of a mapping inside that value, reports the
+ *   error at the value on the line before (yaml's compose/resolve-block-map.js, "Nested mappings
+ *   are not allowed in compact mappings"). The line is the next one that is neither blank nor a
+ *   comment, if it starts deeper than the error line's key (after any `- `).
+ * - BAD_INDENT reported on a blank or comment line: the parser places it at the start of that
+ *   line; the line meant is the next one that is neither.
+ */
+export function misindentedLine(
+    source: string,
+    error: YAMLError,
+    lines: LineCounter,
+): Misindent | undefined {
+    const text = source.split("\n").map((l) => l.replace(/\r$/, ""));
+    const reported = lines.linePos(error.pos[0]).line;
+    const next = text.findIndex((l, i) => i >= reported && !/^\s*(?:#.*)?$/.test(l));
+    if (next === -1) {
+        return undefined;
+    }
+    const col = (/^ */.exec(text[next])?.[0].length ?? 0) + 1;
+    const fix = "indent every key of one mapping by the same number of spaces";
+    if (error.code === "BAD_INDENT" && /^\s*(?:#.*)?$/.test(text[reported - 1] ?? "")) {
+        return {
+            line: next + 1,
+            col,
+            message:
+                `line ${next + 1} is indented to column ${col}, which does not match its ` +
+                `siblings (reported at the blank or comment line ${reported} before it); ${fix} ` +
+                "(BAD_INDENT)",
+        };
+    }
+    if (error.code !== "BLOCK_AS_IMPLICIT_KEY") {
+        return undefined;
+    }
+    const siblingCol = (/^(?: *- +)* */.exec(text[reported - 1] ?? "")?.[0].length ?? 0) + 1;
+    if (col <= siblingCol) {
+        return undefined;
+    }
+    return {
+        line: next + 1,
+        col,
+        message:
+            `line ${next + 1} is indented to column ${col}, but the key before it (line ` +
+            `${reported}) starts at column ${siblingCol}: its indentation does not match its ` +
+            `siblings'; ${fix} (BLOCK_AS_IMPLICIT_KEY)`,
+    };
 }

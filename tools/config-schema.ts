@@ -159,8 +159,9 @@ function withModeline(text: string): string {
 function pulumiYaml(): string {
     const file = path.join(ROOT, "Pulumi.yaml");
     const lines = new LineCounter();
-    const doc = parseDocument(fs.readFileSync(file, "utf8"), { lineCounter: lines });
-    const problems = yamlSyntaxProblems(doc, lines, path.relative(ROOT, file));
+    const text = fs.readFileSync(file, "utf8");
+    const doc = parseDocument(text, { lineCounter: lines });
+    const problems = yamlSyntaxProblems(doc, lines, path.relative(ROOT, file), text);
     if (problems.length > 0) {
         throw new ConfigError(
             problems,

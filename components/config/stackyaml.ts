@@ -17,7 +17,7 @@ import {
     YAMLError,
 } from "yaml";
 import { ConfigError } from "./schema";
-import { formatKeyPath, KeyPath, keyPathWhere, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, KeyPath, keyPathWhere, misindentedLine, repeatedKeyOf } from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
@@ -63,7 +63,7 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         const { line, col } = lines.linePos(offset);
         return `${file}:${line}:${col}`;
     };
-    const syntax = yamlSyntaxProblems(doc, lines, file);
+    const syntax = yamlSyntaxProblems(doc, lines, file, text);
     const unreadable = syntax.length > 0 ? syntax : aliasProblems(doc, where);
     if (unreadable.length > 0) {
         throw new ConfigError(unreadable);
@@ -90,7 +90,7 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
         return STACK_FILE_KEYS.includes(key) || (hasConfig && near.distance > 2)
             ? []
             : [
-                  `${where(start(p.key as Node))}: unknown top-level key ${key} (the closest ` +
+                  `${where(start(p.key as Node))}: unknown top-level key ${formatKeyPath([key])} (the closest ` +
                       `known key is ${near.key}); a stack file's top-level keys are ` +
                       `${STACK_FILE_KEYS.join(", ")}, and this project's settings go under config:`,
               ];
@@ -178,22 +178,35 @@ function firstErrors(errors: YAMLError[]): YAMLError[] {
 }
 
 /**
- * What makes `doc` (parsed with `lines` as its lineCounter) not valid YAML, one problem per error
- * worth reading, each `file:line:col: not valid YAML: ...` with the key path (a duplicate key's
- * own place, wherever the parser reports it) and never the text. Empty if it is valid.
+ * What makes `doc` (parsed from `source` with `lines` as its lineCounter) not valid YAML, one
+ * problem per error worth reading, each `file:line:col: not valid YAML: ...` with the key path (a
+ * duplicate key's own place, wherever the parser reports it; a line indented deeper than its
+ * siblings at its own place) and never the text. Empty if it is valid.
  */
-export function yamlSyntaxProblems(doc: Document, lines: LineCounter, file: string): string[] {
+export function yamlSyntaxProblems(
+    doc: Document,
+    lines: LineCounter,
+    file: string,
+    source: string,
+): string[] {
     const where = (offset: number) => {
         const { line, col } = lines.linePos(offset);
         return `${file}:${line}:${col}`;
     };
-    return firstErrors(doc.errors).map((e) => yamlProblem(doc, e, lines, where));
+    return firstErrors(doc.errors).map((e) => {
+        const indent = misindentedLine(source, e, lines);
+        return indent
+            ? `${file}:${indent.line}:${indent.col}: not valid YAML: ${indent.message}`
+            : yamlProblem(doc, e, lines, where);
+    });
 }
 
 /** One line on how to fix a structural error, for the codes a hand-edited file meets. */
 const HINTS: Partial<Record<string, string>> = {
     TAB_AS_INDENT: "YAML indents with spaces only: replace the tab with spaces",
     BAD_INDENT: "indent every key of one mapping by the same number of spaces",
+    BLOCK_AS_IMPLICIT_KEY:
+        "a value holding `: ` reads as a mapping inside a key's value: quote the value",
 };
 
 function yamlProblem(

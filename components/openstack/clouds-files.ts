@@ -3,7 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
-import { formatKeyPath, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, misindentedLine, repeatedKeyOf } from "../yaml-keys";
 import { configError } from "./config-error";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
@@ -115,7 +115,7 @@ export function parseCloudsFile(
         });
         const problem = doc.errors[0] ?? doc.warnings[0];
         if (problem) {
-            throw configError(yamlProblem(file, kind, doc, problem, lines));
+            throw configError(yamlProblem(file, kind, doc, problem, lines, text));
         }
         try {
             data = doc.toJS();
@@ -190,7 +190,12 @@ function yamlProblem(
     doc: import("yaml").Document,
     problem: import("yaml").YAMLError,
     lines: import("yaml").LineCounter,
+    text: string,
 ): string {
+    const indent = misindentedLine(text, problem, lines);
+    if (indent) {
+        return `${file}: not valid YAML at line ${indent.line}, column ${indent.col}: ${indent.message}`;
+    }
     const dup = repeatedKeyOf(doc, problem);
     const { line, col } = lines.linePos(dup?.offset ?? problem.pos[0]);
     const at = `${file}: not valid YAML at line ${line}, column ${col} (${problem.code})`;

@@ -96,11 +96,10 @@ async function readyzRequest(
         await kc.applyToHTTPSOptions(options);
     } catch (err) {
         const user = kc.getCurrentUser();
-        // Worded so the masking of the detail keeps it: a credential's name followed by a space
-        // or a colon is taken for a key and its value masked.
+        // Masking keeps a credential's name followed by a prose word ("plugin", "failed").
         const how = user?.exec
-            ? `the user's exec plugin ${user.exec.command}`
-            : "the user's certificates (or its token)";
+            ? `the exec credential plugin ${user.exec.command}`
+            : "the user's certificates or token";
         throw new Error(`${how} failed: ${errorText(err).trim() || "no message"}`);
     }
     // The server's own path prefix (a proxy's) is kept, /readyz joined to it, its query kept.

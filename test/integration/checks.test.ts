@@ -182,7 +182,10 @@ describe("operator readyz against a local HTTPS API", function () {
         );
         const failed = await check(failing);
         assert.equal(failed.outcome, "error");
-        assert.match(failed.detail, /exec plugin .*plugin\.sh failed: login expired/);
+        assert.match(
+            failed.detail,
+            /the exec credential plugin .*plugin\.sh failed: login expired/,
+        );
     });
 
     it("tells a refused port from a server that does not answer", async () => {
@@ -214,6 +217,10 @@ describe("operator readyz against a local HTTPS API", function () {
             timeoutSeconds: 5,
         });
         assert.match(unknown.detail, /no context "prod" \(contexts: mgmt\)/);
+        const absent = { "client-certificate": path.join(dir, "absent.crt"), token: TOKEN };
+        const unreadable = await check(kubeconfig(dir, "nocert", mtlsUrl, pems["ca.crt"], absent));
+        assert.match(unreadable.detail, /: the user's certificates or token failed: ENOENT/);
+        assert.ok(!unreadable.detail.includes(TOKEN));
     });
 
     it("runs as a dynamic provider in a plain node process, failing with a table", async function () {

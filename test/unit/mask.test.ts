@@ -50,6 +50,17 @@ const MASKED: [string, string][] = [
     [`secretvalue: ${SENTINEL}`, "secretvalue: ****"],
     [`tokenvalue=${SENTINEL}`, "tokenvalue=****"],
     ["secretary: alice", "secretary: ****"],
+    // A credential's name, spaces, then a word: a value unless the word is prose (KEPT below).
+    [`password is ${SENTINEL}`, "password is ****"],
+    [`the token was ${SENTINEL}`, "the token was ****"],
+    [`secret token ${SENTINEL}`, "secret token ****"],
+    [`Bearer token ${SENTINEL}`, "Bearer token ****"],
+    [`--token failed`, "--token ****"],
+    [`token Request failed`, "token **** failed"],
+    [`token "request" failed`, "token **** failed"],
+    [`password swordfish`, "password ****"],
+    [`token failedx`, "token ****"],
+    [`token: request failed`, "token: **** failed"],
 ];
 
 /** Text that holds no credential and must read as written. */
@@ -64,6 +75,15 @@ const KEPT = [
     "lab port: bastion, 6443/tcp",
     "the secretary alice",
     "a tokenizer of words",
+    // A credential's name then a word of prose, as the checks' messages say it.
+    "token request failed",
+    "the exec credential plugin kubectl-oidc failed: exit 1",
+    "the user's certificates or token failed: no such file",
+    "the token was rejected.",
+    "token is expired",
+    "secret not found",
+    "private key file missing",
+    "a bearer token expired",
 ];
 
 describe("maskSecrets", () => {
