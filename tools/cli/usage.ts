@@ -5,24 +5,48 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
 
+/** commander's help flags (the default help option, which no command here changes). */
+const HELP_FLAGS = ["-h", "--help"];
+
+/** The arguments before `--`: after it, `--json` and `--help` are operands, not options. */
+export function optionArgs(argv: string[]): string[] {
+    const end = argv.indexOf("--");
+    return end === -1 ? argv : argv.slice(0, end);
+}
+
 /**
  * Makes every option of `command` and its subcommands that takes one value refuse a second
  * occurrence (`--stack a --stack b`): commander keeps the last one silently, and an operator's
  * command must not run on a value chosen by argument order. commander calls an option's parser
  * with `(value, previous)` on each occurrence while it reads the options (Command.addOption and
  * Command.parseOptions in commander's lib/command.js); every value is recorded there and the
- * refusal comes once all options are read, so it names every value given, in order. It comes
- * before a value's own refusal (`--stack ../x --stack b` is first a repetition) and before
- * commander's later checks (required, conflicting and unknown options), before any tool loads.
- * Only an option missing its value (`--stack a --stack`) is found earlier, while reading.
+ * refusals come once all options are read, in this order: an option missing its value (none
+ * follows it, or the next argument is an option: `--base -x`, `--base --help`; no git ref, stack
+ * or scenario name starts with "-"), then a repetition naming every value given, in order, then
+ * a value's own refusal (`--stack ../x`), all before commander's later checks (required,
+ * conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
+ * option, not as another option's value and not after `--`, answers instead, as git and kubectl
+ * do: commander shows the help and the command exits 0, starting nothing.
  */
 export function refuseRepeatedOptions(command: Command): void {
     const single = command.options.filter((o) => !o.isBoolean() && !o.variadic);
     const given = new Map<Option, string[]>();
+    let missing: CommanderError | undefined;
     let refusedValue: CommanderError | undefined;
     for (const option of single) {
         const parse = option.parseArg;
-        option.parseArg = <T>(value: string, previous: T): T => {
+        option.parseArg = <T>(value: string | undefined, previous: T): T => {
+            if (value === undefined || (value.length > 1 && value.startsWith("-"))) {
+                // Worded as commander's Command.optionMissingArgument, naming what came instead.
+                const instead =
+                    value === undefined ? "" : ` ('${value}' is an option, not its value)`;
+                missing ??= new CommanderError(
+                    EXIT.couldNotRun,
+                    "commander.optionMissingArgument",
+                    `option '${option.flags}' argument missing${instead}`,
+                );
+                return value as T;
+            }
             const values = given.get(option) ?? [];
             given.set(option, [...values, value]);
             if (values.length > 0 || !parse) {
@@ -45,11 +69,23 @@ export function refuseRepeatedOptions(command: Command): void {
         };
     }
     if (single.length > 0) {
+        // commander refuses a value missing at the end while reading (optionMissingArgument),
+        // before a later --help; it then passes undefined to the parser, which records it.
+        (command as unknown as { optionMissingArgument(): void }).optionMissingArgument = () =>
+            undefined;
         const parseOptions = command.parseOptions.bind(command);
         command.parseOptions = (args) => {
             given.clear();
+            missing = undefined;
             refusedValue = undefined;
             const parsed = parseOptions(args);
+            // commander shows the help before its own checks (Command._parseCommand).
+            if (optionArgs(parsed.unknown).some((a) => HELP_FLAGS.includes(a))) {
+                return parsed;
+            }
+            if (missing !== undefined) {
+                throw missing;
+            }
             const repeated = [...given]
                 .filter(([, values]) => values.length > 1)
                 .map(([option, values]) => ({ option: option.flags, values }));
