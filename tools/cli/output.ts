@@ -10,6 +10,8 @@ export const EXIT = {
     finding: 1,
     /** The tool could not run: bad arguments, bad config, a lookup that failed. */
     couldNotRun: 2,
+    /** `cloud status`: the local cloud is not running (LSB's "program is not running", as systemctl's). */
+    notRunning: 3,
     /** Interrupted by SIGINT or SIGTERM (128 + SIGINT's number, as a shell reports it). */
     interrupted: 130,
 } as const;
