@@ -23,7 +23,7 @@ import {
     refuseRepeatedOptions,
     reportUsageError,
     unknownCommand,
-    unknownOptionMessage,
+    usageMessage,
 } from "./usage";
 
 export interface Io {
@@ -103,10 +103,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        const message =
-            (err.code === "commander.missingMandatoryOptionValue"
-                ? unknownOptionMessage(program, argv)
-                : undefined) ?? err.message.replace(/^error: /, "");
+        const message = usageMessage(program, argv, err);
         reportUsageError(program, commandPath(program, argv), message, json, io);
         return EXIT.couldNotRun;
     }

@@ -1,7 +1,12 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
-import { parseArgs } from "node:util";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+    Command,
+    CommanderError,
+    InvalidArgumentError,
+    Option,
+    type OptionValues,
+} from "commander";
 import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
 
@@ -123,44 +128,59 @@ function repeatedMessage(repeated: { option: string; values: string[] }[]): stri
 }
 
 /**
- * The usage error of a helper script that reads its arguments with node:util's parseArgs
- * (`policy:config`, `changed-stacks`, `review:cut`), found in the command line's order: an option
- * missing its value, then every option taking one value given more than once, with every value
- * (parseArgs keeps the last one silently), then what parseArgs refuses (an unknown option). The
- * script checks the values themselves after this. Undefined when there is none.
+ * Reads the command line of a helper script the workflows run (`npm run -s <script> -- ...`:
+ * `review:cut`, `changed-stacks`, `policy:config`, `policy:shared`) as the main command line
+ * reads a subcommand's: commander with refuseRepeatedOptions, its words for every usage error.
+ * `--help` prints the help on stdout and answers 0; a usage error goes to stderr as
+ * `<script>: <message>` with the line saying how to get the usage, and answers 2. Returns the
+ * options, or the exit code when it answered. `command` is named after the script.
  */
-export function argumentProblem(
-    options: Record<string, { type: "string" | "boolean"; short?: string }>,
-    args: string[],
-): string | undefined {
-    const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
-    const given = new Map<string, (string | undefined)[]>();
-    for (const token of tokens) {
-        // As commander's Command.parseOptions: options after an unknown one are read, not after --.
-        if (token.kind === "option-terminator") {
-            break;
-        }
-        if (token.kind === "option" && options[token.name]?.type === "string") {
-            given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
-        }
-    }
-    const values = [...given.values()].flat();
-    // A missing value is parseArgs' to word, below (its refusal while reading, as commander's).
-    const repeated = [...given]
-        .filter(([, v]) => v.length > 1)
-        .map(([name, v]) => ({ option: `--${name}`, values: v.flatMap((x) => x ?? []) }));
-    if (repeated.length > 0 && !values.includes(undefined)) {
-        return repeatedMessage(repeated);
-    }
+export function readScriptOptions<T extends OptionValues>(
+    command: Command,
+    argv: string[],
+    io: Pick<Io, "stdout" | "stderr"> = {
+        stdout: (text) => void process.stdout.write(text),
+        stderr: (text) => void process.stderr.write(text),
+    },
+): { opts: T } | { exitCode: number } {
+    command
+        .exitOverride()
+        .configureOutput({
+            writeOut: io.stdout,
+            writeErr: io.stderr,
+            outputError: () => undefined,
+        })
+        .addHelpText("after", `\nRun as: npm run -s ${command.name()} -- [options]`);
+    refuseRepeatedOptions(command);
     try {
-        parseArgs({ options, args, strict: true });
+        command.parse(argv, { from: "user" });
     } catch (err) {
-        if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
-            return (err as Error).message;
+        if (!(err instanceof CommanderError)) {
+            throw err;
         }
-        throw err;
+        if (err.code === "commander.helpDisplayed") {
+            return { exitCode: EXIT.ok };
+        }
+        const help = `npm run -s ${command.name()} -- --help`;
+        io.stderr(
+            `${command.name()}: ${usageMessage(command, argv, err)}\n(run "${help}" for usage)\n`,
+        );
+        return { exitCode: EXIT.couldNotRun };
     }
-    return undefined;
+    return { opts: command.opts<T>() };
+}
+
+/**
+ * commander's message for `err` without its "error: " lead. commander checks required options
+ * before unknown ones (Command._parseCommand): an unknown option is named first, so `audit
+ * --bogus` is not answered "required option '--stack <env>' not specified".
+ */
+export function usageMessage(program: Command, argv: string[], err: CommanderError): string {
+    return (
+        (err.code === "commander.missingMandatoryOptionValue"
+            ? unknownOptionMessage(program, argv)
+            : undefined) ?? err.message.replace(/^error: /, "")
+    );
 }
 
 /** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
