@@ -90,6 +90,19 @@ describe("capi-mgmt-ingress: after --, --json is an operand", () => {
         assert.ok(r.stderr.endsWith(RUN_HELP("review")), r.stderr);
     });
 
+    it("after --, --help is an operand too, even after an unknown option", async () => {
+        for (const argv of [
+            ["review", "--stack", "a", "--", "--help"],
+            ["review", "--bogus", "--", "--help"],
+            ["schema", "--bogus", "--", "-h"],
+        ]) {
+            const r = await run(...argv);
+            assert.equal(r.code, 2, argv.join(" "));
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /^[a-z]+: (too many arguments|unknown option '--bogus')/);
+        }
+    });
+
     it("before --, it still switches errors to JSON", async () => {
         const r = await run("review", "--stack", "a", "--json", "--", "x");
         assert.equal(r.code, 2);

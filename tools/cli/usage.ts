@@ -73,7 +73,7 @@ export function refuseRepeatedOptions(command: Command): void {
             }
         };
     }
-    if (single.length > 0) {
+    {
         // commander refuses a value missing at the end while reading (optionMissingArgument),
         // before a later --help; it then passes undefined to the parser, which records it.
         (command as unknown as { optionMissingArgument(): void }).optionMissingArgument = () =>
@@ -85,8 +85,19 @@ export function refuseRepeatedOptions(command: Command): void {
             refusedValue = undefined;
             const parsed = parseOptions(args);
             // commander shows the help before its own checks (Command._parseCommand).
-            if (optionArgs(parsed.unknown).some((a) => HELP_FLAGS.includes(a))) {
+            const options = optionArgs(parsed.unknown);
+            if (options.some((a) => HELP_FLAGS.includes(a))) {
                 return parsed;
+            }
+            // It also finds a --help after `--` once an unknown option came before: in a command
+            // without subcommands, that option is refused as commander would refuse it.
+            const operandHelp = parsed.unknown
+                .slice(options.length)
+                .some((a) => HELP_FLAGS.includes(a));
+            if (operandHelp && command.commands.length === 0) {
+                (command as unknown as { unknownOption(flag: string): never }).unknownOption(
+                    parsed.unknown[0],
+                );
             }
             if (missing !== undefined) {
                 throw missing;
