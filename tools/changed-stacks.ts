@@ -3,34 +3,30 @@
 // matrices. Prints a JSON array of stack names (with --json, each with why it runs).
 // Exit codes (as the command line's): 0 printed (possibly []); 2 could not run: bad usage, git
 // failed, or a stack file to run has no stack name (there is no finding, so never 1).
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
-import { argumentProblem } from "./cli/usage";
+import { readScriptOptions } from "./cli/usage";
 
-const USAGE = "usage: npm run -s changed-stacks -- --base <git-ref> [--head <git-ref>] [--json]";
-
-const OPTIONS = {
-    base: { type: "string" },
-    head: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-} as const;
+const command = new Command("changed-stacks")
+    .description("the stacks a change must be previewed and applied in, as a JSON array")
+    .requiredOption("--base <git-ref>", "the change's base")
+    .option("--head <git-ref>", "the change's head (default HEAD)")
+    .option("--json", "each stack with why it runs")
+    .addHelpText(
+        "after",
+        "\nExit codes: 0 printed (possibly []); 2 could not run: bad usage, git failed, or a " +
+            "stack file to run has no stack name.",
+    );
 
 function main(): number {
-    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
-    if (problem) {
-        process.stderr.write(`${problem}\n${USAGE}\n`);
-        return 2;
+    const read = readScriptOptions<{ base: string; head?: string; json?: boolean }>(
+        command,
+        process.argv.slice(2),
+    );
+    if ("exitCode" in read) {
+        return read.exitCode;
     }
-    const { values } = parseArgs({ options: OPTIONS });
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
-    if (!values.base) {
-        process.stderr.write(`--base is required\n${USAGE}\n`);
-        return 2;
-    }
+    const values = read.opts;
     // The repository the command runs in (the workflows run it at the checkout's root).
     const cwd = process.cwd();
     const stacks = stacksToRun(

@@ -3,11 +3,11 @@
 // pack cannot read a stack's config (CrossGuard hands it only its own), hence the generated file.
 // Exit codes (as the command line's): 0 printed; 2 could not run: bad usage, or a stack file that
 // cannot be read or does not validate (there is no finding, so never 1).
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { ConfigError, type StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
 import { maskSecrets } from "../components/mask";
-import { argumentProblem } from "./cli/usage";
+import { readScriptOptions } from "./cli/usage";
 
 /**
  * The config of each policy that takes one, keyed by policy name (policy/policies.ts). A waiver's
@@ -26,21 +26,23 @@ export function policyConfigFor(config: StackConfig) {
     };
 }
 
-const USAGE = "usage: npm run -s policy:config -- --stack <env>";
-
-const OPTIONS = { stack: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
-
 function main(): number {
-    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
-    if (problem) {
-        process.stderr.write(`${problem}\n${USAGE}\n`);
-        return 2;
+    const command = new Command("policy:config")
+        .description("the policy pack's config (--policy-pack-config) from the stack file, as JSON")
+        .requiredOption(
+            "--stack <env>",
+            "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file",
+        )
+        .addHelpText(
+            "after",
+            "\nExit codes: 0 printed; 2 could not run: bad usage, or a stack file that cannot be " +
+                "read or does not validate.",
+        );
+    const read = readScriptOptions<{ stack: string }>(command, process.argv.slice(2));
+    if ("exitCode" in read) {
+        return read.exitCode;
     }
-    const { values } = parseArgs({ options: OPTIONS });
-    if (values.help || !values.stack) {
-        process.stderr.write(`${USAGE}\n`);
-        return values.help ? 0 : 2;
-    }
+    const values = read.opts;
     const config = policyConfigFor(loadStackConfig(values.stack));
     process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
     return 0;

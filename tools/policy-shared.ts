@@ -6,6 +6,8 @@
 // Exit codes: 0 current (or written); 1 stale (--check); 2 bad usage.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Command } from "commander";
+import { readScriptOptions } from "./cli/usage";
 
 const ROOT = path.resolve(__dirname, "..");
 const COMPONENTS = path.join(ROOT, "components");
@@ -102,14 +104,20 @@ export function staleFiles(expected = expectedFiles()): string[] {
 }
 
 function main(): number {
-    const args = process.argv.slice(2);
-    if (args.some((a) => a !== "--check")) {
-        process.stderr.write("usage: npm run policy:shared [-- --check]\n");
-        return 2;
+    const command = new Command("policy:shared")
+        .description("copy into policy/shared/ the program's modules the policy pack uses")
+        .option("--check", "write nothing; list what is stale, exit 1")
+        .addHelpText(
+            "after",
+            "\nExit codes: 0 current (or written); 1 stale (--check); 2 bad usage.",
+        );
+    const read = readScriptOptions<{ check?: boolean }>(command, process.argv.slice(2));
+    if ("exitCode" in read) {
+        return read.exitCode;
     }
     const expected = expectedFiles();
     const stale = staleFiles(expected);
-    if (args.includes("--check")) {
+    if (read.opts.check) {
         if (stale.length > 0) {
             process.stderr.write(
                 `policy/ is not current with components/ (run npm run policy:shared):\n${stale.map((f) => `  ${f}`).join("\n")}\n`,

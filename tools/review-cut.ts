@@ -4,34 +4,33 @@
 // review unchanged when it fits.
 // Exit codes: 0 printed; 2 bad usage.
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
+import { Command, Option } from "commander";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
-import { argumentProblem } from "./cli/usage";
+import { readScriptOptions } from "./cli/usage";
 
-const USAGE =
-    "usage: npm run -s review:cut -- --for <comment|summary> [--link <run url>] < review.md";
-
-const OPTIONS = {
-    for: { type: "string" },
-    link: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-} as const;
+const command = new Command("review:cut")
+    .description(
+        "the review on stdin cut to fit a pull-request comment or a job summary, with a line " +
+            "saying where the full review is; unchanged when it fits",
+    )
+    .usage("--for <comment|summary> [--link <run url>] < review.md")
+    .addOption(
+        new Option("--for <where>", "what it must fit")
+            .choices(["comment", "summary"])
+            .makeOptionMandatory(),
+    )
+    .option("--link <run url>", "the workflow run that holds the full review")
+    .addHelpText("after", "\nExit codes: 0 printed; 2 bad usage.");
 
 function main(): number {
-    const problem = argumentProblem(OPTIONS, process.argv.slice(2));
-    if (problem) {
-        process.stderr.write(`${problem}\n${USAGE}\n`);
-        return 2;
+    const read = readScriptOptions<{ for: "comment" | "summary"; link?: string }>(
+        command,
+        process.argv.slice(2),
+    );
+    if ("exitCode" in read) {
+        return read.exitCode;
     }
-    const { values } = parseArgs({ options: OPTIONS });
-    if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-    }
-    if (values.for !== "comment" && values.for !== "summary") {
-        process.stderr.write(`--for must be comment or summary\n${USAGE}\n`);
-        return 2;
-    }
+    const values = read.opts;
     const run = values.link ? `the workflow run ${values.link}` : "this workflow run";
     const fullReviewAt =
         values.for === "comment"

@@ -293,7 +293,10 @@ describe("capi-mgmt-ingress errors", () => {
         // The argument list holds --json, so the error is the JSON document.
         const { error } = JSON.parse(r.stdout);
         assert.equal(error.kind, "usage");
-        assert.match(error.message, /"--json" is an option, not a stack name/);
+        assert.equal(
+            error.message,
+            "option '--stack <env>' argument missing ('--json' is an option, not its value)",
+        );
         assert.equal(r.toolsLoaded, 0, "refused before any tool loads");
     });
 

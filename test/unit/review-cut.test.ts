@@ -97,6 +97,9 @@ describe("review: cutting to GitHub's limits", () => {
         assert.equal(tool(["--for", "summary"], big).stdout, big, "fits in a summary");
         const bad = tool(["--for", "issue"], big);
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /--for must be comment or summary/);
+        assert.match(
+            bad.stderr,
+            /^review:cut: option '--for <where>' argument 'issue' is invalid\. Allowed choices are comment, summary\./,
+        );
     });
 });

@@ -23,6 +23,7 @@ Exit codes:
        refuse (review --live), a failing check, a rehearsal that does not end tight, a
        stale schema file (schema --check)
   2    could not run: bad arguments, bad config, a lookup that failed
+  3    cloud status: the local cloud is down (a service not running), as systemctl status
   130  interrupted (SIGINT, SIGTERM): the programs it started are ended first; rehearse
        removes its stand-ins first
 
@@ -258,7 +259,7 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
     for (const [name, description] of [
         ["up", "start it (or check it runs) and print its endpoints as JSON"],
         ["down", "stop it and wait until its processes are gone"],
-        ["status", "print its processes' memory as JSON"],
+        ["status", "print whether it runs and its processes' memory as JSON; exit 3 when down"],
     ] as const) {
         cloud
             .command(name)
@@ -267,9 +268,19 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
             .option("--json", "print errors as the JSON document too (the result is JSON)")
             .addHelpText("after", EXIT_CODES)
             .action(
-                action(`cloud ${name}`, async () => {
+                action(`cloud ${name}`, async (opts: { json?: boolean }) => {
                     const { cloudCommands } = await import("../cloud");
-                    print(await cloudCommands[name](io.progress));
+                    const result = await cloudCommands[name](io.progress);
+                    print(result);
+                    if ("running" in result && !result.running) {
+                        if (!opts.json) {
+                            io.stderr(
+                                `cloud ${name}: the local cloud on ${result.host} is down: ` +
+                                    `${result.down.join(" and ")} not running (npm run cloud:up)\n`,
+                            );
+                        }
+                        return EXIT.notRunning;
+                    }
                     return EXIT.ok;
                 }),
             );

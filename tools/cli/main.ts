@@ -19,10 +19,11 @@ import {
 } from "./output";
 import {
     commandPath,
+    optionArgs,
     refuseRepeatedOptions,
     reportUsageError,
     unknownCommand,
-    unknownOptionMessage,
+    usageMessage,
 } from "./usage";
 
 export interface Io {
@@ -72,7 +73,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Runs one command line (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
-    const json = argv.includes("--json");
+    const json = optionArgs(argv).includes("--json");
     let code: number = EXIT.ok;
     const program = buildProgram(io, json, (c) => (code = c));
     // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
@@ -102,10 +103,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        const message =
-            (err.code === "commander.missingMandatoryOptionValue"
-                ? unknownOptionMessage(program, argv)
-                : undefined) ?? err.message.replace(/^error: /, "");
+        const message = usageMessage(program, argv, err);
         reportUsageError(program, commandPath(program, argv), message, json, io);
         return EXIT.couldNotRun;
     }
@@ -173,7 +171,7 @@ export function reportInterrupted(
     // What the interrupt could not undo is for the operator to remove (a tenant pod left).
     const undone = left.length > 0 ? `; not undone, remove by hand: ${left.join("; ")}` : "";
     const message = `interrupted (${signal})${undone}`;
-    if (argv.includes("--json")) {
+    if (optionArgs(argv).includes("--json")) {
         const doc: ErrorDocument = {
             error: { kind: "interrupted", command, message, exitCode: EXIT.interrupted },
         };

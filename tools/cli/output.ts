@@ -10,6 +10,8 @@ export const EXIT = {
     finding: 1,
     /** The tool could not run: bad arguments, bad config, a lookup that failed. */
     couldNotRun: 2,
+    /** `cloud status`: the local cloud is not running (LSB's "program is not running", as systemctl's). */
+    notRunning: 3,
     /** Interrupted by SIGINT or SIGTERM (128 + SIGINT's number, as a shell reports it). */
     interrupted: 130,
 } as const;
@@ -41,23 +43,27 @@ export interface ErrorDocument {
 
 /**
  * What is true of a subcommand stopped by a config error, said in place of the program's "nothing
- * was declared": these declare nothing (rehearse does, on the local cloud, and keeps it).
+ * was declared": verify starts a tenant pod and its checks, none of them yet. audit and review
+ * only read (the stack file, Juju, the Networking API): none. rehearse declares, on the local
+ * cloud, and keeps the program's words.
  */
-const CONFIG_REFUSED: Record<string, string> = {
-    audit: "nothing was changed",
-    review: "nothing was changed",
-    verify: "nothing was changed",
+const CONFIG_REFUSED: Record<string, string | undefined> = {
+    audit: undefined,
+    review: undefined,
+    verify: "no check was run",
 };
 
 export function errorDocument(command: string, err: unknown): ErrorDocument {
     const message = err instanceof Error ? err.message : String(err);
     if (isConfigError(err)) {
-        const outcome = CONFIG_REFUSED[command];
         return {
             error: {
                 kind: "config",
                 command,
-                message: outcome === undefined ? message : err.toldBy(outcome).message,
+                message:
+                    command in CONFIG_REFUSED
+                        ? err.toldBy(CONFIG_REFUSED[command]).message
+                        : message,
                 problems: err.problems,
                 exitCode: EXIT.couldNotRun,
             },

@@ -1,9 +1,23 @@
 // Usage errors of the command line: worded like every other error of the tool, and the names in
 // the arguments that are no subcommand. Loads nothing but commander.
-import { parseArgs } from "node:util";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+    Command,
+    CommanderError,
+    InvalidArgumentError,
+    Option,
+    type OptionValues,
+} from "commander";
 import { errorDocument, EXIT, UsageError } from "./output";
 import type { Io } from "./main";
+
+/** commander's help flags (the default help option, which no command here changes). */
+const HELP_FLAGS = ["-h", "--help"];
+
+/** The arguments before `--`: after it, `--json` and `--help` are operands, not options. */
+export function optionArgs(argv: string[]): string[] {
+    const end = argv.indexOf("--");
+    return end === -1 ? argv : argv.slice(0, end);
+}
 
 /**
  * Makes every option of `command` and its subcommands that takes one value refuse a second
@@ -11,18 +25,33 @@ import type { Io } from "./main";
  * command must not run on a value chosen by argument order. commander calls an option's parser
  * with `(value, previous)` on each occurrence while it reads the options (Command.addOption and
  * Command.parseOptions in commander's lib/command.js); every value is recorded there and the
- * refusal comes once all options are read, so it names every value given, in order. It comes
- * before a value's own refusal (`--stack ../x --stack b` is first a repetition) and before
- * commander's later checks (required, conflicting and unknown options), before any tool loads.
- * Only an option missing its value (`--stack a --stack`) is found earlier, while reading.
+ * refusals come once all options are read, in this order: an option missing its value (none
+ * follows it, or the next argument is an option: `--base -x`, `--base --help`; no git ref, stack
+ * or scenario name starts with "-"), then a repetition naming every value given, in order, then
+ * a value's own refusal (`--stack ../x`), all before commander's later checks (required,
+ * conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
+ * option, not as another option's value and not after `--`, answers instead, as git and kubectl
+ * do: commander shows the help and the command exits 0, starting nothing.
  */
 export function refuseRepeatedOptions(command: Command): void {
     const single = command.options.filter((o) => !o.isBoolean() && !o.variadic);
     const given = new Map<Option, string[]>();
+    let missing: CommanderError | undefined;
     let refusedValue: CommanderError | undefined;
     for (const option of single) {
         const parse = option.parseArg;
-        option.parseArg = <T>(value: string, previous: T): T => {
+        option.parseArg = <T>(value: string | undefined, previous: T): T => {
+            if (value === undefined || (value.length > 1 && value.startsWith("-"))) {
+                // Worded as commander's Command.optionMissingArgument, naming what came instead.
+                const instead =
+                    value === undefined ? "" : ` ('${value}' is an option, not its value)`;
+                missing ??= new CommanderError(
+                    EXIT.couldNotRun,
+                    "commander.optionMissingArgument",
+                    `option '${option.flags}' argument missing${instead}`,
+                );
+                return value as T;
+            }
             const values = given.get(option) ?? [];
             given.set(option, [...values, value]);
             if (values.length > 0 || !parse) {
@@ -44,12 +73,35 @@ export function refuseRepeatedOptions(command: Command): void {
             }
         };
     }
-    if (single.length > 0) {
+    {
+        // commander refuses a value missing at the end while reading (optionMissingArgument),
+        // before a later --help; it then passes undefined to the parser, which records it.
+        (command as unknown as { optionMissingArgument(): void }).optionMissingArgument = () =>
+            undefined;
         const parseOptions = command.parseOptions.bind(command);
         command.parseOptions = (args) => {
             given.clear();
+            missing = undefined;
             refusedValue = undefined;
             const parsed = parseOptions(args);
+            // commander shows the help before its own checks (Command._parseCommand).
+            const options = optionArgs(parsed.unknown);
+            if (options.some((a) => HELP_FLAGS.includes(a))) {
+                return parsed;
+            }
+            // It also finds a --help after `--` once an unknown option came before: in a command
+            // without subcommands, that option is refused as commander would refuse it.
+            const operandHelp = parsed.unknown
+                .slice(options.length)
+                .some((a) => HELP_FLAGS.includes(a));
+            if (operandHelp && command.commands.length === 0) {
+                (command as unknown as { unknownOption(flag: string): never }).unknownOption(
+                    parsed.unknown[0],
+                );
+            }
+            if (missing !== undefined) {
+                throw missing;
+            }
             const repeated = [...given]
                 .filter(([, values]) => values.length > 1)
                 .map(([option, values]) => ({ option: option.flags, values }));
@@ -87,44 +139,59 @@ function repeatedMessage(repeated: { option: string; values: string[] }[]): stri
 }
 
 /**
- * The usage error of a helper script that reads its arguments with node:util's parseArgs
- * (`policy:config`, `changed-stacks`, `review:cut`), found in the command line's order: an option
- * missing its value, then every option taking one value given more than once, with every value
- * (parseArgs keeps the last one silently), then what parseArgs refuses (an unknown option). The
- * script checks the values themselves after this. Undefined when there is none.
+ * Reads the command line of a helper script the workflows run (`npm run -s <script> -- ...`:
+ * `review:cut`, `changed-stacks`, `policy:config`, `policy:shared`) as the main command line
+ * reads a subcommand's: commander with refuseRepeatedOptions, its words for every usage error.
+ * `--help` prints the help on stdout and answers 0; a usage error goes to stderr as
+ * `<script>: <message>` with the line saying how to get the usage, and answers 2. Returns the
+ * options, or the exit code when it answered. `command` is named after the script.
  */
-export function argumentProblem(
-    options: Record<string, { type: "string" | "boolean"; short?: string }>,
-    args: string[],
-): string | undefined {
-    const { tokens } = parseArgs({ options, args, tokens: true, strict: false });
-    const given = new Map<string, (string | undefined)[]>();
-    for (const token of tokens) {
-        // As commander's Command.parseOptions: options after an unknown one are read, not after --.
-        if (token.kind === "option-terminator") {
-            break;
-        }
-        if (token.kind === "option" && options[token.name]?.type === "string") {
-            given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
-        }
-    }
-    const values = [...given.values()].flat();
-    // A missing value is parseArgs' to word, below (its refusal while reading, as commander's).
-    const repeated = [...given]
-        .filter(([, v]) => v.length > 1)
-        .map(([name, v]) => ({ option: `--${name}`, values: v.flatMap((x) => x ?? []) }));
-    if (repeated.length > 0 && !values.includes(undefined)) {
-        return repeatedMessage(repeated);
-    }
+export function readScriptOptions<T extends OptionValues>(
+    command: Command,
+    argv: string[],
+    io: Pick<Io, "stdout" | "stderr"> = {
+        stdout: (text) => void process.stdout.write(text),
+        stderr: (text) => void process.stderr.write(text),
+    },
+): { opts: T } | { exitCode: number } {
+    command
+        .exitOverride()
+        .configureOutput({
+            writeOut: io.stdout,
+            writeErr: io.stderr,
+            outputError: () => undefined,
+        })
+        .addHelpText("after", `\nRun as: npm run -s ${command.name()} -- [options]`);
+    refuseRepeatedOptions(command);
     try {
-        parseArgs({ options, args, strict: true });
+        command.parse(argv, { from: "user" });
     } catch (err) {
-        if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
-            return (err as Error).message;
+        if (!(err instanceof CommanderError)) {
+            throw err;
         }
-        throw err;
+        if (err.code === "commander.helpDisplayed") {
+            return { exitCode: EXIT.ok };
+        }
+        const help = `npm run -s ${command.name()} -- --help`;
+        io.stderr(
+            `${command.name()}: ${usageMessage(command, argv, err)}\n(run "${help}" for usage)\n`,
+        );
+        return { exitCode: EXIT.couldNotRun };
     }
-    return undefined;
+    return { opts: command.opts<T>() };
+}
+
+/**
+ * commander's message for `err` without its "error: " lead. commander checks required options
+ * before unknown ones (Command._parseCommand): an unknown option is named first, so `audit
+ * --bogus` is not answered "required option '--stack <env>' not specified".
+ */
+export function usageMessage(program: Command, argv: string[], err: CommanderError): string {
+    return (
+        (err.code === "commander.missingMandatoryOptionValue"
+            ? unknownOptionMessage(program, argv)
+            : undefined) ?? err.message.replace(/^error: /, "")
+    );
 }
 
 /** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */

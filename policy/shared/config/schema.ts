@@ -206,18 +206,20 @@ export class ConfigError extends Error {
 
     /**
      * The same refusal as a tool that declares nothing reports it: `outcome`, what is true for
-     * that tool ("nothing was changed"), in place of "nothing was declared". A message of the
-     * error's own says no outcome and is kept.
+     * that tool ("no check was run"), in place of "nothing was declared"; none for a tool that
+     * only reads, which has nothing to tell. A message of the error's own says no outcome and is
+     * kept.
      */
-    toldBy(outcome: string): ConfigError {
+    toldBy(outcome?: string): ConfigError {
         return this.ownMessage
             ? this
             : new ConfigError(this.problems, refusal(this.problems, outcome));
     }
 }
 
-function refusal(problems: string[], outcome: string): string {
-    return `The stack config is not valid; ${outcome}:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
+function refusal(problems: string[], outcome?: string): string {
+    const told = outcome === undefined ? "" : `; ${outcome}`;
+    return `The stack config is not valid${told}:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
 }
 
 /** Validates raw config values (keys without the namespace); throws ConfigError listing every problem. */
