@@ -68,27 +68,32 @@ export function unionRanges<T>(
 ): { range: AddressRange; items: T[] }[] {
     const sorted = sortedByRange(ranges, values);
     const byStart = sorted.ranges;
+    // Read once: until V8 optimizes this loop, each field read is a call of its own.
+    const count = byStart.length;
     const parts: { range: AddressRange; items: T[] }[] = [];
     let i = 0;
-    while (i < byStart.length) {
+    while (i < count) {
         const first = i;
+        const firstRange = byStart[i];
         // Set only when the run has several outer ranges (adjacent CIDRs), to be merged.
         let outer: AddressRange[] | undefined;
         // The first address after the run (a BigInt sum allocates: made once per extension).
-        let after = byStart[i].end + 1n;
+        let after = firstRange.end + 1n;
         i++;
-        while (i < byStart.length && byStart[i].start <= after) {
+        while (i < count) {
             const range = byStart[i];
-            if (range.end >= after) {
-                outer ??= [byStart[first]];
+            if (range.start > after) break;
+            const end = range.end;
+            if (end >= after) {
+                outer ??= [firstRange];
                 outer.push(range);
-                after = range.end + 1n;
+                after = end + 1n;
             }
             i++;
         }
         if (outer === undefined) {
             // One outer range (most runs, in a fragmented exposure): the part, holding the run.
-            parts.push({ range: byStart[first], items: sorted.values.slice(first, i) });
+            parts.push({ range: firstRange, items: sorted.values.slice(first, i) });
         } else {
             mergedRunParts(outer, sorted, first, i, parts);
         }

@@ -26,39 +26,44 @@ export function readSources(
     problems: string[],
     unresolved: string[],
 ): RuleSource[] {
-    // Lists of the exact length, joined only in the rare rule with several remotes.
+    // Lists of the exact length, joined only in the rare rule with several remotes. Each field
+    // read once: until V8 optimizes this function, each read is a call of its own.
     let sources = NO_SOURCES;
-    const found = { problems, unresolved };
-    const viaGroup = present(raw.remote_group_id);
-    if (viaGroup) {
-        sources = sources.concat(
-            remoteSources("remote group", raw.remote_group_id, remotes.groups, families, found),
-        );
-    }
-    const viaAddressGroup = present(raw.remote_address_group_id);
-    if (viaAddressGroup) {
-        sources = sources.concat(
-            remoteSources(
-                "remote address group",
-                raw.remote_address_group_id,
-                remotes.addressGroups,
-                families,
-                found,
-            ),
-        );
+    const { remote_group_id: group, remote_address_group_id: addressGroup } = raw;
+    const { normalized_cidr: normalized, remote_ip_prefix: typedPrefix } = raw;
+    const viaGroup = present(group);
+    const viaAddressGroup = present(addressGroup);
+    if (viaGroup || viaAddressGroup) {
+        const found = { problems, unresolved };
+        if (viaGroup) {
+            sources = sources.concat(
+                remoteSources("remote group", group, remotes.groups, families, found),
+            );
+        }
+        if (viaAddressGroup) {
+            sources = sources.concat(
+                remoteSources(
+                    "remote address group",
+                    addressGroup,
+                    remotes.addressGroups,
+                    families,
+                    found,
+                ),
+            );
+        }
     }
     // normalized_cidr is the network Neutron enforces; remote_ip_prefix is as typed.
-    const stored = present(raw.normalized_cidr) ? raw.normalized_cidr : raw.remote_ip_prefix;
+    const stored = present(normalized) ? normalized : typedPrefix;
     if (present(stored)) {
         if (typeof stored !== "string") {
             problems.push(`remote_ip_prefix ${show(stored)}`);
         } else {
-            const typed = typeof raw.remote_ip_prefix === "string" ? raw.remote_ip_prefix : stored;
+            const typed = typeof typedPrefix === "string" ? typedPrefix : stored;
             const read = padded(stored)
                 ? undefined
                 : prefixSources(stored, typed, undefined, "remote_ip_prefix", problems);
             if (read === undefined) {
-                const field = present(raw.normalized_cidr) ? "normalized_cidr" : "remote_ip_prefix";
+                const field = present(normalized) ? "normalized_cidr" : "remote_ip_prefix";
                 problems.push(`${field} ${show(stored)} (blanks around the value)`);
             } else if (
                 read.length > 0 &&

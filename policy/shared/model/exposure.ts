@@ -123,24 +123,29 @@ export function computeExposure(input: {
         }
     }
     const memo = readingMemo();
-    // Indexed loops: in a cold process the interpreter makes an object per for-of step.
-    for (let r = 0; r < input.rules.length; r++) {
-        const { group, rule } = input.rules[r];
-        const reading = readRule(rule, input.remotes, ports, memo);
+    // Indexed loops: in a cold process the interpreter makes an object per for-of step. Fields
+    // read once into locals: until V8 optimizes it, each read is a call of its own.
+    const { rules, remotes } = input;
+    for (let r = 0; r < rules.length; r++) {
+        const { group, rule } = rules[r];
+        const reading = readRule(rule, remotes, ports, memo);
+        const reached = reading.ports;
+        const remotesMissing = reading.unresolved;
         const ruleId = reading.ruleId;
         if (reading.unreadable) {
             unreadable.push({ groupId: group.id, ruleId, what: reading.unreadable });
         }
-        for (let u = 0; u < reading.unresolved.length; u++) {
-            unresolved.push({ groupId: group.id, ruleId, remote: reading.unresolved[u] });
+        for (let u = 0; u < remotesMissing.length; u++) {
+            unresolved.push({ groupId: group.id, ruleId, remote: remotesMissing[u] });
         }
         const { sources } = reading;
         // A rule of one source that says the same on every port (every protocol, all ports)
         // names one admitter on each: fewer objects that the scavenger copies.
         let last: Admitter | undefined;
-        for (let p = 0; p < reading.ports.length; p++) {
-            const here = buckets.get(reading.ports[p])!;
-            const why = reading.why(reading.ports[p]);
+        for (let p = 0; p < reached.length; p++) {
+            const port = reached[p];
+            const here = buckets.get(port)!;
+            const why = reading.why(port);
             for (let s = 0; s < sources.length; s++) {
                 const source = sources[s];
                 const made =
@@ -148,8 +153,9 @@ export function computeExposure(input: {
                         ? last
                         : admitter(group, ruleId, source.admits, why, source.range.cidr);
                 if (sources.length === 1) last = made;
-                here[source.ethertype].ranges.push(source.range);
-                here[source.ethertype].admitters.push(made);
+                const into = here[source.ethertype];
+                into.ranges.push(source.range);
+                into.admitters.push(made);
             }
         }
     }
