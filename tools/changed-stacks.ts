@@ -5,28 +5,20 @@
 // failed, or a stack file to run has no stack name (there is no finding, so never 1).
 import { Command } from "commander";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
-import { readScriptOptions } from "./cli/usage";
+import { runScript } from "./cli/usage";
 
 const command = new Command("changed-stacks")
     .description("the stacks a change must be previewed and applied in, as a JSON array")
     .requiredOption("--base <git-ref>", "the change's base")
     .option("--head <git-ref>", "the change's head (default HEAD)")
-    .option("--json", "each stack with why it runs")
+    .option("--json", "each stack with why it runs; an error as the JSON error document")
     .addHelpText(
         "after",
         "\nExit codes: 0 printed (possibly []); 2 could not run: bad usage, git failed, or a " +
             "stack file to run has no stack name.",
     );
 
-function main(): number {
-    const read = readScriptOptions<{ base: string; head?: string; json?: boolean }>(
-        command,
-        process.argv.slice(2),
-    );
-    if ("exitCode" in read) {
-        return read.exitCode;
-    }
-    const values = read.opts;
+function list(values: { base: string; head?: string; json?: boolean }): number {
     // The repository the command runs in (the workflows run it at the checkout's root).
     const cwd = process.cwd();
     const stacks = stacksToRun(
@@ -37,9 +29,4 @@ function main(): number {
     return 0;
 }
 
-try {
-    process.exit(main());
-} catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(2);
-}
+process.exit(runScript(command, process.argv.slice(2), list));

@@ -4,10 +4,10 @@
 // Exit codes (as the command line's): 0 printed; 2 could not run: bad usage, or a stack file that
 // cannot be read or does not validate (there is no finding, so never 1).
 import { Command } from "commander";
-import { ConfigError, type StackConfig } from "../components/config/schema";
+import type { StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
 import { maskSecrets } from "../components/mask";
-import { readScriptOptions } from "./cli/usage";
+import { runScript } from "./cli/usage";
 
 /**
  * The config of each policy that takes one, keyed by policy name (policy/policies.ts). A waiver's
@@ -38,23 +38,14 @@ function main(): number {
             "\nExit codes: 0 printed; 2 could not run: bad usage, or a stack file that cannot be " +
                 "read or does not validate.",
         );
-    const read = readScriptOptions<{ stack: string }>(command, process.argv.slice(2));
-    if ("exitCode" in read) {
-        return read.exitCode;
-    }
-    const values = read.opts;
-    const config = policyConfigFor(loadStackConfig(values.stack));
-    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
-    return 0;
+    // A config error says "nothing was printed" (errorDocument): it only prints the pack's config.
+    return runScript<{ stack: string }>(command, process.argv.slice(2), (values) => {
+        const config = policyConfigFor(loadStackConfig(values.stack));
+        process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+        return 0;
+    });
 }
 
 if (require.main === module) {
-    try {
-        process.exit(main());
-    } catch (err) {
-        // It only prints the pack's config: nothing is declared here.
-        const told = err instanceof ConfigError ? err.toldBy("nothing was printed") : err;
-        console.error(told instanceof Error ? told.message : told);
-        process.exit(2);
-    }
+    process.exit(main());
 }

@@ -3,11 +3,12 @@
 // `pulumi policy publish`, which packs only policy/, packs everything the pack runs. A pack file
 // that imports "../components/<path>" is rewritten to "./shared/<path>". With --check nothing is
 // written: exit 1 lists what is stale (the unit tests run it).
-// Exit codes: 0 current (or written); 1 stale (--check); 2 bad usage.
+// Exit codes: 0 current (or written); 1 stale (--check); 2 could not run: bad usage, or a file
+// could not be read or written.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { readScriptOptions } from "./cli/usage";
+import { runScript } from "./cli/usage";
 
 const ROOT = path.resolve(__dirname, "..");
 const COMPONENTS = path.join(ROOT, "components");
@@ -109,15 +110,16 @@ function main(): number {
         .option("--check", "write nothing; list what is stale, exit 1")
         .addHelpText(
             "after",
-            "\nExit codes: 0 current (or written); 1 stale (--check); 2 bad usage.",
+            "\nExit codes: 0 current (or written); 1 stale (--check); 2 could not run: bad usage, or a file could not be read or written.",
         );
-    const read = readScriptOptions<{ check?: boolean }>(command, process.argv.slice(2));
-    if ("exitCode" in read) {
-        return read.exitCode;
-    }
+    return runScript<{ check?: boolean }>(command, process.argv.slice(2), sync);
+}
+
+/** Writes policy/shared/, or with `check` lists what is stale (exit 1). */
+function sync(opts: { check?: boolean }): number {
     const expected = expectedFiles();
     const stale = staleFiles(expected);
-    if (read.opts.check) {
+    if (opts.check) {
         if (stale.length > 0) {
             process.stderr.write(
                 `policy/ is not current with components/ (run npm run policy:shared):\n${stale.map((f) => `  ${f}`).join("\n")}\n`,

@@ -2,11 +2,11 @@
 // cut to fit a pull-request comment (65,536 characters) or a step's job summary (1 MiB), with a
 // line saying it was cut and where the full review is (components/review/cut.ts). Prints the
 // review unchanged when it fits.
-// Exit codes: 0 printed; 2 bad usage.
+// Exit codes: 0 printed; 2 could not run: bad usage, or stdin could not be read.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
-import { readScriptOptions } from "./cli/usage";
+import { runScript } from "./cli/usage";
 
 const command = new Command("review:cut")
     .description(
@@ -20,17 +20,12 @@ const command = new Command("review:cut")
             .makeOptionMandatory(),
     )
     .option("--link <run url>", "the workflow run that holds the full review")
-    .addHelpText("after", "\nExit codes: 0 printed; 2 bad usage.");
-
-function main(): number {
-    const read = readScriptOptions<{ for: "comment" | "summary"; link?: string }>(
-        command,
-        process.argv.slice(2),
+    .addHelpText(
+        "after",
+        "\nExit codes: 0 printed; 2 could not run: bad usage, or stdin could not be read.",
     );
-    if ("exitCode" in read) {
-        return read.exitCode;
-    }
-    const values = read.opts;
+
+function cut(values: { for: "comment" | "summary"; link?: string }): number {
     const run = values.link ? `the workflow run ${values.link}` : "this workflow run";
     const fullReviewAt =
         values.for === "comment"
@@ -43,4 +38,4 @@ function main(): number {
 }
 
 // Not process.exit: it would cut short the write of a long review to a pipe.
-process.exitCode = main();
+process.exitCode = runScript(command, process.argv.slice(2), cut);

@@ -1,12 +1,12 @@
 // The helper scripts the workflows run answer as the main command line does: `--help` on stdout
 // with exit 0 (even among bad arguments), a usage error as `<script>: <message>` in commander's
 // words with the line naming the help, exit 2; no arguments where one is required is such an
-// error. Read in-process through readScriptOptions, and once through a real script.
+// error. Read in-process through runScript, and once through a real script.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Command } from "commander";
-import { readScriptOptions } from "../../tools/cli/usage";
+import { runScript } from "../../tools/cli/usage";
 import { run } from "../support/cli-run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -15,11 +15,20 @@ const ROOT = path.resolve(__dirname, "..", "..");
 function read(argv: string[]) {
     const out = { stdout: "", stderr: "" };
     const command = new Command("policy:config").requiredOption("--stack <env>", "stack");
-    const result = readScriptOptions<{ stack: string }>(command, argv, {
-        stdout: (t) => void (out.stdout += t),
-        stderr: (t) => void (out.stderr += t),
-    });
-    return { result, ...out };
+    let opts: { stack: string } | undefined;
+    const code = runScript<{ stack: string }>(
+        command,
+        argv,
+        (o) => {
+            opts = o;
+            return 0;
+        },
+        {
+            stdout: (t) => void (out.stdout += t),
+            stderr: (t) => void (out.stderr += t),
+        },
+    );
+    return { result: opts === undefined ? { exitCode: code } : { opts }, ...out };
 }
 
 const RUN_HELP = '(run "npm run -s policy:config -- --help" for usage)\n';

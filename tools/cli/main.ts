@@ -10,15 +10,16 @@ import type { Cleanup } from "../../components/process/run";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
 import {
     colorEnabled,
-    errorDocument,
     ErrorDocument,
     EXIT,
     Progress,
     progressOn,
+    reportError,
     writerOf,
 } from "./output";
 import {
     commandPath,
+    helpCommand,
     optionArgs,
     refuseRepeatedOptions,
     reportUsageError,
@@ -207,16 +208,8 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
                 io.loadTools();
                 setCode(await work(...args));
             } catch (err) {
-                const doc = errorDocument(name, err);
-                if (doc.error.kind === "usage") {
-                    // Found after parsing, worded as commander's (with the --help line).
-                    reportUsageError(program, name, doc.error.message, json, io);
-                } else if (json) {
-                    io.stdout(`${JSON.stringify(doc)}\n`);
-                } else {
-                    io.stderr(`${name}: ${doc.error.message}\n`);
-                }
-                setCode(doc.error.exitCode);
+                // A usage error found after parsing is worded as commander's (with the --help line).
+                setCode(reportError(name, err, json, helpCommand(program, name), io));
             }
         };
     addSubcommands(program, io, action);

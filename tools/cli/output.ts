@@ -51,6 +51,7 @@ const CONFIG_REFUSED: Record<string, string | undefined> = {
     audit: undefined,
     review: undefined,
     verify: "no check was run",
+    "policy:config": "nothing was printed",
 };
 
 export function errorDocument(command: string, err: unknown): ErrorDocument {
@@ -87,6 +88,29 @@ export function errorDocument(command: string, err: unknown): ErrorDocument {
     }
     const kind = err instanceof UsageError ? "usage" : "run";
     return { error: { kind, command, message, exitCode: EXIT.couldNotRun } };
+}
+
+/**
+ * Reports `err`, which stopped `command` (a subcommand, or a helper script named as its npm
+ * script), as every error of the tool is reported: with `json`, the error document on stdout;
+ * else `<command>: <message>` on stderr, a usage error followed by the line naming `help`, the
+ * command that shows the usage. Returns the exit code the document gives.
+ */
+export function reportError(
+    command: string,
+    err: unknown,
+    json: boolean,
+    help: string,
+    io: { stdout(text: string): void; stderr(text: string): void },
+): number {
+    const doc = errorDocument(command, err);
+    if (json) {
+        io.stdout(`${JSON.stringify(doc)}\n`);
+    } else {
+        const usage = doc.error.kind === "usage" ? `\n(run "${help}" for usage)` : "";
+        io.stderr(`${command}: ${doc.error.message}${usage}\n`);
+    }
+    return doc.error.exitCode;
 }
 
 // By shape, not instanceof: loading the schema (zod) would slow down `--help`.

@@ -7,7 +7,7 @@ import {
     Option,
     type OptionValues,
 } from "commander";
-import { errorDocument, EXIT, UsageError } from "./output";
+import { EXIT, reportError, UsageError } from "./output";
 import type { Io } from "./main";
 
 /** commander's help flags (the default help option, which no command here changes). */
@@ -84,17 +84,19 @@ export function refuseRepeatedOptions(command: Command): void {
             missing = undefined;
             refusedValue = undefined;
             const parsed = parseOptions(args);
-            // commander shows the help before its own checks (Command._parseCommand).
+            // commander shows the help before its own checks (Command._parseCommand). A `--`
+            // taken as an option's value (`--stack -- --help`) still ends the options: the
+            // value is missing, and the --help after it is an operand.
+            const isHelp = (a: string) => HELP_FLAGS.includes(a);
             const options = optionArgs(parsed.unknown);
-            if (options.some((a) => HELP_FLAGS.includes(a))) {
+            if (options.some(isHelp) && optionArgs(args).some(isHelp)) {
                 return parsed;
             }
-            // It also finds a --help after `--` once an unknown option came before: in a command
-            // without subcommands, that option is refused as commander would refuse it.
-            const operandHelp = parsed.unknown
-                .slice(options.length)
-                .some((a) => HELP_FLAGS.includes(a));
-            if (operandHelp && command.commands.length === 0) {
+            // It also finds a --help after `--` once an unknown option came before: that option
+            // is refused as commander would refuse it, in a command without subcommands, and in
+            // one with subcommands (the root) when the line names none of them.
+            const operandHelp = parsed.unknown.slice(options.length).some(isHelp);
+            if (operandHelp && (command.commands.length === 0 || parsed.operands.length === 0)) {
                 (command as unknown as { unknownOption(flag: string): never }).unknownOption(
                     parsed.unknown[0],
                 );
@@ -139,21 +141,29 @@ function repeatedMessage(repeated: { option: string; values: string[] }[]): stri
 }
 
 /**
- * Reads the command line of a helper script the workflows run (`npm run -s <script> -- ...`:
- * `review:cut`, `changed-stacks`, `policy:config`, `policy:shared`) as the main command line
- * reads a subcommand's: commander with refuseRepeatedOptions, its words for every usage error.
- * `--help` prints the help on stdout and answers 0; a usage error goes to stderr as
- * `<script>: <message>` with the line saying how to get the usage, and answers 2. Returns the
- * options, or the exit code when it answered. `command` is named after the script.
+ * Runs a helper script the workflows run (`npm run -s <script> -- ...`: `review:cut`,
+ * `changed-stacks`, `policy:config`, `policy:shared`) as the main command line runs a subcommand.
+ * Its command line is read with commander and refuseRepeatedOptions, in commander's words for
+ * every usage error; `--help` prints the help on stdout and answers 0. Then `work` runs with the
+ * options and gives the exit code. Every error, a usage error or one `work` throws (a git ref
+ * that names no commit, a stack file that does not validate), is reported by reportError: as
+ * `<script>: <message>` on stderr (a usage error with the line saying how to get the usage),
+ * or, when the script declares `--json` and it is given before any `--`, as the error document
+ * on stdout. Returns the exit code: 2 for an error, as the command line's. `command` is named
+ * after the script.
  */
-export function readScriptOptions<T extends OptionValues>(
+export function runScript<T extends OptionValues>(
     command: Command,
     argv: string[],
+    work: (opts: T) => number,
     io: Pick<Io, "stdout" | "stderr"> = {
         stdout: (text) => void process.stdout.write(text),
         stderr: (text) => void process.stderr.write(text),
     },
-): { opts: T } | { exitCode: number } {
+): number {
+    const name = command.name();
+    const json =
+        command.options.some((o) => o.long === "--json") && optionArgs(argv).includes("--json");
     command
         .exitOverride()
         .configureOutput({
@@ -161,8 +171,9 @@ export function readScriptOptions<T extends OptionValues>(
             writeErr: io.stderr,
             outputError: () => undefined,
         })
-        .addHelpText("after", `\nRun as: npm run -s ${command.name()} -- [options]`);
+        .addHelpText("after", `\nRun as: npm run -s ${name} -- [options]`);
     refuseRepeatedOptions(command);
+    const help = `npm run -s ${name} -- --help`;
     try {
         command.parse(argv, { from: "user" });
     } catch (err) {
@@ -170,15 +181,16 @@ export function readScriptOptions<T extends OptionValues>(
             throw err;
         }
         if (err.code === "commander.helpDisplayed") {
-            return { exitCode: EXIT.ok };
+            return EXIT.ok;
         }
-        const help = `npm run -s ${command.name()} -- --help`;
-        io.stderr(
-            `${command.name()}: ${usageMessage(command, argv, err)}\n(run "${help}" for usage)\n`,
-        );
-        return { exitCode: EXIT.couldNotRun };
+        const message = usageMessage(command, argv, err);
+        return reportError(name, new UsageError(message), json, help, io);
     }
-    return { opts: command.opts<T>() };
+    try {
+        return work(command.opts<T>());
+    } catch (err) {
+        return reportError(name, err, json, help, io);
+    }
 }
 
 /**
@@ -202,13 +214,12 @@ export function reportUsageError(
     json: boolean,
     io: Io,
 ): void {
-    if (json) {
-        io.stdout(`${JSON.stringify(errorDocument(command, new UsageError(message)))}\n`);
-    } else {
-        io.stderr(
-            `${command}: ${message}\n(run "capi-mgmt-ingress ${command === program.name() ? "" : `${command} `}--help" for usage)\n`,
-        );
-    }
+    reportError(command, new UsageError(message), json, helpCommand(program, command), io);
+}
+
+/** The command that shows `command`'s usage: `capi-mgmt-ingress [<subcommand> ]--help`. */
+export function helpCommand(program: Command, command: string): string {
+    return `${program.name()} ${command === program.name() ? "" : `${command} `}--help`;
 }
 
 /**
