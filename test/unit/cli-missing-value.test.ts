@@ -103,6 +103,34 @@ describe("capi-mgmt-ingress: after --, --json is an operand", () => {
         }
     });
 
+    it("at the root, and in a command with subcommands, too: the option before -- is refused", async () => {
+        for (const [argv, command, message] of [
+            [["--stack", "--", "--help"], "capi-mgmt-ingress", "unknown option '--stack'"],
+            [["--bogus", "--", "-h"], "capi-mgmt-ingress", "unknown option '--bogus'"],
+            [["cloud", "--bogus", "--", "--help"], "cloud", "unknown option '--bogus'"],
+        ] as const) {
+            const r = await run(...argv);
+            assert.equal(r.code, 2, argv.join(" "));
+            assert.equal(r.stdout, "");
+            const help = command === "capi-mgmt-ingress" ? "" : `${command} `;
+            assert.equal(
+                r.stderr,
+                `${command}: ${message}\n(run "capi-mgmt-ingress ${help}--help" for usage)\n`,
+            );
+            assert.equal(r.toolsLoaded, 0);
+        }
+    });
+
+    it("a -- taken as an option's value still ends the options: the value is missing", async () => {
+        const r = await run("audit", "--stack", "--", "--help");
+        assert.equal(r.code, 2);
+        assert.equal(r.stdout, "");
+        assert.match(
+            r.stderr,
+            /^audit: option '--stack <env>' argument missing \('--' is an option, not its value\)\n/,
+        );
+    });
+
     it("before --, it still switches errors to JSON", async () => {
         const r = await run("review", "--stack", "a", "--json", "--", "x");
         assert.equal(r.code, 2);
