@@ -168,7 +168,9 @@ describe("the config check reports every problem of a stack file in one run", fu
         assert.equal(r.stdout, "");
         assertNothingPlanted(r.stderr);
         assert.ok(
-            r.stderr.startsWith("The stack config is not valid; nothing was printed:\n"),
+            r.stderr.startsWith(
+                "policy:config: The stack config is not valid; nothing was printed:\n",
+            ),
             r.stderr,
         );
         assertEveryProblem(
