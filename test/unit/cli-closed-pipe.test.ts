@@ -2,12 +2,16 @@
 // with a stack trace, and the exit code stays the command's own.
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { LAUNCHER, ROOT } from "../support/launcher";
 
-/** Runs the launcher with its stdout's reading end closed before it writes anything. */
-function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+/** Runs the launcher (or `program`) with its stdout's reading end closed before it writes. */
+function withClosedStdout(
+    args: string[],
+    program = LAUNCHER,
+): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(LAUNCHER, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(program, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
         child.stdout.destroy();
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -29,6 +33,20 @@ describe("capi-mgmt-ingress on a closed stdout", function () {
         it(`${args.join(" ")}: exit ${expected}, nothing on stderr`, async () => {
             const run = await withClosedStdout(args);
             assert.deepEqual(run, { code: expected, stderr: "" });
+        });
+    }
+});
+
+describe("the helper scripts on a closed stdout", function () {
+    this.timeout(60000);
+    const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
+    for (const script of ["review-cut", "changed-stacks", "policy-config", "policy-shared"]) {
+        it(`${script} --help: exit 0, nothing on stderr`, async () => {
+            const run = await withClosedStdout(
+                ["--transpile-only", `tools/${script}.ts`, "--help"],
+                tsNode,
+            );
+            assert.deepEqual(run, { code: 0, stderr: "" });
         });
     }
 });

@@ -7,7 +7,7 @@ import {
     Option,
     type OptionValues,
 } from "commander";
-import { EXIT, reportError, UsageError } from "./output";
+import { EXIT, reportError, UsageError, writerOf } from "./output";
 import type { Io } from "./main";
 
 /** commander's help flags (the default help option, which no command here changes). */
@@ -156,9 +156,10 @@ export function runScript<T extends OptionValues>(
     command: Command,
     argv: string[],
     work: (opts: T) => number,
+    // Through writerOf: `--help | head -1` closes stdout, and a write then fails with EPIPE.
     io: Pick<Io, "stdout" | "stderr"> = {
-        stdout: (text) => void process.stdout.write(text),
-        stderr: (text) => void process.stderr.write(text),
+        stdout: writerOf(process.stdout),
+        stderr: writerOf(process.stderr),
     },
 ): number {
     const name = command.name();
