@@ -47,6 +47,18 @@ describe("capi-mgmt-ingress help", () => {
         }
     });
 
+    it("help asked of a command with subcommands answers, as the commands list it", async () => {
+        for (const [asked, usage] of [
+            [["cloud", "help"], "Usage: capi-mgmt-ingress cloud [options] [command]"],
+            [["cloud", "help", "status"], "Usage: capi-mgmt-ingress cloud status [options]"],
+        ] as const) {
+            const r = await run(...asked);
+            assert.equal(r.code, 0, asked.join(" "));
+            assert.equal(r.toolsLoaded, 0, asked.join(" "));
+            assert.ok(r.stdout.startsWith(usage), `${asked.join(" ")}: ${r.stdout.slice(0, 80)}`);
+        }
+    });
+
     it("review --help says when the review exits 1: the preview would refuse", async () => {
         const { stdout } = await run("review", "--help");
         assert.match(stdout, /exit 1 when, with --live, the preview would refuse/);

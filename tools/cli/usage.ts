@@ -224,7 +224,7 @@ export function helpCommand(program: Command, command: string): string {
 }
 
 /**
- * The first name in `argv` (after `help`, if help is asked that way) that is not a subcommand of
+ * The first name in `argv` (`help` aside, wherever help is asked that way) that is not a subcommand of
  * the command before it, with the message naming it and the subcommands there are. Options are
  * skipped: none of the commands with subcommands takes an option with a value.
  */
@@ -235,11 +235,11 @@ export function unknownCommand(
     const names = argv.filter((a) => !a.startsWith("-"));
     let command = program;
     const path: string[] = [];
-    for (const [i, name] of names.entries()) {
+    for (const name of names) {
         if (command.commands.length === 0) {
             return undefined;
         }
-        if (i === 0 && name === "help") {
+        if (name === "help") {
             continue;
         }
         const sub = command.commands.find((c) => c.name() === name);
