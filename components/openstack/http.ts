@@ -160,6 +160,8 @@ export function httpError(
     response: HttpResponse,
     expect: number[],
     settings: AuthSettings,
+    /** Name the credentials' source on any status (Keystone), not only on 401. */
+    nameSource = false,
 ): OpenStackHttpError {
     const data = parseJson(response.body) as {
         NeutronError?: { type?: string; message?: string };
@@ -176,7 +178,8 @@ export function httpError(
     } else if (response.status === 404) {
         name = "NotFoundError";
     }
-    const authHint = response.status === 401 ? ` (credentials from ${settings.source})` : "";
+    const authHint =
+        response.status === 401 || nameSource ? ` (credentials from ${settings.source})` : "";
     // The cloud's own words (a name it echoes, a proxy's page): masked (safety invariant 5).
     const said = detail ? `: ${maskSecrets(detail.trim())}` : "";
     const err = new Error(

@@ -16,6 +16,7 @@ import {
     ResolveOptions,
 } from "./credentials";
 import { maskSecrets } from "../mask";
+import { configError } from "./config-error";
 import { parseAnswer } from "./answers";
 import { errorMessage, httpError, HttpResponse, originOf, parseJson, sendWithRetry } from "./http";
 
@@ -97,10 +98,12 @@ export async function openSession(opts: OpenSessionOptions = {}): Promise<Sessio
 export async function authenticate(s: Session): Promise<void> {
     const { z } = require("zod") as typeof import("zod");
     const body = JSON.stringify(authRequestBody(s.settings, s.secret.credentials));
-    let url = "";
+    const url = identityTokenUrl(s.settings);
+    // The request as sent (an auth URL may have a path prefix and a query), credentials masked.
+    const target = new URL(url);
+    const path = target.pathname + target.search;
     let response: HttpResponse;
     try {
-        url = tokenUrl(s.settings.authUrl);
         response = await sendWithRetry(s, "POST", url, {}, body, true, "identity");
     } catch (err) {
         throw new Error(
@@ -108,7 +111,7 @@ export async function authenticate(s: Session): Promise<void> {
         );
     }
     if (response.status !== 201) {
-        throw httpError("POST", "/v3/auth/tokens", originOf(url), response, [201], s.settings);
+        throw httpError("POST", path, originOf(url), response, [201], s.settings, true);
     }
     const token = response.headers["x-subject-token"];
     const schema = z.object({
@@ -133,7 +136,7 @@ export async function authenticate(s: Session): Promise<void> {
                 .optional(),
         }),
     });
-    const request = `POST /v3/auth/tokens on ${originOf(url)} (${s.settings.source})`;
+    const request = `POST ${maskSecrets(path)} on ${maskSecrets(originOf(url))} (${s.settings.source})`;
     if (typeof token !== "string" || token === "") {
         throw new Error(`${request}: expected a token in X-Subject-Token, got none`);
     }
@@ -148,6 +151,30 @@ export async function authenticate(s: Session): Promise<void> {
     s.userId = info.user.id;
     s.projectId = info.project?.id ?? null;
     s.networkUrl = pickNetworkEndpoint(info.catalog ?? [], s.settings);
+}
+
+/**
+ * The token URL of the session's auth URL; an auth URL that is not an http or https URL is the
+ * operator's configuration refused (a configError naming auth_url, or OS_AUTH_URL for the OS_*
+ * environment), its text shown with any credential masked (safety invariant 5).
+ */
+function identityTokenUrl(settings: AuthSettings): string {
+    let url: string | undefined;
+    try {
+        url = tokenUrl(settings.authUrl);
+    } catch {
+        // Not a URL: nothing tells the userinfo apart, so all before the last "@" is masked.
+    }
+    if (url === undefined || !/^https?:$/.test(new URL(url).protocol)) {
+        const key = settings.cloud === "envvars" ? "OS_AUTH_URL" : "auth_url";
+        const shown = maskSecrets(settings.authUrl.replace(/^.*@/s, "****@"));
+        throw configError(
+            `${settings.source} sets ${key} to ${JSON.stringify(shown)}, ` +
+                `${url === undefined ? "not a URL" : "not an http or https URL"}; ` +
+                "expected the Keystone URL as http:// or https://host[:port][/path]",
+        );
+    }
+    return url;
 }
 
 /**

@@ -177,9 +177,10 @@ export async function probe(
     url: string,
     ok: (status: number) => boolean = (status) => status === 200,
     headers: Record<string, string> = {},
+    timeoutMs = 5000,
 ): Promise<boolean> {
     try {
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+        const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
         await response.arrayBuffer();
         return ok(response.status);
     } catch {
