@@ -106,8 +106,10 @@ export function parseCloudsFile(
         data = parseJsonFile(file, text);
     } else {
         const lines = new YAML.LineCounter();
-        // No prettyErrors: its messages quote the line.
+        // No prettyErrors: its messages quote the line. logLevel error: toJS's warning on a
+        // mapping used as a key quotes that key on stderr.
         const doc = YAML.parseDocument(text, {
+            logLevel: "error",
             version: "1.1",
             uniqueKeys: true,
             prettyErrors: false,
