@@ -138,3 +138,27 @@ describe("key names in refusals: shown only when they read as names", () => {
         );
     });
 });
+
+describe("a clouds file's value holding `: `: quote it", () => {
+    const hint = "a value holding `: ` reads as a mapping inside a key's value: quote the value";
+
+    it("clouds.yaml: says to quote the value, by place, never its text", () => {
+        const message = refusal({ "clouds.yaml": cloud([`password: ${LEAK}: colon`]) });
+        assertClean(message);
+        assert.equal(
+            message,
+            `clouds.yaml: not valid YAML at line 7, column 17 (BLOCK_AS_IMPLICIT_KEY): ${hint}`,
+        );
+    });
+
+    it("secure.yaml: the same, with a key written as a secret", () => {
+        const secure = ["clouds:", "  prod:", "    auth:", `      ${LEAK}k9: a: b`, ""];
+        const message = refusal({
+            "clouds.yaml": cloud(["password: p"]),
+            "secure.yaml": secure.join("\n"),
+        });
+        assertClean(message);
+        assert.match(message, /^secure\.yaml: not valid YAML at line 4, column \d+ /);
+        assert.ok(message.endsWith(`(BLOCK_AS_IMPLICIT_KEY): ${hint}`), message);
+    });
+});
