@@ -100,7 +100,11 @@ export function formatKeyPath(path: KeyPath): string {
         .join("");
 }
 
-function keyShown(key: string): string {
+/**
+ * `key` when it reads as a name (the rule of formatKeyPath), else `<key not shown>`: no control
+ * character, space or quote passes, so a key shown is safe to print as it is.
+ */
+export function keyShown(key: string): string {
     // Built here, not at module level: dynamic providers capture free functions only.
     const word = String.raw`(?:[a-z]+|[A-Z][a-z]*)(?:[A-Z][a-z]+)*|[A-Z]+|\d+`;
     const name = new RegExp(String.raw`^(?:${word})(?:[-_.:/](?:${word}))*$`);

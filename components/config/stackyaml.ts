@@ -58,7 +58,8 @@ export interface ConfigEntry {
  */
 export function readConfigEntries(text: string, file: string): ConfigEntry[] {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
+    // logLevel error: toJS's warning on a mapping used as a key quotes that key on stderr.
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, logLevel: "error" });
     const where = (offset: number) => {
         const { line, col } = lines.linePos(offset);
         return `${file}:${line}:${col}`;

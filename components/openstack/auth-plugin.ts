@@ -6,6 +6,7 @@
 // Dynamic providers capture this module by value into serialized closures that run in a plain
 // `node` process. So: free functions and plain data only; no classes, no module-level Maps, Sets
 // or zod schemas.
+import { keyShown } from "../yaml-keys";
 import type { AuthSecrets, AuthSettings, EndpointInterface, ResolvedAuth } from "./credentials";
 import { scalarText } from "./cloud-entry";
 import { configError } from "./config-error";
@@ -79,9 +80,10 @@ export function authFromConfig(
     const known = options.flatMap(([name, old]) => [name, ...old]);
     const stray = Object.keys(auth).filter((k) => !known.includes(k));
     if (stray.length > 0) {
-        // The loader fails on them (password) or drops them: either way not what was meant.
+        // The loader fails on them (password) or drops them: either way not what was meant. A key
+        // may be a value typed where a key goes (a password): shown only if it reads as a name.
         throw configError(
-            `${source} sets auth.${stray.join(", auth.")}, which ${authType} auth does not read; ` +
+            `${source} sets auth.${stray.map(keyShown).join(", auth.")}, which ${authType} auth does not read; ` +
                 "expected them removed or auth_type set to the method they belong to",
         );
     }

@@ -106,8 +106,10 @@ export function parseCloudsFile(
         data = parseJsonFile(file, text);
     } else {
         const lines = new YAML.LineCounter();
-        // No prettyErrors: its messages quote the line.
+        // No prettyErrors: its messages quote the line. logLevel error: toJS's warning on a
+        // mapping used as a key quotes that key on stderr.
         const doc = YAML.parseDocument(text, {
+            logLevel: "error",
             version: "1.1",
             uniqueKeys: true,
             prettyErrors: false,
@@ -199,6 +201,10 @@ function yamlProblem(
     const dup = repeatedKeyOf(doc, problem);
     const { line, col } = lines.linePos(dup?.offset ?? problem.pos[0]);
     const at = `${file}: not valid YAML at line ${line}, column ${col} (${problem.code})`;
+    if (dup === undefined && problem.code === "BLOCK_AS_IMPLICIT_KEY") {
+        // `password: a: b` on one line (a misindented line was taken above): by place, not text.
+        return `${at}: a value holding \`: \` reads as a mapping inside a key's value: quote the value`;
+    }
     if (dup === undefined) {
         // secure.yaml holds only what is merged into clouds.yaml's entries, so say so.
         const expected =

@@ -147,7 +147,7 @@ describe("npm run review on a fresh copy of the repository", function () {
         ).config;
         const planted = ["pl4nted-provider-pw", "AAAApl4ntedCiphertext"];
         const added: Record<string, Record<string, unknown>> = {
-            "new-a": { "openstack:password": planted[0], "capi-mgmt-ingress:bogusA": 1 },
+            "new-a": { "openstack:password": planted[0], "capi-mgmt-ingress:bogusKey": 1 },
             "new-b": { "capi-mgmt-ingress:cloud": { secure: planted[1] } },
             "new-c": { "capi-mgmt-ingress:protectedPorts": "x" },
         };
@@ -180,7 +180,7 @@ describe("npm run review on a fresh copy of the repository", function () {
                 const [a, b, c] = Object.keys(added).map(of);
                 assert.equal(a.length, 2, a.join("\n"));
                 assert.match(a[0], /^openstack:password is a credential in plain text/);
-                assert.match(a[1], /^capi-mgmt-ingress: unknown key bogusA; remove it$/);
+                assert.match(a[1], /^capi-mgmt-ingress: unknown key bogusKey; remove it$/);
                 assert.equal(b.length, 1, b.join("\n"));
                 assert.match(b[0], /^capi-mgmt-ingress:cloud is a secret at /);
                 assert.equal(c.length, 1, c.join("\n"));

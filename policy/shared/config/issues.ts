@@ -2,6 +2,7 @@
 // How each problem zod finds in a stack config is worded for the operator: the namespaced key, what
 // is wrong (never the value, which may be a secret) and an example that fixes it.
 import { z } from "zod";
+import { keyShown } from "../yaml-keys";
 import { exampleFor, formatExample, formatPath } from "./examples";
 import { NAMESPACE, objectOrEmpty, validPorts } from "./fields";
 import { CREDENTIAL_NAME } from "./values";
@@ -51,9 +52,10 @@ function describeKeyIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>)
 
 function issueMessage(issue: z.core.$ZodIssue): string {
     if (issue.code === "unrecognized_keys") {
-        const keys = issue.keys.join(", ");
+        // A key may be a value typed where a key goes (a password): shown only if it reads as a name.
+        const keys = issue.keys.map(keyShown).join(", ");
         // A value under a credential's name is in the file for anyone who reads it.
-        const credentials = issue.keys.filter((k) => CREDENTIAL_NAME.test(k));
+        const credentials = issue.keys.filter((k) => CREDENTIAL_NAME.test(k)).map(keyShown);
         const rotate =
             credentials.length > 0
                 ? `; ${credentials.join(", ")} ${credentials.length > 1 ? "are" : "is"} named like a credential: no key here takes one (a custom check's goes in its env as a Pulumi secret); rotate it if the file was ever shared`
