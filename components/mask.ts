@@ -1,7 +1,7 @@
 // Masking of credential-like values in free text (operator reasons, names read from the cloud)
 // before it reaches outputs, errors, logs or reviews (safety invariant 5). Pure: plan/ and review/
 // both import it.
-import { CREDENTIAL_NAME } from "./config/values";
+import { CREDENTIAL_NAME } from "./config/credential-name";
 
 // What a credential's value is: `****` already masked (so masking twice changes nothing), a quoted
 // string on one line (escapes kept inside), a quote never closed on its line (the rest of the
