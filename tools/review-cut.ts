@@ -5,6 +5,7 @@
 // Exit codes: 0 printed; 2 bad usage.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
+import { maskSecrets } from "../components/mask";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
 import { readScriptOptions } from "./cli/usage";
 
@@ -31,7 +32,8 @@ function main(): number {
         return read.exitCode;
     }
     const values = read.opts;
-    const run = values.link ? `the workflow run ${values.link}` : "this workflow run";
+    // The link is printed in the review: a password or token in it is masked (invariant 5).
+    const run = values.link ? `the workflow run ${maskSecrets(values.link)}` : "this workflow run";
     const fullReviewAt =
         values.for === "comment"
             ? `the job summary of ${run} (past 1 MiB, in its review step's log)`
