@@ -60,9 +60,9 @@ const PEM_PRIVATE_KEY =
     /(?<begin>-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----)[\s\S]*?(?<end>-----END [A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----|$)/g;
 // An HTTP `Authorization` or `Proxy-Authorization` header (RFC 9110 11.6.2, 11.7.2): its scheme
 // kept, its credentials masked, with every `name=value` parameter after them (Digest's hold
-// credentials too).
+// credentials too), up to a quote that closes the header's value.
 const AUTHORIZATION =
-    /(?<key>authorization["']?[ \t]*[=:][ \t]*["']?(?:[a-z][\w-]*[ \t]+)?)\S+(?:[ \t]+[\w-]+=\S*)*/gi;
+    /(?<key>authorization["']?[ \t]*[=:][ \t]*["']?(?:[a-z][\w-]*[ \t]+)?)(?:[^\s"']|(?<==)"[^"\n]*")+(?:[ \t]+[\w-]+=(?:[^\s"']|(?<==)"[^"\n]*")*)*/gi;
 
 function maskSpaced(match: string, ...args: unknown[]): string {
     const { key, flag, value: word } = args[args.length - 1] as Record<string, string>;
@@ -71,14 +71,15 @@ function maskSpaced(match: string, ...args: unknown[]): string {
 }
 
 /**
- * Replaces what looks like a credential in `text` with `****`, keeping its key: a bearer token,
- * the value after a key named like a credential (CREDENTIAL_NAME in components/config/values.ts:
- * password, passwd, secret, token, credential, api key, private key; any case, anywhere in a
- * longer key, quoted as in JSON or YAML) and `=` or `:`, quoted or not (a quote never closed is
- * masked to the end of its line), the word after such a name as a whole word and spaces unless
- * it is one of a closed list of prose words (`token request failed` reads as written, `secret x`
- * and `--token failed` do not), and the password of a URL's userinfo. Masking twice gives the same
- * text.
+ * Replaces what looks like a credential in `text` with `****`, keeping its key: a PEM private
+ * key's body, an `Authorization` header's credentials, a bearer token, the value after a key named
+ * like a credential (CREDENTIAL_NAME in components/config/credential-name.ts: password, passwd,
+ * secret, token, credential, api key, private key; any case, anywhere in a longer key, quoted as
+ * in JSON or YAML) and `=`, `:`, `:=`, `=>` or `->`, quoted, bracketed or not (a quote never
+ * closed is masked to the end of its line), the word after such a name as a whole word and
+ * spaces, a comma or a dash (and `is`, `was`, `for <word> is`) unless it is one of a closed list of
+ * prose words (`token request failed` reads as written, `secret x` and `--token failed` do not),
+ * and the password of a URL's userinfo. Masking twice gives the same text.
  */
 export function maskSecrets(text: string): string {
     return text

@@ -77,7 +77,7 @@ const MASKED: [string, string][] = [
     [`bearer: ${SENTINEL}`, "bearer: ****"],
     [`Authorization: Basic ${SENTINEL}`, "Authorization: Basic ****"],
     [`Proxy-Authorization: Basic ${SENTINEL}`, "Proxy-Authorization: Basic ****"],
-    [`{"authorization": "Basic ${SENTINEL}", "x": 1}`, '{"authorization": "Basic **** "x": 1}'],
+    [`{"authorization": "Basic ${SENTINEL}", "x": 1}`, '{"authorization": "Basic ****", "x": 1}'],
     [
         `Authorization: Digest username="a", response="${SENTINEL}" then`,
         "Authorization: Digest **** then",
