@@ -5,6 +5,7 @@
 // Exit codes: 0 printed; 2 could not run: bad usage, or stdin could not be read.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
+import { maskSecrets } from "../components/mask";
 import { COMMENT_LIMIT, cutReview, SUMMARY_LIMIT } from "../components/review/cut";
 import { runScript } from "./cli/usage";
 
@@ -26,7 +27,8 @@ const command = new Command("review:cut")
     );
 
 function cut(values: { for: "comment" | "summary"; link?: string }): number {
-    const run = values.link ? `the workflow run ${values.link}` : "this workflow run";
+    // The link is printed in the review: a password or token in it is masked (invariant 5).
+    const run = values.link ? `the workflow run ${maskSecrets(values.link)}` : "this workflow run";
     const fullReviewAt =
         values.for === "comment"
             ? `the job summary of ${run} (past 1 MiB, in its review step's log)`

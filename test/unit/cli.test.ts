@@ -96,7 +96,7 @@ describe("capi-mgmt-ingress command line", () => {
         );
         // sucrase compiles the command line once (kept in .cache/cli): measured after that.
         const allowed =
-            /^(tools\/cli\/[^/]+|components\/config\/stackname\.ts|tools\/rehearsal\/scenario-names\.ts|node_modules\/(commander|pirates)\/.*)$/;
+            /^(tools\/cli\/[^/]+|components\/config\/(stackname|credential-name)\.ts|components\/mask\.ts|tools\/rehearsal\/scenario-names\.ts|node_modules\/(commander|pirates)\/.*)$/;
         try {
             for (const argv of [["--help"], ["audit", "--help"], ["verify", "--stack", "../x"]]) {
                 spawnSync(process.execPath, [LAUNCHER, ...argv], { cwd: dir });

@@ -61,6 +61,42 @@ const MASKED: [string, string][] = [
     [`password swordfish`, "password ****"],
     [`token failedx`, "token ****"],
     [`token: request failed`, "token: **** failed"],
+    // Other separators and forms after a credential's name.
+    [`password is: ${SENTINEL}`, "password is: ****"],
+    [`password => '${SENTINEL}'`, "password => ****"],
+    [`password -> ${SENTINEL}`, "password -> ****"],
+    [`password := ${SENTINEL}`, "password := ****"],
+    [`password \u2014 ${SENTINEL}`, "password \u2014 ****"],
+    [`password\u2013${SENTINEL}`, "password\u2013****"],
+    [`password - ${SENTINEL}`, "password - ****"],
+    [`password, ${SENTINEL}`, "password, ****"],
+    [`password: {v: ${SENTINEL}}`, "password: ****"],
+    [`password: [a, ${SENTINEL}]`, "password: ****"],
+    [`the password for admin is ${SENTINEL}`, "the password for admin is ****"],
+    [`the token for alice was: ${SENTINEL}`, "the token for alice was: ****"],
+    [`bearer: ${SENTINEL}`, "bearer: ****"],
+    [`Authorization: Basic ${SENTINEL}`, "Authorization: Basic ****"],
+    [`Proxy-Authorization: Basic ${SENTINEL}`, "Proxy-Authorization: Basic ****"],
+    [`{"authorization": "Basic ${SENTINEL}", "x": 1}`, '{"authorization": "Basic ****", "x": 1}'],
+    [
+        `Authorization: Digest username="a", response="${SENTINEL}" then`,
+        "Authorization: Digest **** then",
+    ],
+    [`Authorization: ${SENTINEL}\nnext line`, "Authorization: ****\nnext line"],
+    [
+        `-----BEGIN PRIVATE KEY-----\nMIIE${SENTINEL}\nkqhk\n-----END PRIVATE KEY-----\nafter`,
+        "-----BEGIN PRIVATE KEY-----****-----END PRIVATE KEY-----\nafter",
+    ],
+    [
+        `-----BEGIN RSA PRIVATE KEY-----\n${SENTINEL}\n-----END RSA PRIVATE KEY-----`,
+        "-----BEGIN RSA PRIVATE KEY-----****-----END RSA PRIVATE KEY-----",
+    ],
+    [
+        `-----BEGIN OPENSSH PRIVATE KEY-----\\n${SENTINEL}\\n-----END OPENSSH PRIVATE KEY-----`,
+        "-----BEGIN OPENSSH PRIVATE KEY-----****-----END OPENSSH PRIVATE KEY-----",
+    ],
+    // A text cut before the END line: the rest of it is the key's.
+    [`key: -----BEGIN PRIVATE KEY-----\nMIIE\n${SENTINEL}`, "key: -----BEGIN PRIVATE KEY-----****"],
 ];
 
 /** Text that holds no credential and must read as written. */
@@ -84,6 +120,10 @@ const KEPT = [
     "secret not found",
     "private key file missing",
     "a bearer token expired",
+    "the token for alice was revoked",
+    "the token for the cluster expired",
+    "tokens, secrets and keys",
+    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
 ];
 
 describe("maskSecrets", () => {

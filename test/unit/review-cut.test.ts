@@ -94,6 +94,15 @@ describe("review: cutting to GitHub's limits", () => {
             r.stdout,
             /The full review is in the job summary of the workflow run https:\/\/github\.com\/o\/r\/actions\/runs\/1 /,
         );
+        // A link holding a credential is printed masked.
+        const secretLink = "https://alice:S8LEAK-link@example.com/run/1?access_token=S8LEAK-q";
+        const masked = tool(["--for", "comment", "--link", secretLink], big);
+        assert.equal(masked.status, 0, masked.stderr);
+        assert.ok(!masked.stdout.includes("S8LEAK"), masked.stdout.slice(-400));
+        assert.match(
+            masked.stdout,
+            /the workflow run https:\/\/alice:\*{4}@example\.com\/run\/1\?access_token=\*{4} \(past/,
+        );
         assert.equal(tool(["--for", "summary"], big).stdout, big, "fits in a summary");
         const bad = tool(["--for", "issue"], big);
         assert.equal(bad.status, 2);

@@ -8,6 +8,7 @@ import {
     type OptionValues,
 } from "commander";
 import { EXIT, reportError, UsageError, writerOf } from "./output";
+import { maskSecrets } from "../../components/mask";
 import type { Io } from "./main";
 
 /** commander's help flags (the default help option, which no command here changes). */
@@ -195,19 +196,23 @@ export function runScript<T extends OptionValues>(
 }
 
 /**
- * commander's message for `err` without its "error: " lead. commander checks required options
+ * commander's message for `err` without its "error: " lead, what looks like a credential in the
+ * arguments it quotes masked (maskSecrets: `--password=x`, `--stack password=x`). commander checks required options
  * before unknown ones (Command._parseCommand): an unknown option is named first, so `audit
  * --bogus` is not answered "required option '--stack <env>' not specified".
  */
 export function usageMessage(program: Command, argv: string[], err: CommanderError): string {
-    return (
+    return maskSecrets(
         (err.code === "commander.missingMandatoryOptionValue"
             ? unknownOptionMessage(program, argv)
-            : undefined) ?? err.message.replace(/^error: /, "")
+            : undefined) ?? err.message.replace(/^error: /, ""),
     );
 }
 
-/** Worded like every other error of the tool: `<subcommand>: <message>`, or the document. */
+/**
+ * Worded like every other error of the tool: `<subcommand>: <message>`, or the document; what
+ * looks like a credential in `message` masked (an unknown command quotes the argument).
+ */
 export function reportUsageError(
     program: Command,
     command: string,
@@ -215,7 +220,13 @@ export function reportUsageError(
     json: boolean,
     io: Io,
 ): void {
-    reportError(command, new UsageError(message), json, helpCommand(program, command), io);
+    reportError(
+        command,
+        new UsageError(maskSecrets(message)),
+        json,
+        helpCommand(program, command),
+        io,
+    );
 }
 
 /** The command that shows `command`'s usage: `capi-mgmt-ingress [<subcommand> ]--help`. */

@@ -2,6 +2,7 @@
 // How a stack's values reach the program, for the program (components/program.ts) and for the
 // tools that read the stack file without the engine (components/config/stackfile.ts): one rule,
 // so both accept the same files and refuse them with the same words.
+import { CREDENTIAL_NAME } from "./credential-name";
 import { NAMESPACE } from "./fields";
 
 type Path = (string | number)[];
@@ -35,12 +36,7 @@ export function programValue(key: string, value: unknown): unknown {
     }
 }
 
-/**
- * A key named like a credential (no key of the schema is). The review shows such a key's value
- * as "(not shown)"; a custom check's environment variable named so must be a Pulumi secret.
- * `api key` and `private key` with `-`, `_`, a space or nothing between.
- */
-export const CREDENTIAL_NAME = /passw(or)?d|secret|token|credential|api[-_ ]?key|private[-_ ]?key/i;
+export { CREDENTIAL_NAME };
 
 /**
  * The paths custom.<i>.env.<NAME> inside `verify` (the value the program reads) whose NAME is
