@@ -4,48 +4,10 @@
 // indentation does not match its siblings, and never its text (it may hold a secret), in stack
 // files and in clouds.yaml / secure.yaml alike.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { ConfigError } from "../../components/config/schema";
-import { parseStackFileText } from "../../components/config/stackfile";
-import { resolveAuth } from "../../components/openstack/credentials";
+import { cloudsRefusal, stackProblems } from "../support/yaml-refusals";
 
 const SECRET = "s3cr3t-over-indented";
 const FILE = "stacks/Pulumi.t.yaml";
-
-function stackProblems(lines: string[]): string[] {
-    try {
-        parseStackFileText([...lines, ""].join("\n"), FILE);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        assert.equal(err.message.includes(SECRET), false, err.message);
-        return err.problems;
-    }
-    assert.fail("the stack file was accepted");
-}
-
-/** The refusal of cloud prod with `name` holding `lines` (a valid clouds.yaml beside secure.yaml). */
-function cloudsRefusal(name: "clouds.yaml" | "secure.yaml", lines: string[]): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "yaml-indent-"));
-    if (name === "secure.yaml") {
-        fs.writeFileSync(
-            path.join(dir, "clouds.yaml"),
-            "clouds:\n  prod:\n    auth:\n      auth_url: http://x/v3\n",
-        );
-    }
-    fs.writeFileSync(path.join(dir, name), [...lines, ""].join("\n"));
-    try {
-        resolveAuth({ cloud: "prod", env: { HOME: dir }, cwd: dir });
-    } catch (err) {
-        const message = (err as Error).message;
-        assert.equal(message.includes(SECRET), false, message);
-        return message.replace(`${dir}${path.sep}`, "");
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-    assert.fail(`${name} was accepted`);
-}
 
 const overIndented = (line: number, col: number, sibling: number, siblingCol: number) =>
     `line ${line} is indented to column ${col}, but the key before it (line ${sibling}) starts ` +
@@ -54,7 +16,7 @@ const overIndented = (line: number, col: number, sibling: number, siblingCol: nu
 
 describe("YAML: a key line indented deeper than its siblings", () => {
     it("a stack file: the line itself, not the key before it", () => {
-        const problems = stackProblems([
+        const problems = stackProblems(SECRET, [
             "config:",
             "  capi-mgmt-ingress:cloud: prod",
             `   capi-mgmt-ingress:allowDestroy: ${SECRET}`,
@@ -64,7 +26,7 @@ describe("YAML: a key line indented deeper than its siblings", () => {
 
     it("a stack file: nested, after a blank line, in a list item", () => {
         assert.deepEqual(
-            stackProblems([
+            stackProblems(SECRET, [
                 "config:",
                 "  capi-mgmt-ingress:operator:",
                 "    cidrs:",
@@ -77,13 +39,16 @@ describe("YAML: a key line indented deeper than its siblings", () => {
     });
 
     it("a stack file: a value holding `: ` on one line is told to be quoted", () => {
-        const [problem] = stackProblems(["config:", `  capi-mgmt-ingress:cloud: a: ${SECRET}`]);
+        const [problem] = stackProblems(SECRET, [
+            "config:",
+            `  capi-mgmt-ingress:cloud: a: ${SECRET}`,
+        ]);
         assert.match(problem, /^stacks\/Pulumi\.t\.yaml:2:\d+: not valid YAML: .*quote the value$/);
     });
 
     it("a stack file: after a comment, where the parser reports BAD_INDENT at the comment", () => {
         assert.deepEqual(
-            stackProblems([
+            stackProblems(SECRET, [
                 "config:",
                 "  capi-mgmt-ingress:cloud: prod",
                 "  # allowDestroy",
@@ -100,15 +65,15 @@ describe("YAML: a key line indented deeper than its siblings", () => {
     it("clouds.yaml and secure.yaml", () => {
         const text = ["clouds:", "  prod:", "    auth:", "      username: admin"];
         assert.equal(
-            cloudsRefusal("clouds.yaml", [...text, `       password: ${SECRET}`]),
+            cloudsRefusal(SECRET, "clouds.yaml", [...text, `       password: ${SECRET}`]),
             `clouds.yaml: not valid YAML at line 5, column 8: ${overIndented(5, 8, 4, 7)}`,
         );
         assert.equal(
-            cloudsRefusal("secure.yaml", [...text, "", `       password: ${SECRET}`]),
+            cloudsRefusal(SECRET, "secure.yaml", [...text, "", `       password: ${SECRET}`]),
             `secure.yaml: not valid YAML at line 6, column 8: ${overIndented(6, 8, 4, 7)}`,
         );
         assert.match(
-            cloudsRefusal("clouds.yaml", [
+            cloudsRefusal(SECRET, "clouds.yaml", [
                 ...text,
                 "      # the password",
                 `       password: ${SECRET}`,
