@@ -11,8 +11,9 @@ const value = (first: string) =>
     String.raw`\*{4}(?![^\s,;)\]}])|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|["'][^\n]*|\{[^}]*\}?|\[[^\]]*\]?|[^\s"'${first}]\S*`;
 // `password=x`, `db_passwd: x`, `"token": "x"`, `'api_key' = 'x'`, `secretKey: x`: a key holding a
 // credential name (the one CREDENTIAL_NAME the config's checks use) anywhere, maybe quoted, then
-// `=`, `:`, `:=`, `=>` or `->`. A longer word that holds one (`secretary: alice`) is masked too: masking a value
-// that is no credential costs a reader a word, missing one (`passwordfile: x`) leaks it.
+// `=`, `:`, `:=`, `=>` or `->`. A longer word that holds one (`secretary: alice`) is masked too:
+// masking a value that is no credential costs a reader a word, missing one (`passwordfile: x`)
+// leaks it.
 const ASSIGNED = new RegExp(
     String.raw`(?<key>(?:${CREDENTIAL_NAME.source})[\w.-]*["']?\s*(?::=|=>|->|[=:])\s*)(?:${value("")})`,
     "gi",
@@ -64,6 +65,12 @@ const PEM_PRIVATE_KEY =
 const AUTHORIZATION =
     /(?<key>authorization["']?[ \t]*[=:][ \t]*["']?(?:[a-z][\w-]*[ \t]+)?)(?:[^\s"']|(?<==)"[^"\n]*")+(?:[ \t]+[\w-]+=(?:[^\s"']|(?<==)"[^"\n]*")*)*/gi;
 
+// `Bearer x`, `bearer: x`; `Bearer token x` is SPACED's (the token's value is after its name).
+const BEARER = new RegExp(
+    String.raw`(bearer(?:\s*[:=]\s*|\s+))(?!(?:${CREDENTIAL_NAME.source})\s)[^\s"']+`,
+    "gi",
+);
+
 function maskSpaced(match: string, ...args: unknown[]): string {
     const { key, flag, value: word } = args[args.length - 1] as Record<string, string>;
     const prose = flag === "" && PROSE.has(word.replace(/[.,;:)]$/, ""));
@@ -85,13 +92,7 @@ export function maskSecrets(text: string): string {
     return text
         .replace(PEM_PRIVATE_KEY, "$<begin>****$<end>")
         .replace(AUTHORIZATION, "$<key>****")
-        .replace(
-            new RegExp(
-                String.raw`(bearer(?:\s*[:=]\s*|\s+))(?!(?:${CREDENTIAL_NAME.source})\s)[^\s"']+`,
-                "gi",
-            ),
-            "$1****",
-        )
+        .replace(BEARER, "$1****")
         .replace(ASSIGNED, "$<key>****")
         .replace(SPACED, maskSpaced)
         .replace(/(:\/\/[^/\s:@]+:)[^/\s@]+@/g, "$1****@");
