@@ -167,13 +167,14 @@ function joinedSiblings(outer: AddressRange[]): AddressRange[] {
     return joined;
 }
 
-/** True when `lower` and `upper` are the two halves of one CIDR, in that order. */
+/**
+ * True when `lower` and `upper`, which follows it with no gap, are the two halves of one CIDR:
+ * of one length, and `lower` starts where a CIDR twice its size does.
+ */
 function halves(lower: AddressRange, upper: AddressRange): boolean {
-    if (lower.length !== upper.length || upper.start !== lower.end + 1n) {
-        return false;
-    }
-    const size = upper.end - lower.start + 1n;
-    return lower.start % size === 0n;
+    return (
+        lower.length === upper.length && lower.start % ((lower.end - lower.start + 1n) * 2n) === 0n
+    );
 }
 
 /** `range` minus `removed` (any CIDRs of its family), as a minimal sorted CIDR list. */
