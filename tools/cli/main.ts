@@ -20,12 +20,12 @@ import {
 import {
     commandPath,
     helpCommand,
-    optionArgs,
     refuseRepeatedOptions,
     reportUsageError,
     unknownCommand,
     usageMessage,
 } from "./usage";
+import { helpBeforeVersion, helpWordArgs, optionArgs, unicodeDashArgument } from "./line";
 
 export interface Io {
     stdout(text: string): void;
@@ -79,13 +79,22 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const program = buildProgram(io, json, (c) => (code = c));
     // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
     // the name; an unknown name is a usage error however help is asked for.
+    // An argument pasted with a Unicode dash (`—json`) is named before commander reads it as an
+    // operand (`audit —json` would be answered "required option '--stack <env>' not specified").
+    const dashed = unicodeDashArgument(argv);
+    if (dashed !== undefined) {
+        reportUsageError(program, commandPath(program, argv), dashed, json, io);
+        return EXIT.couldNotRun;
+    }
     const unknown = unknownCommand(program, argv);
     if (unknown !== undefined) {
         reportUsageError(program, unknown.command, unknown.message, json, io);
         return EXIT.couldNotRun;
     }
+    // `help [command...]` as `[command...] --help`: the usage of the command it names.
+    const line = helpWordArgs(program, argv) ?? argv;
     try {
-        await program.parseAsync(argv, { from: "user" });
+        await program.parseAsync(line, { from: "user" });
         return code;
     } catch (err) {
         if (!(err instanceof CommanderError)) {
@@ -104,8 +113,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        const message = usageMessage(program, argv, err);
-        reportUsageError(program, commandPath(program, argv), message, json, io);
+        const message = usageMessage(program, line, err);
+        reportUsageError(program, commandPath(program, line), message, json, io);
         return EXIT.couldNotRun;
     }
 }
@@ -214,6 +223,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         };
     addSubcommands(program, io, action);
     refuseRepeatedOptions(program);
+    helpBeforeVersion(program);
     return program;
 }
 
