@@ -17,7 +17,14 @@ import {
     YAMLError,
 } from "yaml";
 import { ConfigError } from "./schema";
-import { formatKeyPath, KeyPath, keyPathWhere, misindentedLine, repeatedKeyOf } from "../yaml-keys";
+import {
+    binaryValues,
+    formatKeyPath,
+    KeyPath,
+    keyPathWhere,
+    misindentedLine,
+    repeatedKeyOf,
+} from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
@@ -114,6 +121,15 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
                 `example ${CONFIG_EXAMPLE}`,
         );
     }
+    // Bytes fit no key; read on, a string key would get a Buffer's JSON, a mapping its fields.
+    const ours = (key: unknown) =>
+        !String(key).includes(":") || String(key).startsWith(`${NAMESPACE}:`);
+    const binary = binaryValues(config, doc).filter((b) => ours(b.path[0]));
+    if (binary.length > 0) {
+        throw new ConfigError(
+            binary.map((b) => `${where(b.offset)}: ${formatKeyPath(b.path)} ${BINARY_REFUSED}`),
+        );
+    }
     const values = (doc.toJS() as { config: Record<string, unknown> }).config;
     return config.items.map((p) => {
         const key = isScalar(p.key) ? String(p.key.value) : String(p.key);
@@ -156,12 +172,18 @@ function start(node: Node): number {
     return node.range?.[0] ?? 0;
 }
 
+const BINARY = "binary data (a !!binary value)";
+const BINARY_REFUSED = `is ${BINARY}; no key takes binary data: write the value as text`;
+
 /** What a node is, by kind only. */
 function kind(node: Node): string {
     if (isSeq(node)) {
         return "a list";
     }
     if (isScalar(node)) {
+        if (node.value instanceof Uint8Array) {
+            return BINARY;
+        }
         return node.value === null ? "empty (no value)" : `a ${typeof node.value}`;
     }
     return isMap(node) ? "a mapping" : "an alias";

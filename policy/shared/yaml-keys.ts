@@ -56,6 +56,34 @@ function repeatedKeys(node: unknown, path: KeyPath): KeyPlace[] {
     });
 }
 
+/**
+ * Every `!!binary` value under `node` (a scalar the parser decoded to a Uint8Array: yaml's
+ * schema/yaml-1.1/binary.js, which its default schema reads too), keys and values alike, with
+ * its key path and start offset, in document order. No key of this project, of clouds.yaml or of
+ * secure.yaml takes binary data; unrefused, it reached the tools as the JSON of a Buffer. Through
+ * an alias of `doc`, a value is placed at the alias. `doc` must have no alias loop (refused first).
+ */
+export function binaryValues(node: unknown, doc: Document, path: KeyPath = []): KeyPlace[] {
+    const { isAlias, isMap, isScalar, isSeq } = require("yaml") as typeof import("yaml");
+    if (isAlias(node)) {
+        const at = node.range?.[0] ?? 0;
+        return binaryValues(node.resolve(doc), doc, path).map((b) => ({ ...b, offset: at }));
+    }
+    if (isScalar(node)) {
+        return node.value instanceof Uint8Array ? [{ path, offset: node.range?.[0] ?? 0 }] : [];
+    }
+    if (isSeq(node)) {
+        return node.items.flatMap((item, i) => binaryValues(item, doc, [...path, i]));
+    }
+    if (!isMap(node)) {
+        return [];
+    }
+    return node.items.flatMap((pair) => [
+        ...binaryValues(pair.key, doc, [...path, keyName(pair.key)]),
+        ...binaryValues(pair.value, doc, [...path, keyName(pair.key)]),
+    ]);
+}
+
 /** The path of keys to the first key whose start offset `isAt` accepts, if one does. */
 export function keyPathWhere(
     node: unknown,
