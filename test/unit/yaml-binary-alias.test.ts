@@ -40,6 +40,24 @@ describe("YAML: a !!binary value and an alias to no anchor", () => {
             });
         }
 
+        it("through an alias: placed at the alias, by the key that reads it", () => {
+            assert.deepEqual(
+                stackProblems(SECRET, [
+                    `x-anchors: &b !!binary ${SECRET}`,
+                    "config:",
+                    "  capi-mgmt-ingress:cloud: *b",
+                ]),
+                [`stacks/Pulumi.t.yaml:3:28: capi-mgmt-ingress:cloud ${BINARY}`],
+            );
+        });
+
+        it("a key of another namespace is not this project's to refuse, as Pulumi reads it", () => {
+            assert.throws(
+                () => stackProblems(SECRET, ["config:", `  aws:region: !!binary ${SECRET}`]),
+                /the stack file was accepted/,
+            );
+        });
+
         it("every binary value in one run", () => {
             const problems = stackProblems(SECRET, [
                 "config:",
