@@ -181,6 +181,56 @@ describe("capi-mgmt-ingress: usage edge cases", () => {
         });
     });
 
+    describe("an empty --base, as an unset variable in quotes gives, is a usage error", () => {
+        for (const argv of [
+            ["review", "--base", "", "--stack", "example"],
+            ["review", "--base=", "--changed"],
+        ]) {
+            it(argv.map((a) => a || '""').join(" "), async () => {
+                const r = await run(...argv);
+                assert.equal(r.code, 2);
+                assert.equal(r.toolsLoaded, 0);
+                assert.ok(
+                    r.stderr.startsWith(
+                        "review: option '--base <git-ref>' argument '' is invalid. An empty git " +
+                            "ref names no commit: give a branch, tag or commit (a variable that " +
+                            "is not set, quoted, gives one)\n",
+                    ),
+                    r.stderr,
+                );
+                const doc = JSON.parse((await run(...argv, "--json")).stdout);
+                assert.equal(doc.error.kind, "usage");
+            });
+        }
+    });
+
+    describe("a subcommand's option before the subcommand: named as that subcommand's", () => {
+        for (const [argv, command, flag, owner] of [
+            [["--stack", "x", "audit"], "capi-mgmt-ingress", "--stack", "audit"],
+            [["--stack=x", "verify"], "capi-mgmt-ingress", "--stack=x", "verify"],
+            [["cloud", "--json", "status"], "cloud", "--json", "cloud status"],
+        ] as const) {
+            it(argv.join(" "), async () => {
+                const r = await run(...argv);
+                assert.equal(r.code, 2);
+                assert.equal(r.toolsLoaded, 0);
+                // --json before any `--` asks for the error document.
+                const said = (argv as readonly string[]).includes("--json")
+                    ? JSON.parse(r.stdout).error.message
+                    : r.stderr.split("\n")[0].replace(`${command}: `, "");
+                assert.equal(
+                    said,
+                    `unknown option '${flag}' (an option of '${owner}': give it after '${owner}')`,
+                );
+            });
+        }
+
+        it("an option no subcommand named has is unknown alone", async () => {
+            const r = await run("--bogus", "audit");
+            assert.equal(r.stderr.split("\n")[0], "capi-mgmt-ingress: unknown option '--bogus'");
+        });
+    });
+
     describe("a Unicode dash where '-' goes: named, with the option meant", () => {
         for (const [argv, command, arg, meant] of [
             [["audit", "--stack", "example", "\u2014json"], "audit", "\u2014json", "--json"],

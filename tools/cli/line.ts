@@ -1,6 +1,6 @@
-// How the command line reads what commander reads otherwise: the `help` command wherever it
-// stands, --help beside -V, and an argument that starts with a Unicode dash. Loads nothing but
-// commander.
+// How the command line reads what commander reads otherwise, before it does: the `help` command
+// wherever it stands, --help beside -V, an argument that starts with a Unicode dash, and a name
+// that is no subcommand. Loads nothing but commander.
 import type { EventEmitter } from "node:events";
 import { Command, CommanderError } from "commander";
 import { EXIT } from "./output";
@@ -115,4 +115,85 @@ export function unicodeDashArgument(argv: string[]): string | undefined {
         return undefined;
     }
     return options.map(unicodeDashProblem).find((p) => p !== undefined);
+}
+
+/**
+ * The first name in `argv` (`help` aside, wherever help is asked that way) that is not a subcommand of
+ * the command before it, with the message naming it (an empty argument as one), the subcommands
+ * there are and commander's suggestion (`(Did you mean audit?)`, as for an unknown option). Options
+ * are skipped: none of the commands with subcommands takes an option with a value. After `--`
+ * with no option before it, every argument is a name (`-- --help`), given no suggestion when it
+ * starts with "-": commander would offer options' names for it (`--hema`, from `schema`). A name
+ * that starts with a Unicode dash is refused as such.
+ */
+export function unknownCommand(
+    program: Command,
+    argv: string[],
+): { command: string; message: string } | undefined {
+    const options = optionArgs(argv);
+    // After an option, commander reads the rest as that option's (`--stack -- --help`: unknown).
+    const operands = options.some((a) => a.startsWith("-")) ? [] : argv.slice(options.length + 1);
+    const names = [...options.filter((a) => !a.startsWith("-")), ...operands];
+    let command = program;
+    const path: string[] = [];
+    for (const name of names) {
+        if (command.commands.length === 0) {
+            return undefined;
+        }
+        // After an option this command does not know, commander refuses that option first.
+        const at = argv.indexOf(name);
+        const unknownBefore = options
+            .slice(0, at === -1 ? options.length : at)
+            .some((a) => a.startsWith("-") && !knows(command, a));
+        if (unknownBefore) {
+            return undefined;
+        }
+        if (name === "help") {
+            continue;
+        }
+        const sub = command.commands.find((c) => c.name() === name);
+        if (!sub) {
+            const known = [...command.commands.map((c) => c.name()), "help"];
+            const empty = name === "" ? " (an empty argument)" : "";
+            return {
+                command: path.length ? path.join(" ") : program.name(),
+                message:
+                    unicodeDashProblem(name) ??
+                    `unknown command '${name}'${empty}; commands: ${known.join(", ")}` +
+                        suggestion(command, name),
+            };
+        }
+        path.push(name);
+        command = sub;
+    }
+    return undefined;
+}
+
+/** Whether `command` reads `arg` as its own option (a help flag, -V at the root). */
+function knows(command: Command, arg: string): boolean {
+    return (
+        HELP_FLAGS.includes(arg) || command.options.some((o) => o.long === arg || o.short === arg)
+    );
+}
+
+/** commander's `\n(Did you mean ...?)` for the name `name` under `command`, or "" (Command.unknownCommand). */
+function suggestion(command: Command, name: string): string {
+    if (name === "" || name.startsWith("-")) {
+        return "";
+    }
+    // Not in commander's typings: it words the error for this.args[0].
+    const internal = command as unknown as { args: string[]; unknownCommand(): never };
+    const args = internal.args;
+    internal.args = [name];
+    try {
+        internal.unknownCommand();
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            return /\n\(Did you mean [^\n]*\)$/.exec(err.message)?.[0] ?? "";
+        }
+        throw err;
+    } finally {
+        internal.args = args;
+    }
+    return "";
 }

@@ -22,10 +22,15 @@ import {
     helpCommand,
     refuseRepeatedOptions,
     reportUsageError,
-    unknownCommand,
     usageMessage,
 } from "./usage";
-import { helpBeforeVersion, helpWordArgs, optionArgs, unicodeDashArgument } from "./line";
+import {
+    helpBeforeVersion,
+    helpWordArgs,
+    optionArgs,
+    unicodeDashArgument,
+    unknownCommand,
+} from "./line";
 
 export interface Io {
     stdout(text: string): void;

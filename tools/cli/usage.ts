@@ -8,7 +8,7 @@ import {
     type OptionValues,
 } from "commander";
 import { EXIT, reportError, UsageError, writerOf } from "./output";
-import { HELP_FLAGS, optionArgs, unicodeDashArgument, unicodeDashProblem } from "./line";
+import { HELP_FLAGS, optionArgs, unicodeDashArgument } from "./line";
 import { maskSecrets } from "../../components/mask";
 import type { Io } from "./main";
 
@@ -221,14 +221,54 @@ export function runScript<T extends OptionValues>(
  */
 export function usageMessage(program: Command, argv: string[], err: CommanderError): string {
     const message = err.message.replace(/^error: /, "");
-    return maskSecrets(
-        (err.code === "commander.missingMandatoryOptionValue"
-            ? unknownOptionMessage(program, argv)
-            : undefined) ??
-            (err.code === "commander.excessArguments"
-                ? `${message.replace(/\.$/, "")}: ${excessArguments(program, argv)}`
-                : message),
-    );
+    return maskSecrets(clearerMessage(program, argv, err.code, message) ?? message);
+}
+
+/** What commander says for `code` (`message`), said more exactly where the line tells more. */
+function clearerMessage(
+    program: Command,
+    argv: string[],
+    code: string,
+    message: string,
+): string | undefined {
+    switch (code) {
+        case "commander.missingMandatoryOptionValue":
+            return unknownOptionMessage(program, argv);
+        case "commander.excessArguments":
+            return `${message.replace(/\.$/, "")}: ${excessArguments(program, argv)}`;
+        case "commander.unknownOption":
+            return optionOfLater(program, argv, message);
+        default:
+            return undefined;
+    }
+}
+
+/**
+ * `unknown option '--stack' (an option of 'audit': give it after 'audit')` when the option is one
+ * of a subcommand named after it (`--stack prod audit`, `cloud --json status`), else undefined:
+ * commander reads a command's options only after its name.
+ */
+function optionOfLater(program: Command, argv: string[], message: string): string | undefined {
+    const flag = /^unknown option '([^']+)'$/.exec(message)?.[1];
+    if (flag === undefined) {
+        return undefined;
+    }
+    let command = program;
+    const names: string[] = [];
+    for (const arg of optionArgs(argv)) {
+        const sub = command.commands.find((c) => c.name() === arg);
+        if (sub) {
+            names.push(arg);
+            command = sub;
+        }
+    }
+    const erring = named(program, argv).command;
+    const long = flag.split("=")[0];
+    if (command === erring || !command.options.some((o) => o.long === long)) {
+        return undefined;
+    }
+    const owner = names.join(" ");
+    return `unknown option '${flag}' (an option of '${owner}': give it after '${owner}')`;
 }
 
 /**
@@ -281,72 +321,6 @@ export function reportUsageError(
 /** The command that shows `command`'s usage: `capi-mgmt-ingress [<subcommand> ]--help`. */
 export function helpCommand(program: Command, command: string): string {
     return `${program.name()} ${command === program.name() ? "" : `${command} `}--help`;
-}
-
-/**
- * The first name in `argv` (`help` aside, wherever help is asked that way) that is not a subcommand of
- * the command before it, with the message naming it (an empty argument as one), the subcommands
- * there are and commander's suggestion (`(Did you mean audit?)`, as for an unknown option). Options
- * are skipped: none of the commands with subcommands takes an option with a value. After `--`
- * with no option before it, every argument is a name (`-- --help`), given no suggestion when it
- * starts with "-": commander would offer options' names for it (`--hema`, from `schema`). A name
- * that starts with a Unicode dash is refused as such.
- */
-export function unknownCommand(
-    program: Command,
-    argv: string[],
-): { command: string; message: string } | undefined {
-    const options = optionArgs(argv);
-    // After an option, commander reads the rest as that option's (`--stack -- --help`: unknown).
-    const operands = options.some((a) => a.startsWith("-")) ? [] : argv.slice(options.length + 1);
-    const names = [...options.filter((a) => !a.startsWith("-")), ...operands];
-    let command = program;
-    const path: string[] = [];
-    for (const name of names) {
-        if (command.commands.length === 0) {
-            return undefined;
-        }
-        if (name === "help") {
-            continue;
-        }
-        const sub = command.commands.find((c) => c.name() === name);
-        if (!sub) {
-            const known = [...command.commands.map((c) => c.name()), "help"];
-            const empty = name === "" ? " (an empty argument)" : "";
-            return {
-                command: path.length ? path.join(" ") : program.name(),
-                message:
-                    unicodeDashProblem(name) ??
-                    `unknown command '${name}'${empty}; commands: ${known.join(", ")}` +
-                        suggestion(command, name),
-            };
-        }
-        path.push(name);
-        command = sub;
-    }
-    return undefined;
-}
-
-/** commander's `\n(Did you mean ...?)` for the name `name` under `command`, or "" (Command.unknownCommand). */
-function suggestion(command: Command, name: string): string {
-    if (name === "" || name.startsWith("-")) {
-        return "";
-    }
-    // Not in commander's typings: it words the error for this.args[0].
-    const internal = command as unknown as { args: string[]; unknownCommand(): never };
-    const args = internal.args;
-    internal.args = [name];
-    try {
-        internal.unknownCommand();
-    } catch (err) {
-        if (err instanceof CommanderError) {
-            return /\n\(Did you mean [^\n]*\)$/.exec(err.message)?.[0] ?? "";
-        }
-        throw err;
-    } finally {
-        internal.args = args;
-    }
-    return "";
 }
 
 /** The subcommand the arguments name, as far as they name one (`cloud up`), for error documents. */
