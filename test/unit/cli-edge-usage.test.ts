@@ -2,7 +2,11 @@
 // of a nested subcommand, --help beside -V, an option's value given with `=`, a misspelt command,
 // an empty argument, a Unicode dash pasted from a document. Every answer here starts nothing.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { run } from "../support/cli-run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 const ROOT_USAGE = "Usage: capi-mgmt-ingress [options] [command]";
 
@@ -201,6 +205,26 @@ describe("capi-mgmt-ingress: usage edge cases", () => {
                 const doc = JSON.parse((await run(...argv, "--json")).stdout);
                 assert.equal(doc.error.kind, "usage");
             });
+        }
+    });
+
+    it("changed-stacks: an empty --base or --head is the same usage error", function () {
+        this.timeout(60000);
+        for (const argv of [
+            ["--base", ""],
+            ["--base", "HEAD", "--head="],
+        ]) {
+            const r = spawnSync(
+                path.join(ROOT, "node_modules", ".bin", "ts-node"),
+                ["--transpile-only", path.join(ROOT, "tools", "changed-stacks.ts"), ...argv],
+                { cwd: ROOT, encoding: "utf8" },
+            );
+            assert.equal(r.status, 2, r.stderr);
+            assert.equal(r.stdout, "");
+            assert.match(
+                r.stderr,
+                /^changed-stacks: option '--(base|head) <git-ref>' argument '' is invalid\. An empty git ref names no commit/,
+            );
         }
     });
 

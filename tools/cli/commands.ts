@@ -85,8 +85,11 @@ function stackArgument(value: string): string {
     return value;
 }
 
-/** `--base`: an empty ref (`--base "$UNSET"`) is refused before anything loads, not by git. */
-function gitRefArgument(value: string): string {
+/**
+ * `--base` (and changed-stacks' `--base`, `--head`): an empty ref (`--base "$UNSET"`) is refused
+ * before anything loads, not by git.
+ */
+export function gitRefArgument(value: string): string {
     if (value.trim() === "") {
         throw new InvalidArgumentError(
             "An empty git ref names no commit: give a branch, tag or commit (a variable that is " +
