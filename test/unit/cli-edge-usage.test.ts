@@ -159,6 +159,12 @@ describe("capi-mgmt-ingress: usage edge cases", () => {
             }
         });
 
+        it("an option the root knows (-V) before a subcommand does not hide its unknown command", async () => {
+            const r = await run("-V", "cloud", "nosuch");
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /^cloud: unknown command 'nosuch'; commands: up, down, status/);
+        });
+
         it("a name nothing resembles gets the list alone", async () => {
             const r = await run("frobnicate");
             assert.doesNotMatch(r.stderr, /Did you mean/);

@@ -133,19 +133,20 @@ export function unknownCommand(
     const options = optionArgs(argv);
     // After an option, commander reads the rest as that option's (`--stack -- --help`: unknown).
     const operands = options.some((a) => a.startsWith("-")) ? [] : argv.slice(options.length + 1);
-    const names = [...options.filter((a) => !a.startsWith("-")), ...operands];
+    const words = [...options, ...operands];
     let command = program;
     const path: string[] = [];
-    for (const name of names) {
+    // Where the arguments of `command` start: the options between its name and the next name.
+    let from = 0;
+    for (const [i, name] of words.entries()) {
+        if (i < options.length && name.startsWith("-")) {
+            continue;
+        }
         if (command.commands.length === 0) {
             return undefined;
         }
         // After an option this command does not know, commander refuses that option first.
-        const at = argv.indexOf(name);
-        const unknownBefore = options
-            .slice(0, at === -1 ? options.length : at)
-            .some((a) => a.startsWith("-") && !knows(command, a));
-        if (unknownBefore) {
+        if (options.slice(from, i).some((a) => a.startsWith("-") && !knows(command, a))) {
             return undefined;
         }
         if (name === "help") {
@@ -165,6 +166,7 @@ export function unknownCommand(
         }
         path.push(name);
         command = sub;
+        from = i + 1;
     }
     return undefined;
 }

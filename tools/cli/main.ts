@@ -82,8 +82,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const json = optionArgs(argv).includes("--json");
     let code: number = EXIT.ok;
     const program = buildProgram(io, json, (c) => (code = c));
-    // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
-    // the name; an unknown name is a usage error however help is asked for.
     // An argument pasted with a Unicode dash (`—json`) is named before commander reads it as an
     // operand (`audit —json` would be answered "required option '--stack <env>' not specified").
     const dashed = unicodeDashArgument(argv);
@@ -91,6 +89,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         reportUsageError(program, commandPath(program, argv), dashed, json, io);
         return EXIT.couldNotRun;
     }
+    // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
+    // the name; an unknown name is a usage error however help is asked for.
     const unknown = unknownCommand(program, argv);
     if (unknown !== undefined) {
         reportUsageError(program, unknown.command, unknown.message, json, io);
