@@ -356,7 +356,8 @@ async function baseAgainstHead(
     const after: SideInput = { raw: head };
     if (before.raw === undefined && before.error === undefined && after.raw === undefined) {
         // Worded as a stack missing from the working tree is (readStackFile): no "not valid".
-        const [atRef, here] = [stacksAtRef(base).join(", "), stackNames().join(", ")];
+        const list = (names: string[]) => (names.length > 0 ? names.join(", ") : "none");
+        const [atRef, here] = [list(stacksAtRef(base)), list(stackNames())];
         const known = atRef === here ? here : `at ${base}: ${atRef}; in the working tree: ${here}`;
         const problem =
             `no stack "${stack}": neither ${base}:stacks/Pulumi.${stack}.yaml nor ` +

@@ -3,6 +3,7 @@
 // an empty argument, a Unicode dash pasted from a document. Every answer here starts nothing.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { run } from "../support/cli-run";
 
@@ -124,6 +125,22 @@ describe("capi-mgmt-ingress: usage edge cases", () => {
         assert.equal(doc.error.kind, "config");
         assert.equal(doc.error.message, r.stderr.split("\n")[0].replace(/^review: /, ""));
         assert.deepEqual(doc.error.problems, [doc.error.message]);
+    });
+
+    it("review --base: the stacks of each side, when they differ", async () => {
+        const file = path.join(ROOT, "stacks", "Pulumi.zz-not-at-head.yaml");
+        fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.example.yaml"), file);
+        try {
+            const r = await run("review", "--base", "HEAD", "--stack", "nope");
+            assert.equal(r.code, 2);
+            assert.match(
+                r.stderr,
+                /\(stacks: at HEAD: [^;)]*\bexample\b[^;)]*; in the working tree: [^)]*\bzz-not-at-head\)\n/,
+            );
+            assert.doesNotMatch(r.stderr.split(";")[0], /zz-not-at-head/);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
     });
 
     describe("an unknown command gets commander's suggestion, as an unknown option does", () => {

@@ -22,8 +22,8 @@ import type { Io } from "./main";
  * follows it, or the next argument is an option: `--base -x`, `--base --help`; no git ref, stack
  * or scenario name starts with "-"), then a repetition naming every value given, in order, then
  * a value's own refusal (`--stack ../x`, and a value given with `=` that starts with "-",
- * `--stack=--json`: given, so not missing, and no value either), all before commander's later checks (required,
- * conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
+ * `--stack=--json`: given, so not missing, and no value either), all before commander's later
+ * checks (required, conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
  * option, not as another option's value and not after `--`, answers instead, as git and kubectl
  * do: commander shows the help and the command exits 0, starting nothing.
  */
