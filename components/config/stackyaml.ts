@@ -18,12 +18,12 @@ import {
 } from "yaml";
 import { ConfigError } from "./schema";
 import {
-    binaryValues,
     formatKeyPath,
     KeyPath,
     keyPathWhere,
     misindentedLine,
     repeatedKeyOf,
+    taggedValues,
 } from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
@@ -121,13 +121,13 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
                 `example ${CONFIG_EXAMPLE}`,
         );
     }
-    // Bytes fit no key; read on, a string key would get a Buffer's JSON, a mapping its fields.
+    // Bytes, a date, a set fit no key; read on, a string key would get a Buffer's JSON, a set `{}`.
     const ours = (key: unknown) =>
         !String(key).includes(":") || String(key).startsWith(`${NAMESPACE}:`);
-    const binary = binaryValues(config, doc).filter((b) => ours(b.path[0]));
-    if (binary.length > 0) {
+    const tagged = taggedValues(config, doc).filter((t) => ours(t.path[0]));
+    if (tagged.length > 0) {
         throw new ConfigError(
-            binary.map((b) => `${where(b.offset)}: ${formatKeyPath(b.path)} ${BINARY_REFUSED}`),
+            tagged.map((t) => `${where(t.offset)}: ${formatKeyPath(t.path)} ${t.refusal}`),
         );
     }
     const values = (doc.toJS() as { config: Record<string, unknown> }).config;
@@ -172,9 +172,6 @@ function start(node: Node): number {
     return node.range?.[0] ?? 0;
 }
 
-const BINARY = "binary data (a !!binary value)";
-const BINARY_REFUSED = `is ${BINARY}; no key takes binary data: write the value as text`;
-
 /** What a node is, by kind only. */
 function kind(node: Node): string {
     if (isSeq(node)) {
@@ -182,7 +179,7 @@ function kind(node: Node): string {
     }
     if (isScalar(node)) {
         if (node.value instanceof Uint8Array) {
-            return BINARY;
+            return "binary data (a !!binary value)";
         }
         return node.value === null ? "empty (no value)" : `a ${typeof node.value}`;
     }

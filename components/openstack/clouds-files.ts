@@ -3,7 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
-import { binaryValues, formatKeyPath, misindentedLine, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, misindentedLine, repeatedKeyOf, taggedValues } from "../yaml-keys";
 import { configError } from "./config-error";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
@@ -140,13 +140,13 @@ export function parseCloudsFile(
                     `anchor that does not exist; quote values that start with * or &`,
             );
         }
-        // Bytes are no value of clouds.yaml: a password would read as a mapping, auth as keys 0, 1...
-        const binary = binaryValues(doc.contents, doc)[0];
-        if (binary !== undefined) {
-            const { line, col } = lines.linePos(binary.offset);
+        // Bytes, a set...: no value of clouds.yaml (a password read as a mapping, auth as keys 0, 1).
+        const tagged = taggedValues(doc.contents, doc)[0];
+        if (tagged !== undefined) {
+            const { line, col } = lines.linePos(tagged.offset);
             throw configError(
-                `${file}: not valid at line ${line}, column ${col}: ${formatKeyPath(binary.path)} ` +
-                    "is binary data (a !!binary value); no key takes binary data: write the value as text",
+                `${file}: not valid at line ${line}, column ${col}: ` +
+                    `${formatKeyPath(tagged.path)} ${tagged.refusal}`,
             );
         }
     }

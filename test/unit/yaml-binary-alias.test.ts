@@ -58,6 +58,27 @@ describe("YAML: a !!binary value and an alias to no anchor", () => {
             );
         });
 
+        it("!!timestamp, !!set and !!omap: named as what they are, not read as text or {}", () => {
+            assert.deepEqual(
+                stackProblems(SECRET, [
+                    "config:",
+                    "  capi-mgmt-ingress:cloud: !!timestamp 2001-12-14",
+                    "  capi-mgmt-ingress:operator:",
+                    "    cidrs: !!set { 10.0.0.1/32 }",
+                    "  capi-mgmt-ingress:securityGroup: !!omap [ { name: capi-mgmt-sg } ]",
+                    "  capi-mgmt-ingress:api: { address: !!str 10.20.0.70, port: !!int 6443 }",
+                ]),
+                [
+                    "stacks/Pulumi.t.yaml:2:40: capi-mgmt-ingress:cloud is a date (a !!timestamp " +
+                        "value); no key takes a date: write the value as text",
+                    "stacks/Pulumi.t.yaml:4:18: capi-mgmt-ingress:operator.cidrs is a set (a !!set " +
+                        "value); no key takes a set: write a list",
+                    "stacks/Pulumi.t.yaml:5:43: capi-mgmt-ingress:securityGroup is an ordered " +
+                        "mapping (a !!omap value); no key takes one: write a mapping",
+                ],
+            );
+        });
+
         it("every binary value in one run", () => {
             const problems = stackProblems(SECRET, [
                 "config:",
@@ -104,6 +125,21 @@ describe("YAML: a !!binary value and an alias to no anchor", () => {
                 assert.equal(
                     message,
                     `${name}: not valid at line 3, column 20: clouds.prod.auth ${BINARY}`,
+                );
+            });
+
+            it(`${name}: a !!set where a string goes is a set, at its line and column`, () => {
+                const message = cloudsRefusal(SECRET, name, [
+                    "clouds:",
+                    "  prod:",
+                    "    auth:",
+                    "      auth_url: http://x/v3",
+                    `      password: !!set { ${SECRET} }`,
+                ]);
+                assert.equal(
+                    message,
+                    `${name}: not valid at line 5, column 23: clouds.prod.auth.password is a set ` +
+                        "(a !!set value); no key takes a set: write a list",
                 );
             });
 
