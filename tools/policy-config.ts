@@ -7,6 +7,7 @@ import { Command } from "commander";
 import type { StackConfig } from "../components/config/schema";
 import { loadStackConfig } from "../components/config/stackfile";
 import { maskSecrets } from "../components/mask";
+import { stackArgument } from "./cli/commands";
 import { runScript } from "./cli/usage";
 
 /**
@@ -32,6 +33,7 @@ function main(): number {
         .requiredOption(
             "--stack <env>",
             "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file",
+            stackArgument,
         )
         .addHelpText(
             "after",

@@ -92,4 +92,33 @@ describe("helper scripts: usage as the main command line's", () => {
         assert.match(help.stdout, /^Usage: policy:config \[options\]/);
         assert.equal(help.stderr, "");
     });
+
+    it("policy:config refuses a --stack that names no stack as audit does: same words, first, masked", async function () {
+        this.timeout(60_000);
+        const script = (...args: string[]) =>
+            spawnSync(
+                path.join(ROOT, "node_modules", ".bin", "ts-node"),
+                ["--transpile-only", path.join(ROOT, "tools", "policy-config.ts"), ...args],
+                { cwd: ROOT, encoding: "utf8" },
+            );
+        for (const args of [
+            ["--stack", "../x"],
+            ["--stack", "../x", "--bogus"],
+            ["--stack", "password=Hunter2-SECRET-xyz"],
+        ]) {
+            const audit = await run("audit", ...args);
+            const policy = script(...args);
+            assert.equal(policy.status, 2, policy.stderr);
+            assert.equal(policy.stdout, "");
+            assert.doesNotMatch(policy.stderr, /Hunter2/);
+            assert.match(policy.stderr, /^policy:config: option '--stack <env>' argument '/);
+            assert.equal(
+                policy.stderr.replace(/^policy:config: /, "").replace(RUN_HELP, ""),
+                audit.stderr
+                    .replace(/^audit: /, "")
+                    .replace('(run "capi-mgmt-ingress audit --help" for usage)\n', ""),
+                args.join(" "),
+            );
+        }
+    });
 });

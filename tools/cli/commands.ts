@@ -76,8 +76,11 @@ export function reviewUsageProblem(opts: {
 
 const STACK_HELP = "stack name (stacks/Pulumi.<env>.yaml) or path to a .yaml stack file";
 
-/** `--stack` and `--against`: refused before anything loads when they name no stack. */
-function stackArgument(value: string): string {
+/**
+ * `--stack` and `--against` (and policy:config's `--stack`): refused before anything loads when
+ * they name no stack.
+ */
+export function stackArgument(value: string): string {
     const problem = stackNameProblem(value);
     if (problem !== undefined) {
         throw new InvalidArgumentError(problem);
