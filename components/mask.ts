@@ -34,14 +34,14 @@ const BLOCK_INDICATOR = String.raw`(?:![^\s]*[ \t]+)?[|>][1-9+-]{0,2}[ \t]*(?:#[
 // `password=x`, `db_passwd: x`, `"token": "x"`, `'api_key' = 'x'`, `secretKey: x`: a key holding a
 // credential name (the one CREDENTIAL_NAME the config's checks use) anywhere, maybe quoted (or
 // quoted with escapes, as JSON inside a string), maybe followed by a short `(qualifier)`, then `=`,
-// `:`, `:=`, `=>`, `->`, an arrow, a full-width `：` or `＝`, or URL-encoded `%3A` / `%3D`. A longer
-// word that holds one (`secretary: alice`) is masked too: masking a value that is no credential
-// costs a reader a word, missing one (`passwordfile: x`) leaks it. A block scalar's header is not
-// its value: its lines are (BLOCK).
+// `:`, `:=`, `=>`, `->`, an arrow, a full-width `：` or `＝`, or URL-encoded `%3A` / `%3D`, and
+// maybe a YAML tag or anchor (`!secret`, `&pw`), kept. A longer word that holds one (`secretary:
+// alice`) is masked too: masking a value that is no credential costs a reader a word, missing one
+// (`passwordfile: x`) leaks it. A block scalar's header is not its value: its lines are (BLOCK).
 const SEPARATOR = String.raw`(?::=|=>|->|[=:\u2192\u21d2\uff1a\uff1d]|%3[ad])`;
 const ASSIGNED = new RegExp(
     String.raw`(?<key>(?:${NAME})[\w.-]*(?:\\?["'])?(?:\s*\([^()\n]{0,40}\))?\s*` +
-        String.raw`${SEPARATOR}\s*)` +
+        String.raw`${SEPARATOR}\s*(?:[!&][^\s|>]*[ \t]+)?)` +
         String.raw`(?!${BLOCK_INDICATOR})(?<value>${value("")})`,
     "gi",
 );
@@ -143,6 +143,14 @@ const BASIC = /(?<![\w-])(basic[ \t]+)([\w+/-]{4,}={0,2})(?![\w+/=-])/gi;
 // the WHATWG URL parser splits an authority): a `@` inside it is the password's.
 const USERINFO = /(:\/\/[^/?#\s:]*:)[^/\s]*@/g;
 
+// An XML element named like a credential (`<password>x</password>`, `<ns:apiKey a="1">x</ns:apiKey>`):
+// its text, to its closing tag.
+const ELEMENT = new RegExp(
+    String.raw`(<(?<tag>[\w:.-]*(?:${NAME})[\w:.-]*)(?:\s[^<>]*)?>)[^<]*(?=</\k<tag>>)`,
+    "gi",
+);
+// A `Cookie` or `Set-Cookie` header (RFC 6265): a session cookie is a credential; its whole value.
+const COOKIE = /((?:set-)?cookie["']?[ \t]*:[ \t]*["']?)[^\s"'][^\r\n"']*/gi;
 // curl's `-u user:password` (and `--user`, `--proxy-user`, `-U`): the password after the colon.
 const USER_OPTION = /((?<![\w-])(?:-u|--user|--proxy-user|-U)(?:[ \t]+|=)["']?[^\s:"']*:)[^\s"']+/g;
 
@@ -180,12 +188,13 @@ function maskBasic(match: string, lead: string, token: string): string {
  * header's credentials, a bearer token, a `Basic` credential, the value after a key named like a
  * credential (CREDENTIAL_NAME in components/config/credential-name.ts: password, passwd, pw, pwd,
  * passphrase, secret, token, credential, api key, private key; any case, anywhere in a longer key,
- * quoted as in JSON or YAML) and `=`, `:`, `:=`, `=>` or `->`, quoted, bracketed or not (a quote
- * never closed is masked to the end of its line), the word after such a name as a whole word and
- * spaces, a comma, a dash, `;` or `|` (and `is`, `was`, `for <up to 3 words> is`) unless it is one
- * of a closed list of prose words (`token request failed` reads as written, `secret x` and
- * `--token failed` do not), and the password of a URL's userinfo. Masking twice gives the same
- * text.
+ * quoted as in JSON or YAML) and `=`, `:`, `:=`, `=>` or `->` (a YAML tag or anchor kept), quoted,
+ * bracketed or not (a quote never closed is masked to the end of its line), the word after such a
+ * name as a whole word and spaces, a comma, a dash, `;` or `|` (and `is`, `was`, `for <up to 4
+ * words> is`) unless it is one of a closed list of prose words (`token request failed` reads as
+ * written, `secret x` and `--token failed` do not), the text of an XML element so named, a
+ * cookie header's value, the password of a URL's userinfo and of curl's `-u`. Masking twice gives
+ * the same text.
  */
 export function maskSecrets(text: string): string {
     return maskBlocks(text.replace(PEM_PRIVATE_KEY, "$<begin>****$<end>"))
@@ -195,7 +204,9 @@ export function maskSecrets(text: string): string {
         .replace(ASSIGNED, maskAssigned)
         .replace(SPACED, maskSpaced)
         .replace(USERINFO, "$1****@")
-        .replace(USER_OPTION, "$1****");
+        .replace(USER_OPTION, "$1****")
+        .replace(ELEMENT, "$1****")
+        .replace(COOKIE, "$1****");
 }
 
 // A block scalar's header under a key named like a credential (`password: |`, `token: >-`).

@@ -1,8 +1,9 @@
 // maskSecrets on the forms a credential takes that the key=value and spaced forms of mask.test.ts
 // do not cover: a name and `is` several words apart, a `Basic` header with or without its colon,
-// pw / pwd / passphrase, YAML block scalars, `;` and `|`, typographic quotes, JSON inside a JSON
-// string, a URL's userinfo and curl's -u. Each masked text loses SENTINEL and masks to itself
-// again; the prose the tool writes around credential names reads as written.
+// pw / pwd / passphrase, YAML block scalars, tags and anchors, `;` and `|`, typographic quotes,
+// JSON inside a JSON string, XML elements, cookies, a URL's userinfo and curl's -u. Each masked
+// text loses SENTINEL and masks to itself again; the prose the tool writes around credential
+// names reads as written.
 import * as assert from "node:assert/strict";
 import { maskSecrets } from "../../components/mask";
 
@@ -71,6 +72,14 @@ const MASKED: [string, string][] = [
     // JSON inside a JSON string: its quotes escaped, its own escaped quotes escaped again.
     [`{\\"password\\": \\"two ${SENTINEL}\\"}`, '{\\"password\\": ****}'],
     [`[{\\"token\\":\\"a\\\\\\"${SENTINEL}\\"}]`, '[{\\"token\\":****}]'],
+    // YAML's tags and anchors before a value, XML elements, cookies.
+    [`password: !secret ${SENTINEL}`, "password: !secret ****"],
+    [`password: &pw ${SENTINEL}`, "password: &pw ****"],
+    [`<password>${SENTINEL}</password>`, "<password>****</password>"],
+    [`<token>\n${SENTINEL}\n</token>`, "<token>****</token>"],
+    [`Cookie: session=${SENTINEL}; theme=dark`, "Cookie: ****"],
+    [`Set-Cookie: sid=${SENTINEL}; Path=/`, "Set-Cookie: ****"],
+    [`{"cookie": "sid=${SENTINEL}"}`, '{"cookie": "****"}'],
     // A URL's userinfo (to the last `@`) and curl's -u.
     [`https://:${SENTINEL}@host`, "https://:****@host"],
     [`https://user:a@${SENTINEL}@host/x`, "https://user:****@host/x"],
@@ -91,6 +100,8 @@ const KEPT = [
     "https://host:5000/v3?a=b@c",
     "ssh://git@host:22/x",
     "password: |\nnext: 1",
+    "<password/>",
+    "a cookie jar",
     // The tool's own problems, which the error document masks as a whole.
     "at key openstack:password; YAML indents with spaces only: replace the tab with spaces",
     "cloud x sets clouds.prod.auth.password to a list, not a string",
