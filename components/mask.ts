@@ -41,7 +41,7 @@ const BLOCK_INDICATOR = String.raw`(?:![^\s]*[ \t]+)?[|>][1-9+-]{0,2}[ \t]*(?:#[
 const SEPARATOR = String.raw`(?::=|=>|->|[=:\u2192\u21d2\uff1a\uff1d]|%3[ad])`;
 const ASSIGNED = new RegExp(
     String.raw`(?<key>(?:${NAME})[\w.-]*(?:\\?["'])?(?:\s*\([^()\n]{0,40}\))?\s*` +
-        String.raw`${SEPARATOR}\s*(?:[!&][^\s|>]*[ \t]+)?)` +
+        String.raw`(?<separator>${SEPARATOR})\s*(?:[!&][^\s|>]*[ \t]+)?)` +
         String.raw`(?!${BLOCK_INDICATOR})(?<value>${value("")})`,
     "gi",
 );
@@ -55,8 +55,9 @@ const BRIDGE = String.raw`(?:for|of|on|in|at|to)(?:\s+[^\s:=;,()]+){1,4}?`;
 // as a whole word, then spaces, a comma, a dash, `;` or `|` (and `is` or `was`, maybe after a
 // BRIDGE, maybe with `:`; or a BRIDGE and `:` or `=`; then maybe `set`/`changed`/`reset`/`updated`
 // and `to`); `tokens of trust` and `secretary` are words of their own. No value: a separator
-// (ASSIGNED's), a `(qualifier):`, a flag (`--secret --path`), a `<placeholder>`, or a credential's
-// own name (`secret token x`, `password (OS_PASSWORD)`), where the match starts again.
+// (ASSIGNED's), a `(qualifier):`, a flag (`--secret --path`), a `<placeholder>`, the end of a PEM
+// label (`PRIVATE KEY BLOCK-----`), or a credential's own name (`secret token x`, `password
+// (OS_PASSWORD)`), where the match starts again.
 // `;` and `|` fail closed: `password; hunter2` and a table's `| password | hunter2 |` are masked,
 // and so is the word after `password; make it longer` (unless it is PROSE, as `see` in `password;
 // see the docs`): the two cannot be told apart, and a word too many masked costs less than a
@@ -68,7 +69,7 @@ const SPACED = new RegExp(
         String.raw`(?:\s*[,\u2013\u2014]\s*|(?<clause>\s*[;|]\s*)|\s+-{1,2}\s+|\s+)` +
         String.raw`(?:(?:${BRIDGE}\s+)?(?:is|was)\s*:?\s+|${BRIDGE}\s*(?::(?=\s)|=)\s*)?` +
         String.raw`(?:(?:set|changed|reset|updated)\s+)?(?:to\s+)?)` +
-        String.raw`(?!${SEPARATOR}|\([^()\n]{0,40}\)\s*${SEPARATOR}|--[a-z]|<[a-z][\w-]*>|\(?(?:[a-z0-9]+_)*(?:${NAME})(?![\w.-]))(?<value>${value("=:")})`,
+        String.raw`(?!${SEPARATOR}|\([^()\n]{0,40}\)\s*${SEPARATOR}|--[a-z]|<[a-z][\w-]*>|\w*-{5}|\(?(?:[a-z0-9]+_)*(?:${NAME})(?![\w.-]))(?<value>${value("=:")})`,
     "gi",
 );
 // The words that make `token request failed` prose, not a token's value: after a credential's name
@@ -143,8 +144,8 @@ const BASIC = /(?<![\w-])(basic[ \t]+)([\w+/-]{4,}={0,2})(?![\w+/=-])/gi;
 // the WHATWG URL parser splits an authority): a `@` inside it is the password's.
 const USERINFO = /(:\/\/[^/?#\s:]*:)[^/\s]*@/g;
 
-// An XML element named like a credential (`<password>x</password>`, `<ns:apiKey a="1">x</ns:apiKey>`):
-// its text, to its closing tag.
+// An XML element named like a credential (`<password>x</password>`, `<ns:apiKey a="1">x
+// </ns:apiKey>`): its text, to its closing tag.
 const ELEMENT = new RegExp(
     String.raw`(<(?<tag>[\w:.-]*(?:${NAME})[\w:.-]*)(?:\s[^<>]*)?>)[^<]*(?=</\k<tag>>)`,
     "gi",
@@ -161,12 +162,14 @@ const USER_OPTION = /((?<![\w-])(?:-u|--user|--proxy-user|-U)(?:[ \t]+|=)["']?[^
 const CLAUSE = new Set(["no", "remove", "set", "This"]);
 
 function maskAssigned(match: string, ...args: unknown[]): string {
-    const { key, value: word } = args[args.length - 1] as Record<string, string>;
+    const { key, separator, value: word } = args[args.length - 1] as Record<string, string>;
     const [offset, text] = args.slice(-3, -1) as [number, string];
+    const next = offset + match.length;
     const clause =
-        /[^:]:[ \t]+$/.test(key) &&
+        separator === ":" &&
         CLAUSE.has(word) &&
-        /^ [a-z]/i.test(text.slice(offset + match.length));
+        text.charAt(next) === " " &&
+        /[a-z]/i.test(text.charAt(next + 1));
     return clause ? match : `${key}****`;
 }
 
@@ -174,7 +177,7 @@ function maskSpaced(match: string, ...args: unknown[]): string {
     const { key, flag, clause, value: word } = args[args.length - 1] as Record<string, string>;
     const [offset, text] = args.slice(-3, -1) as [number, string];
     const prose = flag === "" && PROSE.has(word.replace(/^\(/, "").replace(/[.,;:)]$/, ""));
-    const path = clause !== undefined && /[:.]$/.test(text.slice(0, offset));
+    const path = clause !== undefined && /[:.]/.test(text.charAt(offset - 1));
     return prose || path ? match : `${key}****`;
 }
 
@@ -242,7 +245,7 @@ function maskBlocks(text: string): string {
         let end = at;
         let first: string | undefined;
         for (let l = line.exec(text); l !== null; l = line.exec(text)) {
-            if (l[3].trim() === "") {
+            if (l[3] === "") {
                 continue;
             }
             if (l[2].length <= column) {

@@ -80,12 +80,42 @@ const MASKED: [string, string][] = [
     [`Cookie: session=${SENTINEL}; theme=dark`, "Cookie: ****"],
     [`Set-Cookie: sid=${SENTINEL}; Path=/`, "Set-Cookie: ****"],
     [`{"cookie": "sid=${SENTINEL}"}`, '{"cookie": "****"}'],
+    [
+        `<PASSWORD>${SENTINEL}</PASSWORD> <token>${SENTINEL}</token>`,
+        "<PASSWORD>****</PASSWORD> <token>****</token>",
+    ],
+    [`Cookie : sid=${SENTINEL}`, "Cookie : ****"],
+    [`Cookie:sid=${SENTINEL}`, "Cookie:****"],
+    // Case, spacing and what follows a value's closing quote.
+    [`BEARER ${SENTINEL} and bearer ${SENTINEL}2`, "BEARER **** and bearer ****"],
+    [`curl -H "Basic  ${BASIC}"`, 'curl -H "Basic  ****"'],
+    [`password: \u201ctwo ${SENTINEL}\u201d and more`, "password: **** and more"],
+    [`'password: "two ${SENTINEL}"' more`, "'password: ****' more"],
+    [`password :${SENTINEL}`, "password :****"],
+    // A word that is prose only once its punctuation is taken off its end, not its middle.
+    ["token no.t", "token ****"],
+    // A key's path is kept before `;` only: after spaces its next word is a value.
+    [`config openstack:password ${SENTINEL}`, "config openstack:password ****"],
+    // CLAUSE only after `:`, and not after `(qualifier: x)=`.
+    ["password= no more", "password= **** more"],
+    ["password (for: ci)= no more", "password (for: ci)= **** more"],
+    // A block scalar's header inside another's lines is the other's; an indented key's column.
+    [`password: |\n  token: |\n    ${SENTINEL}\nnext: 1`, "password: |\n  ****\nnext: 1"],
+    [
+        `"auth:\\n  password: |\\n    ${SENTINEL}\\n  user: bob"`,
+        '"auth:\\n  password: |\\n    ****\\n  user: bob"',
+    ],
     // A URL's userinfo (to the last `@`) and curl's -u.
     [`https://:${SENTINEL}@host`, "https://:****@host"],
     [`https://user:a@${SENTINEL}@host/x`, "https://user:****@host/x"],
     [`https://user:p#${SENTINEL}@host/x`, "https://user:****@host/x"],
     [`curl -u admin:${SENTINEL} https://x`, "curl -u admin:**** https://x"],
     [`curl --user=admin:${SENTINEL} https://x`, "curl --user=admin:**** https://x"],
+    [`curl -u  'admin:${SENTINEL}' x`, "curl -u  'admin:****' x"],
+    [
+        `-----BEGIN PGP PRIVATE KEY BLOCK-----\n${SENTINEL}\n-----END PGP PRIVATE KEY BLOCK-----\nafter`,
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----****-----END PGP PRIVATE KEY BLOCK-----\nafter",
+    ],
 ];
 
 /** Text that holds no credential and must read as written. */
@@ -116,7 +146,17 @@ const KEPT = [
     "is incomplete for password auth: expected password (OS_PASSWORD)",
     "expected v3password, password or v3applicationcredential",
     "x is a secret; it is not verify",
+    "no key of x takes a credential (the cloud's come from clouds.yaml or OS_* variables)",
+    "a token, got none",
+    "No OpenStack credentials: no cloud named x",
+    "the password was.",
 ];
+
+/** The words the tool's own messages put right after a credential's name (PROSE). */
+const PROSE_WORDS = ["a", "an", "and", "as", "at", "auth", "body", "but", "by", "cannot"];
+PROSE_WORDS.push(...["expired", "failed", "file", "for", "from", "goes", "got", "in", "invalid"]);
+PROSE_WORDS.push(...["it", "missing", "name", "named", "not", "of", "on", "or", "plugin"]);
+PROSE_WORDS.push(...["refused", "rejected", "request", "revoked", "see", "that", "the", "with"]);
 
 describe("maskSecrets: more forms", () => {
     for (const [text, masked] of MASKED) {
@@ -131,6 +171,13 @@ describe("maskSecrets: more forms", () => {
             assert.equal(maskSecrets(text), text);
         });
     }
+
+    it("keeps each prose word after a credential's name, and masks any other", () => {
+        for (const word of PROSE_WORDS) {
+            assert.equal(maskSecrets(`the secret ${word} x`), `the secret ${word} x`);
+            assert.equal(maskSecrets(`the secret ${word}x9 x`), "the secret **** x");
+        }
+    });
 
     it("shows no value of these forms", () => {
         for (const [text] of MASKED) {
