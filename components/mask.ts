@@ -14,20 +14,18 @@ const ENDS = (quotes: string) => String.raw`(?![^\s,;.:)\]}${quotes}])`;
 // What a credential's value is: `****` already masked (so masking twice changes nothing), JSON
 // inside a JSON string (`\"...\"`, its own quotes `\\\"`), a quoted string on one line (escapes
 // kept inside), a quote never closed on its line (the rest of the line), a `{...}` or `[...]` up
-// to its first closing bracket (the rest of the text if none), or a run of non-space characters
-// (`first` excludes what may not start it).
-const value = (first: string) =>
-    [
-        String.raw`\*{4}(?![^\s,;.)\]}"'])`,
-        String.raw`\\"(?:\\\\\\"|\\[^"\n]|[^\\\n])*(?:\\")?`,
-        String.raw`"(?:[^\\\n]|\\.)*?"${ENDS("'")}`,
-        String.raw`'(?:[^\\\n]|\\.)*?'${ENDS('"')}`,
-        String.raw`[${OPEN}][^\n]*?[${CLOSE}]${ENDS("\"'")}`,
-        String.raw`["'${OPEN}][^\n]*`,
-        String.raw`\{[^}]*\}?`,
-        String.raw`\[[^\]]*\]?`,
-        String.raw`[^\s"'${OPEN}${first}]\S*`,
-    ].join("|");
+// to its first closing bracket (the rest of the text if none), or a run of non-space characters.
+const VALUE = [
+    String.raw`\*{4}(?![^\s,;.)\]}"'])`,
+    String.raw`\\"(?:\\\\\\"|\\[^"\n]|[^\\\n])*(?:\\")?`,
+    String.raw`"(?:[^\\\n]|\\.)*?"${ENDS("'")}`,
+    String.raw`'(?:[^\\\n]|\\.)*?'${ENDS('"')}`,
+    String.raw`[${OPEN}][^\n]*?[${CLOSE}]${ENDS("\"'")}`,
+    String.raw`["'${OPEN}][^\n]*`,
+    String.raw`\{[^}]*\}?`,
+    String.raw`\[[^\]]*\]?`,
+    String.raw`[^\s"'${OPEN}]\S*`,
+].join("|");
 // A YAML block scalar's header after its key (YAML 1.2.2 8.1.1): maybe a tag, `|` or `>`, maybe
 // indentation and chomping indicators and a comment, then the line's end (or an escaped `\n`).
 const BLOCK_INDICATOR = String.raw`(?:![^\s]*[ \t]+)?[|>][1-9+-]{0,2}[ \t]*(?:#[^\n]*?)?(?=\r?\n|(?:\\r)?\\n)`;
@@ -42,7 +40,7 @@ const SEPARATOR = String.raw`(?::=|=>|->|[=:\u2192\u21d2\uff1a\uff1d]|%3[ad])`;
 const ASSIGNED = new RegExp(
     String.raw`(?<key>(?:${NAME})[\w.-]*(?:\\?["'])?(?:\s*\([^()\n]{0,40}\))?\s*` +
         String.raw`(?<separator>${SEPARATOR})\s*(?:[!&][^\s|>]*[ \t]+)?)` +
-        String.raw`(?!${BLOCK_INDICATOR})(?<value>${value("")})`,
+        String.raw`(?!${BLOCK_INDICATOR})(?<value>${VALUE})`,
     "gi",
 );
 // What may stand between a credential's name and `is`, `was`, `:` or `=`: a preposition and up to
@@ -69,7 +67,7 @@ const SPACED = new RegExp(
         String.raw`(?:\s*[,\u2013\u2014]\s*|(?<clause>\s*[;|]\s*)|\s+-{1,2}\s+|\s+)` +
         String.raw`(?:(?:${BRIDGE}\s+)?(?:is|was)\s*:?\s+|${BRIDGE}\s*(?::(?=\s)|=)\s*)?` +
         String.raw`(?:(?:set|changed|reset|updated)\s+)?(?:to\s+)?)` +
-        String.raw`(?!${SEPARATOR}|\([^()\n]{0,40}\)\s*${SEPARATOR}|--[a-z]|<[a-z][\w-]*>|\w*-{5}|\(?(?:[a-z0-9]+_)*(?:${NAME})(?![\w.-]))(?<value>${value("=:")})`,
+        String.raw`(?!${SEPARATOR}|\([^()\n]{0,40}\)\s*${SEPARATOR}|--[a-z]|<[a-z][\w-]*>|\w*-{5}|\(?(?:[a-z0-9]+_)*(?:${NAME})(?![\w.-]))(?<value>${VALUE})`,
     "gi",
 );
 // The words that make `token request failed` prose, not a token's value: after a credential's name

@@ -99,6 +99,12 @@ const MASKED: [string, string][] = [
     // CLAUSE only after `:`, and not after `(qualifier: x)=`.
     ["password= no more", "password= **** more"],
     ["password (for: ci)= no more", "password (for: ci)= **** more"],
+    ["password: no\tmore", "password: ****\tmore"],
+    ["password: no 1", "password: **** 1"],
+    ["token an(d", "token ****"],
+    [`a: b password; ${SENTINEL}`, "a: b password; ****"],
+    [`-  password: |\n    ${SENTINEL}\n   next: 1`, "-  password: |\n    ****\n   next: 1"],
+    [`'password: \u201ctwo ${SENTINEL}\u201d' more`, "'password: ****' more"],
     // A block scalar's header inside another's lines is the other's; an indented key's column.
     [`password: |\n  token: |\n    ${SENTINEL}\nnext: 1`, "password: |\n  ****\nnext: 1"],
     [
