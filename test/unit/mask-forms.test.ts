@@ -104,6 +104,10 @@ const MASKED: [string, string][] = [
     ["token an(d", "token ****"],
     [`a: b password; ${SENTINEL}`, "a: b password; ****"],
     [`-  password: |\n    ${SENTINEL}\n   next: 1`, "-  password: |\n    ****\n   next: 1"],
+    [
+        `\\n  password: |\\n    ${SENTINEL}\\n  user: bob`,
+        "\\n  password: |\\n    ****\\n  user: bob",
+    ],
     [`'password: \u201ctwo ${SENTINEL}\u201d' more`, "'password: ****' more"],
     // A block scalar's header inside another's lines is the other's; an indented key's column.
     [`password: |\n  token: |\n    ${SENTINEL}\nnext: 1`, "password: |\n  ****\nnext: 1"],
