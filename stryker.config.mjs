@@ -81,6 +81,7 @@ const MODULES = {
             "rule-reading-refused",
             "addressset",
             "addressset-parse",
+            "addressset-runs",
             "range-order",
         ],
     },

@@ -55,6 +55,60 @@ function repeatedKeys(node: unknown, path: KeyPath): KeyPlace[] {
     });
 }
 
+/** A value whose tag reads as no string, number, boolean, list or mapping: its place and kind. */
+export interface TaggedValue extends KeyPlace {
+    /** What it is and how to write it instead, never the value: `binary data (a !!binary value); ...`. */
+    refusal: string;
+}
+
+/**
+ * Every value under `node` tagged `!!binary`, `!!timestamp`, `!!set` or `!!omap` (keys and values
+ * alike), with its key path and start offset, in document order; a tagged value is not looked
+ * into. yaml reads these tags in every schema (its tags.js knownTags; PyYAML's safe_load too) as
+ * a Uint8Array, a Date, a Set and a Map: no key of this project, clouds.yaml or secure.yaml takes
+ * one, and unrefused a string key got a Buffer's JSON, a set or an ordered mapping `{}`. Only
+ * the tag is read: a plain `2001-12-14` stays the parser's to read. Through an alias of `doc`, a
+ * value is placed at the alias. `doc` must have no alias loop (refused first).
+ */
+export function taggedValues(node: unknown, doc: Document, path: KeyPath = []): TaggedValue[] {
+    const { isAlias, isMap, isNode, isPair, isSeq } = require("yaml") as typeof import("yaml");
+    // Built here, not at module level: dynamic providers capture free functions only.
+    const refusals: Record<string, string> = {
+        "tag:yaml.org,2002:binary":
+            "is binary data (a !!binary value); no key takes binary data: write the value as text",
+        "tag:yaml.org,2002:timestamp":
+            "is a date (a !!timestamp value); no key takes a date: write the value as text",
+        "tag:yaml.org,2002:set": "is a set (a !!set value); no key takes a set: write a list",
+        "tag:yaml.org,2002:omap":
+            "is an ordered mapping (a !!omap value); no key takes one: write a mapping",
+    };
+    if (isAlias(node)) {
+        const at = node.range?.[0] ?? 0;
+        return taggedValues(node.resolve(doc), doc, path).map((t) => ({ ...t, offset: at }));
+    }
+    if (!isNode(node)) {
+        return [];
+    }
+    const refusal = node.tag === undefined ? undefined : refusals[node.tag];
+    if (refusal !== undefined) {
+        return [{ path, offset: node.range?.[0] ?? 0, refusal }];
+    }
+    if (isSeq(node)) {
+        return node.items.flatMap((item, i) => taggedValues(item, doc, [...path, i]));
+    }
+    if (!isMap(node)) {
+        return [];
+    }
+    return node.items.flatMap((pair) =>
+        isPair(pair)
+            ? [
+                  ...taggedValues(pair.key, doc, [...path, keyName(pair.key)]),
+                  ...taggedValues(pair.value, doc, [...path, keyName(pair.key)]),
+              ]
+            : [],
+    );
+}
+
 /** The path of keys to the first key whose start offset `isAt` accepts, if one does. */
 export function keyPathWhere(
     node: unknown,

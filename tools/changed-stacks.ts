@@ -5,12 +5,13 @@
 // failed, or a stack file to run has no stack name (there is no finding, so never 1).
 import { Command } from "commander";
 import { changedFiles, stacksAtRef, stacksToRun } from "../components/review/git";
+import { gitRefArgument } from "./cli/commands";
 import { runScript } from "./cli/usage";
 
 const command = new Command("changed-stacks")
     .description("the stacks a change must be previewed and applied in, as a JSON array")
-    .requiredOption("--base <git-ref>", "the change's base")
-    .option("--head <git-ref>", "the change's head (default HEAD)")
+    .requiredOption("--base <git-ref>", "the change's base", gitRefArgument)
+    .option("--head <git-ref>", "the change's head (default HEAD)", gitRefArgument)
     .option("--json", "each stack with why it runs; an error as the JSON error document")
     .addHelpText(
         "after",

@@ -20,6 +20,7 @@ import {
     parseStackFileText,
     readStackFile,
     stackFilePath,
+    stackNames,
     STACKS_DIR,
 } from "../components/config/stackfile";
 import {
@@ -31,7 +32,13 @@ import {
 import { STACK_NAME_PATTERN } from "../components/config/stackname";
 import { openSession } from "../components/openstack/keystone";
 import { stackCloud } from "../components/openstack/credentials";
-import { changedFiles, changedStacks, commitOf, stackFileAtRef } from "../components/review/git";
+import {
+    changedFiles,
+    changedStacks,
+    commitOf,
+    stackFileAtRef,
+    stacksAtRef,
+} from "../components/review/git";
 import { diffStack, SideInput, StackDiff } from "../components/review/diff";
 import { DiffReport, renderDiffReport } from "../components/review/diff-markdown";
 import { measureBoth } from "../components/review/live";
@@ -348,11 +355,14 @@ async function baseAgainstHead(
     });
     const after: SideInput = { raw: head };
     if (before.raw === undefined && before.error === undefined && after.raw === undefined) {
-        throw new ConfigError([
+        // Worded as a stack missing from the working tree is (readStackFile): no "not valid".
+        const list = (names: string[]) => (names.length > 0 ? names.join(", ") : "none");
+        const [atRef, here] = [list(stacksAtRef(base)), list(stackNames())];
+        const known = atRef === here ? here : `at ${base}: ${atRef}; in the working tree: ${here}`;
+        const problem =
             `no stack "${stack}": neither ${base}:stacks/Pulumi.${stack}.yaml nor ` +
-                `${stackFilePath(stack)} in the working tree exists; expected the name of a stack ` +
-                "file at the ref or in the working tree",
-        ]);
+            `${stackFilePath(stack)} in the working tree exists (stacks: ${known})`;
+        throw new ConfigError([problem], problem);
     }
     const [b, h] = [configOf(before), configOf(after)];
     if (live && (b || h)) {

@@ -34,6 +34,14 @@ export function stackFilePath(stack: string): string {
         : path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
 }
 
+/** The stacks of the working tree: the names of stacks/Pulumi.<name>.yaml, sorted. */
+export function stackNames(): string[] {
+    return fs
+        .readdirSync(STACKS_DIR)
+        .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+        .sort();
+}
+
 /**
  * How the secret values of verify.custom[].env are read: from the environment variable of the
  * same name (the tools that run checks), or as SECRET_NOT_SHOWN (the review, which never runs a
@@ -51,11 +59,8 @@ export function readStackFile(
 ): Record<string, unknown> {
     const file = stackFilePath(stack);
     if (!fs.existsSync(file)) {
-        const known = fs
-            .readdirSync(STACKS_DIR)
-            .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
         throw fileError(
-            `no stack "${stack}": ${file} does not exist (stacks: ${known.join(", ")})`,
+            `no stack "${stack}": ${file} does not exist (stacks: ${stackNames().join(", ")})`,
         );
     }
     if (!fs.statSync(file).isFile()) {

@@ -17,7 +17,14 @@ import {
     YAMLError,
 } from "yaml";
 import { ConfigError } from "./schema";
-import { formatKeyPath, KeyPath, keyPathWhere, misindentedLine, repeatedKeyOf } from "../yaml-keys";
+import {
+    formatKeyPath,
+    KeyPath,
+    keyPathWhere,
+    misindentedLine,
+    repeatedKeyOf,
+    taggedValues,
+} from "../yaml-keys";
 import { NAMESPACE } from "./fields";
 
 /** The yaml package's default limit on alias expansions (toJS `maxAliasCount`). */
@@ -114,6 +121,15 @@ export function readConfigEntries(text: string, file: string): ConfigEntry[] {
                 `example ${CONFIG_EXAMPLE}`,
         );
     }
+    // Bytes, a date, a set fit no key; read on, a string key would get a Buffer's JSON, a set `{}`.
+    const ours = (key: unknown) =>
+        !String(key).includes(":") || String(key).startsWith(`${NAMESPACE}:`);
+    const tagged = taggedValues(config, doc).filter((t) => ours(t.path[0]));
+    if (tagged.length > 0) {
+        throw new ConfigError(
+            tagged.map((t) => `${where(t.offset)}: ${formatKeyPath(t.path)} ${t.refusal}`),
+        );
+    }
     const values = (doc.toJS() as { config: Record<string, unknown> }).config;
     return config.items.map((p) => {
         const key = isScalar(p.key) ? String(p.key.value) : String(p.key);
@@ -162,6 +178,9 @@ function kind(node: Node): string {
         return "a list";
     }
     if (isScalar(node)) {
+        if (node.value instanceof Uint8Array) {
+            return "binary data (a !!binary value)";
+        }
         return node.value === null ? "empty (no value)" : `a ${typeof node.value}`;
     }
     return isMap(node) ? "a mapping" : "an alias";

@@ -165,11 +165,12 @@ export function computeExposure(input: {
     for (const ethertype of ["IPv6", "IPv4"] as const) {
         for (const port of ports) {
             const { ranges, admitters } = buckets.get(port)![ethertype];
-            const parts = unionRanges(ranges, admitters);
-            unions.set(
-                `${port} ${ethertype}`,
-                parts.map((part) => ({ cidr: part.range.cidr, admittedBy: part.items })),
-            );
+            const union = unionRanges(ranges, admitters);
+            const parts: ExposurePart[] = [];
+            for (let p = 0; p < union.ranges.length; p++) {
+                parts.push({ cidr: union.ranges[p].cidr, admittedBy: union.items[p] });
+            }
+            unions.set(`${port} ${ethertype}`, parts);
         }
     }
     const result: PortExposure[] = [];

@@ -3,7 +3,7 @@
 // A parse error names the file, line and column and never the text: a password may be on it.
 //
 // Free functions only, with their modules required inside: dynamic providers capture this file.
-import { formatKeyPath, misindentedLine, repeatedKeyOf } from "../yaml-keys";
+import { formatKeyPath, misindentedLine, repeatedKeyOf, taggedValues } from "../yaml-keys";
 import { configError } from "./config-error";
 
 /** What the files hold for every cloud, secure.yaml merged in. */
@@ -123,10 +123,30 @@ export function parseCloudsFile(
             data = doc.toJS();
         } catch {
             // The library's message quotes the alias's name: the text of a value, maybe a password
-            // written unquoted after "*". Say what is wrong, never what was written.
+            // written unquoted after "*". Say what is wrong and where, never what was written.
+            let at = "";
+            YAML.visit(doc, {
+                Alias: (_key, alias) => {
+                    if (alias.resolve(doc) !== undefined) {
+                        return undefined;
+                    }
+                    const { line, col } = lines.linePos(alias.range?.[0] ?? 0);
+                    at = ` at line ${line}, column ${col}`;
+                    return YAML.visit.BREAK;
+                },
+            });
             throw configError(
-                `${file}: not valid YAML: a value starting with * is read as an alias to an anchor ` +
-                    `that does not exist; quote values that start with * or &`,
+                `${file}: not valid YAML${at}: a value starting with * is read as an alias to an ` +
+                    `anchor that does not exist; quote values that start with * or &`,
+            );
+        }
+        // Bytes, a set...: no value of clouds.yaml (a password read as a mapping, auth as keys 0, 1).
+        const tagged = taggedValues(doc.contents, doc)[0];
+        if (tagged !== undefined) {
+            const { line, col } = lines.linePos(tagged.offset);
+            throw configError(
+                `${file}: not valid at line ${line}, column ${col}: ` +
+                    `${formatKeyPath(tagged.path)} ${tagged.refusal}`,
             );
         }
     }

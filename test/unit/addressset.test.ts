@@ -7,10 +7,14 @@ import {
     subtractRanges,
     unionRanges,
 } from "../../components/model/addressset";
+import { partsOf } from "../support/union-parts";
 
 const cidrsOf = (ranges: { cidr: string }[]) => ranges.map((r) => r.cidr);
 const union = (cidrs: string[]) =>
-    unionRanges(cidrs.map(rangeOf), cidrs).map((p) => ({ cidr: p.range.cidr, from: p.items }));
+    partsOf(unionRanges(cidrs.map(rangeOf), cidrs)).map((p) => ({
+        cidr: p.range.cidr,
+        from: p.items,
+    }));
 
 describe("address sets", () => {
     it("gives a CIDR's first and last address", () => {

@@ -14,7 +14,6 @@ describe("capi-mgmt-ingress: an option missing its value", () => {
         [["review", "--base", "-x", "--changed"], "--base <git-ref>", "-x"],
         [["review", "--stack", "-x"], "--stack <env>", "-x"],
         [["review", "--stack", "a", "--against", "-h"], "--against <env>", "-h"],
-        [["audit", "--stack=-x"], "--stack <env>", "-x"],
         [["rehearse", "--scenario", "--json"], "--scenario <name>", "--json"],
     ] as const) {
         it(`${argv.join(" ")}: a usage error with the --help line, exit 2, nothing loaded`, async () => {

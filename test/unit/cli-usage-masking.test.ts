@@ -18,6 +18,10 @@ describe("command line: usage errors mask credentials in the arguments they quot
         [["review", "--stack", "prod", "--token", LEAK], /unknown option '--token'/],
         [["audit", "--stack", `api_key:${LEAK}`], /argument 'api_key:\*{4}/],
         [[`token=${LEAK}`], /unknown command 'token=\*{4}/],
+        [["audit", "--stack", "a", `password=${LEAK}`], /got 1: 'password=\*{4}/],
+        [["audit", `\u2014password=${LEAK}`], /'\u2014password=\*{4}/],
+        [["audit", `--stack=-password=${LEAK}`], /argument '-password=\*{4}/],
+        [[`--password=${LEAK}`, "audit"], /unknown option '--password=\*{4}/],
     ];
     for (const [args, said] of cases) {
         it(`${args.join(" ")}: text and --json`, async () => {

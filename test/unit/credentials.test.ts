@@ -308,7 +308,7 @@ describe("openstack: clouds files that do not parse", () => {
         [
             "clouds.yaml",
             `clouds:\n  prod:\n    auth:\n      password: *${PASSWORD}\n`,
-            /clouds\.yaml: not valid YAML: a value starting with \* is read as an alias/,
+            /clouds\.yaml: not valid YAML at line 4, column 17: a value starting with \* is read as an alias/,
         ],
     ];
     for (const [name, text, expected] of kinds) {

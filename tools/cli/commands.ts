@@ -85,6 +85,20 @@ function stackArgument(value: string): string {
     return value;
 }
 
+/**
+ * `--base` (and changed-stacks' `--base`, `--head`): an empty ref (`--base "$UNSET"`) is refused
+ * before anything loads, not by git.
+ */
+export function gitRefArgument(value: string): string {
+    if (value.trim() === "") {
+        throw new InvalidArgumentError(
+            "An empty git ref names no commit: give a branch, tag or commit (a variable that is " +
+                "not set, quoted, gives one)",
+        );
+    }
+    return value;
+}
+
 /** `--scenario`: an unknown name (an empty one too, never the default rehearsal) is refused. */
 function scenarioArgument(value: string): ScenarioName {
     try {
@@ -138,6 +152,7 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
             "--base <git-ref>",
             "compare with the stack file at this ref (git show, no checkout); with --live both " +
                 "sides come from one measurement",
+            gitRefArgument,
         )
         // commander refuses a conflicting pair naming both options (Command._conflictingOption).
         .addOption(

@@ -20,12 +20,17 @@ import {
 import {
     commandPath,
     helpCommand,
-    optionArgs,
     refuseRepeatedOptions,
     reportUsageError,
-    unknownCommand,
     usageMessage,
 } from "./usage";
+import {
+    helpBeforeVersion,
+    helpWordArgs,
+    optionArgs,
+    unicodeDashArgument,
+    unknownCommand,
+} from "./line";
 
 export interface Io {
     stdout(text: string): void;
@@ -77,6 +82,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const json = optionArgs(argv).includes("--json");
     let code: number = EXIT.ok;
     const program = buildProgram(io, json, (c) => (code = c));
+    // An argument pasted with a Unicode dash (`—json`) is named before commander reads it as an
+    // operand (`audit —json` would be answered "required option '--stack <env>' not specified").
+    const dashed = unicodeDashArgument(argv);
+    if (dashed !== undefined) {
+        reportUsageError(program, commandPath(program, argv), dashed, json, io);
+        return EXIT.couldNotRun;
+    }
     // commander answers `help nosuch` and `nosuch --help` with the root's help and no word about
     // the name; an unknown name is a usage error however help is asked for.
     const unknown = unknownCommand(program, argv);
@@ -84,8 +96,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         reportUsageError(program, unknown.command, unknown.message, json, io);
         return EXIT.couldNotRun;
     }
+    // `help [command...]` as `[command...] --help`: the usage of the command it names.
+    const line = helpWordArgs(program, argv) ?? argv;
     try {
-        await program.parseAsync(argv, { from: "user" });
+        await program.parseAsync(line, { from: "user" });
         return code;
     } catch (err) {
         if (!(err instanceof CommanderError)) {
@@ -104,8 +118,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
             // A missing subcommand: commander showed the usage on stderr.
             return EXIT.couldNotRun;
         }
-        const message = usageMessage(program, argv, err);
-        reportUsageError(program, commandPath(program, argv), message, json, io);
+        const message = usageMessage(program, line, err);
+        reportUsageError(program, commandPath(program, line), message, json, io);
         return EXIT.couldNotRun;
     }
 }
@@ -218,6 +232,7 @@ function buildProgram(io: Io, json: boolean, setCode: (code: number) => void): C
         };
     addSubcommands(program, io, action);
     refuseRepeatedOptions(program);
+    helpBeforeVersion(program);
     return program;
 }
 

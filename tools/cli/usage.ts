@@ -8,17 +8,9 @@ import {
     type OptionValues,
 } from "commander";
 import { EXIT, reportError, UsageError, writerOf } from "./output";
+import { HELP_FLAGS, optionArgs, unicodeDashArgument } from "./line";
 import { maskSecrets } from "../../components/mask";
 import type { Io } from "./main";
-
-/** commander's help flags (the default help option, which no command here changes). */
-const HELP_FLAGS = ["-h", "--help"];
-
-/** The arguments before `--`: after it, `--json` and `--help` are operands, not options. */
-export function optionArgs(argv: string[]): string[] {
-    const end = argv.indexOf("--");
-    return end === -1 ? argv : argv.slice(0, end);
-}
 
 /**
  * Makes every option of `command` and its subcommands that takes one value refuse a second
@@ -29,8 +21,9 @@ export function optionArgs(argv: string[]): string[] {
  * refusals come once all options are read, in this order: an option missing its value (none
  * follows it, or the next argument is an option: `--base -x`, `--base --help`; no git ref, stack
  * or scenario name starts with "-"), then a repetition naming every value given, in order, then
- * a value's own refusal (`--stack ../x`), all before commander's later checks (required,
- * conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
+ * a value's own refusal (`--stack ../x`, and a value given with `=` that starts with "-",
+ * `--stack=--json`: given, so not missing, and no value either), all before commander's later
+ * checks (required, conflicting and unknown options) and before any tool loads. `--help` (or `-h`) given as an
  * option, not as another option's value and not after `--`, answers instead, as git and kubectl
  * do: commander shows the help and the command exits 0, starting nothing.
  */
@@ -39,10 +32,30 @@ export function refuseRepeatedOptions(command: Command): void {
     const given = new Map<Option, string[]>();
     let missing: CommanderError | undefined;
     let refusedValue: CommanderError | undefined;
+    /** The `--option=value` arguments of the line, each taken off when its value is read. */
+    let inline: string[] = [];
     for (const option of single) {
         const parse = option.parseArg;
         option.parseArg = <T>(value: string | undefined, previous: T): T => {
-            if (value === undefined || (value.length > 1 && value.startsWith("-"))) {
+            const at = value === undefined ? -1 : inline.indexOf(`${option.long}=${value}`);
+            if (at !== -1) {
+                inline.splice(at, 1);
+            }
+            const looksLikeOption =
+                value !== undefined && value.length > 1 && value.startsWith("-");
+            if (at !== -1 && looksLikeOption) {
+                // Given with `=`, the value is there (`--stack=--json`), and refused as a value.
+                given.set(option, [...(given.get(option) ?? []), value]);
+                refusedValue ??= new CommanderError(
+                    EXIT.couldNotRun,
+                    "commander.invalidArgument",
+                    `option '${option.flags}' argument '${value}' is invalid. A value that ` +
+                        'starts with "-" reads as an option: no stack name, git ref or scenario ' +
+                        'starts with "-"',
+                );
+                return value as T;
+            }
+            if (value === undefined || looksLikeOption) {
                 // Worded as commander's Command.optionMissingArgument, naming what came instead.
                 const instead =
                     value === undefined ? "" : ` ('${value}' is an option, not its value)`;
@@ -84,6 +97,7 @@ export function refuseRepeatedOptions(command: Command): void {
             given.clear();
             missing = undefined;
             refusedValue = undefined;
+            inline = optionArgs(args).filter((a) => /^--[^=]+=/.test(a));
             const parsed = parseOptions(args);
             // commander shows the help before its own checks (Command._parseCommand). A `--`
             // taken as an option's value (`--stack -- --help`) still ends the options: the
@@ -176,6 +190,10 @@ export function runScript<T extends OptionValues>(
         .addHelpText("after", `\nRun as: npm run -s ${name} -- [options]`);
     refuseRepeatedOptions(command);
     const help = `npm run -s ${name} -- --help`;
+    const dashed = unicodeDashArgument(argv);
+    if (dashed !== undefined) {
+        return reportError(name, new UsageError(maskSecrets(dashed)), json, help, io);
+    }
     try {
         command.parse(argv, { from: "user" });
     } catch (err) {
@@ -202,11 +220,82 @@ export function runScript<T extends OptionValues>(
  * --bogus` is not answered "required option '--stack <env>' not specified".
  */
 export function usageMessage(program: Command, argv: string[], err: CommanderError): string {
-    return maskSecrets(
-        (err.code === "commander.missingMandatoryOptionValue"
-            ? unknownOptionMessage(program, argv)
-            : undefined) ?? err.message.replace(/^error: /, ""),
-    );
+    const message = err.message.replace(/^error: /, "");
+    return maskSecrets(clearerMessage(program, argv, err.code, message) ?? message);
+}
+
+/** What commander says for `code` (`message`), said more exactly where the line tells more. */
+function clearerMessage(
+    program: Command,
+    argv: string[],
+    code: string,
+    message: string,
+): string | undefined {
+    switch (code) {
+        case "commander.missingMandatoryOptionValue":
+            return unknownOptionMessage(program, argv);
+        case "commander.excessArguments":
+            return `${message.replace(/\.$/, "")}: ${excessArguments(program, argv)}`;
+        case "commander.unknownOption":
+            return optionOfLater(program, argv, message);
+        default:
+            return undefined;
+    }
+}
+
+/**
+ * `unknown option '--stack' (an option of 'audit': give it after 'audit')` when the option is one
+ * of a subcommand named after it (`--stack prod audit`, `cloud --json status`), else undefined:
+ * commander reads a command's options only after its name.
+ */
+function optionOfLater(program: Command, argv: string[], message: string): string | undefined {
+    const flag = /^unknown option '([^']+)'$/.exec(message)?.[1];
+    if (flag === undefined) {
+        return undefined;
+    }
+    let command = program;
+    const names: string[] = [];
+    for (const arg of optionArgs(argv)) {
+        const sub = command.commands.find((c) => c.name() === arg);
+        if (sub) {
+            names.push(arg);
+            command = sub;
+        }
+    }
+    const erring = named(program, argv).command;
+    const long = flag.split("=")[0];
+    if (command === erring || !command.options.some((o) => o.long === long)) {
+        return undefined;
+    }
+    const owner = names.join(" ");
+    return `unknown option '${flag}' (an option of '${owner}': give it after '${owner}')`;
+}
+
+/**
+ * The arguments the named subcommand takes as operands, quoted (`'x', '' (an empty argument)`):
+ * commander's "too many arguments" counts them without naming them (Command._excessArguments).
+ */
+function excessArguments(program: Command, argv: string[]): string {
+    const { command, rest } = named(program, argv);
+    return command
+        .parseOptions(rest)
+        .operands.map((a) => (a === "" ? "'' (an empty argument)" : `'${a}'`))
+        .join(", ");
+}
+
+/** The subcommand `argv` names (the root if none) and the arguments after its name. */
+function named(program: Command, argv: string[]): { command: Command; rest: string[] } {
+    let command = program;
+    let rest = argv;
+    for (const sub of argv) {
+        const next = command.commands.find((c) => c.name() === sub);
+        if (!next) {
+            break;
+        }
+        command = next;
+        rest = rest.slice(1);
+    }
+    return { command, rest };
 }
 
 /**
@@ -234,39 +323,6 @@ export function helpCommand(program: Command, command: string): string {
     return `${program.name()} ${command === program.name() ? "" : `${command} `}--help`;
 }
 
-/**
- * The first name in `argv` (`help` aside, wherever help is asked that way) that is not a subcommand of
- * the command before it, with the message naming it and the subcommands there are. Options are
- * skipped: none of the commands with subcommands takes an option with a value.
- */
-export function unknownCommand(
-    program: Command,
-    argv: string[],
-): { command: string; message: string } | undefined {
-    const names = argv.filter((a) => !a.startsWith("-"));
-    let command = program;
-    const path: string[] = [];
-    for (const name of names) {
-        if (command.commands.length === 0) {
-            return undefined;
-        }
-        if (name === "help") {
-            continue;
-        }
-        const sub = command.commands.find((c) => c.name() === name);
-        if (!sub) {
-            const known = [...command.commands.map((c) => c.name()), "help"];
-            return {
-                command: path.length ? path.join(" ") : program.name(),
-                message: `unknown command '${name}'; commands: ${known.join(", ")}`,
-            };
-        }
-        path.push(name);
-        command = sub;
-    }
-    return undefined;
-}
-
 /** The subcommand the arguments name, as far as they name one (`cloud up`), for error documents. */
 export function commandPath(program: Command, argv: string[]): string {
     const names: string[] = [];
@@ -288,16 +344,7 @@ export function commandPath(program: Command, argv: string[]): string {
  * `audit --bogus` would otherwise be answered "required option '--stack <env>' not specified".
  */
 export function unknownOptionMessage(program: Command, argv: string[]): string | undefined {
-    let command = program;
-    let rest = argv;
-    for (const sub of argv) {
-        const next = command.commands.find((c) => c.name() === sub);
-        if (!next) {
-            break;
-        }
-        command = next;
-        rest = rest.slice(1);
-    }
+    const { command, rest } = named(program, argv);
     const flag = command.parseOptions(rest).unknown.find((a) => a.startsWith("-"));
     if (flag === undefined) {
         return undefined;

@@ -1,7 +1,7 @@
 // Copied from components/model/addressset.ts by `npm run policy:shared`: edit the original.
 // Sets of addresses as minimal, sorted CIDR lists: union, difference and coverage over IPv4 and
-// IPv6, exact to the address. The CIDR arithmetic is fast-cidr-tools'; what is here only groups
-// the inputs so that each of its calls stays small (see unionRanges). Pure: no Pulumi, no I/O.
+// IPv6, exact to the address. Difference is fast-cidr-tools'; the union sorts and joins CIDRs
+// itself (see unionRanges), checked against fast-cidr-tools' merge. Pure: no Pulumi, no I/O.
 import { exclude, merge } from "fast-cidr-tools";
 import { enforcedPrefix, Ethertype } from "./cidr";
 import { sortedByRange } from "./range-order";
@@ -52,26 +52,32 @@ export function enforcedRanges(text: string): { prefix: AddressRange; mappedIpv4
 }
 
 /**
+ * The union's parts, as parallel lists: `ranges[i]` is a part's CIDR, `items[i]` the values whose
+ * range overlaps it.
+ */
+export interface UnionParts<T> {
+    ranges: AddressRange[];
+    items: T[][];
+}
+
+/**
  * The minimal sorted CIDR list covering exactly the union of `ranges` (all of one family), and
  * for each part the values (`values[i]` goes with `ranges[i]`) whose range overlaps it, ordered
  * by first address, widest first, equal ranges in their order. Parallel lists, not one object
- * per range: a preview unions 10,000s of ranges once, in a cold process, where every object
- * that outlives a scavenge is copied.
+ * per range or per part: a preview unions 10,000s of ranges once, in a cold process, where every
+ * object that outlives a scavenge is copied.
  *
- * fast-cidr-tools' merge keys a Map by BigInt, which V8 hashes so poorly for IPv6 networks
- * (zero low bits) that 5,000 /64s take seconds; so the ranges are first cut into runs of
- * overlapping or adjacent ranges (a sort and one pass), and merge sees one run at a time, with
- * only the ranges no other range of the run contains.
+ * The ranges are cut into runs of overlapping or adjacent ranges (a sort and one pass); a run's
+ * union is its outer ranges (those no other range of the run contains), joined where two are
+ * one CIDR's halves (joinedSiblings). Not fast-cidr-tools' merge: it keys a Map by BigInt, which
+ * V8 hashes so poorly for IPv6 networks (zero low bits) that 5,000 /64s take seconds.
  */
-export function unionRanges<T>(
-    ranges: AddressRange[],
-    values: T[],
-): { range: AddressRange; items: T[] }[] {
+export function unionRanges<T>(ranges: AddressRange[], values: T[]): UnionParts<T> {
     const sorted = sortedByRange(ranges, values);
     const byStart = sorted.ranges;
     // Read once: until V8 optimizes this loop, each field read is a call of its own.
     const count = byStart.length;
-    const parts: { range: AddressRange; items: T[] }[] = [];
+    const parts: UnionParts<T> = { ranges: [], items: [] };
     let i = 0;
     while (i < count) {
         const first = i;
@@ -94,7 +100,8 @@ export function unionRanges<T>(
         }
         if (outer === undefined) {
             // One outer range (most runs, in a fragmented exposure): the part, holding the run.
-            parts.push({ range: firstRange, items: sorted.values.slice(first, i) });
+            parts.ranges.push(firstRange);
+            parts.items.push(sorted.values.slice(first, i));
         } else {
             mergedRunParts(outer, sorted, first, i, parts);
         }
@@ -112,30 +119,62 @@ function mergedRunParts<T>(
     sorted: { ranges: AddressRange[]; values: T[] },
     first: number,
     end: number,
-    parts: { range: AddressRange; items: T[] }[],
+    parts: UnionParts<T>,
 ): void {
-    const cidrs: string[] = [];
-    for (let o = 0; o < outer.length; o++) cidrs.push(outer[o].cidr);
-    const merged = merge(cidrs, true);
-    const runParts: { range: AddressRange; items: T[] }[] = [];
-    for (let m = 0; m < merged.length; m++) {
-        runParts.push({ range: canonicalRange(merged[m]), items: [] });
-    }
+    const merged = joinedSiblings(outer);
+    const items: T[][] = merged.map(() => []);
     for (let r = first; r < end; r++) {
         const range = sorted.ranges[r];
         // Parts are disjoint and sorted: the first one ending at or after the range's start.
         let lo = 0;
-        let hi = runParts.length - 1;
+        let hi = merged.length - 1;
         while (lo < hi) {
             const mid = (lo + hi) >> 1;
-            if (runParts[mid].range.end < range.start) lo = mid + 1;
+            if (merged[mid].end < range.start) lo = mid + 1;
             else hi = mid;
         }
-        for (let p = lo; p < runParts.length && runParts[p].range.start <= range.end; p++) {
-            runParts[p].items.push(sorted.values[r]);
+        for (let p = lo; p < merged.length && merged[p].start <= range.end; p++) {
+            items[p].push(sorted.values[r]);
         }
     }
-    for (let p = 0; p < runParts.length; p++) parts.push(runParts[p]);
+    for (let p = 0; p < merged.length; p++) {
+        parts.ranges.push(merged[p]);
+        parts.items.push(items[p]);
+    }
+}
+
+/**
+ * The minimal CIDR list of a run's outer ranges. They are CIDRs that follow each other with no
+ * gap or overlap (CIDRs nest or are apart, and each outer range starts where the run ended), and
+ * such a list is minimal when no two neighbours are the halves of one CIDR: in a CIDR the list
+ * splits, its smallest piece's other half is one piece of the list, next to it. So neighbouring
+ * halves are joined, again as long as the joined CIDR meets its own other half. Not
+ * fast-cidr-tools' merge, which reads each CIDR from its text again and was a tenth of the
+ * model's first call; its merge is this one's reference in test/unit/addressset-runs.test.ts.
+ */
+function joinedSiblings(outer: AddressRange[]): AddressRange[] {
+    const joined: AddressRange[] = [];
+    for (let o = 0; o < outer.length; o++) {
+        let range = outer[o];
+        while (joined.length > 0 && halves(joined[joined.length - 1], range)) {
+            const lower = joined.pop()!;
+            // The lower half's address, aligned to the whole: the same text, one bit shorter.
+            const slash = lower.cidr.lastIndexOf("/");
+            range = rangeOf(`${lower.cidr.slice(0, slash)}/${lower.length - 1}`);
+        }
+        joined.push(range);
+    }
+    return joined;
+}
+
+/**
+ * True when `lower` and `upper`, which follows it with no gap, are the two halves of one CIDR:
+ * of one length, and `lower` starts where a CIDR twice its size does.
+ */
+function halves(lower: AddressRange, upper: AddressRange): boolean {
+    return (
+        lower.length === upper.length && lower.start % ((lower.end - lower.start + 1n) * 2n) === 0n
+    );
 }
 
 /** `range` minus `removed` (any CIDRs of its family), as a minimal sorted CIDR list. */
@@ -180,8 +219,8 @@ export function coversWholeFamily(cidrs: string[], ethertype: Ethertype): boolea
 /** coversWholeFamily for ranges already read; those of the other family are left out. */
 export function rangesCoverFamily(ranges: AddressRange[], ethertype: Ethertype): boolean {
     const own = ranges.filter((range) => range.ethertype === ethertype);
-    const parts = unionRanges(own, own);
-    return parts.length === 1 && parts[0].range.cidr === ANY_ADDRESS[ethertype];
+    const parts = unionRanges(own, own).ranges;
+    return parts.length === 1 && parts[0].cidr === ANY_ADDRESS[ethertype];
 }
 
 /** The share of the family the ranges cover (0 to 1); the ranges must be disjoint. */
