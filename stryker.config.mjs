@@ -98,6 +98,11 @@ const MODULES = {
         mutate: ["components/plan/approval.ts"],
         spec: ["approval"],
     },
+    // Credentials masked in free text and in the error document (safety invariant 5).
+    mask: {
+        mutate: ["components/mask.ts"],
+        spec: ["mask", "mask-forms", "error-document-masking"],
+    },
     // Stack values as the program receives them, and plain-text check env credentials.
     values: {
         mutate: ["components/config/values.ts"],

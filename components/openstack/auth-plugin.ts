@@ -64,7 +64,7 @@ export function authFromConfig(
     } else {
         throw configError(
             `${source} asks for auth_type "${authType}", which this program does not support; ` +
-                "expected password, v3password or v3applicationcredential",
+                "expected v3password, password or v3applicationcredential",
         );
     }
     for (const key of ["domain_id", "domain_name"]) {

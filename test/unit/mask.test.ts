@@ -143,8 +143,16 @@ describe("maskSecrets", () => {
 
     it("masks the value of every key the config's checks call a credential", () => {
         // One definition for both (components/config/values.ts): a name it matches is masked.
-        const names = ["password", "passwd", "secret", "token", "credential", "apikey"];
-        const keys = ["private key", "private_key", "private-key", "privatekey", "PRIVATE KEY"];
+        const names = ["password", "passwd", "pw", "pwd", "passphrase", "secret", "token"];
+        const keys = [
+            "credential",
+            "apikey",
+            "private key",
+            "private_key",
+            "private-key",
+            "privatekey",
+            "PRIVATE KEY",
+        ];
         for (const name of [...names, ...keys]) {
             assert.ok(CREDENTIAL_NAME.test(name), name);
             assert.equal(maskSecrets(`${name}=${SENTINEL}`), `${name}=****`);

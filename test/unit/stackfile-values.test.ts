@@ -246,10 +246,12 @@ describe("names like a credential, and check env shapes the schema refuses", () 
     it("matches the names the review hides, and no other", () => {
         const named = ["OS_PASSWORD", "DB_PASSWD", "CLIENT_SECRET", "OS_TOKEN", "GIT_CREDENTIALS"];
         const keys = ["API_KEY", "APIKEY", "API-KEY", "PRIVATE_KEY", "PRIVATEKEY", "private-key"];
-        for (const name of [...named, ...keys]) {
+        const short = ["DB_PW", "pwd", "OS_PWD2", "pw.file", "GPG_PASSPHRASE", "passphrase"];
+        for (const name of [...named, ...keys, ...short]) {
             assert.equal(CREDENTIAL_NAME.test(name), true, name);
         }
-        for (const name of ["CLUSTER", "API_URL", "PRIVATE_NETWORK", "KEYSTONE_URL", "PASS"]) {
+        const words = ["CLUSTER", "API_URL", "PRIVATE_NETWORK", "KEYSTONE_URL", "PASS", "UPWARD"];
+        for (const name of [...words, "pwm", "SPWD", "adminPw"]) {
             assert.equal(CREDENTIAL_NAME.test(name), false, name);
         }
     });

@@ -10,8 +10,8 @@ import type { Cleanup } from "../../components/process/run";
 import { Action, addSubcommands, EXIT_CODES } from "./commands";
 import {
     colorEnabled,
-    ErrorDocument,
     EXIT,
+    maskErrorDocument,
     Progress,
     progressOn,
     reportError,
@@ -185,14 +185,18 @@ export function reportInterrupted(
     );
     // What the interrupt could not undo is for the operator to remove (a tenant pod left).
     const undone = left.length > 0 ? `; not undone, remove by hand: ${left.join("; ")}` : "";
-    const message = `interrupted (${signal})${undone}`;
+    const doc = maskErrorDocument({
+        error: {
+            kind: "interrupted",
+            command,
+            message: `interrupted (${signal})${undone}`,
+            exitCode: EXIT.interrupted,
+        },
+    });
     if (optionArgs(argv).includes("--json")) {
-        const doc: ErrorDocument = {
-            error: { kind: "interrupted", command, message, exitCode: EXIT.interrupted },
-        };
         io.stdout(`${JSON.stringify(doc)}\n`);
     } else {
-        io.stderr(`${command}: ${message}\n`);
+        io.stderr(`${doc.error.command}: ${doc.error.message}\n`);
     }
     return EXIT.interrupted;
 }

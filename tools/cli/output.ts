@@ -1,6 +1,7 @@
 // What the command line prints besides a tool's own result: exit codes, errors (as text or as
 // `{"error": {...}}`), colour, and progress lines for slow steps.
 import type { ConfigError, StackConfig } from "../../components/config/schema";
+import { maskSecrets } from "../../components/mask";
 
 /** The exit codes of every subcommand (README, "Command line"). */
 export const EXIT = {
@@ -54,7 +55,32 @@ const CONFIG_REFUSED: Record<string, string | undefined> = {
     "policy:config": "nothing was printed",
 };
 
+/**
+ * The document `--json` prints (and whose message the text form prints) for `err`, which stopped
+ * `command`, masked as a whole (maskErrorDocument): what a subcommand throws quotes what failed,
+ * a URL, a value read, a command's output, and this is the last stop before a terminal or a log.
+ */
 export function errorDocument(command: string, err: unknown): ErrorDocument {
+    return maskErrorDocument(documentOf(command, err));
+}
+
+/**
+ * `doc` with every text in it masked (maskSecrets, safety invariant 5): the command, the message
+ * and each of the problems; the kind and the exit code are the tool's own words.
+ */
+export function maskErrorDocument(doc: ErrorDocument): ErrorDocument {
+    const { command, message, problems } = doc.error;
+    return {
+        error: {
+            ...doc.error,
+            command: maskSecrets(command),
+            message: maskSecrets(message),
+            ...(problems !== undefined ? { problems: problems.map(maskSecrets) } : {}),
+        },
+    };
+}
+
+function documentOf(command: string, err: unknown): ErrorDocument {
     const message = err instanceof Error ? err.message : String(err);
     if (isConfigError(err)) {
         return {
@@ -108,7 +134,7 @@ export function reportError(
         io.stdout(`${JSON.stringify(doc)}\n`);
     } else {
         const usage = doc.error.kind === "usage" ? `\n(run "${help}" for usage)` : "";
-        io.stderr(`${command}: ${doc.error.message}${usage}\n`);
+        io.stderr(`${doc.error.command}: ${doc.error.message}${usage}\n`);
     }
     return doc.error.exitCode;
 }
