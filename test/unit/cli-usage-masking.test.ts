@@ -40,6 +40,19 @@ describe("command line: usage errors mask credentials in the arguments they quot
         });
     }
 
+    it("a git ref given to review --base that names no commit: masked in the run error, text and --json", async function () {
+        this.timeout(60_000);
+        const args = ["review", "--base", `password=${LEAK}`, "--stack", "rehearsal"];
+        const r = await run(...args);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /git ref "password=\*{4}/);
+        assert.ok(!r.stderr.includes(LEAK), r.stderr);
+        const j = await run(...args, "--json");
+        assert.equal(j.code, 2);
+        assert.ok(!j.stdout.includes(LEAK), j.stdout);
+        assert.equal(JSON.parse(j.stdout).error.kind, "run");
+    });
+
     it("a helper script's usage error too", () => {
         let stderr = "";
         const command = new Command("review:cut").requiredOption("--for <where>", "what");
