@@ -4,7 +4,8 @@ import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
-const LAUNCHER = path.resolve(__dirname, "..", "..", "tools", "cli", "capi-mgmt-ingress.js");
+const ROOT = path.resolve(__dirname, "..", "..");
+const LAUNCHER = path.resolve(ROOT, "tools", "cli", "capi-mgmt-ingress.js");
 
 /** The processes `pid` started; none yet before the suite measures its first command. */
 function children(pid: number): number[] {
@@ -18,9 +19,21 @@ function children(pid: number): number[] {
     }
 }
 
-async function interruptBench(to: "group" | "process"): Promise<[number | null, string, string]> {
+/** The exposure-model suite's cold-call processes of this checkout (`node -e <code> <root>`). */
+function coldChildren(): string[] {
+    return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+        .split("\n")
+        .filter(
+            (l) => l.includes("tools/bench/exposure-model.ts") && l.trimEnd().endsWith(` ${ROOT}`),
+        );
+}
+
+async function interruptBench(
+    to: "group" | "process",
+    suite = "cli",
+): Promise<[number | null, string, string, number]> {
     // Its own process group, as a terminal's foreground job.
-    const child = spawn(LAUNCHER, ["bench", "cli"], { detached: true });
+    const child = spawn(LAUNCHER, ["bench", suite], { detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -33,7 +46,9 @@ async function interruptBench(to: "group" | "process"): Promise<[number | null, 
         await delay(50);
     }
     process.kill(to === "group" ? -child.pid! : child.pid!, "SIGINT");
-    return [await exited, stdout, stderr];
+    const signalled = Date.now();
+    const status = await exited;
+    return [status, stdout, stderr, Date.now() - signalled];
 }
 
 describe("bench interrupted", function () {
@@ -47,4 +62,17 @@ describe("bench interrupted", function () {
             assert.match(stderr, /^bench: interrupted \(SIGINT\)/m);
         });
     }
+
+    // Its ten cold-call processes take over ten seconds together; the one running when the signal
+    // comes is ended, no further one starts.
+    it("SIGINT to the process alone during exposure-model's cold calls: exit 130 at once, no child left", async () => {
+        const [status, stdout, stderr, ms] = await interruptBench("process", "exposure-model");
+        assert.equal(status, 130, stderr);
+        assert.equal(stdout, "");
+        assert.match(stderr, /^bench: interrupted \(SIGINT\)/m);
+        assert.match(stderr, /^exposure-model: cold call 1\/5/m);
+        assert.doesNotMatch(stderr, /cold call 2\/5/);
+        assert.ok(ms < 6000, `exited ${ms} ms after the signal`);
+        assert.deepEqual(coldChildren(), []);
+    });
 });
