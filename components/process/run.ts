@@ -36,7 +36,13 @@ function runningGroups(): Set<number> {
 export function runProcess(
     file: string,
     args: string[],
-    opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; input?: string; signal?: AbortSignal },
+    opts: {
+        timeoutMs: number;
+        env?: NodeJS.ProcessEnv;
+        input?: string;
+        signal?: AbortSignal;
+        cwd?: string;
+    },
 ): Promise<ProcessRun> {
     const { spawn } = require("node:child_process") as typeof import("node:child_process");
     const started = Date.now();
@@ -53,6 +59,7 @@ export function runProcess(
             detached: true,
             stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
             env: opts.env ?? process.env,
+            cwd: opts.cwd,
         });
         const groups = runningGroups();
         if (child.pid !== undefined) {

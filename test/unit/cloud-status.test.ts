@@ -3,13 +3,16 @@
 // document, says so on stderr and exits 3.
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
-import { cloudAnswers, cloudStatus } from "../../tools/cloud";
+import { cloudAnswers, cloudStatus, downReason } from "../../tools/cloud";
 import { cloudMemory } from "../../tools/localcloud/cloud";
+import { HOST } from "../../tools/localcloud/layout";
+import { hexAddress, listeningAddresses } from "../../tools/localcloud/listening";
 import { run } from "../support/cli-run";
 
 const up = { pids: [4242], pssMiB: 80 };
 const none = { pids: [], pssMiB: 0 };
 const answering = { keystone: true, neutron: true };
+const here = { keystone: [HOST], neutron: [HOST] };
 // An address no local cloud of this machine uses (LOCAL_CLOUD_HOST values are 127.0.0.84-99).
 const SPARE_HOST = "127.0.0.61";
 
@@ -17,9 +20,9 @@ describe("cloud status", () => {
     it("running only when every service has a process; down names the others", () => {
         assert.deepEqual(
             [
-                cloudStatus({ keystone: up, neutron: up }, answering),
-                cloudStatus({ keystone: up, neutron: none }, answering),
-                cloudStatus({ keystone: none, neutron: none }, answering),
+                cloudStatus({ keystone: up, neutron: up }, answering, here),
+                cloudStatus({ keystone: up, neutron: none }, answering, here),
+                cloudStatus({ keystone: none, neutron: none }, answering, here),
             ].map(({ running, down }) => ({ running, down })),
             [
                 { running: true, down: [] },
@@ -33,8 +36,53 @@ describe("cloud status", () => {
         const status = cloudStatus(
             { keystone: up, neutron: up },
             { keystone: false, neutron: true },
+            here,
         );
         assert.deepEqual([status.running, status.down], [false, ["keystone"]]);
+    });
+
+    it("processes listening only on another address: down, named as running elsewhere", () => {
+        // Another checkout's cloud may answer on the host meanwhile: answering alone is not ours.
+        const status = cloudStatus({ keystone: up, neutron: up }, answering, {
+            keystone: [SPARE_HOST],
+            neutron: ["0.0.0.0"],
+        });
+        assert.deepEqual(
+            [status.running, status.down, status.elsewhere],
+            [false, ["keystone"], ["keystone"]],
+        );
+        assert.equal(
+            downReason(status),
+            `keystone run but do not answer on ${HOST} (they listen on ${SPARE_HOST})`,
+        );
+        const both = cloudStatus(
+            { keystone: none, neutron: up },
+            { keystone: false, neutron: false },
+            { keystone: [], neutron: [SPARE_HOST] },
+        );
+        assert.equal(
+            downReason(both),
+            `keystone not running; neutron run but do not answer on ${HOST} (they listen on ${SPARE_HOST})`,
+        );
+        // Not listening yet (starting): not counted as elsewhere.
+        const starting = cloudStatus({ keystone: up, neutron: up }, answering, {
+            keystone: [],
+            neutron: [HOST],
+        });
+        assert.deepEqual([starting.running, starting.elsewhere], [true, []]);
+    });
+
+    it("listening addresses: read from /proc for the given processes", async () => {
+        assert.equal(hexAddress("3D00007F"), "127.0.0.61");
+        const server = http.createServer().listen(0, SPARE_HOST);
+        try {
+            await new Promise((ok) => server.once("listening", ok));
+            assert.ok(listeningAddresses([process.pid]).includes(SPARE_HOST));
+            assert.deepEqual(listeningAddresses([]), []);
+        } finally {
+            await new Promise((ok) => server.close(ok));
+        }
+        assert.ok(!listeningAddresses([process.pid]).includes(SPARE_HOST));
     });
 
     it("answering: Keystone's /v3 and neutron-server's / on the host's ports, 200 only", async () => {

@@ -8,7 +8,6 @@
 // the libraries and the model's modules: the whole process's CPU, the main thread's alone (the
 // rest is V8 compiling the model's hot functions on its background threads), and the same call
 // with the optimizing compiler off (`--no-opt`).
-import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -19,6 +18,7 @@ import {
     RemoteAddresses,
 } from "../../components/model/exposure";
 import { NeutronRule } from "../../components/model/rules";
+import { runProcess } from "../../components/process/run";
 import { mainThreadCpuMs } from "./thread-cpu";
 
 const GROUPS = 10;
@@ -202,22 +202,38 @@ interface ColdRun {
     second: number;
 }
 
+/** One fresh process may take this long on a loaded machine; past it, the suite fails. */
+const COLD_PROCESS_TIMEOUT_MS = 120000;
+
 /**
  * The cold call in COLD_PROCESSES fresh processes, one after the other: medians per phase.
  * `nodeFlags`: `--no-opt` shows the call without V8's optimizing compiler.
+ * Each child is awaited, not run synchronously: the event loop stays free, so an interrupt is
+ * handled while a child runs (tools/bench.ts), and the child, in a process group of its own
+ * (runProcess), is ended by the command line's stopRunningGroups. A child that did not end with
+ * its document (killed by the interrupt) fails the suite, so no further child starts. What is
+ * measured is the child's own CPU, which awaiting it here does not change.
  */
-function coldCalls(nodeFlags: string[] = []): ColdCalls {
+async function coldCalls(nodeFlags: string[] = []): Promise<ColdCalls> {
     const root = path.resolve(__dirname, "..", "..");
     const runs: ColdRun[] = [];
     for (let i = 0; i < COLD_PROCESSES; i++) {
         process.stderr.write(
             `exposure-model: cold call ${i + 1}/${COLD_PROCESSES} ${nodeFlags.join(" ")}\n`,
         );
-        const out = execFileSync(process.execPath, [...nodeFlags, "-e", COLD_CHILD, root], {
+        const child = await runProcess(process.execPath, [...nodeFlags, "-e", COLD_CHILD, root], {
+            timeoutMs: COLD_PROCESS_TIMEOUT_MS,
             cwd: root,
-            encoding: "utf8",
         });
-        runs.push(JSON.parse(out) as ColdRun);
+        if (child.code !== 0 || child.error !== undefined) {
+            const ended = child.timedOut
+                ? `timed out after ${COLD_PROCESS_TIMEOUT_MS} ms`
+                : (child.error ?? `ended with ${child.signal ?? `exit code ${child.code}`}`);
+            throw new Error(
+                `exposure-model: cold call ${i + 1}/${COLD_PROCESSES} ${ended}: ${child.stderr.trim()}`,
+            );
+        }
+        runs.push(JSON.parse(child.stdout) as ColdRun);
     }
     return {
         processes: COLD_PROCESSES,
@@ -255,7 +271,7 @@ export async function run(): Promise<object> {
     const words = Array.from({ length: REPEATS }, () =>
         measure(() => exposure.ports.map((p) => describeExposure(p.parts, p.ethertype))),
     );
-    const cold = coldCalls();
+    const cold = await coldCalls();
     const warm = median(runs.map((r) => r.cpuMs));
     const warmMain = runs.some((r) => r.mainMs === null)
         ? null
@@ -268,7 +284,7 @@ export async function run(): Promise<object> {
         repeats: REPEATS,
         computeExposure: {
             cold,
-            coldWithoutOptimizingCompiler: coldCalls(["--no-opt"]),
+            coldWithoutOptimizingCompiler: await coldCalls(["--no-opt"]),
             firstInThisProcessCpuMs: round(first.cpuMs),
             medianCpuMs: warm,
             medianMainThreadCpuMs: warmMain,

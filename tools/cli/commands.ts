@@ -287,14 +287,14 @@ export function addSubcommands(program: Command, io: Io, action: Action): void {
             .addHelpText("after", EXIT_CODES)
             .action(
                 action(`cloud ${name}`, async (opts: { json?: boolean }) => {
-                    const { cloudCommands } = await import("../cloud");
+                    const { cloudCommands, downReason } = await import("../cloud");
                     const result = await cloudCommands[name](io.progress);
                     print(result);
                     if ("running" in result && !result.running) {
                         if (!opts.json) {
                             io.stderr(
                                 `cloud ${name}: the local cloud on ${result.host} is down: ` +
-                                    `${result.down.join(" and ")} not running (npm run cloud:up)\n`,
+                                    `${downReason(result)} (npm run cloud:up)\n`,
                             );
                         }
                         return EXIT.notRunning;
