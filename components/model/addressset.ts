@@ -147,9 +147,8 @@ function mergedRunParts<T>(
  * gap or overlap (CIDRs nest or are apart, and each outer range starts where the run ended), and
  * such a list is minimal when no two neighbours are the halves of one CIDR: in a CIDR the list
  * splits, its smallest piece's other half is one piece of the list, next to it. So neighbouring
- * halves are joined, again as long as the joined CIDR meets its own other half. Not
- * fast-cidr-tools' merge, which reads each CIDR from its text again and was a tenth of the
- * model's first call; its merge is this one's reference in test/unit/addressset-runs.test.ts.
+ * halves are joined while any are. Not fast-cidr-tools' merge (a tenth of the model's first
+ * call, reading each CIDR from text again), which is its reference in addressset-runs.test.ts.
  */
 function joinedSiblings(outer: AddressRange[]): AddressRange[] {
     const joined: AddressRange[] = [];

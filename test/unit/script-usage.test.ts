@@ -33,6 +33,14 @@ function read(argv: string[]) {
 
 const RUN_HELP = '(run "npm run -s policy:config -- --help" for usage)\n';
 
+/** The policy:config script itself, run as the workflows run it. */
+const policyConfig = (...args: string[]) =>
+    spawnSync(
+        path.join(ROOT, "node_modules", ".bin", "ts-node"),
+        ["--transpile-only", path.join(ROOT, "tools", "policy-config.ts"), ...args],
+        { cwd: ROOT, encoding: "utf8" },
+    );
+
 describe("helper scripts: usage as the main command line's", () => {
     it("--help: the help on stdout, exit 0, wherever it is and whatever else is wrong", () => {
         for (const argv of [
@@ -74,20 +82,14 @@ describe("helper scripts: usage as the main command line's", () => {
 
     it("policy:config with no arguments, and -h, through the script", function () {
         this.timeout(60_000);
-        const script = (...args: string[]) =>
-            spawnSync(
-                path.join(ROOT, "node_modules", ".bin", "ts-node"),
-                ["--transpile-only", path.join(ROOT, "tools", "policy-config.ts"), ...args],
-                { cwd: ROOT, encoding: "utf8" },
-            );
-        const none = script();
+        const none = policyConfig();
         assert.equal(none.status, 2);
         assert.equal(none.stdout, "");
         assert.equal(
             none.stderr,
             `policy:config: required option '--stack <env>' not specified\n${RUN_HELP}`,
         );
-        const help = script("-h");
+        const help = policyConfig("-h");
         assert.equal(help.status, 0, help.stderr);
         assert.match(help.stdout, /^Usage: policy:config \[options\]/);
         assert.equal(help.stderr, "");
@@ -95,19 +97,13 @@ describe("helper scripts: usage as the main command line's", () => {
 
     it("policy:config refuses a --stack that names no stack as audit does: same words, first, masked", async function () {
         this.timeout(60_000);
-        const script = (...args: string[]) =>
-            spawnSync(
-                path.join(ROOT, "node_modules", ".bin", "ts-node"),
-                ["--transpile-only", path.join(ROOT, "tools", "policy-config.ts"), ...args],
-                { cwd: ROOT, encoding: "utf8" },
-            );
         for (const args of [
             ["--stack", "../x"],
             ["--stack", "../x", "--bogus"],
             ["--stack", "password=Hunter2-SECRET-xyz"],
         ]) {
             const audit = await run("audit", ...args);
-            const policy = script(...args);
+            const policy = policyConfig(...args);
             assert.equal(policy.status, 2, policy.stderr);
             assert.equal(policy.stdout, "");
             assert.doesNotMatch(policy.stderr, /Hunter2/);
