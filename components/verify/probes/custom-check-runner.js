@@ -70,20 +70,17 @@ function main() {
     let stdout = "";
     let timedOut = false;
     let spawnError = "";
-    // stderr is not read at all: nothing of it is judged, so nothing of it can leak.
-    const child = spawn("/bin/sh", ["-c", spec.command], {
-        stdio: ["ignore", "pipe", "ignore"],
-        detached: true,
-        env,
-    });
     // The check runs in a group of its own (so a timeout kills all of it): a signal that ends this
     // runner (the command line stopping its children, Pulumi cancelling the local.Command) must
-    // end the check's group too, or it runs on under PID 1.
+    // end the check's group too, or it runs on under PID 1. Listened for before the check starts:
+    // the check may run, and the signal come, before spawn has returned here.
+    /** @type {import("node:child_process").ChildProcess | undefined} */
+    let child;
     for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) {
         process.once(signal, () => {
             try {
                 // Never -0: that is this runner's own group.
-                if (child.pid !== undefined) {
+                if (child?.pid !== undefined) {
                     process.kill(-child.pid, "SIGKILL");
                 }
             } catch {
@@ -92,6 +89,12 @@ function main() {
             process.exit(128 + os.constants.signals[signal]);
         });
     }
+    // stderr is not read at all: nothing of it is judged, so nothing of it can leak.
+    child = spawn("/bin/sh", ["-c", spec.command], {
+        stdio: ["ignore", "pipe", "ignore"],
+        detached: true,
+        env,
+    });
     child.stdout?.on("data", (/** @type {Buffer} */ d) => {
         stdout = (stdout + d.toString()).slice(-LIMIT);
     });
